@@ -1,0 +1,776 @@
+/* chunk_store.c - one drive's shard files: CRC32C'd blocks, atomic commit */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chunkd.h"
+#include "crc.h"
+#include "errors.h"
+#include "log.h"
+#include "util.h"
+
+/* The file format is described in docs/shard-format.md. */
+#define SHARD_MAGIC	"CAIRNSH1"
+#define SHARD_VERSION	1
+#define SHARD_HDRCRC	60		/* CRC of header bytes 0..59 */
+
+/* A shard header, decoded. */
+struct shard_hdr {
+	uint32_t	sh_shard_idx;
+	uint32_t	sh_block_size;
+	uint32_t	sh_block_count;
+	uint64_t	sh_length;	/* shard data bytes, without CRCs */
+};
+
+/* The names of one data id's files, relative to the drive directory. */
+struct shard_paths {
+	char	sp_hex[2 * PROTO_IDLEN + 1];
+	char	sp_tmp[sizeof("tmp/") + 2 * PROTO_IDLEN];
+	char	sp_dir[sizeof("shards/xx")];
+	char	sp_final[sizeof("shards/xx/") + 2 * PROTO_IDLEN];
+};
+
+static void
+le32_put(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+static uint32_t
+le32_get(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+le64_put(unsigned char *p, uint64_t v)
+{
+	le32_put(p, (uint32_t)v);
+	le32_put(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t
+le64_get(const unsigned char *p)
+{
+	return (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
+}
+
+static void
+shard_paths(struct shard_paths *sp, const uint8_t id[PROTO_IDLEN])
+{
+	util_hex(sp->sp_hex, id, PROTO_IDLEN);
+	snprintf(sp->sp_tmp, sizeof(sp->sp_tmp), "tmp/%s", sp->sp_hex);
+	snprintf(sp->sp_dir, sizeof(sp->sp_dir), "shards/%.2s", sp->sp_hex);
+	snprintf(sp->sp_final, sizeof(sp->sp_final), "shards/%.2s/%s",
+	    sp->sp_hex, sp->sp_hex);
+}
+
+/* Block b starts here: blocks are laid out as if all were full. */
+static uint64_t
+block_offset(uint32_t block_size, uint64_t b)
+{
+	return CHUNK_HDRSIZE + b * ((uint64_t)block_size + CHUNK_CRCSIZE);
+}
+
+static uint64_t
+block_count(uint64_t length, uint32_t block_size)
+{
+	return (length + block_size - 1) / block_size;
+}
+
+/* The data bytes of block b: block_size, except for the last block. */
+static uint32_t
+block_len(const struct shard_hdr *h, uint32_t b)
+{
+	if (b + 1 < h->sh_block_count)
+		return h->sh_block_size;
+	return (uint32_t)(h->sh_length - (uint64_t)b * h->sh_block_size);
+}
+
+/* The exact size of a complete shard file. */
+static uint64_t
+shard_file_size(const struct shard_hdr *h)
+{
+	uint32_t last = h->sh_block_count - 1;
+
+	return block_offset(h->sh_block_size, last) + block_len(h, last) +
+	    CHUNK_CRCSIZE;
+}
+
+/* layout_ok tells whether a length and block size make a valid shard. */
+static int
+layout_ok(uint64_t length, uint32_t block_size)
+{
+	return block_size >= 1 && block_size <= PROTO_STRIPE &&
+	    length >= 1 && length <= CHUNK_MAXLEN &&
+	    block_count(length, block_size) <= UINT32_MAX;
+}
+
+static void
+hdr_encode(unsigned char buf[CHUNK_HDRSIZE], const struct shard_hdr *h)
+{
+	memset(buf, 0, CHUNK_HDRSIZE);
+	memcpy(buf, SHARD_MAGIC, 8);
+	le32_put(buf + 8, SHARD_VERSION);
+	le32_put(buf + 12, h->sh_shard_idx);
+	le32_put(buf + 16, h->sh_block_size);
+	le32_put(buf + 20, h->sh_block_count);
+	le64_put(buf + 24, h->sh_length);
+	le32_put(buf + SHARD_HDRCRC, crc_32c(buf, SHARD_HDRCRC));
+}
+
+/* hdr_decode returns NULL, or why buf is not a valid shard header. */
+static const char *
+hdr_decode(const unsigned char buf[CHUNK_HDRSIZE], struct shard_hdr *h)
+{
+	if (memcmp(buf, SHARD_MAGIC, 8) != 0)
+		return "bad magic";
+	if (crc_32c(buf, SHARD_HDRCRC) != le32_get(buf + SHARD_HDRCRC))
+		return "header checksum mismatch";
+	if (le32_get(buf + 8) != SHARD_VERSION)
+		return "unknown format version";
+	h->sh_shard_idx = le32_get(buf + 12);
+	h->sh_block_size = le32_get(buf + 16);
+	h->sh_block_count = le32_get(buf + 20);
+	h->sh_length = le64_get(buf + 24);
+	if (!layout_ok(h->sh_length, h->sh_block_size) ||
+	    block_count(h->sh_length, h->sh_block_size) != h->sh_block_count)
+		return "impossible layout in header";
+	return NULL;
+}
+
+/* store_err logs a failed system call on rel and returns its error. */
+static int
+store_err(struct chunk_store *cs, const char *rel, const char *what)
+{
+	int e = errno;
+
+	log_warn("%s/%s: %s", cs->cs_path, rel, what);
+	return cairn_errno(e);
+}
+
+/* corrupt logs and counts damaged stored data. */
+static int
+corrupt(struct chunk_store *cs, const char *rel, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+corrupt(struct chunk_store *cs, const char *rel, const char *fmt, ...)
+{
+	char why[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warnx("%s/%s: %s", cs->cs_path, rel, why);
+	atomic_fetch_add_explicit(&cs->cs_checksum_errors, 1,
+	    memory_order_relaxed);
+	return CAIRN_ECHECKSUM;
+}
+
+static int
+pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pwrite(fd, p, len, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* pread_all returns the bytes read, short only at end of file, or -1. */
+static ssize_t
+pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(fd, p + done, len - done, (off_t)(off + done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static int
+fsync_dir(struct chunk_store *cs, const char *rel)
+{
+	int fd, rc = 0;
+
+	fd = openat(cs->cs_dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return store_err(cs, rel, "open");
+	if (fsync(fd) == -1)
+		rc = store_err(cs, rel, "fsync");
+	close(fd);
+	return rc;
+}
+
+/*
+ * shard_open opens a committed shard and checks its header.  Returns 0
+ * with *fdp open, CAIRN_ENOENT (not logged), CAIRN_ECHECKSUM or an error.
+ */
+static int
+shard_open(struct chunk_store *cs, const struct shard_paths *sp,
+    struct shard_hdr *h, int *fdp)
+{
+	unsigned char buf[CHUNK_HDRSIZE];
+	const char *why;
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(cs->cs_dirfd, sp->sp_final, O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		return errno == ENOENT ? CAIRN_ENOENT :
+		    store_err(cs, sp->sp_final, "open");
+	if ((n = pread_all(fd, buf, sizeof(buf), 0)) == -1) {
+		close(fd);
+		return store_err(cs, sp->sp_final, "read");
+	}
+	why = n < (ssize_t)sizeof(buf) ? "truncated header" :
+	    hdr_decode(buf, h);
+	if (why != NULL) {
+		close(fd);
+		return corrupt(cs, sp->sp_final, "%s", why);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* block_get reads block b and its CRC into buf and verifies them. */
+static int
+block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
+    const struct shard_hdr *h, uint32_t b, void *buf, struct msg_chunk_data *d)
+{
+	unsigned char crc[CHUNK_CRCSIZE];
+	struct iovec iov[2];
+	uint32_t len;
+	ssize_t n;
+
+	if (b >= h->sh_block_count) {
+		log_warnx("%s/%s: read of block %u, shard has %u",
+		    cs->cs_path, sp->sp_final, b, h->sh_block_count);
+		return CAIRN_EINVAL;
+	}
+	len = block_len(h, b);
+	iov[0].iov_base = buf;
+	iov[0].iov_len = len;
+	iov[1].iov_base = crc;
+	iov[1].iov_len = sizeof(crc);
+	n = preadv(fd, iov, 2, (off_t)block_offset(h->sh_block_size, b));
+	if (n == -1)
+		return store_err(cs, sp->sp_final, "read");
+	if ((size_t)n != len + sizeof(crc))
+		return corrupt(cs, sp->sp_final, "block %u truncated", b);
+	if (crc_32c(buf, len) != le32_get(crc))
+		return corrupt(cs, sp->sp_final, "block %u fails its checksum",
+		    b);
+	d->cd_crc = le32_get(crc);
+	d->cd_data.ps_ptr = buf;
+	d->cd_data.ps_len = len;
+	return 0;
+}
+
+int
+chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
+    void *buf, struct msg_chunk_data *d)
+{
+	struct shard_paths sp;
+	struct shard_hdr h;
+	int fd, rc;
+
+	shard_paths(&sp, r->cr_id);
+	if ((rc = shard_open(cs, &sp, &h, &fd)) != 0)
+		return rc;
+	rc = block_get(cs, fd, &sp, &h, r->cr_block_no, buf, d);
+	close(fd);
+	if (rc == 0)
+		atomic_fetch_add_explicit(&cs->cs_reads, 1,
+		    memory_order_relaxed);
+	return rc;
+}
+
+/* bad_write logs a write request that breaks the rules; CAIRN_EINVAL. */
+static int
+bad_write(const struct shard_paths *sp, const struct msg_chunk_write *w,
+    const char *why)
+{
+	log_warnx("shard %s block %u: %s (block size %u, %zu bytes, "
+	    "length %llu)", sp->sp_hex, w->cw_block_no, why, w->cw_block_size,
+	    w->cw_data.ps_len, (unsigned long long)w->cw_length);
+	return CAIRN_EINVAL;
+}
+
+/* write_check validates a write request before anything touches disk. */
+static int
+write_check(const struct shard_paths *sp, const struct msg_chunk_write *w)
+{
+	struct shard_hdr h;
+	size_t len = w->cw_data.ps_len;
+
+	if (w->cw_block_size < 1 || w->cw_block_size > PROTO_STRIPE)
+		return bad_write(sp, w, "bad block size");
+	if (len < 1 || len > w->cw_block_size)
+		return bad_write(sp, w, "bad block length");
+	if ((uint64_t)w->cw_block_no * w->cw_block_size >= CHUNK_MAXLEN)
+		return bad_write(sp, w, "block beyond the largest shard");
+	if (crc_32c(w->cw_data.ps_ptr, len) != w->cw_crc) {
+		log_warnx("shard %s block %u: data does not match its CRC",
+		    sp->sp_hex, w->cw_block_no);
+		return CAIRN_ECHECKSUM;
+	}
+	if (!w->cw_last)
+		return 0;
+	if (!layout_ok(w->cw_length, w->cw_block_size))
+		return bad_write(sp, w, "bad shard length");
+	h.sh_block_size = w->cw_block_size;
+	h.sh_block_count = (uint32_t)block_count(w->cw_length,
+	    w->cw_block_size);
+	h.sh_length = w->cw_length;
+	if (w->cw_block_no >= h.sh_block_count ||
+	    block_len(&h, w->cw_block_no) != len)
+		return bad_write(sp, w, "block does not fit the shard length");
+	return 0;
+}
+
+/* same_block tells whether the committed shard h, open as fd, holds w. */
+static int
+same_block(int fd, const struct shard_hdr *h, const struct msg_chunk_write *w)
+{
+	unsigned char crc[CHUNK_CRCSIZE];
+	uint32_t b = w->cw_block_no;
+	uint64_t off;
+
+	if (h->sh_shard_idx != w->cw_shard_idx ||
+	    h->sh_block_size != w->cw_block_size ||
+	    b >= h->sh_block_count || block_len(h, b) != w->cw_data.ps_len ||
+	    (w->cw_last && h->sh_length != w->cw_length))
+		return 0;
+	off = block_offset(h->sh_block_size, b) + w->cw_data.ps_len;
+	return pread_all(fd, crc, sizeof(crc), off) == (ssize_t)sizeof(crc) &&
+	    le32_get(crc) == w->cw_crc;
+}
+
+/*
+ * committed_match handles a write whose temporary file is gone: if the
+ * shard is committed and holds this very block (and length, for the last
+ * write), the write was a resend and succeeds.  Returns 0, CAIRN_ENOENT
+ * (not committed), CAIRN_EEXIST (committed with other content) or an error.
+ */
+static int
+committed_match(struct chunk_store *cs, const struct shard_paths *sp,
+    const struct msg_chunk_write *w)
+{
+	struct shard_hdr h;
+	int fd, rc;
+
+	if ((rc = shard_open(cs, sp, &h, &fd)) != 0)
+		return rc;
+	rc = same_block(fd, &h, w) ? 0 : CAIRN_EEXIST;
+	close(fd);
+	if (rc != 0)
+		log_warnx("%s/%s: block %u: already committed with other "
+		    "content", cs->cs_path, sp->sp_final, w->cw_block_no);
+	return rc;
+}
+
+/*
+ * block_present tells whether block b was written: its CRC is there.  A
+ * never-written block reads as zeros, so a zero CRC is checked against the
+ * data: no run of 1 to PROTO_STRIPE zero bytes has CRC32C 0.
+ */
+static int
+block_present(struct chunk_store *cs, int fd, const struct shard_paths *sp,
+    const struct shard_hdr *h, uint32_t b)
+{
+	unsigned char crc[CHUNK_CRCSIZE], *data;
+	uint64_t off = block_offset(h->sh_block_size, b);
+	uint32_t len = block_len(h, b);
+	int present;
+
+	if (pread_all(fd, crc, sizeof(crc), off + len) != (ssize_t)sizeof(crc))
+		return store_err(cs, sp->sp_tmp, "read");
+	if (le32_get(crc) != 0)
+		return 0;
+	if ((data = malloc(len)) == NULL)
+		return CAIRN_ENOMEM;
+	present = pread_all(fd, data, len, off) == (ssize_t)len &&
+	    crc_32c(data, len) == 0;
+	free(data);
+	if (present)
+		return 0;
+	log_warnx("%s/%s: commit: block %u of %u missing", cs->cs_path,
+	    sp->sp_tmp, b, h->sh_block_count);
+	return CAIRN_EIO;
+}
+
+/* commit_complete checks that the temporary file holds every block. */
+static int
+commit_complete(struct chunk_store *cs, int fd, const struct shard_paths *sp,
+    const struct shard_hdr *h)
+{
+	struct stat st;
+	uint32_t b;
+	int rc;
+
+	if (fstat(fd, &st) == -1)
+		return store_err(cs, sp->sp_tmp, "fstat");
+	if ((uint64_t)st.st_size != shard_file_size(h)) {
+		log_warnx("%s/%s: commit: %lld bytes, want %llu: blocks "
+		    "missing", cs->cs_path, sp->sp_tmp, (long long)st.st_size,
+		    (unsigned long long)shard_file_size(h));
+		return CAIRN_EIO;
+	}
+	for (b = 0; b < h->sh_block_count; b++)
+		if ((rc = block_present(cs, fd, sp, h, b)) != 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * commit makes the temporary file the shard: header, fdatasync, rename,
+ * fsync of the fan-out directory.  Until the rename the shard does not
+ * exist; after the directory fsync it survives a crash.
+ */
+static int
+commit(struct chunk_store *cs, int fd, const struct shard_paths *sp,
+    const struct msg_chunk_write *w)
+{
+	unsigned char buf[CHUNK_HDRSIZE];
+	struct shard_hdr h;
+	int rc;
+
+	h.sh_shard_idx = w->cw_shard_idx;
+	h.sh_block_size = w->cw_block_size;
+	h.sh_block_count = (uint32_t)block_count(w->cw_length,
+	    w->cw_block_size);
+	h.sh_length = w->cw_length;
+	if ((rc = commit_complete(cs, fd, sp, &h)) != 0)
+		return rc;
+	hdr_encode(buf, &h);
+	if (pwrite_all(fd, buf, sizeof(buf), 0) == -1)
+		return store_err(cs, sp->sp_tmp, "write");
+	if (fdatasync(fd) == -1)
+		return store_err(cs, sp->sp_tmp, "fdatasync");
+	if (renameat(cs->cs_dirfd, sp->sp_tmp, cs->cs_dirfd, sp->sp_final) ==
+	    -1) {
+		/* A concurrent resend of this write may have committed it. */
+		if (errno == ENOENT)
+			return committed_match(cs, sp, w);
+		return store_err(cs, sp->sp_final, "rename");
+	}
+	if ((rc = fsync_dir(cs, sp->sp_dir)) != 0)
+		return rc;
+	log_debug("%s/%s: committed, %u blocks, %llu bytes", cs->cs_path,
+	    sp->sp_final, h.sh_block_count, (unsigned long long)h.sh_length);
+	return 0;
+}
+
+/*
+ * tmp_open opens the shard's temporary file, creating it unless the shard
+ * is already committed: then the write is a resend and is answered from
+ * the committed shard (*fdp stays -1), so that it leaves no stray file.
+ */
+static int
+tmp_open(struct chunk_store *cs, const struct shard_paths *sp,
+    const struct msg_chunk_write *w, int *fdp)
+{
+	int rc;
+
+	*fdp = openat(cs->cs_dirfd, sp->sp_tmp, O_RDWR | O_CLOEXEC);
+	if (*fdp != -1)
+		return 0;
+	if (errno != ENOENT)
+		return store_err(cs, sp->sp_tmp, "open");
+	if ((rc = committed_match(cs, sp, w)) != CAIRN_ENOENT)
+		return rc;
+	*fdp = openat(cs->cs_dirfd, sp->sp_tmp, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0640);
+	if (*fdp == -1)
+		return store_err(cs, sp->sp_tmp, "create");
+	return 0;
+}
+
+/* block_put writes a block and its CRC at the block's fixed offset. */
+static int
+block_put(struct chunk_store *cs, int fd, const struct shard_paths *sp,
+    const struct msg_chunk_write *w)
+{
+	unsigned char crc[CHUNK_CRCSIZE];
+	uint64_t off = block_offset(w->cw_block_size, w->cw_block_no);
+
+	le32_put(crc, w->cw_crc);
+	if (pwrite_all(fd, w->cw_data.ps_ptr, w->cw_data.ps_len, off) == -1 ||
+	    pwrite_all(fd, crc, sizeof(crc), off + w->cw_data.ps_len) == -1)
+		return store_err(cs, sp->sp_tmp, "write");
+	return 0;
+}
+
+int
+chunk_store_write(struct chunk_store *cs, const struct msg_chunk_write *w)
+{
+	struct shard_paths sp;
+	int fd, rc;
+
+	shard_paths(&sp, w->cw_id);
+	if ((rc = write_check(&sp, w)) != 0)
+		return rc;
+	if ((rc = tmp_open(cs, &sp, w, &fd)) != 0 || fd == -1)
+		goto out;
+	rc = block_put(cs, fd, &sp, w);
+	if (rc == 0 && w->cw_last)
+		rc = commit(cs, fd, &sp, w);
+	close(fd);
+out:
+	if (rc == 0)
+		atomic_fetch_add_explicit(&cs->cs_writes, 1,
+		    memory_order_relaxed);
+	return rc;
+}
+
+/*
+ * chunk_store_delete unlinks without a directory fsync: a delete undone by
+ * a crash leaves an orphan shard, which the scrubber sweeps.
+ */
+int
+chunk_store_delete(struct chunk_store *cs, const struct msg_chunk_ref *c)
+{
+	struct shard_paths sp;
+	int found = 0;
+
+	shard_paths(&sp, c->c_id);
+	if (unlinkat(cs->cs_dirfd, sp.sp_final, 0) == 0)
+		found = 1;
+	else if (errno != ENOENT)
+		return store_err(cs, sp.sp_final, "unlink");
+	if (unlinkat(cs->cs_dirfd, sp.sp_tmp, 0) == 0)
+		found = 1;
+	else if (errno != ENOENT)
+		return store_err(cs, sp.sp_tmp, "unlink");
+	if (!found)
+		return CAIRN_ENOENT;
+	atomic_fetch_add_explicit(&cs->cs_deletes, 1, memory_order_relaxed);
+	return 0;
+}
+
+void
+chunk_store_stats(struct chunk_store *cs, struct chunk_store_stats *st)
+{
+	struct statvfs vfs;
+
+	memset(st, 0, sizeof(*st));
+	if (fstatvfs(cs->cs_dirfd, &vfs) == 0) {
+		st->css_free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		st->css_total_bytes = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	}
+	st->css_writes = atomic_load_explicit(&cs->cs_writes,
+	    memory_order_relaxed);
+	st->css_reads = atomic_load_explicit(&cs->cs_reads,
+	    memory_order_relaxed);
+	st->css_deletes = atomic_load_explicit(&cs->cs_deletes,
+	    memory_order_relaxed);
+	st->css_checksum_errors = atomic_load_explicit(&cs->cs_checksum_errors,
+	    memory_order_relaxed);
+}
+
+const char *
+chunk_store_drive_id(const struct chunk_store *cs)
+{
+	return cs->cs_drive_id;
+}
+
+static int
+uuid_valid(const char *s)
+{
+	int i;
+
+	for (i = 0; i < CHUNK_UUIDLEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[CHUNK_UUIDLEN] == '\0' || s[CHUNK_UUIDLEN] == '\n';
+}
+
+/* drive_id_read reads drive.id; CAIRN_ENOENT if there is none yet. */
+static int
+drive_id_read(struct chunk_store *cs)
+{
+	char buf[CHUNK_UUIDLEN + 2];
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(cs->cs_dirfd, "drive.id", O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		return errno == ENOENT ? CAIRN_ENOENT :
+		    store_err(cs, "drive.id", "open");
+	n = pread_all(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n == -1)
+		return store_err(cs, "drive.id", "read");
+	buf[n] = '\0';
+	if (n < CHUNK_UUIDLEN || !uuid_valid(buf)) {
+		log_warnx("%s/drive.id: not a UUID; refusing to replace it",
+		    cs->cs_path);
+		return CAIRN_EINVAL;
+	}
+	memcpy(cs->cs_drive_id, buf, CHUNK_UUIDLEN);
+	cs->cs_drive_id[CHUNK_UUIDLEN] = '\0';
+	return 0;
+}
+
+/* uuid_new makes a random (version 4) UUID in text. */
+static void
+uuid_new(char out[CHUNK_UUIDLEN + 1])
+{
+	uint8_t u[16];
+	char hex[33];
+
+	util_random(u, sizeof(u));
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	util_hex(hex, u, sizeof(u));
+	snprintf(out, CHUNK_UUIDLEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
+	    hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/*
+ * drive_id_create writes a new drive.id through a temporary file and a
+ * rename, so that a crash never leaves an empty or partial one.
+ */
+static int
+drive_id_create(struct chunk_store *cs)
+{
+	char line[CHUNK_UUIDLEN + 2];
+	int fd;
+
+	uuid_new(cs->cs_drive_id);
+	snprintf(line, sizeof(line), "%s\n", cs->cs_drive_id);
+	fd = openat(cs->cs_dirfd, "drive.id.new",
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return store_err(cs, "drive.id.new", "create");
+	if (pwrite_all(fd, line, strlen(line), 0) == -1 || fsync(fd) == -1) {
+		close(fd);
+		return store_err(cs, "drive.id.new", "write");
+	}
+	close(fd);
+	if (renameat(cs->cs_dirfd, "drive.id.new", cs->cs_dirfd, "drive.id") ==
+	    -1)
+		return store_err(cs, "drive.id", "rename");
+	if (fsync(cs->cs_dirfd) == -1)
+		return store_err(cs, ".", "fsync");
+	log_info("%s: new drive id %s", cs->cs_path, cs->cs_drive_id);
+	return 0;
+}
+
+static int
+make_dir(struct chunk_store *cs, const char *rel)
+{
+	if (mkdirat(cs->cs_dirfd, rel, 0750) == -1 && errno != EEXIST)
+		return store_err(cs, rel, "mkdir");
+	return 0;
+}
+
+/* make_dirs creates tmp/ and all fan-out directories up front. */
+static int
+make_dirs(struct chunk_store *cs)
+{
+	char rel[sizeof("shards/xx")];
+	int i, rc;
+
+	if ((rc = make_dir(cs, "tmp")) != 0 ||
+	    (rc = make_dir(cs, "shards")) != 0)
+		return rc;
+	for (i = 0; i < 256; i++) {
+		snprintf(rel, sizeof(rel), "shards/%02x", i);
+		if ((rc = make_dir(cs, rel)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* store_lock takes the drive for this process alone. */
+static int
+store_lock(struct chunk_store *cs)
+{
+	if (flock(cs->cs_dirfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK) {
+		log_warnx("%s: in use by another process", cs->cs_path);
+		return CAIRN_EEXIST;
+	}
+	return store_err(cs, ".", "flock");
+}
+
+int
+chunk_store_open(struct chunk_store *cs, const char *path)
+{
+	int rc;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->cs_dirfd = -1;
+	if (strlen(path) >= sizeof(cs->cs_path))
+		return CAIRN_EINVAL;
+	strcpy(cs->cs_path, path);
+	if ((rc = util_mkdirs(path, 0750)) != 0) {
+		log_warnx("%s: cannot create: %s", path, cairn_strerror(rc));
+		return rc;
+	}
+	cs->cs_dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cs->cs_dirfd == -1)
+		return store_err(cs, ".", "open");
+	if ((rc = store_lock(cs)) == 0 && (rc = make_dirs(cs)) == 0 &&
+	    (rc = drive_id_read(cs)) == CAIRN_ENOENT)
+		rc = drive_id_create(cs);
+	if (rc != 0)
+		chunk_store_close(cs);
+	return rc;
+}
+
+void
+chunk_store_close(struct chunk_store *cs)
+{
+	if (cs->cs_dirfd != -1)
+		close(cs->cs_dirfd);
+	cs->cs_dirfd = -1;
+}

@@ -1,0 +1,252 @@
+/* chunkd.c - cairn-chunkd: serves the shards of one drive over nng */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chunkd.h"
+#include "conf.h"
+#include "errors.h"
+#include "log.h"
+#include "proto.h"
+#include "rpc.h"
+#include "sdnotify.h"
+#include "sig.h"
+#include "util.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: cairn-chunkd [-dnv] [-f file] drive\n");
+	exit(1);
+}
+
+static int
+chunkd_write(struct chunkd *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_chunk_write w;
+	int rc;
+
+	if ((rc = msg_chunk_write_unpack(req->pm_payload, &w)) != 0)
+		return rc;
+	if ((rc = chunk_store_write(&env->ck_store, &w)) != 0)
+		return rc;
+	proto_pack_nil(reply);
+	return 0;
+}
+
+/* chunkd_read reads into a buffer of its own: workers share nothing. */
+static int
+chunkd_read(struct chunkd *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_chunk_read r;
+	struct msg_chunk_data d;
+	void *buf;
+	int rc;
+
+	if ((rc = msg_chunk_read_unpack(req->pm_payload, &r)) != 0)
+		return rc;
+	if ((buf = malloc(PROTO_STRIPE)) == NULL)
+		return CAIRN_ENOMEM;
+	if ((rc = chunk_store_read(&env->ck_store, &r, buf, &d)) == 0)
+		msg_chunk_data_pack(reply, &d);
+	free(buf);
+	return rc;
+}
+
+static int
+chunkd_delete(struct chunkd *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_chunk_ref c;
+	int rc;
+
+	if ((rc = msg_chunk_ref_unpack(req->pm_payload, &c)) != 0)
+		return rc;
+	if ((rc = chunk_store_delete(&env->ck_store, &c)) != 0)
+		return rc;
+	proto_pack_nil(reply);
+	return 0;
+}
+
+/* dispatch runs on the RPC worker threads, several at once. */
+static int
+dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
+{
+	struct chunkd *env = arg;
+
+	switch (req->pm_type) {
+	case MSG_CHUNK_WRITE:
+		return chunkd_write(env, req, reply);
+	case MSG_CHUNK_READ:
+		return chunkd_read(env, req, reply);
+	case MSG_CHUNK_DELETE:
+		return chunkd_delete(env, req, reply);
+	default:
+		return CAIRN_EMSGTYPE;
+	}
+}
+
+/* chunkd_stat appends one named counter to a status reply, if room is left. */
+static void
+chunkd_stat(struct msg_status *st, const char *name, uint64_t value)
+{
+	if (st->st_nstats >= PROTO_STATMAX)
+		return;
+	st->st_stat_name[st->st_nstats] = proto_str_c(name);
+	st->st_stat_value[st->st_nstats] = value;
+	st->st_nstats++;
+}
+
+/* status adds the drive's space and counters to MSG_CTL_STATUS. */
+static void
+status(void *arg, struct msg_status *st)
+{
+	struct chunkd *env = arg;
+	struct chunk_store_stats s;
+
+	chunk_store_stats(&env->ck_store, &s);
+	chunkd_stat(st, "free_bytes", s.css_free_bytes);
+	chunkd_stat(st, "total_bytes", s.css_total_bytes);
+	chunkd_stat(st, "writes", s.css_writes);
+	chunkd_stat(st, "reads", s.css_reads);
+	chunkd_stat(st, "deletes", s.css_deletes);
+	chunkd_stat(st, "checksum_errors", s.css_checksum_errors);
+}
+
+/*
+ * chunkd_apply takes what a reload may change.  The drive's path and
+ * listen URL and the number of workers are fixed while running: say so if
+ * they changed, and keep the running values.
+ */
+static void
+chunkd_apply(struct chunkd *env, const struct conf *nc)
+{
+	const struct conf *oc = &env->ck_conf;
+	const struct conf_drive *od, *nd;
+	int i;
+
+	od = &oc->c_drives[conf_drive_find(oc, env->ck_drive)];
+	if ((i = conf_drive_find(nc, env->ck_drive)) == -1) {
+		log_warnx("%s: no [drive %s] any more; still serving it",
+		    env->ck_conffile, env->ck_drive);
+		return;
+	}
+	nd = &nc->c_drives[i];
+	if (strcmp(od->cd_path, nd->cd_path) != 0 ||
+	    strcmp(od->cd_listen, nd->cd_listen) != 0 ||
+	    oc->c_chunkd_workers != nc->c_chunkd_workers)
+		log_warnx("%s: [drive %s] path and listen and [chunkd] "
+		    "workers change only on restart", env->ck_conffile,
+		    env->ck_drive);
+	log_setverbose(env->ck_verbose);
+}
+
+/* chunkd_reload loads the configuration file again, on SIGHUP. */
+static void
+chunkd_reload(struct chunkd *env)
+{
+	struct conf *nc;
+
+	sdnotify_reloading();
+	if ((nc = malloc(sizeof(*nc))) == NULL)
+		log_warn("%s: reload", env->ck_conffile);
+	else if (conf_load(nc, env->ck_conffile) != 0)
+		log_warnx("%s: invalid; keeping the running configuration",
+		    env->ck_conffile);
+	else {
+		chunkd_apply(env, nc);
+		log_info("configuration reloaded");
+	}
+	if (nc != NULL) {
+		conf_wipe(nc);
+		free(nc);
+	}
+	sdnotify_ready(env->ck_name);
+}
+
+/* chunkd_start opens the drive and starts serving requests. */
+static void
+chunkd_start(struct chunkd *env, const struct conf_drive *d)
+{
+	struct conf *c = &env->ck_conf;
+	int rc;
+
+	if ((rc = util_mkdirs(c->c_run_dir, 0700)) != 0)
+		fatalx("%s: %s", c->c_run_dir, cairn_strerror(rc));
+	if ((rc = chunk_store_open(&env->ck_store, d->cd_path)) != 0)
+		fatalx("drive %s: cannot open %s: %s", d->cd_name, d->cd_path,
+		    cairn_strerror(rc));
+	log_info("drive %s: %s, drive id %s", d->cd_name, d->cd_path,
+	    chunk_store_drive_id(&env->ck_store));
+	rc = rpc_server_start(&env->ck_rpc, env->ck_name, d->cd_listen,
+	    c->c_chunkd_workers, dispatch, status, env);
+	if (rc != 0)
+		fatalx("%s: cannot listen: %s", d->cd_listen,
+		    cairn_strerror(rc));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct chunkd env;
+	int ch, checkonly = 0, i;
+
+	memset(&env, 0, sizeof(env));
+	env.ck_conffile = conf_default_path();
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			env.ck_verbose = 2;
+			break;
+		case 'f':
+			env.ck_conffile = optarg;
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'v':
+			if (env.ck_verbose < 1)
+				env.ck_verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1 || strlen(argv[optind]) >= CONF_NAMEMAX)
+		usage();
+	env.ck_drive = argv[optind];
+	snprintf(env.ck_name, sizeof(env.ck_name), "chunkd %s", env.ck_drive);
+	snprintf(env.ck_procname, sizeof(env.ck_procname), "cairn-chunkd@%s",
+	    env.ck_drive);
+
+	log_init(env.ck_procname, env.ck_verbose);
+	sig_block();
+	if (conf_load(&env.ck_conf, env.ck_conffile) != 0)
+		exit(1);
+	conf_wipe(&env.ck_conf);	/* chunkd has no use for secrets */
+	if ((i = conf_drive_find(&env.ck_conf, env.ck_drive)) == -1) {
+		log_warnx("%s: no [drive %s] section", env.ck_conffile,
+		    env.ck_drive);
+		exit(1);
+	}
+	if (checkonly) {
+		fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+
+	chunkd_start(&env, &env.ck_conf.c_drives[i]);
+	sdnotify_ready(env.ck_name);
+	while (sig_wait() != SIG_STOP)
+		chunkd_reload(&env);
+
+	sdnotify_stopping();
+	rpc_server_stop(&env.ck_rpc);
+	chunk_store_close(&env.ck_store);
+	log_info("exiting");
+	return 0;
+}

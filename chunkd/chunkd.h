@@ -1,0 +1,111 @@
+/* chunkd.h - cairn-chunkd: one drive's shard files, served over nng */
+#ifndef CAIRN_CHUNKD_H
+#define CAIRN_CHUNKD_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "proto.h"
+#include "rpc.h"
+
+/* chunk_store.c */
+
+#define CHUNK_HDRSIZE	64		/* shard file header */
+#define CHUNK_CRCSIZE	4		/* CRC32C after each block */
+#define CHUNK_MAXLEN	(1ull << 43)	/* largest shard: 8 TiB */
+#define CHUNK_UUIDLEN	36		/* drive.id, without newline */
+
+/*
+ * One drive: a directory holding drive.id, tmp/ (shards being written)
+ * and shards/00..ff/ (committed shards, fanned out by the first byte of
+ * the data id).  Owned by struct chunkd; opened on the main thread before
+ * the RPC workers start and closed after they stop.  In between, any
+ * number of worker threads call write, read and delete at once: the store
+ * keeps no per-shard state (every call opens and closes its file), so the
+ * only shared fields are the counters, which are atomic.  cs_dirfd holds
+ * an exclusive flock(2) so that two daemons never serve one directory.
+ */
+struct chunk_store {
+	char			 cs_path[PATH_MAX];
+	int			 cs_dirfd;	/* the drive directory */
+	char			 cs_drive_id[CHUNK_UUIDLEN + 1];
+	atomic_uint_fast64_t	 cs_writes;	/* blocks written */
+	atomic_uint_fast64_t	 cs_reads;	/* blocks verified, sent */
+	atomic_uint_fast64_t	 cs_deletes;	/* shards deleted */
+	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
+};
+
+/* A snapshot of a store's counters and its file system's space. */
+struct chunk_store_stats {
+	uint64_t	css_free_bytes;		/* for non-root users */
+	uint64_t	css_total_bytes;
+	uint64_t	css_writes;
+	uint64_t	css_reads;
+	uint64_t	css_deletes;
+	uint64_t	css_checksum_errors;
+};
+
+/*
+ * chunk_store_open creates (mode 0750) and locks the drive directory path,
+ * its tmp/ and shards/00..ff/, and reads drive.id or writes a new one.
+ * Returns 0 or a negative error; logs why.
+ */
+int chunk_store_open(struct chunk_store *cs, const char *path);
+
+/* chunk_store_close releases the directory and its lock. */
+void chunk_store_close(struct chunk_store *cs);
+
+/* chunk_store_drive_id returns the drive's UUID as text. */
+const char *chunk_store_drive_id(const struct chunk_store *cs);
+
+/*
+ * chunk_store_write stores one block of a shard in its temporary file and,
+ * when w->cw_last is set, checks that every block is there and commits the
+ * shard.  Writing a block again, before or after the commit, is harmless.
+ * Returns 0, CAIRN_EINVAL (bad sizes), CAIRN_ECHECKSUM (cw_crc does not
+ * match the data), CAIRN_EIO (a commit with blocks missing), CAIRN_EEXIST
+ * (the id is committed with other content) or a file system error.
+ */
+int chunk_store_write(struct chunk_store *cs, const struct msg_chunk_write *w);
+
+/*
+ * chunk_store_read reads block r->cr_block_no of a committed shard into
+ * buf (PROTO_STRIPE bytes) and verifies it; d then points into buf.
+ * Returns 0, CAIRN_ENOENT, CAIRN_EINVAL (no such block), CAIRN_ECHECKSUM
+ * or a file system error.
+ */
+int chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
+    void *buf, struct msg_chunk_data *d);
+
+/*
+ * chunk_store_delete removes a shard, committed or not.  Returns 0,
+ * CAIRN_ENOENT if neither existed, or a file system error.
+ */
+int chunk_store_delete(struct chunk_store *cs, const struct msg_chunk_ref *c);
+
+/* chunk_store_stats fills st; the space is 0 if statvfs(2) fails. */
+void chunk_store_stats(struct chunk_store *cs, struct chunk_store_stats *st);
+
+/* chunkd.c */
+
+/*
+ * The daemon's env, one per process, living in main().  The main thread
+ * fills it before the RPC workers start and then owns ck_conf (a reload
+ * only compares a new file against it) and the lifetimes of ck_store and
+ * ck_rpc.  Workers reach the env through dispatch() and status() and
+ * touch only ck_store, which is safe for concurrent use.
+ */
+struct chunkd {
+	struct conf		 ck_conf;
+	const char		*ck_conffile;
+	int			 ck_verbose;	/* from -d and -v */
+	const char		*ck_drive;	/* NAME, from argv */
+	char			 ck_name[CONF_NAMEMAX + 8]; /* chunkd NAME */
+	char			 ck_procname[CONF_NAMEMAX + 16];
+	struct chunk_store	 ck_store;
+	struct rpc_server	 ck_rpc;
+};
+
+#endif

@@ -1,0 +1,50 @@
+/* cairn.h - the cairn command: global options and the command table */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses of every command. */
+#define CAIRN_EXIT_OK		0	/* done; every daemon answered */
+#define CAIRN_EXIT_FAIL		1	/* something did not work */
+#define CAIRN_EXIT_USAGE	2	/* bad command line */
+
+/*
+ * The global options, filled by main() from the command line before any
+ * command runs and read-only afterwards.  The CLI is single-threaded.
+ */
+struct cairn_opts {
+	const char	*co_conffile;	/* -f, else conf_default_path() */
+	bool		 co_json;	/* -j, --json: one JSON document */
+};
+
+/*
+ * One command, as in tmux: name is the first word after the options, usage
+ * the rest of its synopsis (for messages and help), and exec runs it with
+ * argv[0] set to the name.  exec returns the process exit status, one of
+ * the CAIRN_EXIT_* values.  Each cmd_*.c file exports one of these.
+ */
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;
+	int		(*exec)(const struct cairn_opts *, int, char **);
+};
+
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_status_entry;
+
+/* cairn.c */
+
+/* cairn_usage prints entry's synopsis to stderr; returns CAIRN_EXIT_USAGE. */
+int cairn_usage(const struct cmd_entry *entry);
+
+/*
+ * cairn_json_str writes s (len bytes, not necessarily NUL-terminated) to fp
+ * as a JSON string with its quotes.  Bytes that are not valid UTF-8 become
+ * U+FFFD, so the output is always valid JSON.
+ */
+void cairn_json_str(FILE *fp, const char *s, size_t len);
+
+#endif

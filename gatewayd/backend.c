@@ -1,0 +1,512 @@
+/* backend.c - gatewayd's calls to metad and to the chunkd of every drive */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc.h"
+#include "errors.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "util.h"
+
+int
+backend_open(struct backend *be, const struct conf *conf)
+{
+	int i, rc;
+
+	memset(be, 0, sizeof(*be));
+	be->be_conf = conf;
+	be->be_ndrives = conf->c_ndrives;
+	be->be_m = conf_parity(conf);
+	be->be_k = be->be_ndrives - be->be_m;
+	if ((rc = ec_init(&be->be_ec, be->be_k, be->be_m)) != 0)
+		return rc;
+	rc = rpc_client_open(&be->be_metad, conf->c_metad_listen,
+	    conf->c_rpc_timeout_ms);
+	for (i = 0; rc == 0 && i < be->be_ndrives; i++)
+		rc = rpc_client_open(&be->be_chunk[i],
+		    conf->c_drives[i].cd_listen, conf->c_rpc_timeout_ms);
+	if (rc != 0)
+		backend_close(be);
+	return rc;
+}
+
+void
+backend_close(struct backend *be)
+{
+	int i;
+
+	rpc_client_close(be->be_metad);
+	be->be_metad = NULL;
+	for (i = 0; i < be->be_ndrives; i++) {
+		rpc_client_close(be->be_chunk[i]);
+		be->be_chunk[i] = NULL;
+	}
+	ec_free(&be->be_ec);
+}
+
+int
+backend_quorum(const struct backend *be)
+{
+	return be->be_k == be->be_m ? be->be_k + 1 : be->be_k;
+}
+
+/* --- metadata ------------------------------------------------------------------ */
+
+/* meta_name_call runs a request whose payload is one name and whose
+ * reply the caller reads from c. */
+static int
+meta_name_call(struct backend *be, struct rpc_call *c, uint32_t type,
+    struct proto_str name)
+{
+	struct msg_name n = { name };
+	int rc;
+
+	if ((rc = rpc_call_init(c, be->be_metad, type)) != 0)
+		return rc;
+	msg_name_pack(rpc_call_packer(c), &n);
+	return rpc_call_run(c);
+}
+
+int
+backend_bucket_create(struct backend *be, struct proto_str name)
+{
+	struct msg_bucket b = { name, util_now_ns() };
+	struct rpc_call c;
+	int rc;
+
+	if ((rc = rpc_call_init(&c, be->be_metad,
+	    MSG_META_BUCKET_CREATE)) == 0) {
+		msg_bucket_pack(rpc_call_packer(&c), &b);
+		rc = rpc_call_run(&c);
+	}
+	rpc_call_fini(&c);
+	return rc;
+}
+
+int
+backend_bucket_delete(struct backend *be, struct proto_str name)
+{
+	struct rpc_call c;
+	int rc;
+
+	rc = meta_name_call(be, &c, MSG_META_BUCKET_DELETE, name);
+	rpc_call_fini(&c);
+	return rc;
+}
+
+int
+backend_bucket_get(struct backend *be, struct proto_str name,
+    struct msg_bucket *b)
+{
+	struct rpc_call c;
+	int rc;
+
+	rc = meta_name_call(be, &c, MSG_META_BUCKET_GET, name);
+	if (rc == 0)
+		rc = msg_bucket_unpack(c.rc_reply.pm_payload, b);
+	b->b_name = name;	/* the reply's copy dies with the call */
+	rpc_call_fini(&c);
+	return rc;
+}
+
+int
+backend_bucket_list(struct backend *be, struct rpc_call *c,
+    struct msg_bucket_list *bl)
+{
+	int rc;
+
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_BUCKET_LIST)) != 0)
+		return rc;
+	proto_pack_nil(rpc_call_packer(c));
+	if ((rc = rpc_call_run(c)) != 0)
+		return rc;
+	return msg_bucket_list_unpack(c->rc_reply.pm_payload, bl);
+}
+
+int
+backend_obj_get(struct backend *be, struct rpc_call *c, struct proto_str bucket,
+    struct proto_str key, struct msg_objrec *rec)
+{
+	struct msg_obj_ref ref = { bucket, key };
+	int rc;
+
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_OBJ_GET)) != 0)
+		return rc;
+	msg_obj_ref_pack(rpc_call_packer(c), &ref);
+	if ((rc = rpc_call_run(c)) != 0)
+		return rc;
+	return msg_objrec_unpack(c->rc_reply.pm_payload, rec);
+}
+
+/* old_record reads a reply that is either nil or the replaced record. */
+static int
+old_record(struct rpc_call *c, struct msg_objrec *old, bool *has_old)
+{
+	*has_old = !proto_is_nil(c->rc_reply.pm_payload);
+	if (!*has_old)
+		return 0;
+	return msg_objrec_unpack(c->rc_reply.pm_payload, old);
+}
+
+int
+backend_obj_put(struct backend *be, struct rpc_call *c,
+    const struct msg_obj_put *p, struct msg_objrec *old, bool *has_old)
+{
+	int rc;
+
+	*has_old = false;
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_OBJ_PUT)) != 0)
+		return rc;
+	msg_obj_put_pack(rpc_call_packer(c), p);
+	if ((rc = rpc_call_run(c)) != 0)
+		return rc;
+	return old_record(c, old, has_old);
+}
+
+int
+backend_obj_delete(struct backend *be, struct rpc_call *c,
+    struct proto_str bucket, struct proto_str key, struct msg_objrec *old,
+    bool *has_old)
+{
+	struct msg_obj_ref ref = { bucket, key };
+	int rc;
+
+	*has_old = false;
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_OBJ_DELETE)) != 0)
+		return rc;
+	msg_obj_ref_pack(rpc_call_packer(c), &ref);
+	if ((rc = rpc_call_run(c)) != 0)
+		return rc;
+	return old_record(c, old, has_old);
+}
+
+int
+backend_obj_list(struct backend *be, struct rpc_call *c,
+    const struct msg_list_req *l, struct msg_list_reply *lr)
+{
+	int rc;
+
+	memset(lr, 0, sizeof(*lr));
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_OBJ_LIST)) != 0)
+		return rc;
+	msg_list_req_pack(rpc_call_packer(c), l);
+	if ((rc = rpc_call_run(c)) != 0)
+		return rc;
+	return msg_list_reply_unpack(c->rc_reply.pm_payload, lr);
+}
+
+/* --- shards ------------------------------------------------------------------------ */
+
+/* drive_of maps a drive name stored in a record to a configured drive. */
+static int
+drive_of(struct backend *be, struct proto_str name)
+{
+	char buf[PROTO_NAMEMAX + 1];
+
+	if (name.ps_len > PROTO_NAMEMAX)
+		return -1;
+	memcpy(buf, name.ps_ptr, name.ps_len);
+	buf[name.ps_len] = '\0';
+	return conf_drive_find(be->be_conf, buf);
+}
+
+/* delete_shards sends a delete to each listed drive, then waits for all. */
+static void
+delete_shards(struct backend *be, const uint8_t *id, const int *drives, int n)
+{
+	struct msg_chunk_ref ref;
+	struct rpc_call calls[PROTO_SHARDMAX];
+	char hex[2 * PROTO_IDLEN + 1];
+	int i, rc;
+
+	memcpy(ref.c_id, id, PROTO_IDLEN);
+	for (i = 0; i < n; i++) {
+		if (drives[i] < 0 ||
+		    rpc_call_init(&calls[i], be->be_chunk[drives[i]],
+		    MSG_CHUNK_DELETE) != 0)
+			continue;
+		msg_chunk_ref_pack(rpc_call_packer(&calls[i]), &ref);
+		rpc_call_send(&calls[i]);
+	}
+	util_hex(hex, id, PROTO_IDLEN);
+	for (i = 0; i < n; i++) {
+		if (drives[i] < 0)
+			continue;
+		rc = rpc_call_wait(&calls[i]);
+		if (rc != 0 && rc != CAIRN_ENOENT)
+			log_warnx("shard %s on %s: delete: %s; left for the "
+			    "sweep", hex, be->be_conf->c_drives[drives[i]].cd_name,
+			    cairn_strerror(rc));
+		rpc_call_fini(&calls[i]);
+	}
+}
+
+void
+backend_shards_delete(struct backend *be, const struct msg_objrec *rec)
+{
+	int drives[PROTO_SHARDMAX], i, n;
+
+	if (rec->or_inline)
+		return;
+	n = rec->or_k + rec->or_m;
+	for (i = 0; i < n; i++)
+		drives[i] = drive_of(be, rec->or_drives[i]);
+	delete_shards(be, rec->or_data_id, drives, n);
+}
+
+/* --- PUT ---------------------------------------------------------------------------- */
+
+int
+backend_put_begin(struct backend *be, struct backend_put *bp,
+    struct proto_str bucket, struct proto_str key)
+{
+	int n = be->be_k + be->be_m, rot, i;
+
+	memset(bp, 0, sizeof(*bp));
+	bp->bp_be = be;
+	util_random(bp->bp_id, sizeof(bp->bp_id));
+	rot = placement_rotation(bucket, key, n);
+	for (i = 0; i < n; i++)
+		bp->bp_drive[i] = (rot + i) % n;
+	bp->bp_block_size = (PROTO_STRIPE + be->be_k - 1) / be->be_k;
+	bp->bp_buf = malloc((size_t)n * bp->bp_block_size);
+	return bp->bp_buf != NULL ? 0 : CAIRN_ENOMEM;
+}
+
+unsigned char *
+backend_put_buffer(struct backend_put *bp)
+{
+	return bp->bp_buf;
+}
+
+static int
+live_shards(const struct backend_put *bp)
+{
+	int i, n = bp->bp_be->be_k + bp->bp_be->be_m, live = 0;
+
+	for (i = 0; i < n; i++)
+		live += !bp->bp_failed[i];
+	return live;
+}
+
+/* encode pads the stripe to k blocks of bs bytes and computes parity. */
+static void
+encode(struct backend_put *bp, size_t len, size_t bs,
+    unsigned char **blocks)
+{
+	struct backend *be = bp->bp_be;
+	int i, k = be->be_k, n = be->be_k + be->be_m;
+
+	memset(bp->bp_buf + len, 0, (size_t)k * bs - len);
+	for (i = 0; i < n; i++)
+		blocks[i] = bp->bp_buf + (size_t)i * bs;
+	if (be->be_m > 0)
+		ec_encode(&be->be_ec, bs, blocks, blocks + k);
+}
+
+static void
+send_block(struct backend_put *bp, struct rpc_call *c, int i,
+    unsigned char *block, size_t bs, bool last)
+{
+	struct msg_chunk_write w;
+
+	memcpy(w.cw_id, bp->bp_id, PROTO_IDLEN);
+	w.cw_shard_idx = (uint8_t)i;
+	w.cw_block_size = bp->bp_block_size;
+	w.cw_block_no = bp->bp_block_no;
+	w.cw_crc = crc_32c(block, bs);
+	w.cw_last = last;
+	w.cw_length = bp->bp_shard_len + bs;
+	w.cw_data.ps_ptr = (const char *)block;
+	w.cw_data.ps_len = bs;
+	if (rpc_call_init(c, bp->bp_be->be_chunk[bp->bp_drive[i]],
+	    MSG_CHUNK_WRITE) != 0)
+		return;
+	msg_chunk_write_pack(rpc_call_packer(c), &w);
+	rpc_call_send(c);
+	bp->bp_sent[i] = true;
+}
+
+int
+backend_put_stripe(struct backend_put *bp, size_t len, bool last)
+{
+	struct backend *be = bp->bp_be;
+	struct rpc_call calls[PROTO_SHARDMAX];
+	unsigned char *blocks[PROTO_SHARDMAX];
+	int i, n = be->be_k + be->be_m, rc;
+	size_t bs = (len + (size_t)be->be_k - 1) / (size_t)be->be_k;
+
+	if (bs == 0)
+		bs = 1;		/* an empty object still gets one block */
+	encode(bp, len, bs, blocks);
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < n; i++)
+		if (!bp->bp_failed[i])
+			send_block(bp, &calls[i], i, blocks[i], bs, last);
+	for (i = 0; i < n; i++) {
+		if (bp->bp_failed[i])
+			continue;
+		if ((rc = rpc_call_wait(&calls[i])) != 0) {
+			log_warnx("drive %s: shard write: %s",
+			    be->be_conf->c_drives[bp->bp_drive[i]].cd_name,
+			    cairn_strerror(rc));
+			bp->bp_failed[i] = true;
+		}
+		rpc_call_fini(&calls[i]);
+	}
+	bp->bp_block_no++;
+	bp->bp_shard_len += bs;
+	return live_shards(bp) >= backend_quorum(be) ? 0 : CAIRN_EQUORUM;
+}
+
+void
+backend_put_layout(struct backend_put *bp, struct msg_objrec *rec)
+{
+	struct backend *be = bp->bp_be;
+	int i;
+
+	rec->or_inline = false;
+	memcpy(rec->or_data_id, bp->bp_id, PROTO_IDLEN);
+	rec->or_k = (uint8_t)be->be_k;
+	rec->or_m = (uint8_t)be->be_m;
+	rec->or_block_size = bp->bp_block_size;
+	for (i = 0; i < be->be_k + be->be_m; i++)
+		rec->or_drives[i] = proto_str_c(
+		    be->be_conf->c_drives[bp->bp_drive[i]].cd_name);
+}
+
+void
+backend_put_abort(struct backend_put *bp)
+{
+	int drives[PROTO_SHARDMAX], i, n = bp->bp_be->be_k + bp->bp_be->be_m;
+
+	for (i = 0; i < n; i++)
+		drives[i] = bp->bp_sent[i] ? bp->bp_drive[i] : -1;
+	delete_shards(bp->bp_be, bp->bp_id, drives, n);
+}
+
+void
+backend_put_free(struct backend_put *bp)
+{
+	free(bp->bp_buf);
+	bp->bp_buf = NULL;
+}
+
+/* --- GET ------------------------------------------------------------------------------ */
+
+int
+backend_get_begin(struct backend *be, struct backend_get *bg,
+    const struct msg_objrec *rec)
+{
+	int i, n = rec->or_k + rec->or_m;
+
+	memset(bg, 0, sizeof(*bg));
+	bg->bg_be = be;
+	bg->bg_rec = rec;
+	if (rec->or_k == 0 || n > PROTO_SHARDMAX)
+		return CAIRN_EPROTO;
+	for (i = 0; i < n; i++)
+		bg->bg_drive[i] = drive_of(be, rec->or_drives[i]);
+	bg->bg_buf = malloc((size_t)n * rec->or_block_size);
+	return bg->bg_buf != NULL ? 0 : CAIRN_ENOMEM;
+}
+
+static void
+read_send(struct backend_get *bg, struct rpc_call *c, int shard,
+    uint64_t stripe)
+{
+	struct msg_chunk_read r;
+
+	memset(c, 0, sizeof(*c));
+	if (bg->bg_drive[shard] < 0) {
+		c->rc_err = CAIRN_ENOENT;
+		return;
+	}
+	memcpy(r.cr_id, bg->bg_rec->or_data_id, PROTO_IDLEN);
+	r.cr_block_no = (uint32_t)stripe;
+	if (rpc_call_init(c, bg->bg_be->be_chunk[bg->bg_drive[shard]],
+	    MSG_CHUNK_READ) != 0)
+		return;
+	msg_chunk_read_pack(rpc_call_packer(c), &r);
+	rpc_call_send(c);
+}
+
+/* read_wait takes one block reply, checks it and copies it into place. */
+static bool
+read_wait(struct backend_get *bg, struct rpc_call *c, int shard, size_t bs)
+{
+	struct msg_chunk_data d;
+	int rc;
+
+	rc = rpc_call_wait(c);
+	if (rc == 0)
+		rc = msg_chunk_data_unpack(c->rc_reply.pm_payload, &d);
+	if (rc == 0 && (d.cd_data.ps_len != bs ||
+	    crc_32c(d.cd_data.ps_ptr, bs) != d.cd_crc))
+		rc = CAIRN_ECHECKSUM;
+	if (rc == 0)
+		memcpy(bg->bg_buf + (size_t)shard * bs, d.cd_data.ps_ptr, bs);
+	else if (c->rc_client != NULL || rc != CAIRN_ENOENT)
+		log_warnx("shard %d of a stripe: %s", shard,
+		    cairn_strerror(rc));
+	rpc_call_fini(c);
+	return rc == 0;
+}
+
+/* read_shards reads shards [from, to) of a stripe in parallel. */
+static int
+read_shards(struct backend_get *bg, uint64_t stripe, size_t bs, int from,
+    int to, bool *present)
+{
+	struct rpc_call calls[PROTO_SHARDMAX];
+	int i, got = 0;
+
+	for (i = from; i < to; i++)
+		read_send(bg, &calls[i], i, stripe);
+	for (i = from; i < to; i++) {
+		present[i] = read_wait(bg, &calls[i], i, bs);
+		got += present[i];
+	}
+	return got;
+}
+
+int
+backend_get_stripe(struct backend_get *bg, uint64_t stripe,
+    const unsigned char **out, size_t *len)
+{
+	const struct msg_objrec *rec = bg->bg_rec;
+	bool present[PROTO_SHARDMAX];
+	unsigned char *blocks[PROTO_SHARDMAX];
+	int i, k = rec->or_k, n = rec->or_k + rec->or_m, got;
+	uint64_t off = stripe * PROTO_STRIPE;
+	size_t bs;
+
+	if (off >= rec->or_size && !(off == 0 && rec->or_size == 0))
+		return CAIRN_EINVAL;
+	*len = rec->or_size - off < PROTO_STRIPE ? rec->or_size - off :
+	    PROTO_STRIPE;
+	bs = (*len + (size_t)k - 1) / (size_t)k;
+	bs = bs == 0 ? 1 : bs;
+	got = read_shards(bg, stripe, bs, 0, k, present);
+	if (got < k) {
+		/* Only now pay for parity: healthy reads need no decoding. */
+		got += read_shards(bg, stripe, bs, k, n, present);
+		for (i = 0; i < n; i++)
+			blocks[i] = bg->bg_buf + (size_t)i * bs;
+		if (got < k || ec_reconstruct(&bg->bg_be->be_ec, bs, blocks,
+		    present) != 0)
+			return CAIRN_EQUORUM;
+		bg->bg_reconstructed++;
+	}
+	*out = bg->bg_buf;
+	return 0;
+}
+
+void
+backend_get_free(struct backend_get *bg)
+{
+	free(bg->bg_buf);
+	bg->bg_buf = NULL;
+}

@@ -1,0 +1,140 @@
+/* gatewayd.c - cairn-gatewayd: main, control socket and signals */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "sdnotify.h"
+#include "sig.h"
+#include "util.h"
+
+#define GATEWAYD_CTL_WORKERS	2
+
+static struct gatewayd gatewayd_env;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: cairn-gatewayd [-dnv] [-f file]\n");
+	exit(1);
+}
+
+/* on_status adds the gateway's counters to the control status reply. */
+static void
+on_status(void *arg, struct msg_status *st)
+{
+	struct gatewayd *env = arg;
+	static const char *const names[] = {
+		"requests", "errors", "bytes_in", "bytes_out", "drives_up"
+	};
+	uint64_t values[5];
+	int i, up = 0;
+
+	for (i = 0; i < env->gw_backend.be_ndrives; i++)
+		up += rpc_client_connected(env->gw_backend.be_chunk[i]);
+	values[0] = atomic_load(&env->gw_requests);
+	values[1] = atomic_load(&env->gw_errors);
+	values[2] = atomic_load(&env->gw_bytes_in);
+	values[3] = atomic_load(&env->gw_bytes_out);
+	values[4] = (uint64_t)up;
+	for (i = 0; i < 5; i++) {
+		st->st_stat_name[i] = proto_str_c(names[i]);
+		st->st_stat_value[i] = values[i];
+	}
+	st->st_nstats = 5;
+}
+
+/* dispatch: the control socket answers only the shared messages. */
+static int
+dispatch(void *env, const struct proto_msg *req, msgpack_packer *reply)
+{
+	(void)env;
+	(void)req;
+	(void)reply;
+	return CAIRN_EMSGTYPE;
+}
+
+static void
+reload(struct gatewayd *env, const char *conffile, int verbose)
+{
+	struct conf *next;
+
+	sdnotify_reloading();
+	if ((next = malloc(sizeof(*next))) != NULL &&
+	    conf_load(next, conffile) == 0) {
+		log_setverbose(verbose);
+		log_info("configuration reloaded; listen address, drives and "
+		    "credentials change on restart");
+	} else {
+		log_warnx("%s: invalid, keeping the running configuration",
+		    conffile);
+	}
+	if (next != NULL)
+		conf_wipe(next);
+	free(next);
+	sdnotify_ready("serving S3");
+	(void)env;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct gatewayd *env = &gatewayd_env;
+	const char *conffile = conf_default_path();
+	int ch, debug = 0, verbose = 0, noaction = 0, rc;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':	debug = 1; break;
+		case 'f':	conffile = optarg; break;
+		case 'n':	noaction = 1; break;
+		case 'v':	verbose = 1; break;
+		default:	usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	verbose = debug ? 2 : verbose;
+	log_init("cairn-gatewayd", verbose);
+	sig_block();
+	if (conf_load(&env->gw_conf, conffile) != 0)
+		exit(1);
+	if (env->gw_conf.c_root_access_key[0] == '\0' ||
+	    env->gw_conf.c_root_secret_key[0] == '\0')
+		fatalx("%s: [cluster] root_access_key and root_secret_key "
+		    "must be set", conffile);
+	if (noaction) {
+		fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+	if ((rc = util_mkdirs(env->gw_conf.c_run_dir, 0700)) != 0)
+		fatalx("%s: %s", env->gw_conf.c_run_dir, cairn_strerror(rc));
+	if ((rc = backend_open(&env->gw_backend, &env->gw_conf)) != 0)
+		fatalx("backend: %s", cairn_strerror(rc));
+	log_info("erasure set: %d drives, %d data + %d parity, write quorum "
+	    "%d", env->gw_backend.be_ndrives, env->gw_backend.be_k,
+	    env->gw_backend.be_m, backend_quorum(&env->gw_backend));
+	if (rpc_server_start(&env->gw_ctl, "gatewayd", env->gw_conf.c_gw_control,
+	    GATEWAYD_CTL_WORKERS, dispatch, on_status, env) != 0)
+		fatalx("control socket %s", env->gw_conf.c_gw_control);
+	if ((rc = http_start(env, s3_serve)) != 0)
+		fatalx("cannot serve S3 on %s: %s", env->gw_conf.c_gw_listen,
+		    cairn_strerror(rc));
+	sdnotify_ready("serving S3");
+	while (sig_wait() == SIG_RELOAD)
+		reload(env, conffile, verbose);
+	sdnotify_stopping();
+	log_info("stopping: waiting for requests in flight");
+	http_stop(env);
+	rpc_server_stop(&env->gw_ctl);
+	conf_wipe(&env->gw_conf);
+	log_info("exiting");
+	/* Event loop and worker threads end with the process. */
+	_exit(0);
+}

@@ -1,0 +1,788 @@
+/* http.c - the HTTP layer under the S3 handlers: h2o event loops, workers */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "util.h"
+
+/*
+ * Threads.  Each event loop thread owns an h2o context and accepts on its
+ * own SO_REUSEPORT socket.  h2o hands a request over once its whole body
+ * has arrived; on_req copies the request line and headers into a task and
+ * queues it for the worker threads, which run the S3 handlers and may
+ * block on RPC calls.  A worker never touches h2o: it posts an action
+ * (start a response, send some data) to its loop's receiver and sleeps
+ * until the loop thread has carried it out.
+ */
+struct http_loop {
+	h2o_context_t			 l_ctx;		/* first: see loop_of */
+	h2o_accept_ctx_t		 l_accept;
+	h2o_multithread_receiver_t	 l_receiver;
+	h2o_socket_t			*l_listener;
+	pthread_t			 l_thread;
+	struct http			*l_http;
+};
+
+/* The handler h2o calls; h2o allocates it with our size. */
+struct http_handler {
+	h2o_handler_t	 hh_super;
+	struct http	*hh_http;
+};
+
+/*
+ * One request in flight.  The loop thread and the worker share it, each
+ * holding a reference; it is freed when both have let go.  t_h2o is the
+ * h2o request, or NULL once h2o has disposed of it (the client went away
+ * or the response is complete): it is only dereferenced on the loop
+ * thread, or under t_lock to read the body.  t_done/t_result report the
+ * outcome of the one action a worker may have posted.
+ */
+struct http_task {
+	struct http_req			 t_req;		/* first: see task_of */
+	h2o_multithread_message_t	 t_msg;
+	h2o_generator_t			 t_gen;
+	struct http_loop		*t_loop;
+	h2o_req_t			*t_h2o;
+	pthread_mutex_t			 t_lock;
+	pthread_cond_t			 t_cond;
+	int				 t_refs;
+	bool				 t_done;
+	int				 t_result;
+	bool				 t_started;	/* loop: response begun */
+	bool				 t_begun;	/* worker: status given */
+	bool				 t_finished;	/* worker: final posted */
+	uint64_t			 t_body_off;
+	/* the posted action */
+	int				 t_status;
+	const struct http_hdr_out	*t_hdrs;
+	size_t				 t_nhdrs;
+	uint64_t			 t_clen;
+	const void			*t_data;
+	size_t				 t_len;
+	bool				 t_final;
+	bool				 t_abort;
+	struct http_task		*t_next;	/* worker queue */
+	char				*t_copy;	/* request line, headers */
+};
+
+/* The HTTP layer of one gatewayd: loops, workers and their queue. */
+struct http {
+	struct sockaddr_storage	 h_sa;
+	socklen_t		 h_salen;
+	struct gatewayd		*h_env;
+	void			(*h_serve)(struct gatewayd *, struct http_req *);
+	h2o_globalconf_t	 h_conf;
+	struct http_loop	*h_loops;
+	int			 h_nloops;
+	pthread_t		*h_workers;
+	int			 h_nworkers;
+	pthread_mutex_t		 h_lock;
+	pthread_cond_t		 h_cond;
+	struct http_task	*h_head, *h_tail;	/* waiting tasks */
+	int			 h_active;	/* tasks queued or running */
+	bool			 h_stopping;
+};
+
+static struct http http_state;
+
+static struct http_task *
+task_of(struct http_req *hr)
+{
+	return (struct http_task *)hr;
+}
+
+static void
+task_release(struct http_task *t)
+{
+	int refs;
+
+	pthread_mutex_lock(&t->t_lock);
+	refs = --t->t_refs;
+	pthread_mutex_unlock(&t->t_lock);
+	if (refs > 0)
+		return;
+	pthread_mutex_destroy(&t->t_lock);
+	pthread_cond_destroy(&t->t_cond);
+	free(t->t_copy);
+	free(t);
+}
+
+/* complete wakes the worker waiting for its posted action. */
+static void
+complete(struct http_task *t, int result)
+{
+	pthread_mutex_lock(&t->t_lock);
+	if (!t->t_done) {
+		t->t_done = true;
+		t->t_result = result;
+		pthread_cond_signal(&t->t_cond);
+	}
+	pthread_mutex_unlock(&t->t_lock);
+}
+
+/* --- the loop thread side ---------------------------------------------------- */
+
+/* on_dispose runs when h2o frees the request: the client left, or done. */
+static void
+on_dispose(void *p)
+{
+	struct http_task *t = *(struct http_task **)p;
+
+	pthread_mutex_lock(&t->t_lock);
+	t->t_h2o = NULL;
+	pthread_mutex_unlock(&t->t_lock);
+	complete(t, -1);
+	task_release(t);
+}
+
+static void
+on_proceed(h2o_generator_t *gen, h2o_req_t *req)
+{
+	struct http_task *t = H2O_STRUCT_FROM_MEMBER(struct http_task, t_gen,
+	    gen);
+
+	(void)req;
+	complete(t, 0);
+}
+
+static void
+on_stop(h2o_generator_t *gen, h2o_req_t *req)
+{
+	struct http_task *t = H2O_STRUCT_FROM_MEMBER(struct http_task, t_gen,
+	    gen);
+
+	(void)req;
+	pthread_mutex_lock(&t->t_lock);
+	t->t_h2o = NULL;
+	pthread_mutex_unlock(&t->t_lock);
+	complete(t, -1);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200:	return "OK";
+	case 204:	return "No Content";
+	case 206:	return "Partial Content";
+	case 304:	return "Not Modified";
+	case 400:	return "Bad Request";
+	case 403:	return "Forbidden";
+	case 404:	return "Not Found";
+	case 405:	return "Method Not Allowed";
+	case 409:	return "Conflict";
+	case 411:	return "Length Required";
+	case 412:	return "Precondition Failed";
+	case 416:	return "Requested Range Not Satisfiable";
+	case 500:	return "Internal Server Error";
+	case 501:	return "Not Implemented";
+	case 503:	return "Service Unavailable";
+	default:	return "Unknown";
+	}
+}
+
+static void
+start_response(struct http_task *t, h2o_req_t *req)
+{
+	size_t i;
+
+	req->res.status = t->t_status;
+	req->res.reason = reason(t->t_status);
+	req->res.content_length = t->t_clen;
+	for (i = 0; i < t->t_nhdrs; i++) {
+		const char *n = t->t_hdrs[i].ho_name, *v = t->t_hdrs[i].ho_value;
+		h2o_iovec_t vv = h2o_strdup(&req->pool, v, strlen(v));
+
+		h2o_add_header_by_str(&req->pool, &req->res.headers, n,
+		    strlen(n), 1, NULL, vv.base, vv.len);
+	}
+	t->t_gen.proceed = on_proceed;
+	t->t_gen.stop = on_stop;
+	h2o_start_response(req, &t->t_gen);
+	t->t_started = true;
+}
+
+/* run_action carries out, on the loop thread, what a worker posted. */
+static void
+run_action(struct http_task *t)
+{
+	h2o_req_t *req = t->t_h2o;
+	h2o_iovec_t iov;
+
+	if (req == NULL) {
+		complete(t, -1);
+		return;
+	}
+	/*
+	 * A final or failed send may dispose of the request, and so release
+	 * the task, before h2o_send returns: wake the worker first (the loop
+	 * still holds its reference then) and touch t no more afterwards.
+	 */
+	if (t->t_abort) {
+		if (!t->t_started)
+			start_response(t, req);
+		complete(t, 0);
+		h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+		return;
+	}
+	if (!t->t_started)
+		start_response(t, req);
+	if (t->t_final) {
+		/* Nothing calls proceed after the final send: copy the data. */
+		iov = h2o_strdup(&req->pool, t->t_data, t->t_len);
+		complete(t, 0);
+		h2o_send(req, &iov, iov.len > 0 ? 1 : 0, H2O_SEND_STATE_FINAL);
+		return;
+	}
+	iov = h2o_iovec_init(t->t_data, t->t_len);
+	h2o_send(req, &iov, 1, H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static void
+on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+	(void)receiver;
+	while (!h2o_linklist_is_empty(messages)) {
+		h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(
+		    h2o_multithread_message_t, link, messages->next);
+		struct http_task *t = H2O_STRUCT_FROM_MEMBER(struct http_task,
+		    t_msg, m);
+
+		h2o_linklist_unlink(&m->link);
+		run_action(t);
+	}
+}
+
+/* copy_request copies what the handlers need out of h2o's request. */
+static int
+copy_request(struct http_task *t, h2o_req_t *req)
+{
+	struct http_header *hh;
+	size_t i, n = req->headers.size, need;
+	char *p;
+
+	need = req->method.len + req->path.len + req->authority.len + 40 +
+	    (n + 2) * sizeof(*hh);
+	for (i = 0; i < n; i++)
+		need += req->headers.entries[i].name->len +
+		    req->headers.entries[i].value.len + 2;
+	if ((t->t_copy = malloc(need)) == NULL)
+		return -1;
+	hh = (struct http_header *)t->t_copy;
+	p = t->t_copy + (n + 2) * sizeof(*hh);
+	t->t_req.hr_headers = hh;
+	t->t_req.hr_method = p;
+	t->t_req.hr_method_len = req->method.len;
+	memcpy(p, req->method.base, req->method.len);
+	p += req->method.len;
+	*p++ = '\0';
+	t->t_req.hr_path = p;
+	memcpy(p, req->path.base, req->path.len);
+	if (req->query_at != SIZE_MAX) {
+		t->t_req.hr_path_len = req->query_at;
+		p[req->query_at] = '\0';
+		t->t_req.hr_query = p + req->query_at + 1;
+		t->t_req.hr_query_len = req->path.len - req->query_at - 1;
+	} else {
+		t->t_req.hr_path_len = req->path.len;
+		t->t_req.hr_query = p + req->path.len;
+		t->t_req.hr_query_len = 0;
+	}
+	p += req->path.len;
+	*p++ = '\0';
+	/* h2o keeps Host as the authority, not as a header: SigV4 signs it. */
+	hh[0].hh_name = "host";
+	hh[0].hh_name_len = 4;
+	hh[0].hh_value = p;
+	hh[0].hh_value_len = req->authority.len;
+	memcpy(p, req->authority.base, req->authority.len);
+	p += req->authority.len;
+	*p++ = '\0';
+	for (i = 0; i < n; i++) {
+		const h2o_header_t *h = &req->headers.entries[i];
+		size_t j;
+
+		hh[i + 1].hh_name = p;
+		hh[i + 1].hh_name_len = h->name->len;
+		for (j = 0; j < h->name->len; j++)
+			*p++ = (char)tolower((unsigned char)h->name->base[j]);
+		*p++ = '\0';
+		hh[i + 1].hh_value = p;
+		hh[i + 1].hh_value_len = h->value.len;
+		memcpy(p, h->value.base, h->value.len);
+		p += h->value.len;
+		*p++ = '\0';
+	}
+	t->t_req.hr_nheaders = n + 1;
+	/* h2o consumes Content-Length too; SigV4 may sign it. */
+	if (req->entity.base != NULL) {
+		hh[n + 1].hh_name = "content-length";
+		hh[n + 1].hh_name_len = 14;
+		hh[n + 1].hh_value = p;
+		hh[n + 1].hh_value_len = (size_t)sprintf(p, "%zu",
+		    req->entity.len);
+		t->t_req.hr_nheaders++;
+	}
+	return 0;
+}
+
+static struct http_task *
+task_new(struct http_loop *loop, h2o_req_t *req)
+{
+	struct http_task *t;
+	uint64_t id;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if (copy_request(t, req) == -1) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->t_lock, NULL);
+	pthread_cond_init(&t->t_cond, NULL);
+	t->t_loop = loop;
+	t->t_h2o = req;
+	t->t_refs = 2;
+	t->t_req.hr_body_len = req->entity.base != NULL ? req->entity.len : 0;
+	t->t_req.hr_head = h2o_memis(req->method.base, req->method.len,
+	    H2O_STRLIT("HEAD"));
+	util_random(&id, sizeof(id));
+	util_hex(t->t_req.hr_id, &id, sizeof(id));
+	for (char *c = t->t_req.hr_id; *c != '\0'; c++)
+		*c = (char)toupper((unsigned char)*c);
+	t->t_req.hr_start_ms = util_mono_ms();
+	return t;
+}
+
+static void
+queue_task(struct http *h, struct http_task *t)
+{
+	pthread_mutex_lock(&h->h_lock);
+	if (h->h_tail != NULL)
+		h->h_tail->t_next = t;
+	else
+		h->h_head = t;
+	h->h_tail = t;
+	h->h_active++;
+	pthread_cond_signal(&h->h_cond);
+	pthread_mutex_unlock(&h->h_lock);
+}
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	struct http_handler *hd = (struct http_handler *)self;
+	struct http_loop *loop = (struct http_loop *)req->conn->ctx;
+	struct http_task *t, **slot;
+
+	if (hd->hh_http->h_stopping || (t = task_new(loop, req)) == NULL) {
+		h2o_send_error_503(req, "Service Unavailable",
+		    "the server is shutting down or out of memory", 0);
+		return 0;
+	}
+	slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_dispose);
+	*slot = t;
+	queue_task(hd->hh_http, t);
+	return 0;
+}
+
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+	struct http_loop *loop = listener->data;
+	h2o_socket_t *sock;
+
+	if (err != NULL)
+		return;
+	if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+		return;
+	h2o_accept(&loop->l_accept, sock);
+}
+
+/* --- the worker side ------------------------------------------------------------ */
+
+/* post hands the prepared action to the loop thread and waits for it. */
+static int
+post(struct http_task *t)
+{
+	int rc;
+
+	pthread_mutex_lock(&t->t_lock);
+	if (t->t_h2o == NULL) {
+		pthread_mutex_unlock(&t->t_lock);
+		return -1;
+	}
+	t->t_done = false;
+	pthread_mutex_unlock(&t->t_lock);
+	h2o_multithread_send_message(&t->t_loop->l_receiver, &t->t_msg);
+	pthread_mutex_lock(&t->t_lock);
+	while (!t->t_done)
+		pthread_cond_wait(&t->t_cond, &t->t_lock);
+	rc = t->t_result;
+	pthread_mutex_unlock(&t->t_lock);
+	return rc;
+}
+
+const char *
+http_header(const struct http_req *hr, const char *name, size_t *len)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < hr->hr_nheaders; i++) {
+		const struct http_header *h = &hr->hr_headers[i];
+
+		if (h->hh_name_len == n && memcmp(h->hh_name, name, n) == 0) {
+			if (len != NULL)
+				*len = h->hh_value_len;
+			return h->hh_value;
+		}
+	}
+	return NULL;
+}
+
+long
+http_body_read(struct http_req *hr, void *buf, size_t len)
+{
+	struct http_task *t = task_of(hr);
+	size_t n;
+	long rc;
+
+	pthread_mutex_lock(&t->t_lock);
+	if (t->t_h2o == NULL) {
+		rc = -1;
+	} else {
+		n = hr->hr_body_len - t->t_body_off;
+		n = n < len ? n : len;
+		if (n > 0)
+			memcpy(buf, t->t_h2o->entity.base + t->t_body_off, n);
+		t->t_body_off += n;
+		rc = (long)n;
+	}
+	pthread_mutex_unlock(&t->t_lock);
+	return rc;
+}
+
+static void
+set_action(struct http_task *t, const void *data, size_t len, bool final)
+{
+	t->t_data = data;
+	t->t_len = len;
+	t->t_final = final;
+	t->t_abort = false;
+}
+
+int
+http_respond(struct http_req *hr, int status, const struct http_hdr_out *hdrs,
+    size_t nhdrs, const void *body, size_t len)
+{
+	struct http_task *t = task_of(hr);
+
+	if (t->t_begun)
+		return -1;
+	t->t_begun = true;
+	t->t_status = status;
+	t->t_hdrs = hdrs;
+	t->t_nhdrs = nhdrs;
+	t->t_clen = len;
+	set_action(t, body, len, true);
+	t->t_finished = true;
+	return post(t);
+}
+
+int
+http_stream_start(struct http_req *hr, int status,
+    const struct http_hdr_out *hdrs, size_t nhdrs, uint64_t content_length)
+{
+	struct http_task *t = task_of(hr);
+
+	if (t->t_begun)
+		return -1;
+	t->t_begun = true;
+	t->t_status = status;
+	t->t_hdrs = hdrs;
+	t->t_nhdrs = nhdrs;
+	t->t_clen = content_length;
+	if (hr->hr_head || content_length == 0) {
+		set_action(t, "", 0, true);
+		t->t_finished = true;
+		return post(t);
+	}
+	/* The status and headers go out with the first data. */
+	return 0;
+}
+
+int
+http_stream_write(struct http_req *hr, const void *data, size_t len)
+{
+	struct http_task *t = task_of(hr);
+
+	if (t->t_finished || len == 0)
+		return t->t_finished ? -1 : 0;
+	set_action(t, data, len, false);
+	return post(t);
+}
+
+int
+http_stream_end(struct http_req *hr)
+{
+	struct http_task *t = task_of(hr);
+
+	if (t->t_finished)
+		return 0;
+	set_action(t, "", 0, true);
+	t->t_finished = true;
+	return post(t);
+}
+
+void
+http_stream_abort(struct http_req *hr)
+{
+	struct http_task *t = task_of(hr);
+
+	if (t->t_finished)
+		return;
+	t->t_abort = true;
+	t->t_finished = true;
+	(void)post(t);
+}
+
+bool
+http_responded(const struct http_req *hr)
+{
+	return ((const struct http_task *)hr)->t_begun;
+}
+
+static struct http_task *
+next_task(struct http *h)
+{
+	struct http_task *t;
+
+	pthread_mutex_lock(&h->h_lock);
+	while (h->h_head == NULL)
+		pthread_cond_wait(&h->h_cond, &h->h_lock);
+	t = h->h_head;
+	h->h_head = t->t_next;
+	if (h->h_head == NULL)
+		h->h_tail = NULL;
+	pthread_mutex_unlock(&h->h_lock);
+	return t;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct http *h = arg;
+	struct http_task *t;
+
+	for (;;) {
+		t = next_task(h);
+		h->h_serve(h->h_env, &t->t_req);
+		if (!t->t_finished) {
+			if (t->t_begun)
+				http_stream_abort(&t->t_req);
+			else
+				(void)http_respond(&t->t_req, 500, NULL, 0,
+				    NULL, 0);
+		}
+		task_release(t);
+		pthread_mutex_lock(&h->h_lock);
+		h->h_active--;
+		pthread_cond_broadcast(&h->h_cond);
+		pthread_mutex_unlock(&h->h_lock);
+	}
+	return NULL;
+}
+
+/* --- setup ----------------------------------------------------------------------- */
+
+static int
+resolve(struct http *h, const char *listen)
+{
+	char host[128], *port;
+	struct addrinfo hints, *res;
+	int rc;
+
+	snprintf(host, sizeof(host), "%s", listen);
+	if ((port = strrchr(host, ':')) == NULL)
+		return -1;
+	*port++ = '\0';
+	if (host[0] == '[' && port[-2] == ']') {
+		port[-2] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res)) != 0) {
+		log_warnx("listen %s: %s", listen, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&h->h_sa, res->ai_addr, res->ai_addrlen);
+	h->h_salen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+listen_socket(struct http *h)
+{
+	int fd, on = 1;
+
+	fd = socket(h->h_sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&h->h_sa, h->h_salen) == -1 ||
+	    listen(fd, 1024) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void *
+loop_main(void *arg)
+{
+	struct http_loop *l = arg;
+
+	for (;;)
+		h2o_evloop_run(l->l_ctx.loop, INT32_MAX);
+	return NULL;
+}
+
+static int
+loop_init(struct http *h, struct http_loop *l)
+{
+	int fd;
+
+	if ((fd = listen_socket(h)) == -1)
+		return -1;
+	l->l_http = h;
+	h2o_context_init(&l->l_ctx, h2o_evloop_create(), &h->h_conf);
+	l->l_accept.ctx = &l->l_ctx;
+	l->l_accept.hosts = h->h_conf.hosts;
+	h2o_multithread_register_receiver(l->l_ctx.queue, &l->l_receiver,
+	    on_message);
+	l->l_listener = h2o_evloop_socket_create(l->l_ctx.loop, fd,
+	    H2O_SOCKET_FLAG_DONT_READ);
+	l->l_listener->data = l;
+	h2o_socket_read_start(l->l_listener, on_accept);
+	return 0;
+}
+
+static void
+http_configure(struct http *h, const struct conf *conf)
+{
+	h2o_hostconf_t *host;
+	h2o_pathconf_t *path;
+	struct http_handler *hd;
+
+	h2o_config_init(&h->h_conf);
+	h->h_conf.server_name = h2o_iovec_init(H2O_STRLIT("cairn"));
+	h->h_conf.max_request_entity_size = conf->c_gw_max_object;
+	host = h2o_config_register_host(&h->h_conf,
+	    h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	path = h2o_config_register_path(host, "/", 0);
+	hd = (struct http_handler *)h2o_create_handler(path, sizeof(*hd));
+	hd->hh_super.on_req = on_req;
+	hd->hh_http = h;
+	/* Large bodies are staged in a file: keep it on the data volume. */
+	if (strlen(conf->c_gw_tmp_dir) + 16 <
+	    sizeof(h2o_socket_buffer_mmap_settings.fn_template)) {
+		strcpy(h2o_socket_buffer_mmap_settings.fn_template,
+		    conf->c_gw_tmp_dir);
+		strcat(h2o_socket_buffer_mmap_settings.fn_template,
+		    "/h2o.b.XXXXXX");
+	}
+}
+
+static int
+start_threads(struct http *h, int nloops, int nworkers)
+{
+	int i;
+
+	h->h_loops = calloc((size_t)nloops, sizeof(*h->h_loops));
+	h->h_workers = calloc((size_t)nworkers, sizeof(*h->h_workers));
+	if (h->h_loops == NULL || h->h_workers == NULL)
+		return -1;
+	for (i = 0; i < nloops; i++) {
+		if (loop_init(h, &h->h_loops[i]) == -1)
+			return -1;
+		h->h_nloops++;
+	}
+	for (i = 0; i < nworkers; i++) {
+		if (pthread_create(&h->h_workers[i], NULL, worker_main, h) != 0)
+			return -1;
+		h->h_nworkers++;
+	}
+	for (i = 0; i < nloops; i++)
+		if (pthread_create(&h->h_loops[i].l_thread, NULL, loop_main,
+		    &h->h_loops[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int
+http_start(struct gatewayd *env,
+    void (*serve)(struct gatewayd *, struct http_req *))
+{
+	struct http *h = &http_state;
+	const struct conf *conf = &env->gw_conf;
+	int rc;
+
+	h->h_env = env;
+	h->h_serve = serve;
+	pthread_mutex_init(&h->h_lock, NULL);
+	pthread_cond_init(&h->h_cond, NULL);
+	if ((rc = util_mkdirs(conf->c_gw_tmp_dir, 0700)) != 0) {
+		log_warnx("%s: %s", conf->c_gw_tmp_dir, cairn_strerror(rc));
+		return rc;
+	}
+	if (resolve(h, conf->c_gw_listen) == -1)
+		return CAIRN_EINVAL;
+	http_configure(h, conf);
+	if (start_threads(h, conf->c_gw_threads, conf->c_gw_workers) == -1) {
+		log_warn("listen %s", conf->c_gw_listen);
+		return CAIRN_EIO;
+	}
+	log_info("S3 endpoint on http://%s (%d loops, %d workers)",
+	    conf->c_gw_listen, h->h_nloops, h->h_nworkers);
+	return 0;
+}
+
+void
+http_stop(struct gatewayd *env)
+{
+	struct http *h = &http_state;
+	uint64_t deadline = util_mono_ms() + 10000;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	(void)env;
+	h->h_stopping = true;
+	for (;;) {
+		pthread_mutex_lock(&h->h_lock);
+		if (h->h_active == 0 || util_mono_ms() > deadline) {
+			pthread_mutex_unlock(&h->h_lock);
+			break;
+		}
+		pthread_mutex_unlock(&h->h_lock);
+		nanosleep(&ts, NULL);
+	}
+}

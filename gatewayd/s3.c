@@ -1,0 +1,450 @@
+/* s3.c - an S3 request from arrival to answer: authenticate, route, reply */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "util.h"
+
+#define CANON_MAX	8192
+
+/* --- responses ----------------------------------------------------------------------- */
+
+size_t
+s3_common_headers(struct s3_req *r, struct http_hdr_out *hdrs)
+{
+	hdrs[0].ho_name = "x-amz-request-id";
+	hdrs[0].ho_value = r->sr_http->hr_id;
+	hdrs[1].ho_name = "x-amz-id-2";
+	hdrs[1].ho_value = r->sr_http->hr_id;
+	return 2;
+}
+
+static void
+fail_xml(struct s3_req *r, enum s3_err e, const char *message,
+    const char *canon)
+{
+	struct http_hdr_out hdrs[3];
+	struct s3_xml x;
+	size_t n;
+
+	atomic_fetch_add(&r->sr_env->gw_errors, 1);
+	n = s3_common_headers(r, hdrs);
+	hdrs[n].ho_name = "content-type";
+	hdrs[n++].ho_value = "application/xml";
+	if (r->sr_http->hr_head) {
+		(void)http_respond(r->sr_http, s3_error_status(e), hdrs, n,
+		    NULL, 0);
+		return;
+	}
+	s3_xml_init(&x);
+	s3_xml_open(&x, "Error");
+	s3_xml_str(&x, "Code", s3_error_code(e));
+	s3_xml_str(&x, "Message", message ? message : s3_error_message(e));
+	s3_xml_str(&x, "Resource", r->sr_resource);
+	s3_xml_str(&x, "RequestId", r->sr_http->hr_id);
+	if (canon != NULL)
+		s3_xml_str(&x, "CanonicalRequest", canon);
+	s3_xml_close(&x, "Error");
+	(void)http_respond(r->sr_http, s3_error_status(e), hdrs, n,
+	    x.x_err ? "" : x.x_buf, x.x_err ? 0 : x.x_len);
+	s3_xml_free(&x);
+}
+
+void
+s3_fail(struct s3_req *r, enum s3_err e, const char *message)
+{
+	if (s3_error_status(e) >= 500)
+		log_warnx("%s: %.*s %s: %s", r->sr_http->hr_id,
+		    (int)r->sr_http->hr_method_len, r->sr_http->hr_method,
+		    r->sr_resource, s3_error_code(e));
+	fail_xml(r, e, message, NULL);
+}
+
+void
+s3_fail_rc(struct s3_req *r, int rc)
+{
+	enum s3_err e = s3_error_from(rc);
+
+	if (s3_error_status(e) >= 500)
+		log_warnx("%s: %s: %s", r->sr_http->hr_id, r->sr_resource,
+		    cairn_strerror(rc));
+	fail_xml(r, e, NULL, NULL);
+}
+
+void
+s3_respond_xml(struct s3_req *r, const char *xml, size_t len)
+{
+	struct http_hdr_out hdrs[3];
+	size_t n = s3_common_headers(r, hdrs);
+
+	hdrs[n].ho_name = "content-type";
+	hdrs[n++].ho_value = "application/xml";
+	atomic_fetch_add(&r->sr_env->gw_bytes_out, len);
+	(void)http_respond(r->sr_http, 200, hdrs, n, xml, len);
+}
+
+void
+s3_respond_empty(struct s3_req *r, int status, const struct http_hdr_out *extra,
+    size_t nextra)
+{
+	struct http_hdr_out hdrs[16];
+	size_t n = s3_common_headers(r, hdrs), i;
+
+	for (i = 0; i < nextra && n < 16; i++)
+		hdrs[n++] = extra[i];
+	(void)http_respond(r->sr_http, status, hdrs, n, NULL, 0);
+}
+
+void
+s3_time_iso(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char tmp[32];
+
+	gmtime_r(&t, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03uZ", tmp,
+	    (unsigned)((ns / 1000000u) % 1000u));
+}
+
+void
+s3_time_http(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* --- query strings and paths ------------------------------------------------------------ */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* pct_decode decodes %XX (and '+' as space if plus) into out; -1 if bad. */
+static long
+pct_decode(const char *s, size_t len, char *out, size_t outlen, bool plus)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '%') {
+			if (i + 2 >= len + 0 && i + 2 > len - 1 + 1)
+				return -1;
+			if (i + 2 >= len + 1 ||
+			    (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+/* query_find locates name in the raw query; value points past the '='. */
+static bool
+query_find(const struct http_req *hr, const char *name, const char **value,
+    size_t *vlen)
+{
+	const char *p = hr->hr_query, *end = p + hr->hr_query_len, *amp, *eq;
+	char dec[256];
+	long n;
+
+	while (p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		amp = amp ? amp : end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		eq = eq ? eq : amp;
+		n = pct_decode(p, (size_t)(eq - p), dec, sizeof(dec), true);
+		if (n >= 0 && strcmp(dec, name) == 0) {
+			*value = eq < amp ? eq + 1 : amp;
+			*vlen = (size_t)(amp - *value);
+			return true;
+		}
+		p = amp + 1;
+	}
+	return false;
+}
+
+bool
+s3_query_has(const struct http_req *hr, const char *name)
+{
+	const char *v;
+	size_t n;
+
+	return query_find(hr, name, &v, &n);
+}
+
+long
+s3_query_get(const struct http_req *hr, const char *name, char *buf,
+    size_t buflen)
+{
+	const char *v;
+	size_t n;
+
+	if (!query_find(hr, name, &v, &n))
+		return -1;
+	return pct_decode(v, n, buf, buflen, true);
+}
+
+/* parse_path splits "/bucket/key" and decodes the key. */
+static enum s3_err
+parse_path(struct s3_req *r)
+{
+	const char *p = r->sr_http->hr_path, *slash;
+	size_t len = r->sr_http->hr_path_len;
+	long n;
+
+	if (len == 0 || p[0] != '/')
+		return S3E_INVALID_URI;
+	p++;
+	len--;
+	slash = memchr(p, '/', len);
+	r->sr_bucket.ps_ptr = p;
+	r->sr_bucket.ps_len = slash ? (size_t)(slash - p) : len;
+	if (r->sr_bucket.ps_len > PROTO_BUCKETMAX)
+		return S3E_INVALID_BUCKET_NAME;
+	if (slash == NULL || (size_t)(slash - p) + 1 == len)
+		return S3E_NONE;
+	len -= (size_t)(slash - p) + 1;
+	if ((r->sr_keybuf = malloc(len + 1)) == NULL)
+		return S3E_SLOW_DOWN;
+	if ((n = pct_decode(slash + 1, len, r->sr_keybuf, len + 1,
+	    false)) < 0)
+		return S3E_INVALID_URI;
+	if (n > PROTO_KEYMAX)
+		return S3E_KEY_TOO_LONG;
+	if (memchr(r->sr_keybuf, '\0', (size_t)n) != NULL)
+		return S3E_INVALID_ARGUMENT;
+	r->sr_key.ps_ptr = r->sr_keybuf;
+	r->sr_key.ps_len = (size_t)n;
+	return S3E_NONE;
+}
+
+static void
+set_resource(struct s3_req *r)
+{
+	snprintf(r->sr_resource, sizeof(r->sr_resource), "/%.*s%s%.*s",
+	    (int)r->sr_bucket.ps_len, r->sr_bucket.ps_ptr,
+	    r->sr_key.ps_len ? "/" : "", (int)r->sr_key.ps_len,
+	    r->sr_key.ps_ptr);
+}
+
+/* --- authentication ----------------------------------------------------------------------- */
+
+static void
+owner_id(struct s3_req *r)
+{
+	const char *ak = r->sr_env->gw_conf.c_root_access_key;
+	unsigned char md[32];
+	unsigned int len = sizeof(md);
+
+	EVP_Digest(ak, strlen(ak), md, &len, EVP_sha256(), NULL);
+	util_hex(r->sr_owner_id, md, sizeof(md));
+}
+
+static enum s3_err
+authenticate(struct s3_req *r, char *canon)
+{
+	const struct conf *conf = &r->sr_env->gw_conf;
+	struct http_req *hr = r->sr_http;
+	struct sigv4_request sr = {
+		hr->hr_method, hr->hr_method_len, hr->hr_path, hr->hr_path_len,
+		hr->hr_query, hr->hr_query_len,
+		(const struct sigv4_header *)hr->hr_headers, hr->hr_nheaders,
+	};
+	struct sigv4_auth a;
+	enum s3_err e;
+
+	if ((e = sigv4_parse(&sr, &a)) != S3E_NONE)
+		return e;
+	if (conf->c_root_access_key[0] == '\0' ||
+	    strcmp(a.sa_access_key, conf->c_root_access_key) != 0)
+		return S3E_INVALID_ACCESS_KEY;
+	e = sigv4_check(&sr, &a, conf->c_root_secret_key, conf->c_region,
+	    time(NULL), canon, CANON_MAX);
+	if (e != S3E_NONE)
+		return e;
+	if (strncmp(a.sa_payload_hash, "STREAMING-", 10) == 0)
+		return S3E_NOT_IMPLEMENTED;
+	snprintf(r->sr_payload_hash, sizeof(r->sr_payload_hash), "%s",
+	    a.sa_payload_hash);
+	return S3E_NONE;
+}
+
+/* --- routing -------------------------------------------------------------------------------- */
+
+static bool
+method_is(const struct s3_req *r, const char *m)
+{
+	size_t n = strlen(m);
+
+	return r->sr_http->hr_method_len == n &&
+	    memcmp(r->sr_http->hr_method, m, n) == 0;
+}
+
+/* Subresources of a bucket that the listing understands. */
+static const char *const list_params[] = {
+	"list-type", "prefix", "delimiter", "max-keys", "continuation-token",
+	"start-after", "encoding-type", "fetch-owner", "marker", "x-id", NULL
+};
+
+/* Query parameters an object request may carry. */
+static const char *const object_params[] = { "x-id", NULL };
+
+/* only_params tells whether every query parameter is in the list. */
+static bool
+only_params(const struct http_req *hr, const char *const *allowed)
+{
+	const char *p = hr->hr_query, *end = p + hr->hr_query_len, *amp, *eq;
+	char name[64];
+	size_t i;
+	bool ok;
+
+	for (; p < end; p = amp + 1) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		amp = amp ? amp : end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		eq = eq ? eq : amp;
+		if (eq == p)
+			continue;
+		if (pct_decode(p, (size_t)(eq - p), name, sizeof(name),
+		    true) < 0)
+			return false;
+		if (strncmp(name, "response-", 9) == 0 && allowed ==
+		    object_params)
+			continue;
+		for (ok = false, i = 0; allowed[i] != NULL && !ok; i++)
+			ok = strcmp(name, allowed[i]) == 0;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void
+route_service(struct s3_req *r)
+{
+	if (method_is(r, "GET"))
+		s3_bucket_list_all(r);
+	else
+		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+}
+
+static void
+route_bucket(struct s3_req *r)
+{
+	struct http_req *hr = r->sr_http;
+	char v[8];
+
+	if (method_is(r, "GET") && s3_query_has(hr, "location"))
+		s3_bucket_location(r);
+	else if (!only_params(hr, list_params))
+		s3_fail(r, S3E_NOT_IMPLEMENTED, "This bucket operation is "
+		    "not implemented.");
+	else if (method_is(r, "PUT"))
+		s3_bucket_create(r);
+	else if (method_is(r, "HEAD"))
+		s3_bucket_head(r);
+	else if (method_is(r, "DELETE"))
+		s3_bucket_delete(r);
+	else if (method_is(r, "GET"))
+		s3_list_objects(r, s3_query_get(hr, "list-type", v,
+		    sizeof(v)) == 1 && v[0] == '2' ? 2 : 1);
+	else if (method_is(r, "POST"))
+		s3_fail(r, S3E_NOT_IMPLEMENTED, NULL);
+	else
+		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+}
+
+static void
+route_object(struct s3_req *r)
+{
+	if (!only_params(r->sr_http, object_params) ||
+	    http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL)
+		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "
+		    "not implemented.");
+	else if (method_is(r, "PUT"))
+		s3_object_put(r);
+	else if (method_is(r, "GET") || method_is(r, "HEAD"))
+		s3_object_get(r);
+	else if (method_is(r, "DELETE"))
+		s3_object_delete(r);
+	else if (method_is(r, "POST"))
+		s3_fail(r, S3E_NOT_IMPLEMENTED, NULL);
+	else
+		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+}
+
+void
+s3_serve(struct gatewayd *env, struct http_req *hr)
+{
+	struct s3_req r;
+	char *canon;
+	enum s3_err e;
+
+	memset(&r, 0, sizeof(r));
+	r.sr_env = env;
+	r.sr_http = hr;
+	atomic_fetch_add(&env->gw_requests, 1);
+	atomic_fetch_add(&env->gw_bytes_in, hr->hr_body_len);
+	e = parse_path(&r);
+	set_resource(&r);
+	if (e != S3E_NONE) {
+		s3_fail(&r, e, NULL);
+		goto out;
+	}
+	owner_id(&r);
+	if ((canon = calloc(1, CANON_MAX)) == NULL) {
+		s3_fail(&r, S3E_SLOW_DOWN, NULL);
+		goto out;
+	}
+	e = authenticate(&r, canon);
+	if (e == S3E_SIGNATURE_MISMATCH)
+		fail_xml(&r, e, NULL, canon);
+	else if (e != S3E_NONE)
+		s3_fail(&r, e, NULL);
+	free(canon);
+	if (e != S3E_NONE)
+		goto out;
+	if (r.sr_bucket.ps_len == 0)
+		route_service(&r);
+	else if (r.sr_key.ps_len == 0)
+		route_bucket(&r);
+	else
+		route_object(&r);
+	log_debug("%s: %.*s %s -> done in %llu ms", hr->hr_id,
+	    (int)hr->hr_method_len, hr->hr_method, r.sr_resource,
+	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
+out:
+	free(r.sr_keybuf);
+}

@@ -1,0 +1,552 @@
+/* s3_object.c - PutObject, GetObject, HeadObject and DeleteObject */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "util.h"
+
+/* Request headers kept with the object and replayed on GET and HEAD. */
+static const char *const stored_headers[] = {
+	"content-type", "content-encoding", "content-disposition",
+	"content-language", "cache-control", "expires", NULL
+};
+
+#define USER_META_MAX	2048	/* bytes of x-amz-meta-* names and values */
+
+/*
+ * The digests of a body being received: MD5 for the ETag, SHA-256 when the
+ * client signed the payload.  Owned by the worker running the PUT.
+ */
+struct put_digest {
+	EVP_MD_CTX	*pd_md5;
+	EVP_MD_CTX	*pd_sha;	/* NULL: payload not signed */
+	uint8_t		 pd_want_sha[32];
+	uint8_t		 pd_want_md5[16];
+	bool		 pd_has_md5;
+};
+
+/* --- PUT ------------------------------------------------------------------------------- */
+
+static bool
+is_stored_header(const struct http_header *h)
+{
+	size_t i;
+
+	if (h->hh_name_len > 11 && strncmp(h->hh_name, "x-amz-meta-", 11) == 0)
+		return true;
+	for (i = 0; stored_headers[i] != NULL; i++)
+		if (strcmp(h->hh_name, stored_headers[i]) == 0)
+			return true;
+	return false;
+}
+
+/* collect_headers copies the headers to store into rec (pointing at hr). */
+static enum s3_err
+collect_headers(struct http_req *hr, struct msg_objrec *rec)
+{
+	size_t i, meta = 0;
+
+	rec->or_nhdrs = 0;
+	for (i = 0; i < hr->hr_nheaders; i++) {
+		const struct http_header *h = &hr->hr_headers[i];
+
+		if (!is_stored_header(h))
+			continue;
+		if (h->hh_name[0] == 'x')
+			meta += h->hh_name_len - 11 + h->hh_value_len;
+		if (meta > USER_META_MAX || rec->or_nhdrs == PROTO_HDRMAX ||
+		    h->hh_value_len > PROTO_HDRLEN)
+			return S3E_INVALID_ARGUMENT;
+		rec->or_hdr_name[rec->or_nhdrs].ps_ptr = h->hh_name;
+		rec->or_hdr_name[rec->or_nhdrs].ps_len = h->hh_name_len;
+		rec->or_hdr_value[rec->or_nhdrs].ps_ptr = h->hh_value;
+		rec->or_hdr_value[rec->or_nhdrs].ps_len = h->hh_value_len;
+		rec->or_nhdrs++;
+	}
+	return S3E_NONE;
+}
+
+static enum s3_err
+digest_init(struct s3_req *r, struct put_digest *pd)
+{
+	const char *md5;
+	size_t len;
+	unsigned char buf[32];
+
+	memset(pd, 0, sizeof(*pd));
+	if ((pd->pd_md5 = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(pd->pd_md5, EVP_md5(), NULL) != 1)
+		return S3E_SLOW_DOWN;
+	if ((md5 = http_header(r->sr_http, "content-md5", &len)) != NULL) {
+		if (len != 24 || EVP_DecodeBlock(buf,
+		    (const unsigned char *)md5, 24) != 18)
+			return S3E_INVALID_DIGEST;
+		memcpy(pd->pd_want_md5, buf, 16);
+		pd->pd_has_md5 = true;
+	}
+	if (strlen(r->sr_payload_hash) != 64)
+		return S3E_NONE;	/* UNSIGNED-PAYLOAD */
+	if (util_unhex(pd->pd_want_sha, r->sr_payload_hash, 32) != 0)
+		return S3E_CONTENT_SHA256_MISMATCH;
+	if ((pd->pd_sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(pd->pd_sha, EVP_sha256(), NULL) != 1)
+		return S3E_SLOW_DOWN;
+	return S3E_NONE;
+}
+
+static void
+digest_update(struct put_digest *pd, const void *p, size_t len)
+{
+	EVP_DigestUpdate(pd->pd_md5, p, len);
+	if (pd->pd_sha != NULL)
+		EVP_DigestUpdate(pd->pd_sha, p, len);
+}
+
+/* digest_final fills the ETag and checks what the client promised. */
+static enum s3_err
+digest_final(struct put_digest *pd, uint8_t *etag)
+{
+	unsigned char sha[32];
+
+	EVP_DigestFinal_ex(pd->pd_md5, etag, NULL);
+	if (pd->pd_has_md5 && memcmp(etag, pd->pd_want_md5, 16) != 0)
+		return S3E_BAD_DIGEST;
+	if (pd->pd_sha != NULL) {
+		EVP_DigestFinal_ex(pd->pd_sha, sha, NULL);
+		if (memcmp(sha, pd->pd_want_sha, 32) != 0)
+			return S3E_CONTENT_SHA256_MISMATCH;
+	}
+	return S3E_NONE;
+}
+
+static void
+digest_free(struct put_digest *pd)
+{
+	EVP_MD_CTX_free(pd->pd_md5);
+	EVP_MD_CTX_free(pd->pd_sha);
+}
+
+/* read_full reads exactly len body bytes (fewer only at the body's end). */
+static long
+read_full(struct http_req *hr, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+	long n;
+
+	while (got < len) {
+		if ((n = http_body_read(hr, buf + got, len - got)) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (long)got;
+}
+
+/* commit records the new version in metad and drops the one it replaced. */
+static int
+commit(struct s3_req *r, const struct msg_objrec *rec)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	struct msg_obj_put p = { r->sr_bucket, r->sr_key, *rec };
+	struct msg_objrec old;
+	struct rpc_call c;
+	bool has_old;
+	int rc;
+
+	rc = backend_obj_put(be, &c, &p, &old, &has_old);
+	if (rc == 0 && has_old && !(!old.or_inline && !rec->or_inline &&
+	    memcmp(old.or_data_id, rec->or_data_id, PROTO_IDLEN) == 0))
+		backend_shards_delete(be, &old);
+	rpc_call_fini(&c);
+	return rc;
+}
+
+static void
+put_ok(struct s3_req *r, const uint8_t *etag)
+{
+	struct http_hdr_out hdr;
+	char value[2 * 16 + 3];
+
+	value[0] = '"';
+	util_hex(value + 1, etag, 16);
+	strcpy(value + 33, "\"");
+	hdr.ho_name = "etag";
+	hdr.ho_value = value;
+	s3_respond_empty(r, 200, &hdr, 1);
+}
+
+static void
+put_inline(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
+{
+	unsigned char *buf;
+	enum s3_err e;
+	long n;
+	int rc;
+
+	if ((buf = malloc(rec->or_size + 1)) == NULL) {
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+		return;
+	}
+	n = read_full(r->sr_http, buf, rec->or_size);
+	if (n != (long)rec->or_size) {
+		s3_fail(r, S3E_INCOMPLETE_BODY, NULL);
+		goto out;
+	}
+	digest_update(pd, buf, rec->or_size);
+	if ((e = digest_final(pd, rec->or_etag)) != S3E_NONE) {
+		s3_fail(r, e, NULL);
+		goto out;
+	}
+	rec->or_inline = true;
+	rec->or_data.ps_ptr = (const char *)buf;
+	rec->or_data.ps_len = rec->or_size;
+	if ((rc = commit(r, rec)) != 0)
+		s3_fail_rc(r, rc);
+	else
+		put_ok(r, rec->or_etag);
+out:
+	free(buf);
+}
+
+/* put_stripes streams the body through the erasure coder to the drives. */
+static enum s3_err
+put_stripes(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
+    uint64_t size)
+{
+	uint64_t left = size;
+	size_t want;
+	long n;
+	int rc;
+
+	do {
+		want = left < PROTO_STRIPE ? (size_t)left : PROTO_STRIPE;
+		n = read_full(r->sr_http, backend_put_buffer(bp), want);
+		if (n != (long)want)
+			return S3E_INCOMPLETE_BODY;
+		digest_update(pd, backend_put_buffer(bp), want);
+		left -= want;
+		if ((rc = backend_put_stripe(bp, want, left == 0)) != 0) {
+			log_warnx("%s: %s: %s", r->sr_http->hr_id,
+			    r->sr_resource, cairn_strerror(rc));
+			return s3_error_from(rc);
+		}
+	} while (left > 0);
+	return S3E_NONE;
+}
+
+static void
+put_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	struct backend_put bp;
+	struct msg_bucket b;
+	enum s3_err e;
+	int rc;
+
+	/* Refuse before writing shards that nothing would ever refer to. */
+	if ((rc = backend_bucket_get(be, r->sr_bucket, &b)) != 0) {
+		s3_fail_rc(r, rc);
+		return;
+	}
+	if ((rc = backend_put_begin(be, &bp, r->sr_bucket, r->sr_key)) != 0) {
+		s3_fail_rc(r, rc);
+		return;
+	}
+	e = put_stripes(r, &bp, pd, rec->or_size);
+	if (e == S3E_NONE)
+		e = digest_final(pd, rec->or_etag);
+	if (e == S3E_NONE) {
+		backend_put_layout(&bp, rec);
+		if ((rc = commit(r, rec)) != 0)
+			e = s3_error_from(rc);
+	}
+	if (e != S3E_NONE) {
+		backend_put_abort(&bp);
+		s3_fail(r, e, NULL);
+	} else {
+		put_ok(r, rec->or_etag);
+	}
+	backend_put_free(&bp);
+}
+
+static enum s3_err
+put_check(struct s3_req *r)
+{
+	struct http_req *hr = r->sr_http;
+
+	if (http_header(hr, "content-length", NULL) == NULL)
+		return S3E_MISSING_CONTENT_LENGTH;
+	if (hr->hr_body_len > r->sr_env->gw_conf.c_gw_max_object)
+		return S3E_ENTITY_TOO_LARGE;
+	return S3E_NONE;
+}
+
+void
+s3_object_put(struct s3_req *r)
+{
+	struct msg_objrec *rec;
+	struct put_digest pd;
+	enum s3_err e;
+
+	memset(&pd, 0, sizeof(pd));
+	if ((e = put_check(r)) != S3E_NONE) {
+		s3_fail(r, e, NULL);
+		return;
+	}
+	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+		return;
+	}
+	rec->or_size = r->sr_http->hr_body_len;
+	rec->or_mtime_ns = util_now_ns();
+	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
+	    (e = digest_init(r, &pd)) != S3E_NONE)
+		s3_fail(r, e, NULL);
+	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)
+		put_inline(r, rec, &pd);
+	else
+		put_coded(r, rec, &pd);
+	digest_free(&pd);
+	free(rec);
+}
+
+/* --- GET and HEAD ------------------------------------------------------------------------- */
+
+/* A byte range of the object, inclusive; the whole object by default. */
+struct get_range {
+	uint64_t	gr_first;
+	uint64_t	gr_last;
+	bool		gr_partial;
+};
+
+/* parse_range understands one "bytes=a-b", "bytes=a-" or "bytes=-n". */
+static enum s3_err
+parse_range(struct http_req *hr, uint64_t size, struct get_range *rg)
+{
+	const char *v;
+	char buf[64], *dash, *end;
+	size_t len;
+	unsigned long long a, b;
+
+	rg->gr_first = 0;
+	rg->gr_last = size ? size - 1 : 0;
+	rg->gr_partial = false;
+	if ((v = http_header(hr, "range", &len)) == NULL)
+		return S3E_NONE;
+	if (len >= sizeof(buf) || strncmp(v, "bytes=", 6) != 0)
+		return S3E_NONE;	/* S3 ignores what it cannot parse */
+	memcpy(buf, v + 6, len - 6);
+	buf[len - 6] = '\0';
+	if (strchr(buf, ',') != NULL || (dash = strchr(buf, '-')) == NULL)
+		return S3E_NONE;
+	*dash = '\0';
+	if (buf[0] == '\0') {			/* suffix: the last b bytes */
+		b = strtoull(dash + 1, &end, 10);
+		if (*end != '\0' || dash[1] == '\0' || b == 0 || size == 0)
+			return S3E_INVALID_RANGE;
+		rg->gr_first = b >= size ? 0 : size - b;
+	} else {
+		a = strtoull(buf, &end, 10);
+		if (*end != '\0' || a >= size)
+			return S3E_INVALID_RANGE;
+		rg->gr_first = a;
+		if (dash[1] != '\0') {
+			b = strtoull(dash + 1, &end, 10);
+			if (*end != '\0' || b < a)
+				return S3E_NONE;
+			rg->gr_last = b < size - 1 ? b : size - 1;
+		}
+	}
+	rg->gr_partial = true;
+	return S3E_NONE;
+}
+
+/* object_headers fills the response headers of a GET or HEAD. */
+static size_t
+object_headers(struct s3_req *r, const struct msg_objrec *rec,
+    const struct get_range *rg, struct http_hdr_out *h, char *store)
+{
+	size_t n = s3_common_headers(r, h);
+	char *etag = store, *date = store + 40, *cr = store + 80;
+	uint32_t i;
+	bool has_type = false;
+
+	etag[0] = '"';
+	util_hex(etag + 1, rec->or_etag, 16);
+	strcpy(etag + 33, "\"");
+	s3_time_http(rec->or_mtime_ns, date, 40);
+	h[n++] = (struct http_hdr_out){ "etag", etag };
+	h[n++] = (struct http_hdr_out){ "last-modified", date };
+	h[n++] = (struct http_hdr_out){ "accept-ranges", "bytes" };
+	if (rg->gr_partial) {
+		snprintf(cr, 80, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+		    rg->gr_first, rg->gr_last, rec->or_size);
+		h[n++] = (struct http_hdr_out){ "content-range", cr };
+	}
+	/* Stored values were NUL-terminated in the PUT's header copy, but
+	 * not here: copy them into the store after the fixed fields. */
+	store += 160;
+	for (i = 0; i < rec->or_nhdrs; i++) {
+		memcpy(store, rec->or_hdr_name[i].ps_ptr,
+		    rec->or_hdr_name[i].ps_len);
+		store[rec->or_hdr_name[i].ps_len] = '\0';
+		h[n].ho_name = store;
+		store += rec->or_hdr_name[i].ps_len + 1;
+		memcpy(store, rec->or_hdr_value[i].ps_ptr,
+		    rec->or_hdr_value[i].ps_len);
+		store[rec->or_hdr_value[i].ps_len] = '\0';
+		h[n++].ho_value = store;
+		store += rec->or_hdr_value[i].ps_len + 1;
+		has_type |= proto_str_eq(rec->or_hdr_name[i], "content-type");
+	}
+	if (!has_type)
+		h[n++] = (struct http_hdr_out){ "content-type",
+		    "binary/octet-stream" };
+	return n;
+}
+
+static size_t
+headers_store_size(const struct msg_objrec *rec)
+{
+	size_t need = 160;
+	uint32_t i;
+
+	for (i = 0; i < rec->or_nhdrs; i++)
+		need += rec->or_hdr_name[i].ps_len +
+		    rec->or_hdr_value[i].ps_len + 2;
+	return need;
+}
+
+/* stream_coded sends the range's stripes, reading each just in time. */
+static void
+stream_coded(struct s3_req *r, struct backend_get *bg,
+    const struct get_range *rg, const unsigned char *first, size_t flen)
+{
+	uint64_t s = rg->gr_first / PROTO_STRIPE, off, end;
+	const unsigned char *data = first;
+	size_t len = flen;
+	int rc;
+
+	for (;;) {
+		off = s * PROTO_STRIPE;
+		end = off + len - 1 < rg->gr_last ? off + len - 1 : rg->gr_last;
+		if (rg->gr_first > off)
+			off = rg->gr_first;
+		if (http_stream_write(r->sr_http, data + (off - s *
+		    PROTO_STRIPE), (size_t)(end - off + 1)) != 0)
+			return;
+		atomic_fetch_add(&r->sr_env->gw_bytes_out, end - off + 1);
+		if (end >= rg->gr_last)
+			break;
+		if ((rc = backend_get_stripe(bg, ++s, &data, &len)) != 0) {
+			log_warnx("%s: %s: stripe %" PRIu64 ": %s",
+			    r->sr_http->hr_id, r->sr_resource, s,
+			    cairn_strerror(rc));
+			http_stream_abort(r->sr_http);
+			return;
+		}
+	}
+	http_stream_end(r->sr_http);
+}
+
+static void
+get_body(struct s3_req *r, const struct msg_objrec *rec,
+    const struct get_range *rg, const struct http_hdr_out *h, size_t n)
+{
+	struct backend_get bg;
+	const unsigned char *data;
+	uint64_t len = rec->or_size ? rg->gr_last - rg->gr_first + 1 : 0;
+	int status = rg->gr_partial ? 206 : 200;
+	size_t slen;
+	int rc;
+
+	if (rec->or_inline || r->sr_http->hr_head || len == 0) {
+		http_stream_start(r->sr_http, status, h, n, len);
+		if (len > 0 && !r->sr_http->hr_head) {
+			http_stream_write(r->sr_http, rec->or_data.ps_ptr +
+			    rg->gr_first, (size_t)len);
+			http_stream_end(r->sr_http);
+		}
+		return;
+	}
+	/* Read the first stripe before answering, so a failure is an error. */
+	if ((rc = backend_get_begin(&r->sr_env->gw_backend, &bg, rec)) != 0 ||
+	    (rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE, &data,
+	    &slen)) != 0) {
+		backend_get_free(&bg);
+		s3_fail_rc(r, rc);
+		return;
+	}
+	if (http_stream_start(r->sr_http, status, h, n, len) == 0)
+		stream_coded(r, &bg, rg, data, slen);
+	if (bg.bg_reconstructed > 0)
+		log_info("%s: %s: rebuilt %u stripes from parity",
+		    r->sr_http->hr_id, r->sr_resource, bg.bg_reconstructed);
+	backend_get_free(&bg);
+}
+
+void
+s3_object_get(struct s3_req *r)
+{
+	struct http_hdr_out h[PROTO_HDRMAX + 12];
+	struct msg_objrec rec;
+	struct get_range rg;
+	struct rpc_call c;
+	enum s3_err e;
+	char *store;
+	size_t n;
+	int rc;
+
+	if ((rc = backend_obj_get(&r->sr_env->gw_backend, &c, r->sr_bucket,
+	    r->sr_key, &rec)) != 0) {
+		rpc_call_fini(&c);
+		s3_fail_rc(r, rc);
+		return;
+	}
+	if ((e = parse_range(r->sr_http, rec.or_size, &rg)) != S3E_NONE) {
+		rpc_call_fini(&c);
+		s3_fail(r, e, NULL);
+		return;
+	}
+	if ((store = malloc(headers_store_size(&rec))) == NULL) {
+		rpc_call_fini(&c);
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+		return;
+	}
+	n = object_headers(r, &rec, &rg, h, store);
+	get_body(r, &rec, &rg, h, n);
+	free(store);
+	rpc_call_fini(&c);
+}
+
+/* --- DELETE ----------------------------------------------------------------------------------- */
+
+void
+s3_object_delete(struct s3_req *r)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	struct msg_objrec old;
+	struct rpc_call c;
+	bool has_old;
+	int rc;
+
+	rc = backend_obj_delete(be, &c, r->sr_bucket, r->sr_key, &old,
+	    &has_old);
+	if (rc == 0 && has_old)
+		backend_shards_delete(be, &old);
+	rpc_call_fini(&c);
+	if (rc != 0)
+		s3_fail_rc(r, rc);
+	else
+		s3_respond_empty(r, 204, NULL, 0);
+}

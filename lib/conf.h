@@ -1,0 +1,81 @@
+/* conf.h - cairn.conf: one INI file, a section per daemon, CAIRN_* overrides */
+#ifndef CAIRN_CONF_H
+#define CAIRN_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_DRIVEMAX	16		/* drives in one erasure set */
+#define CONF_NAMEMAX	32		/* drive name, [drive NAME] */
+#define CONF_URLMAX	(PATH_MAX + 16)	/* nng URL, "ipc://" + path */
+#define CONF_KEYMAX	128		/* access key or secret key */
+
+/* One [drive NAME] section: a directory served by one cairn-chunkd. */
+struct conf_drive {
+	char	cd_name[CONF_NAMEMAX];
+	char	cd_path[PATH_MAX];	/* default: data_dir/drives/NAME */
+	char	cd_listen[CONF_URLMAX];	/* default: ipc://run_dir/chunkd-NAME.sock */
+};
+
+/*
+ * The whole configuration, filled by conf_load and then read-only.  Each
+ * daemon keeps one in its env; a reload loads a new one and swaps it in.
+ * The drives keep the order of their sections: that order is the erasure
+ * set's drive order, which placement depends on.
+ */
+struct conf {
+	/* [cluster] */
+	char	c_data_dir[PATH_MAX];
+	char	c_run_dir[PATH_MAX];
+	char	c_region[64];
+	char	c_root_access_key[CONF_KEYMAX];
+	char	c_root_secret_key[CONF_KEYMAX];
+	int	c_parity;		/* m; -1 chooses from the set size */
+	uint64_t c_inline_max;		/* objects up to this size live in metad */
+	int	c_rpc_timeout_ms;
+
+	/* [metad] */
+	char	c_metad_path[PATH_MAX];
+	char	c_metad_listen[CONF_URLMAX];
+	int	c_metad_workers;
+
+	/* [chunkd] */
+	int	c_chunkd_workers;
+
+	/* [gatewayd] */
+	char	c_gw_listen[128];	/* host:port */
+	char	c_gw_control[CONF_URLMAX];	/* default: ipc://run_dir/gatewayd.sock */
+	int	c_gw_threads;		/* HTTP event loops */
+	int	c_gw_workers;		/* threads running S3 requests */
+	char	c_gw_tmp_dir[PATH_MAX];	/* where large bodies are staged */
+	uint64_t c_gw_max_object;	/* largest single PUT */
+
+	int	c_ndrives;
+	struct conf_drive c_drives[CONF_DRIVEMAX];
+};
+
+/* conf_default_path returns $CAIRN_CONF or SYSCONFDIR/cairn/cairn.conf. */
+const char *conf_default_path(void);
+
+/*
+ * conf_load fills conf from the defaults, then the file at path (which must
+ * exist), then CAIRN_* environment variables, and validates the result.
+ * Problems are logged with log_warnx, naming the file, section and key.
+ * Returns 0 or CAIRN_ECONF.
+ */
+int conf_load(struct conf *conf, const char *path);
+
+/* conf_load_string is conf_load on INI text instead of a file (tests). */
+int conf_load_string(struct conf *conf, const char *text);
+
+/* conf_drive_find returns the index of the drive named name, or -1. */
+int conf_drive_find(const struct conf *conf, const char *name);
+
+/* conf_parity returns m for the erasure set: c_parity or MinIO's table. */
+int conf_parity(const struct conf *conf);
+
+/* conf_wipe clears the secrets in conf (explicit_bzero). */
+void conf_wipe(struct conf *conf);
+
+#endif

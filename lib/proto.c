@@ -1,0 +1,718 @@
+/* proto.c - one pack and one unpack function per message payload */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "proto.h"
+
+/* --- unpack helpers: each checks type and bounds ------------------------- */
+
+/* arr returns the n items of an array of exactly n elements, or NULL. */
+static const msgpack_object *
+arr(const msgpack_object *o, uint32_t n)
+{
+	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size != n)
+		return NULL;
+	return o->via.array.ptr;
+}
+
+static int
+get_u64(const msgpack_object *o, uint64_t *v)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return CAIRN_EPROTO;
+	*v = o->via.u64;
+	return 0;
+}
+
+static int
+get_u32(const msgpack_object *o, uint32_t *v, uint32_t max)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+		return CAIRN_EPROTO;
+	*v = (uint32_t)o->via.u64;
+	return 0;
+}
+
+static int
+get_u8(const msgpack_object *o, uint8_t *v, uint8_t max)
+{
+	uint32_t u;
+
+	if (get_u32(o, &u, max) != 0)
+		return CAIRN_EPROTO;
+	*v = (uint8_t)u;
+	return 0;
+}
+
+static int
+get_i32(const msgpack_object *o, int32_t *v)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    o->via.u64 <= INT32_MAX)
+		*v = (int32_t)o->via.u64;
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+	    o->via.i64 >= INT32_MIN)
+		*v = (int32_t)o->via.i64;
+	else
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+static int
+get_bool(const msgpack_object *o, bool *v)
+{
+	if (o->type != MSGPACK_OBJECT_BOOLEAN)
+		return CAIRN_EPROTO;
+	*v = o->via.boolean;
+	return 0;
+}
+
+static int
+get_str(const msgpack_object *o, struct proto_str *s, size_t max)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max)
+		return CAIRN_EPROTO;
+	s->ps_ptr = o->via.str.ptr;
+	s->ps_len = o->via.str.size;
+	return 0;
+}
+
+static int
+get_bin(const msgpack_object *o, struct proto_str *s, size_t max)
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
+		return CAIRN_EPROTO;
+	s->ps_ptr = o->via.bin.ptr;
+	s->ps_len = o->via.bin.size;
+	return 0;
+}
+
+/* get_fixed copies a bin of exactly len bytes into out. */
+static int
+get_fixed(const msgpack_object *o, uint8_t *out, size_t len)
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+		return CAIRN_EPROTO;
+	memcpy(out, o->via.bin.ptr, len);
+	return 0;
+}
+
+/* --- pack helpers ------------------------------------------------------- */
+
+static void
+pack_str(msgpack_packer *pk, struct proto_str s)
+{
+	msgpack_pack_str(pk, s.ps_len);
+	msgpack_pack_str_body(pk, s.ps_ptr, s.ps_len);
+}
+
+static void
+pack_bin(msgpack_packer *pk, const void *p, size_t len)
+{
+	msgpack_pack_bin(pk, len);
+	msgpack_pack_bin_body(pk, p, len);
+}
+
+static void
+pack_bool(msgpack_packer *pk, bool b)
+{
+	if (b)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+}
+
+/* --- envelope ------------------------------------------------------------- */
+
+void
+proto_begin(msgpack_packer *pk, uint32_t type, uint64_t reqid)
+{
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint32(pk, PROTO_VERSION);
+	msgpack_pack_uint32(pk, type);
+	msgpack_pack_uint64(pk, reqid);
+}
+
+void
+proto_pack_nil(msgpack_packer *pk)
+{
+	msgpack_pack_nil(pk);
+}
+
+int
+proto_open(struct proto_msg *m, const void *buf, size_t len)
+{
+	const msgpack_object *it;
+	size_t off = 0;
+	uint64_t v;
+
+	memset(m, 0, sizeof(*m));
+	msgpack_unpacked_init(&m->pm_unpacked);
+	if (msgpack_unpack_next(&m->pm_unpacked, buf, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS || off != len)
+		goto bad;
+	if ((it = arr(&m->pm_unpacked.data, 4)) == NULL ||
+	    get_u64(&it[0], &v) != 0 || v > UINT32_MAX)
+		goto bad;
+	m->pm_version = (uint32_t)v;
+	if (get_u32(&it[1], &m->pm_type, UINT32_MAX) != 0 ||
+	    get_u64(&it[2], &m->pm_reqid) != 0)
+		goto bad;
+	m->pm_payload = &it[3];
+	if (m->pm_version != PROTO_VERSION) {
+		proto_close(m);
+		return CAIRN_EVERSION;
+	}
+	return 0;
+bad:
+	proto_close(m);
+	return CAIRN_EPROTO;
+}
+
+void
+proto_close(struct proto_msg *m)
+{
+	msgpack_unpacked_destroy(&m->pm_unpacked);
+	msgpack_unpacked_init(&m->pm_unpacked);
+	m->pm_payload = NULL;
+}
+
+bool
+proto_is_nil(const msgpack_object *o)
+{
+	return o != NULL && o->type == MSGPACK_OBJECT_NIL;
+}
+
+#define CASE(x) case x: return #x
+const char *
+proto_type_name(uint32_t type)
+{
+	switch (type) {
+	CASE(MSG_OK);
+	CASE(MSG_ERROR);
+	CASE(MSG_CTL_STATUS);
+	CASE(MSG_META_BUCKET_CREATE);
+	CASE(MSG_META_BUCKET_DELETE);
+	CASE(MSG_META_BUCKET_GET);
+	CASE(MSG_META_BUCKET_LIST);
+	CASE(MSG_META_OBJ_PUT);
+	CASE(MSG_META_OBJ_GET);
+	CASE(MSG_META_OBJ_DELETE);
+	CASE(MSG_META_OBJ_LIST);
+	CASE(MSG_CHUNK_WRITE);
+	CASE(MSG_CHUNK_READ);
+	CASE(MSG_CHUNK_DELETE);
+	}
+	return "MSG_UNKNOWN";
+}
+#undef CASE
+
+bool
+proto_str_eq(struct proto_str s, const char *cstr)
+{
+	size_t n = strlen(cstr);
+
+	return s.ps_len == n && (n == 0 || memcmp(s.ps_ptr, cstr, n) == 0);
+}
+
+struct proto_str
+proto_str_c(const char *cstr)
+{
+	struct proto_str s = { "", 0 };
+
+	if (cstr != NULL) {
+		s.ps_ptr = cstr;
+		s.ps_len = strlen(cstr);
+	}
+	return s;
+}
+
+/* --- MSG_ERROR ---------------------------------------------------------- */
+
+void
+msg_error_pack(msgpack_packer *pk, const struct msg_error *e)
+{
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_int32(pk, e->e_code);
+	pack_str(pk, e->e_message);
+}
+
+int
+msg_error_unpack(const msgpack_object *o, struct msg_error *e)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_i32(&it[0], &e->e_code) != 0 || e->e_code >= 0 ||
+	    get_str(&it[1], &e->e_message, 1024) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+/* --- MSG_CTL_STATUS reply ---------------------------------------------------- */
+
+void
+msg_status_pack(msgpack_packer *pk, const struct msg_status *st)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 5);
+	pack_str(pk, st->st_daemon);
+	pack_str(pk, st->st_version);
+	msgpack_pack_uint64(pk, st->st_pid);
+	msgpack_pack_uint64(pk, st->st_uptime_s);
+	msgpack_pack_array(pk, st->st_nstats * 2);
+	for (i = 0; i < st->st_nstats; i++) {
+		pack_str(pk, st->st_stat_name[i]);
+		msgpack_pack_uint64(pk, st->st_stat_value[i]);
+	}
+}
+
+int
+msg_status_unpack(const msgpack_object *o, struct msg_status *st)
+{
+	const msgpack_object *it = arr(o, 5), *s;
+	uint32_t i, n;
+
+	if (it == NULL || get_str(&it[0], &st->st_daemon, 64) != 0 ||
+	    get_str(&it[1], &st->st_version, 64) != 0 ||
+	    get_u64(&it[2], &st->st_pid) != 0 ||
+	    get_u64(&it[3], &st->st_uptime_s) != 0 ||
+	    it[4].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = it[4].via.array.size;
+	if (n % 2 != 0 || n / 2 > PROTO_STATMAX)
+		return CAIRN_EPROTO;
+	s = it[4].via.array.ptr;
+	st->st_nstats = n / 2;
+	for (i = 0; i < st->st_nstats; i++)
+		if (get_str(&s[2 * i], &st->st_stat_name[i], 64) != 0 ||
+		    get_u64(&s[2 * i + 1], &st->st_stat_value[i]) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+/* --- names and buckets -------------------------------------------------------- */
+
+void
+msg_name_pack(msgpack_packer *pk, const struct msg_name *n)
+{
+	msgpack_pack_array(pk, 1);
+	pack_str(pk, n->n_name);
+}
+
+int
+msg_name_unpack(const msgpack_object *o, struct msg_name *n)
+{
+	const msgpack_object *it = arr(o, 1);
+
+	if (it == NULL || get_str(&it[0], &n->n_name, PROTO_BUCKETMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_bucket_pack(msgpack_packer *pk, const struct msg_bucket *b)
+{
+	msgpack_pack_array(pk, 2);
+	pack_str(pk, b->b_name);
+	msgpack_pack_uint64(pk, b->b_created_ns);
+}
+
+int
+msg_bucket_unpack(const msgpack_object *o, struct msg_bucket *b)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_str(&it[0], &b->b_name, PROTO_BUCKETMAX) != 0 ||
+	    get_u64(&it[1], &b->b_created_ns) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_bucket_list_pack(msgpack_packer *pk, const struct msg_bucket_list *bl)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_array(pk, bl->bl_count);
+	for (i = 0; i < bl->bl_count; i++)
+		msg_bucket_pack(pk, &bl->bl_items[i]);
+}
+
+int
+msg_bucket_list_unpack(const msgpack_object *o, struct msg_bucket_list *bl)
+{
+	const msgpack_object *it = arr(o, 1);
+	uint32_t i, n;
+
+	memset(bl, 0, sizeof(*bl));
+	if (it == NULL || it[0].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = it[0].via.array.size;
+	if (n > 0 && (bl->bl_items = calloc(n, sizeof(*bl->bl_items))) == NULL)
+		return CAIRN_ENOMEM;
+	bl->bl_count = n;
+	for (i = 0; i < n; i++)
+		if (msg_bucket_unpack(&it[0].via.array.ptr[i],
+		    &bl->bl_items[i]) != 0) {
+			msg_bucket_list_free(bl);
+			return CAIRN_EPROTO;
+		}
+	return 0;
+}
+
+void
+msg_bucket_list_free(struct msg_bucket_list *bl)
+{
+	free(bl->bl_items);
+	bl->bl_items = NULL;
+	bl->bl_count = 0;
+}
+
+/* --- object records ------------------------------------------------------------- */
+
+void
+msg_objrec_pack(msgpack_packer *pk, const struct msg_objrec *r)
+{
+	uint32_t i, n = r->or_inline ? 0 : (uint32_t)r->or_k + r->or_m;
+
+	msgpack_pack_array(pk, 11);
+	msgpack_pack_uint64(pk, r->or_size);
+	msgpack_pack_uint64(pk, r->or_mtime_ns);
+	pack_bin(pk, r->or_etag, sizeof(r->or_etag));
+	pack_bool(pk, r->or_inline);
+	pack_bin(pk, r->or_data.ps_ptr, r->or_inline ? r->or_data.ps_len : 0);
+	pack_bin(pk, r->or_data_id, sizeof(r->or_data_id));
+	msgpack_pack_uint8(pk, r->or_k);
+	msgpack_pack_uint8(pk, r->or_m);
+	msgpack_pack_uint32(pk, r->or_block_size);
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		pack_str(pk, r->or_drives[i]);
+	msgpack_pack_array(pk, r->or_nhdrs * 2);
+	for (i = 0; i < r->or_nhdrs; i++) {
+		pack_str(pk, r->or_hdr_name[i]);
+		pack_str(pk, r->or_hdr_value[i]);
+	}
+}
+
+static int
+objrec_layout_unpack(const msgpack_object *it, struct msg_objrec *r)
+{
+	const msgpack_object *d;
+	uint32_t i, n;
+
+	if (get_u8(&it[6], &r->or_k, PROTO_SHARDMAX) != 0 ||
+	    get_u8(&it[7], &r->or_m, PROTO_SHARDMAX) != 0 ||
+	    get_u32(&it[8], &r->or_block_size, PROTO_STRIPE) != 0 ||
+	    it[9].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = it[9].via.array.size;
+	if (r->or_inline ? n != 0 :
+	    (r->or_k == 0 || n != (uint32_t)r->or_k + r->or_m ||
+	    n > PROTO_SHARDMAX || r->or_block_size == 0))
+		return CAIRN_EPROTO;
+	d = it[9].via.array.ptr;
+	for (i = 0; i < n; i++)
+		if (get_str(&d[i], &r->or_drives[i], PROTO_NAMEMAX) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+static int
+objrec_hdrs_unpack(const msgpack_object *o, struct msg_objrec *r)
+{
+	const msgpack_object *h;
+	uint32_t i, n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = o->via.array.size;
+	if (n % 2 != 0 || n / 2 > PROTO_HDRMAX)
+		return CAIRN_EPROTO;
+	h = o->via.array.ptr;
+	r->or_nhdrs = n / 2;
+	for (i = 0; i < r->or_nhdrs; i++)
+		if (get_str(&h[2 * i], &r->or_hdr_name[i], PROTO_HDRLEN) != 0 ||
+		    get_str(&h[2 * i + 1], &r->or_hdr_value[i],
+		    PROTO_HDRLEN) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+int
+msg_objrec_unpack(const msgpack_object *o, struct msg_objrec *r)
+{
+	const msgpack_object *it = arr(o, 11);
+
+	memset(r, 0, sizeof(*r));
+	if (it == NULL || get_u64(&it[0], &r->or_size) != 0 ||
+	    get_u64(&it[1], &r->or_mtime_ns) != 0 ||
+	    get_fixed(&it[2], r->or_etag, sizeof(r->or_etag)) != 0 ||
+	    get_bool(&it[3], &r->or_inline) != 0 ||
+	    get_bin(&it[4], &r->or_data, PROTO_MSGMAX) != 0 ||
+	    get_fixed(&it[5], r->or_data_id, sizeof(r->or_data_id)) != 0)
+		return CAIRN_EPROTO;
+	if (r->or_inline && r->or_data.ps_len != r->or_size)
+		return CAIRN_EPROTO;
+	if (objrec_layout_unpack(it, r) != 0 ||
+	    objrec_hdrs_unpack(&it[10], r) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+/* --- object requests ------------------------------------------------------------ */
+
+void
+msg_obj_ref_pack(msgpack_packer *pk, const struct msg_obj_ref *r)
+{
+	msgpack_pack_array(pk, 2);
+	pack_str(pk, r->r_bucket);
+	pack_str(pk, r->r_key);
+}
+
+int
+msg_obj_ref_unpack(const msgpack_object *o, struct msg_obj_ref *r)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_str(&it[0], &r->r_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &r->r_key, PROTO_KEYMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_obj_put_pack(msgpack_packer *pk, const struct msg_obj_put *p)
+{
+	msgpack_pack_array(pk, 3);
+	pack_str(pk, p->p_bucket);
+	pack_str(pk, p->p_key);
+	msg_objrec_pack(pk, &p->p_rec);
+}
+
+int
+msg_obj_put_unpack(const msgpack_object *o, struct msg_obj_put *p)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_str(&it[0], &p->p_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &p->p_key, PROTO_KEYMAX) != 0 ||
+	    msg_objrec_unpack(&it[2], &p->p_rec) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+/* --- listing ------------------------------------------------------------------- */
+
+void
+msg_list_req_pack(msgpack_packer *pk, const struct msg_list_req *l)
+{
+	msgpack_pack_array(pk, 5);
+	pack_str(pk, l->l_bucket);
+	pack_str(pk, l->l_prefix);
+	pack_str(pk, l->l_delimiter);
+	pack_str(pk, l->l_start_after);
+	msgpack_pack_uint32(pk, l->l_max_keys);
+}
+
+int
+msg_list_req_unpack(const msgpack_object *o, struct msg_list_req *l)
+{
+	const msgpack_object *it = arr(o, 5);
+
+	if (it == NULL || get_str(&it[0], &l->l_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &l->l_prefix, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &l->l_delimiter, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[3], &l->l_start_after, PROTO_KEYMAX) != 0 ||
+	    get_u32(&it[4], &l->l_max_keys, PROTO_LISTMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+static void
+list_entry_pack(msgpack_packer *pk, const struct msg_list_entry *e)
+{
+	msgpack_pack_array(pk, 5);
+	pack_str(pk, e->le_key);
+	msgpack_pack_uint64(pk, e->le_size);
+	msgpack_pack_uint64(pk, e->le_mtime_ns);
+	pack_bin(pk, e->le_etag, sizeof(e->le_etag));
+	msgpack_pack_uint32(pk, e->le_nparts);
+}
+
+static int
+list_entry_unpack(const msgpack_object *o, struct msg_list_entry *e)
+{
+	const msgpack_object *it = arr(o, 5);
+
+	if (it == NULL || get_str(&it[0], &e->le_key, PROTO_KEYMAX) != 0 ||
+	    get_u64(&it[1], &e->le_size) != 0 ||
+	    get_u64(&it[2], &e->le_mtime_ns) != 0 ||
+	    get_fixed(&it[3], e->le_etag, sizeof(e->le_etag)) != 0 ||
+	    get_u32(&it[4], &e->le_nparts, 10000) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_list_reply_pack(msgpack_packer *pk, const struct msg_list_reply *lr)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 4);
+	pack_bool(pk, lr->lr_truncated);
+	pack_str(pk, lr->lr_next);
+	msgpack_pack_array(pk, lr->lr_nentries);
+	for (i = 0; i < lr->lr_nentries; i++)
+		list_entry_pack(pk, &lr->lr_entries[i]);
+	msgpack_pack_array(pk, lr->lr_nprefixes);
+	for (i = 0; i < lr->lr_nprefixes; i++)
+		pack_str(pk, lr->lr_prefixes[i]);
+}
+
+static int
+list_items_unpack(const msgpack_object *ents, const msgpack_object *pfx,
+    struct msg_list_reply *lr)
+{
+	uint32_t i;
+
+	lr->lr_nentries = ents->via.array.size;
+	lr->lr_nprefixes = pfx->via.array.size;
+	if (lr->lr_nentries + lr->lr_nprefixes > PROTO_LISTMAX)
+		return CAIRN_EPROTO;
+	lr->lr_entries = calloc(lr->lr_nentries + 1, sizeof(*lr->lr_entries));
+	lr->lr_prefixes = calloc(lr->lr_nprefixes + 1,
+	    sizeof(*lr->lr_prefixes));
+	if (lr->lr_entries == NULL || lr->lr_prefixes == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < lr->lr_nentries; i++)
+		if (list_entry_unpack(&ents->via.array.ptr[i],
+		    &lr->lr_entries[i]) != 0)
+			return CAIRN_EPROTO;
+	for (i = 0; i < lr->lr_nprefixes; i++)
+		if (get_str(&pfx->via.array.ptr[i], &lr->lr_prefixes[i],
+		    PROTO_KEYMAX) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+int
+msg_list_reply_unpack(const msgpack_object *o, struct msg_list_reply *lr)
+{
+	const msgpack_object *it = arr(o, 4);
+	int rc;
+
+	memset(lr, 0, sizeof(*lr));
+	if (it == NULL || get_bool(&it[0], &lr->lr_truncated) != 0 ||
+	    get_str(&it[1], &lr->lr_next, PROTO_KEYMAX) != 0 ||
+	    it[2].type != MSGPACK_OBJECT_ARRAY ||
+	    it[3].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	if ((rc = list_items_unpack(&it[2], &it[3], lr)) != 0)
+		msg_list_reply_free(lr);
+	return rc;
+}
+
+void
+msg_list_reply_free(struct msg_list_reply *lr)
+{
+	free(lr->lr_entries);
+	free(lr->lr_prefixes);
+	lr->lr_entries = NULL;
+	lr->lr_prefixes = NULL;
+	lr->lr_nentries = lr->lr_nprefixes = 0;
+}
+
+/* --- chunkd -------------------------------------------------------------------- */
+
+void
+msg_chunk_write_pack(msgpack_packer *pk, const struct msg_chunk_write *w)
+{
+	msgpack_pack_array(pk, 8);
+	pack_bin(pk, w->cw_id, sizeof(w->cw_id));
+	msgpack_pack_uint8(pk, w->cw_shard_idx);
+	msgpack_pack_uint32(pk, w->cw_block_size);
+	msgpack_pack_uint32(pk, w->cw_block_no);
+	msgpack_pack_uint32(pk, w->cw_crc);
+	pack_bool(pk, w->cw_last);
+	msgpack_pack_uint64(pk, w->cw_length);
+	pack_bin(pk, w->cw_data.ps_ptr, w->cw_data.ps_len);
+}
+
+int
+msg_chunk_write_unpack(const msgpack_object *o, struct msg_chunk_write *w)
+{
+	const msgpack_object *it = arr(o, 8);
+
+	if (it == NULL || get_fixed(&it[0], w->cw_id, sizeof(w->cw_id)) != 0 ||
+	    get_u8(&it[1], &w->cw_shard_idx, PROTO_SHARDMAX - 1) != 0 ||
+	    get_u32(&it[2], &w->cw_block_size, PROTO_STRIPE) != 0 ||
+	    get_u32(&it[3], &w->cw_block_no, UINT32_MAX) != 0 ||
+	    get_u32(&it[4], &w->cw_crc, UINT32_MAX) != 0 ||
+	    get_bool(&it[5], &w->cw_last) != 0 ||
+	    get_u64(&it[6], &w->cw_length) != 0 ||
+	    get_bin(&it[7], &w->cw_data, PROTO_STRIPE) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_chunk_read_pack(msgpack_packer *pk, const struct msg_chunk_read *r)
+{
+	msgpack_pack_array(pk, 2);
+	pack_bin(pk, r->cr_id, sizeof(r->cr_id));
+	msgpack_pack_uint32(pk, r->cr_block_no);
+}
+
+int
+msg_chunk_read_unpack(const msgpack_object *o, struct msg_chunk_read *r)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_fixed(&it[0], r->cr_id, sizeof(r->cr_id)) != 0 ||
+	    get_u32(&it[1], &r->cr_block_no, UINT32_MAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_chunk_data_pack(msgpack_packer *pk, const struct msg_chunk_data *d)
+{
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_uint32(pk, d->cd_crc);
+	pack_bin(pk, d->cd_data.ps_ptr, d->cd_data.ps_len);
+}
+
+int
+msg_chunk_data_unpack(const msgpack_object *o, struct msg_chunk_data *d)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_u32(&it[0], &d->cd_crc, UINT32_MAX) != 0 ||
+	    get_bin(&it[1], &d->cd_data, PROTO_STRIPE) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_chunk_ref_pack(msgpack_packer *pk, const struct msg_chunk_ref *c)
+{
+	msgpack_pack_array(pk, 1);
+	pack_bin(pk, c->c_id, sizeof(c->c_id));
+}
+
+int
+msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c)
+{
+	const msgpack_object *it = arr(o, 1);
+
+	if (it == NULL || get_fixed(&it[0], c->c_id, sizeof(c->c_id)) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}

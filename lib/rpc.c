@@ -1,0 +1,532 @@
+/* rpc.c - request/reply between daemons over nng, with msgpack envelopes */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "errors.h"
+#include "log.h"
+#include "rpc.h"
+#include "util.h"
+
+/*
+ * The limit counts the SP header as well (REQ adds 4 bytes), so leave
+ * room above the largest message we ever build.
+ */
+#define RPC_RECVMAX	(PROTO_MSGMAX + 4096)
+
+/* How long rpc_client_open waits for a first connection, at most. */
+#define RPC_CONNECT_WAIT_MS	500
+
+/*
+ * A client: one REQ socket.  cl_npipes follows nng's pipe events so a call
+ * can fail at once while the peer is away instead of waiting for its
+ * timeout.  Shared by any number of threads; immutable after open except
+ * cl_npipes and cl_reqid.
+ */
+struct rpc_client {
+	nng_socket	 cl_sock;
+	char		 cl_url[PATH_MAX + 16];
+	int		 cl_timeout_ms;
+	atomic_int	 cl_npipes;
+	atomic_ulong	 cl_reqid;
+};
+
+/* One worker of a server: its own context and aio, used synchronously. */
+struct rpc_worker {
+	struct rpc_server	*w_srv;
+	nng_ctx			 w_ctx;
+	nng_aio			*w_aio;
+};
+
+/* msg_write lets msgpack pack straight into an nng message. */
+static int
+msg_write(void *data, const char *buf, size_t len)
+{
+	return nng_msg_append(data, buf, len) == 0 ? 0 : -1;
+}
+
+static int
+nng_to_cairn(int rv)
+{
+	switch (rv) {
+	case 0:			return 0;
+	case NNG_ETIMEDOUT:	return CAIRN_ETIMEDOUT;
+	case NNG_ENOMEM:	return CAIRN_ENOMEM;
+	case NNG_ECANCELED:	return CAIRN_ECANCELED;
+	case NNG_EMSGSIZE:	return CAIRN_ETOOBIG;
+	default:		return CAIRN_EUNAVAIL;
+	}
+}
+
+/* --- server --------------------------------------------------------------- */
+
+static void
+status_reply(struct rpc_server *srv, msgpack_packer *pk)
+{
+	struct msg_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.st_daemon = proto_str_c(srv->rs_name);
+	st.st_version = proto_str_c(PACKAGE_VERSION);
+	st.st_pid = (uint64_t)getpid();
+	st.st_uptime_s = (util_mono_ms() - srv->rs_started_ms) / 1000;
+	if (srv->rs_status != NULL)
+		srv->rs_status(srv->rs_env, &st);
+	msg_status_pack(pk, &st);
+}
+
+static void
+error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid, int rc)
+{
+	struct msg_error e;
+
+	nng_msg_clear(rep);
+	e.e_code = rc;
+	e.e_message = proto_str_c(cairn_strerror(rc));
+	proto_begin(pk, MSG_ERROR, reqid);
+	msg_error_pack(pk, &e);
+}
+
+/* handle decodes one request, runs the handler and builds the reply. */
+static nng_msg *
+handle(struct rpc_server *srv, nng_msg *req)
+{
+	struct proto_msg m;
+	msgpack_packer pk;
+	nng_msg *rep;
+	int rc;
+
+	if (nng_msg_alloc(&rep, 0) != 0)
+		return NULL;
+	msgpack_packer_init(&pk, rep, msg_write);
+	rc = proto_open(&m, nng_msg_body(req), nng_msg_len(req));
+	if (rc != 0) {
+		log_warnx("%s: rejected message: %s", srv->rs_name,
+		    cairn_strerror(rc));
+		error_reply(rep, &pk, 0, rc);
+		return rep;
+	}
+	proto_begin(&pk, MSG_OK, m.pm_reqid);
+	rc = srv->rs_handler(srv->rs_env, &m, &pk);
+	if (rc == CAIRN_EMSGTYPE && m.pm_type == MSG_CTL_STATUS &&
+	    proto_is_nil(m.pm_payload)) {
+		nng_msg_clear(rep);
+		proto_begin(&pk, MSG_OK, m.pm_reqid);
+		status_reply(srv, &pk);
+		rc = 0;
+	}
+	if (rc == 0 && nng_msg_len(rep) > PROTO_MSGMAX)
+		rc = CAIRN_ETOOBIG;
+	if (rc == CAIRN_EPROTO || rc == CAIRN_EMSGTYPE)
+		log_warnx("%s: %s: %s", srv->rs_name,
+		    proto_type_name(m.pm_type), cairn_strerror(rc));
+	if (rc != 0)
+		error_reply(rep, &pk, m.pm_reqid, rc);
+	proto_close(&m);
+	return rep;
+}
+
+/* serve_one receives one request and answers it; returns -1 once closed. */
+static int
+serve_one(struct rpc_worker *w)
+{
+	nng_msg *req, *rep;
+	int rv;
+
+	nng_ctx_recv(w->w_ctx, w->w_aio);
+	nng_aio_wait(w->w_aio);
+	if ((rv = nng_aio_result(w->w_aio)) != 0)
+		return (rv == NNG_ECLOSED || rv == NNG_ECANCELED) ? -1 : 0;
+	req = nng_aio_get_msg(w->w_aio);
+	rep = handle(w->w_srv, req);
+	nng_msg_free(req);
+	if (rep == NULL)
+		return 0;
+	nng_aio_set_msg(w->w_aio, rep);
+	nng_ctx_send(w->w_ctx, w->w_aio);
+	nng_aio_wait(w->w_aio);
+	if ((rv = nng_aio_result(w->w_aio)) != 0) {
+		nng_msg_free(rep);
+		return (rv == NNG_ECLOSED) ? -1 : 0;
+	}
+	return 0;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct rpc_worker *w = arg;
+
+	while (serve_one(w) == 0)
+		;
+	nng_aio_free(w->w_aio);
+	nng_ctx_close(w->w_ctx);
+	free(w);
+	return NULL;
+}
+
+static int
+start_worker(struct rpc_server *srv, int i)
+{
+	struct rpc_worker *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return CAIRN_ENOMEM;
+	w->w_srv = srv;
+	if (nng_ctx_open(&w->w_ctx, srv->rs_sock) != 0) {
+		free(w);
+		return CAIRN_ENOMEM;
+	}
+	if (nng_aio_alloc(&w->w_aio, NULL, NULL) != 0) {
+		nng_ctx_close(w->w_ctx);
+		free(w);
+		return CAIRN_ENOMEM;
+	}
+	if (pthread_create(&srv->rs_threads[i], NULL, worker_main, w) != 0) {
+		nng_aio_free(w->w_aio);
+		nng_ctx_close(w->w_ctx);
+		free(w);
+		return CAIRN_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * ipc_claim takes an exclusive lock on "<socket>.lock" before an ipc://
+ * listener starts, so that a second daemon on the same URL is refused
+ * without touching the socket.  Connecting to see whether the socket is
+ * alive is not an option: nng 1.5.2 stops serving new clients after a peer
+ * disconnects during the handshake (nng issue #1518), and nng_listen's own
+ * probe of a busy address does exactly that.  With the lock held, any
+ * socket file left there belongs to a dead process and is removed.
+ * Returns the lock's fd, -1 for other transports, or CAIRN_EEXIST.
+ */
+static const char *
+lock_path(const char *url, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s.lock", url + 6) >= (int)len)
+		return NULL;
+	return buf;
+}
+
+static int
+ipc_claim(const char *url)
+{
+	char lock[PATH_MAX + 8];
+	int fd;
+
+	if (strncmp(url, "ipc://", 6) != 0)
+		return -1;
+	if (lock_path(url, lock, sizeof(lock)) == NULL)
+		return CAIRN_EINVAL;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return cairn_errno(errno);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return CAIRN_EEXIST;
+	}
+	(void)unlink(url + 6);
+	return fd;
+}
+
+int
+rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
+    int nworkers, rpc_handler handler,
+    void (*status)(void *, struct msg_status *), void *env)
+{
+	int rv, i;
+
+	memset(srv, 0, sizeof(*srv));
+	srv->rs_name = name;
+	snprintf(srv->rs_url, sizeof(srv->rs_url), "%s", url);
+	srv->rs_handler = handler;
+	srv->rs_status = status;
+	srv->rs_env = env;
+	srv->rs_started_ms = util_mono_ms();
+	if ((rv = nng_rep0_open(&srv->rs_sock)) != 0 ||
+	    (rv = nng_socket_set_size(srv->rs_sock, NNG_OPT_RECVMAXSZ,
+	    RPC_RECVMAX)) != 0) {
+		log_warnx("%s: rep socket: %s", name, nng_strerror(rv));
+		return CAIRN_EIO;
+	}
+	if ((srv->rs_lockfd = ipc_claim(url)) < -1) {
+		log_warnx("%s: %s: %s", name, url, srv->rs_lockfd == CAIRN_EEXIST ?
+		    "another process is listening there" :
+		    cairn_strerror(srv->rs_lockfd));
+		rv = srv->rs_lockfd;
+		nng_close(srv->rs_sock);
+		return rv;
+	}
+	if ((rv = nng_listen(srv->rs_sock, url, NULL, 0)) != 0) {
+		log_warnx("%s: listen %s: %s", name, url, nng_strerror(rv));
+		nng_close(srv->rs_sock);
+		if (srv->rs_lockfd >= 0)
+			close(srv->rs_lockfd);
+		return CAIRN_EIO;
+	}
+	srv->rs_threads = calloc((size_t)nworkers, sizeof(pthread_t));
+	if (srv->rs_threads == NULL) {
+		nng_close(srv->rs_sock);
+		return CAIRN_ENOMEM;
+	}
+	for (i = 0; i < nworkers; i++) {
+		if (start_worker(srv, i) != 0) {
+			srv->rs_nworkers = i;
+			rpc_server_stop(srv);
+			return CAIRN_ENOMEM;
+		}
+		srv->rs_nworkers = i + 1;
+	}
+	log_info("%s: listening on %s with %d workers", name, url, nworkers);
+	return 0;
+}
+
+void
+rpc_server_stop(struct rpc_server *srv)
+{
+	char lock[PATH_MAX + 8];
+	int i;
+
+	if (srv->rs_threads == NULL)
+		return;
+	nng_close(srv->rs_sock);
+	for (i = 0; i < srv->rs_nworkers; i++)
+		pthread_join(srv->rs_threads[i], NULL);
+	free(srv->rs_threads);
+	srv->rs_threads = NULL;
+	if (srv->rs_lockfd >= 0) {
+		/* Unlink while still holding the lock: no one else owns it. */
+		if (strncmp(srv->rs_url, "ipc://", 6) == 0)
+			(void)unlink(lock_path(srv->rs_url, lock, sizeof(lock)));
+		close(srv->rs_lockfd);
+	}
+	srv->rs_lockfd = -1;
+}
+
+/* --- client ------------------------------------------------------------------ */
+
+static void
+on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct rpc_client *cl = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&cl->cl_npipes, 1);
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		atomic_fetch_sub(&cl->cl_npipes, 1);
+}
+
+static int
+client_socket(struct rpc_client *cl)
+{
+	nng_socket s;
+
+	if (nng_req0_open(&s) != 0)
+		return CAIRN_ENOMEM;
+	cl->cl_sock = s;
+	/* nng would silently resend unanswered requests: we never want that. */
+	if (nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME,
+	    NNG_DURATION_INFINITE) != 0 ||
+	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, RPC_RECVMAX) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 50) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 1000) != 0 ||
+	    nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, on_pipe, cl) != 0 ||
+	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_pipe, cl) != 0)
+		return CAIRN_EIO;
+	return 0;
+}
+
+static void
+wait_connected(struct rpc_client *cl, int ms)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+	uint64_t deadline = util_mono_ms() + (uint64_t)ms;
+
+	while (!rpc_client_connected(cl) && util_mono_ms() < deadline)
+		nanosleep(&ts, NULL);
+}
+
+int
+rpc_client_open(struct rpc_client **clp, const char *url, int timeout_ms)
+{
+	struct rpc_client *cl;
+	int rc;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL)
+		return CAIRN_ENOMEM;
+	snprintf(cl->cl_url, sizeof(cl->cl_url), "%s", url);
+	cl->cl_timeout_ms = timeout_ms;
+	atomic_init(&cl->cl_npipes, 0);
+	util_random(&cl->cl_reqid, sizeof(unsigned long));
+	if ((rc = client_socket(cl)) != 0) {
+		nng_close(cl->cl_sock);
+		free(cl);
+		return rc;
+	}
+	/*
+	 * Dial in the background (a blocking dial would hang on a frozen
+	 * peer), then give a live peer a moment to complete the handshake.
+	 */
+	if (nng_dial(cl->cl_sock, url, NULL, NNG_FLAG_NONBLOCK) != 0) {
+		log_warnx("dial %s: invalid address", url);
+		nng_close(cl->cl_sock);
+		free(cl);
+		return CAIRN_EINVAL;
+	}
+	wait_connected(cl, timeout_ms < RPC_CONNECT_WAIT_MS ? timeout_ms :
+	    RPC_CONNECT_WAIT_MS);
+	*clp = cl;
+	return 0;
+}
+
+void
+rpc_client_close(struct rpc_client *cl)
+{
+	if (cl == NULL)
+		return;
+	nng_close(cl->cl_sock);
+	free(cl);
+}
+
+bool
+rpc_client_connected(struct rpc_client *cl)
+{
+	return atomic_load(&cl->cl_npipes) > 0;
+}
+
+const char *
+rpc_client_url(struct rpc_client *cl)
+{
+	return cl->cl_url;
+}
+
+/* --- calls ------------------------------------------------------------------- */
+
+int
+rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
+{
+	memset(c, 0, sizeof(*c));
+	c->rc_client = cl;
+	c->rc_type = type;
+	msgpack_unpacked_init(&c->rc_reply.pm_unpacked);
+	if (nng_aio_alloc(&c->rc_aio, NULL, NULL) != 0)
+		return c->rc_err = CAIRN_ENOMEM;
+	if (nng_ctx_open(&c->rc_ctx, cl->cl_sock) != 0) {
+		nng_aio_free(c->rc_aio);
+		c->rc_aio = NULL;
+		return c->rc_err = CAIRN_ENOMEM;
+	}
+	nng_aio_set_timeout(c->rc_aio, cl->cl_timeout_ms);
+	if (nng_msg_alloc(&c->rc_req, 0) != 0)
+		return c->rc_err = CAIRN_ENOMEM;
+	msgpack_packer_init(&c->rc_pk, c->rc_req, msg_write);
+	proto_begin(&c->rc_pk, type, atomic_fetch_add(&cl->cl_reqid, 1));
+	return 0;
+}
+
+msgpack_packer *
+rpc_call_packer(struct rpc_call *c)
+{
+	return &c->rc_pk;
+}
+
+void
+rpc_call_send(struct rpc_call *c)
+{
+	if (c->rc_err != 0)
+		return;
+	if (!rpc_client_connected(c->rc_client)) {
+		c->rc_err = CAIRN_EUNAVAIL;
+		return;
+	}
+	/* The peer would drop the connection, and every call on it. */
+	if (nng_msg_len(c->rc_req) > PROTO_MSGMAX) {
+		log_warnx("%s: %s of %zu bytes is too large", c->rc_client->cl_url,
+		    proto_type_name(c->rc_type), nng_msg_len(c->rc_req));
+		c->rc_err = CAIRN_ETOOBIG;
+		return;
+	}
+	nng_aio_set_msg(c->rc_aio, c->rc_req);
+	nng_ctx_send(c->rc_ctx, c->rc_aio);
+}
+
+/* open_reply decodes the reply envelope: MSG_OK, or MSG_ERROR's code. */
+static int
+open_reply(struct rpc_call *c)
+{
+	struct msg_error e;
+	int rc;
+
+	rc = proto_open(&c->rc_reply, nng_msg_body(c->rc_rep),
+	    nng_msg_len(c->rc_rep));
+	if (rc != 0)
+		return rc;
+	c->rc_open = true;
+	if (c->rc_reply.pm_type == MSG_OK)
+		return 0;
+	if (c->rc_reply.pm_type == MSG_ERROR &&
+	    msg_error_unpack(c->rc_reply.pm_payload, &e) == 0)
+		return e.e_code;
+	return CAIRN_EPROTO;
+}
+
+int
+rpc_call_wait(struct rpc_call *c)
+{
+	int rv;
+
+	if (c->rc_err != 0)
+		return c->rc_err;
+	nng_aio_wait(c->rc_aio);
+	if ((rv = nng_aio_result(c->rc_aio)) != 0)
+		return c->rc_err = nng_to_cairn(rv);
+	c->rc_req = NULL;		/* nng owns it once sent */
+	nng_ctx_recv(c->rc_ctx, c->rc_aio);
+	nng_aio_wait(c->rc_aio);
+	if ((rv = nng_aio_result(c->rc_aio)) != 0)
+		return c->rc_err = nng_to_cairn(rv);
+	c->rc_rep = nng_aio_get_msg(c->rc_aio);
+	return c->rc_err = open_reply(c);
+}
+
+int
+rpc_call_run(struct rpc_call *c)
+{
+	rpc_call_send(c);
+	return rpc_call_wait(c);
+}
+
+void
+rpc_call_fini(struct rpc_call *c)
+{
+	if (c->rc_open)
+		proto_close(&c->rc_reply);
+	else
+		msgpack_unpacked_destroy(&c->rc_reply.pm_unpacked);
+	c->rc_open = false;
+	if (c->rc_rep != NULL)
+		nng_msg_free(c->rc_rep);
+	if (c->rc_req != NULL)
+		nng_msg_free(c->rc_req);
+	if (c->rc_aio != NULL) {
+		nng_aio_free(c->rc_aio);
+		nng_ctx_close(c->rc_ctx);
+	}
+	c->rc_rep = c->rc_req = NULL;
+	c->rc_aio = NULL;
+}

@@ -1,0 +1,124 @@
+/* rpc.h - request/reply between daemons over nng, with msgpack envelopes */
+#ifndef CAIRN_RPC_H
+#define CAIRN_RPC_H
+
+#include <stdbool.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+#include <nng/nng.h>
+
+#include "proto.h"
+
+/*
+ * A daemon's request handler.  It runs on one of the server's worker
+ * threads and may block (fsync, leveldb).  It reads req (payload points
+ * into the request, valid until it returns) and packs its reply payload
+ * into reply, after the envelope the server has already begun with MSG_OK.
+ * It returns 0, or a negative enum cairn_err: the server then throws away
+ * what was packed and answers MSG_ERROR with that code.  Returning
+ * CAIRN_EMSGTYPE lets the shared code answer control messages.
+ */
+typedef int (*rpc_handler)(void *env, const struct proto_msg *req,
+    msgpack_packer *reply);
+
+/*
+ * The server: one REP socket listening on a URL, and rs_nworkers threads,
+ * each with its own nng context, receiving, dispatching and replying in a
+ * loop.  Owned by the daemon's env; started by rpc_server_start on the main
+ * thread and stopped by rpc_server_stop, which joins every worker.
+ */
+struct rpc_server {
+	nng_socket	 rs_sock;
+	int		 rs_nworkers;
+	pthread_t	*rs_threads;
+	rpc_handler	 rs_handler;
+	void		*rs_env;
+	const char	*rs_name;	/* "metad": for the status reply */
+	int		 rs_lockfd;	/* ipc:// only: "<socket>.lock", held */
+	char		 rs_url[PATH_MAX + 16];
+	uint64_t	 rs_started_ms;
+	void		(*rs_status)(void *env, struct msg_status *st);
+};
+
+/*
+ * rpc_server_start listens on url.  For ipc:// it holds a lock on
+ * "<socket>.lock" while it runs: a second server on the same URL is
+ * refused with CAIRN_EEXIST, and a socket file left by a dead one is
+ * replaced and starts nworkers threads calling handler
+ * with env.  status, if not NULL, adds counters to MSG_CTL_STATUS replies.
+ * Returns 0 or a negative error; logs why.
+ */
+int rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
+    int nworkers, rpc_handler handler, void (*status)(void *, struct msg_status *),
+    void *env);
+
+/* rpc_server_stop closes the socket and joins the workers. */
+void rpc_server_stop(struct rpc_server *srv);
+
+/*
+ * A client: one REQ socket dialled to one daemon, redialling in the
+ * background while the daemon is away.  Many calls may be in flight at once,
+ * from any threads; each uses its own context.  Requests are never resent
+ * by nng: a call whose peer goes away fails with CAIRN_EUNAVAIL.
+ */
+struct rpc_client;
+
+/* rpc_client_open dials url; it succeeds even if the peer is down now. */
+int rpc_client_open(struct rpc_client **clp, const char *url, int timeout_ms);
+
+/* rpc_client_close closes the socket; no call may be in flight. */
+void rpc_client_close(struct rpc_client *cl);
+
+/* rpc_client_connected tells whether a connection to the peer is up. */
+bool rpc_client_connected(struct rpc_client *cl);
+
+/* rpc_client_url returns the URL the client dials. */
+const char *rpc_client_url(struct rpc_client *cl);
+
+/*
+ * One call.  Use: rpc_call_init, pack the payload into rpc_call_packer(c),
+ * then either rpc_call_run (send and wait), or rpc_call_send now and
+ * rpc_call_wait later, so that calls to several daemons overlap.  After a
+ * successful wait, c->rc_reply.pm_payload holds the MSG_OK payload.  Always
+ * finish with rpc_call_fini, which frees the reply.  A struct rpc_call
+ * belongs to one thread at a time.
+ */
+struct rpc_call {
+	struct rpc_client	*rc_client;
+	nng_ctx			 rc_ctx;
+	nng_aio			*rc_aio;
+	nng_msg			*rc_req;	/* owned until sent */
+	nng_msg			*rc_rep;	/* owned once received */
+	msgpack_packer		 rc_pk;
+	struct proto_msg	 rc_reply;
+	bool			 rc_open;	/* rc_reply needs proto_close */
+	int			 rc_err;	/* result of send, then of wait */
+	uint32_t		 rc_type;
+};
+
+/* rpc_call_init starts a request of type on cl; 0 or a negative error. */
+int rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type);
+
+/* rpc_call_packer returns the packer for the request payload. */
+msgpack_packer *rpc_call_packer(struct rpc_call *c);
+
+/* rpc_call_send starts sending; the result comes from rpc_call_wait. */
+void rpc_call_send(struct rpc_call *c);
+
+/*
+ * rpc_call_wait waits for the reply of a sent call.  Returns 0 (payload in
+ * c->rc_reply), the peer's MSG_ERROR code, or a transport error:
+ * CAIRN_EUNAVAIL, CAIRN_ETIMEDOUT, CAIRN_EPROTO.
+ */
+int rpc_call_wait(struct rpc_call *c);
+
+/* rpc_call_run is rpc_call_send then rpc_call_wait. */
+int rpc_call_run(struct rpc_call *c);
+
+/* rpc_call_fini frees everything the call holds; safe after any step. */
+void rpc_call_fini(struct rpc_call *c);
+
+#endif

@@ -1,0 +1,29 @@
+/* util.h - small helpers shared by the daemons and the CLI */
+#ifndef CAIRN_UTIL_H
+#define CAIRN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* util_hex writes 2*len lowercase hex digits and a NUL to out. */
+void util_hex(char *out, const void *in, size_t len);
+
+/* util_unhex parses exactly 2*len hex digits from in; 0 or CAIRN_EINVAL. */
+int util_unhex(void *out, const char *in, size_t len);
+
+/* util_random fills buf with len bytes from getrandom(2); fatal on failure. */
+void util_random(void *buf, size_t len);
+
+/* util_now_ns returns the wall clock (CLOCK_REALTIME) in nanoseconds. */
+uint64_t util_now_ns(void);
+
+/* util_mono_ms returns CLOCK_MONOTONIC in milliseconds. */
+uint64_t util_mono_ms(void);
+
+/* util_mkdirs creates path and its missing parents with mode; 0 or error. */
+int util_mkdirs(const char *path, unsigned mode);
+
+/* util_fsync_dir fsyncs the directory path, making renames in it durable. */
+int util_fsync_dir(const char *path);
+
+#endif

@@ -1,0 +1,152 @@
+/* metad.h - cairn-metad: buckets and object records in one leveldb */
+#ifndef CAIRN_METAD_H
+#define CAIRN_METAD_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <leveldb/c.h>
+#include <msgpack.h>
+
+#include "conf.h"
+#include "proto.h"
+#include "rpc.h"
+
+/*
+ * The database layout; docs/meta-format.md describes it for people.  Bump
+ * META_FORMAT when a key or value changes shape: a DB of another version is
+ * refused, never reinterpreted.
+ */
+#define META_FORMAT	"1"
+#define META_K_FORMAT	'F'		/* "F" -> META_FORMAT */
+#define META_K_BUCKET	'B'		/* "B" bucket -> msg_bucket */
+#define META_K_OBJECT	'O'		/* "O" bucket NUL key -> msg_objrec */
+
+/* Longest leveldb key: 'O', bucket, NUL, object key. */
+#define META_KEYLEN	(1 + PROTO_BUCKETMAX + 1 + PROTO_KEYMAX)
+
+/* Stripes of key locks; a power of two. */
+#define META_NLOCKS	256
+
+/*
+ * The open database.  Owned by struct metad, opened on the main thread
+ * before the RPC workers start and closed after they stop; in between,
+ * every worker thread uses it at once.  leveldb is thread-safe by itself;
+ * the locks are for read-modify-write sequences that must look atomic:
+ *
+ * - md_bucket_lock: object operations hold it shared, bucket create and
+ *   delete exclusive, so a bucket cannot vanish between an object put's
+ *   bucket check and its write, and a bucket's emptiness check holds.
+ * - md_key_lock[hash(bucket, key)]: an object put or delete holds the
+ *   stripe of its key while it reads the old record and writes the new,
+ *   so the old record it returns is exactly the one it replaced.  Other
+ *   keys proceed in parallel, which lets leveldb group their synced
+ *   writes into one fsync.
+ *
+ * Every write that changes state is synced (md_wsync): an acknowledged
+ * change survives a crash.
+ */
+struct meta_db {
+	leveldb_t		*md_db;
+	leveldb_options_t	*md_options;
+	leveldb_filterpolicy_t	*md_filter;
+	leveldb_cache_t		*md_cache;
+	leveldb_readoptions_t	*md_read;
+	leveldb_writeoptions_t	*md_wsync;
+	pthread_rwlock_t	 md_bucket_lock;
+	pthread_mutex_t		 md_key_lock[META_NLOCKS];
+	char			 md_path[PATH_MAX];
+};
+
+/*
+ * The daemon.  One per process, on main()'s stack; the RPC workers get it
+ * as their env.  The main thread fills m_conf before the workers start
+ * and never changes it after: a reload only checks the file and adjusts
+ * the log verbosity.  The counters are atomics bumped by the workers and
+ * read by status replies.
+ */
+struct metad {
+	struct conf		 m_conf;
+	struct meta_db		 m_db;
+	struct rpc_server	 m_rpc;
+	const char		*m_conffile;	/* -f, or the default */
+	int			 m_verbose;	/* from -d and -v */
+	atomic_uint_fast64_t	 m_nputs;
+	atomic_uint_fast64_t	 m_ngets;
+	atomic_uint_fast64_t	 m_ndeletes;
+	atomic_uint_fast64_t	 m_nlists;
+	atomic_uint_fast64_t	 m_nbucket_ops;
+	atomic_uint_fast64_t	 m_nerrors;
+};
+
+/* meta_db.c */
+
+/*
+ * meta_db_open opens (creating if needed) the database at path, writes the
+ * format version into a new one and refuses one of another version with
+ * CAIRN_EVERSION.  Returns 0 or a negative error; logs why.
+ */
+int meta_db_open(struct meta_db *db, const char *path);
+
+/* meta_db_close closes the database and frees what meta_db_open made. */
+void meta_db_close(struct meta_db *db);
+
+/* meta_db_bucket_create stores b; CAIRN_EBUCKETEXISTS if present. */
+int meta_db_bucket_create(struct meta_db *db, const struct msg_bucket *b);
+
+/* meta_db_bucket_delete removes an empty bucket. */
+int meta_db_bucket_delete(struct meta_db *db, struct proto_str name);
+
+/* meta_db_bucket_get packs the bucket's msg_bucket into reply. */
+int meta_db_bucket_get(struct meta_db *db, struct proto_str name,
+    msgpack_packer *reply);
+
+/* meta_db_bucket_list packs a msg_bucket_list of every bucket. */
+int meta_db_bucket_list(struct meta_db *db, msgpack_packer *reply);
+
+/* meta_db_bucket_exists returns 0 or CAIRN_ENOBUCKET (or a DB error). */
+int meta_db_bucket_exists(struct meta_db *db, struct proto_str name);
+
+/*
+ * meta_db_obj_put makes p->p_rec the current record of the key and packs
+ * the record it replaced (msg_objrec), or nil, into reply.
+ */
+int meta_db_obj_put(struct meta_db *db, const struct msg_obj_put *p,
+    msgpack_packer *reply);
+
+/* meta_db_obj_get packs the key's msg_objrec into reply. */
+int meta_db_obj_get(struct meta_db *db, const struct msg_obj_ref *r,
+    msgpack_packer *reply);
+
+/* meta_db_obj_delete removes the key and packs its record, or nil. */
+int meta_db_obj_delete(struct meta_db *db, const struct msg_obj_ref *r,
+    msgpack_packer *reply);
+
+/* meta_db_check_name returns 0 if s is 1..max bytes without NUL. */
+int meta_db_check_name(struct proto_str s, size_t max);
+
+/*
+ * meta_db_obj_key writes the leveldb key of bucket/key (or, with an empty
+ * key, the prefix of every key of the bucket) into buf of META_KEYLEN
+ * bytes and returns its length.  The caller checked the lengths.
+ */
+size_t meta_db_obj_key(char *buf, struct proto_str bucket,
+    struct proto_str key);
+
+/* meta_db_size returns leveldb's estimate of the bytes on disk. */
+uint64_t meta_db_size(struct meta_db *db);
+
+/* meta_list.c */
+
+/*
+ * meta_list_objects packs the msg_list_reply of one ListObjects page: the
+ * keys and common prefixes described in lib/proto.h and docs/meta-format.md.
+ * Each common prefix costs one seek, whatever the number of keys under it.
+ */
+int meta_list_objects(struct meta_db *db, const struct msg_list_req *l,
+    msgpack_packer *reply);
+
+#endif

@@ -1,0 +1,137 @@
+#!/bin/bash
+# t_awscli.sh - buckets, objects of every size class and listings with aws(1)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+SIZES=(0 1 4096 $((INLINE_MAX - 1)) "$INLINE_MAX" $((INLINE_MAX + 1))
+    $((1024 * 1024 + 1)) $((64 * 1024 * 1024)))
+
+plan $(( 3 + 3 * ${#SIZES[@]} + 13 ))
+cluster_start
+B=cli-bucket
+
+# same_lines WANT COMMAND...: COMMAND prints the lines of WANT, in order.
+same_lines() {
+	local want=$1
+
+	shift
+	"$@" >"$TESTDIR/got" || return 1
+	printf '%s\n' "$want" | sed '/^$/d' >"$TESTDIR/want"
+	diff -u "$TESTDIR/want" "$TESTDIR/got"
+}
+
+# --- buckets ---------------------------------------------------------------------
+
+check "s3api create-bucket" awscli s3api create-bucket --bucket "$B"
+check "s3 ls shows the bucket" \
+    sh -c "'$AWS' --endpoint-url 'http://$ADDR' s3 ls | grep -w '$B'"
+check "s3api head-bucket" awscli s3api head-bucket --bucket "$B"
+
+# --- objects of each size --------------------------------------------------------
+
+for n in "${SIZES[@]}"; do
+	f=$(make_file "size-$n" "$n")
+	check "put-object of $n bytes, ETag is the MD5" \
+	    s3_put "$B" "size/$n" "$f"
+	check "get-object of $n bytes, same SHA-256" \
+	    s3_get_same "$B" "size/$n" "$f"
+	check "head-object of $n bytes: ContentLength and ETag" \
+	    s3_head_right "$B" "size/$n" "$f"
+done
+rm -f "$TESTDIR/files/size-$((64 * 1024 * 1024))"
+
+# --- listings --------------------------------------------------------------------
+
+tree=$TESTDIR/tree
+mkdir -p "$tree/dir1/sub" "$tree/dir2" "$tree/with space"
+for f in top1 top2 dir1/f1 dir1/f2 dir1/sub/f3 dir2/f4 "with space/f5"; do
+	echo "$f" >"$tree/$f"
+done
+ALL_TREE="tree/dir1/f1
+tree/dir1/f2
+tree/dir1/sub/f3
+tree/dir2/f4
+tree/top1
+tree/top2
+tree/with space/f5"
+
+# listing ARGS...: the keys, then the common prefixes (as "P prefix"),
+# that list-objects-v2 ARGS answers, one per line.
+listing() {
+	awscli s3api list-objects-v2 --bucket "$B" --output json "$@" \
+	    >"$TESTDIR/list.json" || return 1
+	"$PY" -c 'import json, sys
+text = open(sys.argv[1]).read()	# aws prints nothing for an empty result
+d = json.loads(text) if text.strip() else {}
+for c in d.get("Contents") or []:
+    print(c["Key"])
+for p in d.get("CommonPrefixes") or []:
+    print("P " + p["Prefix"])' "$TESTDIR/list.json"
+}
+
+# paged_by_hand N: list tree/ N keys at a time, following the continuation
+# tokens, and print every key.
+paged_by_hand() {
+	local token="" page=0 args json=$TESTDIR/page.json n keys
+
+	while (( page++ < 50 )); do
+		args=(--no-paginate --max-keys "$1" --prefix tree/)
+		[[ -z $token ]] || args+=(--continuation-token "$token")
+		awscli s3api list-objects-v2 --bucket "$B" --output json \
+		    "${args[@]}" >"$json" || return 1
+		keys=$("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+keys = [c["Key"] for c in d.get("Contents") or []]
+if len(keys) > int(sys.argv[2]) or d.get("KeyCount") != len(keys):
+    sys.exit("page of %d keys, KeyCount %s" % (len(keys), d.get("KeyCount")))
+print("\n".join(keys))' "$json" "$1") || return 1
+		[[ -z $keys ]] || printf '%s\n' "$keys"
+		token=$(json_field "$json" NextContinuationToken)
+		n=$(json_field "$json" IsTruncated)
+		if [[ $n == True ]]; then
+			[[ -n $token ]] || { echo "truncated, no token"; return 1; }
+		else
+			[[ -z $token ]] && return 0
+			echo "not truncated, but a token"
+			return 1
+		fi
+	done
+	echo "more than 50 pages"
+	return 1
+}
+
+check "s3 cp --recursive uploads a tree of 7 files" \
+    awscli s3 cp --recursive --only-show-errors "$tree" "s3://$B/tree/"
+check "list-objects-v2 --prefix tree/dir1/" \
+    same_lines "$(grep '^tree/dir1/' <<<"$ALL_TREE")" \
+    listing --prefix tree/dir1/
+check "list-objects-v2 --prefix tree/ --delimiter / (CommonPrefixes)" \
+    same_lines "tree/top1
+tree/top2
+P tree/dir1/
+P tree/dir2/
+P tree/with space/" listing --prefix tree/ --delimiter /
+check "list-objects-v2 --max-keys 2, following continuation tokens" \
+    same_lines "$ALL_TREE" paged_by_hand 2
+check "list-objects-v2 --page-size 3 collects every page" \
+    same_lines "$ALL_TREE" listing --prefix tree/ --page-size 3
+
+# --- deletes -----------------------------------------------------------------------
+
+check "delete-object" awscli s3api delete-object --bucket "$B" --key size/1
+check_fails "get-object after delete-object fails with NoSuchKey" NoSuchKey \
+    awscli s3api get-object --bucket "$B" --key size/1 "$TESTDIR/files/gone"
+check_fails "delete-bucket of a non-empty bucket fails with BucketNotEmpty" \
+    BucketNotEmpty awscli s3api delete-bucket --bucket "$B"
+check "s3 rm --recursive empties the bucket" \
+    awscli s3 rm --recursive --only-show-errors "s3://$B"
+check "list-objects-v2 of the emptied bucket is empty" \
+    same_lines "" listing
+check "delete-bucket of the empty bucket" \
+    awscli s3api delete-bucket --bucket "$B"
+check_fails "head-bucket of the deleted bucket fails with 404" "404|Not Found" \
+    awscli s3api head-bucket --bucket "$B"
+check "s3 ls no longer shows the bucket" \
+    sh -c "! '$AWS' --endpoint-url 'http://$ADDR' s3 ls | grep -w '$B'"
+
+exit 0

@@ -1,0 +1,332 @@
+/* test_chunk_store.c - shard files: write, commit, read, verify, delete */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1		/* nftw(3) */
+#endif
+#include "../../chunkd/chunk_store.c"
+
+#include <ftw.h>
+
+#include "tap.h"
+
+#define BS	1000		/* block size of the test shards */
+#define LEN	2500		/* three blocks: 1000, 1000, 500 */
+
+static uint8_t data[LEN];
+
+static void
+make_id(uint8_t id[PROTO_IDLEN], uint8_t first)
+{
+	memset(id, 0x5a, PROTO_IDLEN);
+	id[0] = first;
+}
+
+/* put sends block b of the test data (or of src, when given). */
+static int
+put_from(struct chunk_store *cs, const uint8_t *id, uint32_t b,
+    const uint8_t *src, int last)
+{
+	struct msg_chunk_write w;
+	size_t len = b == 2 ? LEN - 2 * BS : BS;
+
+	memset(&w, 0, sizeof(w));
+	memcpy(w.cw_id, id, PROTO_IDLEN);
+	w.cw_shard_idx = 3;
+	w.cw_block_size = BS;
+	w.cw_block_no = b;
+	w.cw_data.ps_ptr = (const char *)src + (size_t)b * BS;
+	w.cw_data.ps_len = len;
+	w.cw_crc = crc_32c(w.cw_data.ps_ptr, len);
+	w.cw_last = last;
+	w.cw_length = LEN;
+	return chunk_store_write(cs, &w);
+}
+
+static int
+put(struct chunk_store *cs, const uint8_t *id, uint32_t b, int last)
+{
+	return put_from(cs, id, b, data, last);
+}
+
+/* put_shard writes and commits a whole test shard. */
+static int
+put_shard(struct chunk_store *cs, const uint8_t *id)
+{
+	int rc;
+
+	if ((rc = put(cs, id, 0, 0)) != 0 || (rc = put(cs, id, 1, 0)) != 0)
+		return rc;
+	return put(cs, id, 2, 1);
+}
+
+static int
+get(struct chunk_store *cs, const uint8_t *id, uint32_t b, void *buf,
+    struct msg_chunk_data *d)
+{
+	struct msg_chunk_read r;
+
+	memcpy(r.cr_id, id, PROTO_IDLEN);
+	r.cr_block_no = b;
+	return chunk_store_read(cs, &r, buf, d);
+}
+
+static int
+del(struct chunk_store *cs, const uint8_t *id)
+{
+	struct msg_chunk_ref c;
+
+	memcpy(c.c_id, id, PROTO_IDLEN);
+	return chunk_store_delete(cs, &c);
+}
+
+/* file_path names a shard's committed (or, with tmp, temporary) file. */
+static void
+file_path(char *out, size_t size, struct chunk_store *cs, const uint8_t *id,
+    int tmp)
+{
+	struct shard_paths sp;
+
+	shard_paths(&sp, id);
+	snprintf(out, size, "%s/%s", cs->cs_path, tmp ? sp.sp_tmp :
+	    sp.sp_final);
+}
+
+static int
+exists(struct chunk_store *cs, const uint8_t *id, int tmp)
+{
+	char path[PATH_MAX + 64];
+
+	file_path(path, sizeof(path), cs, id, tmp);
+	return access(path, F_OK) == 0;
+}
+
+/* flip inverts one byte of a committed shard file. */
+static int
+flip(struct chunk_store *cs, const uint8_t *id, off_t off)
+{
+	char path[PATH_MAX + 64];
+	unsigned char c;
+	int fd, rc = -1;
+
+	file_path(path, sizeof(path), cs, id, 0);
+	if ((fd = open(path, O_RDWR)) == -1)
+		return -1;
+	if (pread(fd, &c, 1, off) == 1) {
+		c ^= 0xff;
+		if (pwrite(fd, &c, 1, off) == 1)
+			rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+static void
+test_roundtrip(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	uint8_t id[PROTO_IDLEN];
+	uint32_t b;
+	int rc;
+
+	make_id(id, 0x11);
+	is_int(put(cs, id, 0, 0), 0, "write block 0");
+	is_int(put(cs, id, 1, 0), 0, "write block 1");
+	ok(exists(cs, id, 1) && !exists(cs, id, 0), "uncommitted shard is "
+	    "only a temporary file");
+	is_int(get(cs, id, 0, buf, &d), CAIRN_ENOENT, "uncommitted shard "
+	    "cannot be read");
+	is_int(put(cs, id, 2, 1), 0, "write the short last block and commit");
+	ok(!exists(cs, id, 1) && exists(cs, id, 0), "commit renames the "
+	    "file into shards/11/");
+	for (b = 0; b < 3; b++) {
+		rc = get(cs, id, b, buf, &d);
+		ok(rc == 0 && d.cd_data.ps_len == (b == 2 ? 500u : BS) &&
+		    memcmp(d.cd_data.ps_ptr, data + b * BS,
+		    d.cd_data.ps_len) == 0 &&
+		    d.cd_crc == crc_32c(d.cd_data.ps_ptr, d.cd_data.ps_len),
+		    "block %u reads back as written", b);
+	}
+	is_int(get(cs, id, 3, buf, &d), CAIRN_EINVAL, "block past the end");
+	is_int(put(cs, id, 1, 0), 0, "block resent after commit succeeds");
+	ok(!exists(cs, id, 1), "and leaves no temporary file");
+	is_int(put(cs, id, 2, 1), 0, "last write resent after commit "
+	    "succeeds");
+	data[BS + 7] ^= 1;
+	is_int(put(cs, id, 1, 0), CAIRN_EEXIST, "other content for a "
+	    "committed block is refused");
+	data[BS + 7] ^= 1;
+	rc = get(cs, id, 1, buf, &d);
+	ok(rc == 0 && memcmp(d.cd_data.ps_ptr, data + BS, BS) == 0,
+	    "committed data is unchanged");
+}
+
+static void
+test_corruption(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	struct chunk_store_stats st;
+	uint8_t id[PROTO_IDLEN];
+
+	make_id(id, 0x22);
+	is_int(get(cs, id, 0, buf, &d), CAIRN_ENOENT, "missing shard");
+	is_int(put_shard(cs, id), 0, "write a shard to damage");
+	ok(flip(cs, id, CHUNK_HDRSIZE + (BS + CHUNK_CRCSIZE) + 10) == 0,
+	    "flip a byte of block 1 on disk");
+	is_int(get(cs, id, 1, buf, &d), CAIRN_ECHECKSUM, "damaged block "
+	    "fails its checksum");
+	is_int(get(cs, id, 0, buf, &d), 0, "other blocks still read");
+	chunk_store_stats(cs, &st);
+	is_int(st.css_checksum_errors, 1, "the error is counted");
+	ok(flip(cs, id, 20) == 0, "flip a byte of the header");
+	is_int(get(cs, id, 0, buf, &d), CAIRN_ECHECKSUM, "damaged header "
+	    "fails its checksum");
+	is_int(put(cs, id, 0, 0), CAIRN_ECHECKSUM, "a resend onto a damaged "
+	    "shard is refused");
+}
+
+static void
+test_bad_writes(struct chunk_store *cs)
+{
+	struct msg_chunk_write w;
+	uint8_t id[PROTO_IDLEN];
+
+	make_id(id, 0x33);
+	memset(&w, 0, sizeof(w));
+	memcpy(w.cw_id, id, PROTO_IDLEN);
+	w.cw_block_size = BS;
+	w.cw_data.ps_ptr = (const char *)data;
+	w.cw_data.ps_len = BS;
+	w.cw_crc = crc_32c(data, BS) ^ 1;
+	is_int(chunk_store_write(cs, &w), CAIRN_ECHECKSUM, "wrong cw_crc");
+	ok(!exists(cs, id, 1), "and nothing is written");
+	w.cw_crc ^= 1;
+	w.cw_block_size = 0;
+	is_int(chunk_store_write(cs, &w), CAIRN_EINVAL, "block size 0");
+	w.cw_block_size = BS - 1;
+	is_int(chunk_store_write(cs, &w), CAIRN_EINVAL, "block over its size");
+	w.cw_block_size = PROTO_STRIPE;
+	w.cw_block_no = UINT32_MAX;
+	is_int(chunk_store_write(cs, &w), CAIRN_EINVAL, "block beyond the "
+	    "largest shard");
+	w.cw_block_size = BS;
+	w.cw_block_no = 3;
+	w.cw_last = 1;
+	w.cw_length = LEN;
+	is_int(chunk_store_write(cs, &w), CAIRN_EINVAL, "last block past "
+	    "the shard length");
+	w.cw_block_no = 2;
+	is_int(chunk_store_write(cs, &w), CAIRN_EINVAL, "last block of the "
+	    "wrong length");
+}
+
+static void
+test_missing_block(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	uint8_t id[PROTO_IDLEN];
+
+	make_id(id, 0x44);
+	is_int(put(cs, id, 0, 1), CAIRN_EIO, "commit with the file too short");
+	is_int(put(cs, id, 2, 1), CAIRN_EIO, "commit with block 1 missing");
+	ok(!exists(cs, id, 0), "and nothing is committed");
+	is_int(put(cs, id, 1, 0), 0, "write the missing block");
+	is_int(put(cs, id, 2, 1), 0, "the commit now succeeds");
+	is_int(get(cs, id, 1, buf, &d), 0, "and the block reads");
+	is_int(del(cs, id), 0, "delete a committed shard");
+	is_int(get(cs, id, 0, buf, &d), CAIRN_ENOENT, "deleted shard is gone");
+	is_int(del(cs, id), CAIRN_ENOENT, "delete it again");
+	is_int(put(cs, id, 0, 0), 0, "start another shard");
+	is_int(del(cs, id), 0, "delete an uncommitted shard");
+	ok(!exists(cs, id, 1), "its temporary file is gone");
+}
+
+/* A block whose CRC32C is 0 must not be taken for a missing one. */
+static void
+test_zero_crc(struct chunk_store *cs, void *buf)
+{
+	static const uint8_t zero_crc[4] = { 0xab, 0x9b, 0xe0, 0x9b };
+	struct msg_chunk_write w;
+	struct msg_chunk_data d;
+	uint8_t id[PROTO_IDLEN];
+
+	make_id(id, 0x55);
+	is_int(crc_32c(zero_crc, 4), 0, "these 4 bytes have CRC32C 0");
+	memset(&w, 0, sizeof(w));
+	memcpy(w.cw_id, id, PROTO_IDLEN);
+	w.cw_block_size = 4;
+	w.cw_block_no = 0;
+	w.cw_data.ps_ptr = (const char *)zero_crc;
+	w.cw_data.ps_len = 4;
+	w.cw_length = 5;
+	is_int(chunk_store_write(cs, &w), 0, "write it as block 0");
+	w.cw_block_no = 1;
+	w.cw_data.ps_len = 1;
+	w.cw_crc = crc_32c(zero_crc, 1);
+	w.cw_last = 1;
+	is_int(chunk_store_write(cs, &w), 0, "and commit");
+	is_int(get(cs, id, 0, buf, &d), 0, "the block reads");
+}
+
+static void
+test_reopen(struct chunk_store *cs)
+{
+	struct chunk_store other;
+	char id[CHUNK_UUIDLEN + 1], path[PATH_MAX];
+
+	strcpy(id, chunk_store_drive_id(cs));
+	strcpy(path, cs->cs_path);
+	is_int(chunk_store_open(&other, path), CAIRN_EEXIST,
+	    "a second open of a drive in use fails");
+	chunk_store_close(cs);
+	is_int(chunk_store_open(cs, path), 0, "reopen the drive");
+	ok(strcmp(chunk_store_drive_id(cs), id) == 0, "drive.id is kept");
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int
+main(void)
+{
+	struct chunk_store cs;
+	struct chunk_store_stats st;
+	char tmpl[] = "/tmp/test_chunk_store.XXXXXX", path[PATH_MAX];
+	void *buf;
+	size_t i;
+
+	plan(55);
+	log_init("test_chunk_store", 0);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	if (mkdtemp(tmpl) == NULL || (buf = malloc(PROTO_STRIPE)) == NULL) {
+		diag("mkdtemp or malloc failed");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/drive", tmpl);
+	is_int(chunk_store_open(&cs, path), 0, "open a new drive");
+	ok(strlen(chunk_store_drive_id(&cs)) == CHUNK_UUIDLEN &&
+	    uuid_valid(chunk_store_drive_id(&cs)), "drive.id is a UUID");
+	ok(access(strcat(path, "/shards/ff"), F_OK) == 0, "fan-out "
+	    "directories exist");
+
+	test_roundtrip(&cs, buf);
+	test_corruption(&cs, buf);
+	test_bad_writes(&cs);
+	test_missing_block(&cs, buf);
+	test_zero_crc(&cs, buf);
+	test_reopen(&cs);
+
+	chunk_store_stats(&cs, &st);
+	ok(st.css_total_bytes > 0 && st.css_free_bytes <= st.css_total_bytes,
+	    "space is reported");
+	chunk_store_close(&cs);
+	free(buf);
+	ok(nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
+	    "remove the test directory");
+	return tap_done();
+}
