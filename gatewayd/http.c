@@ -34,6 +34,7 @@ struct http_loop {
 	h2o_accept_ctx_t		 l_accept;
 	h2o_multithread_receiver_t	 l_receiver;
 	h2o_socket_t			*l_listener;
+	int				 l_fd;		/* listening socket */
 	pthread_t			 l_thread;
 	struct http			*l_http;
 };
@@ -46,7 +47,10 @@ struct http_handler {
 
 /*
  * One request in flight.  The loop thread and the worker share it, each
- * holding a reference; it is freed when both have let go.  t_h2o is the
+ * holding a reference, and so does an action message while it waits in the
+ * loop's queue (h2o may dispose of the request, and the worker give up,
+ * before the loop reads the message); it is freed when all have let go.
+ * Once t_h2o is NULL no new message is posted.  t_h2o is the
  * h2o request, or NULL once h2o has disposed of it (the client went away
  * or the response is complete): it is only dereferenced on the loop
  * thread, or under t_lock to read the body.  t_done/t_result report the
@@ -229,9 +233,9 @@ run_action(struct http_task *t)
 		return;
 	}
 	/*
-	 * A final or failed send may dispose of the request, and so release
-	 * the task, before h2o_send returns: wake the worker first (the loop
-	 * still holds its reference then) and touch t no more afterwards.
+	 * A final or failed send may dispose of the request before h2o_send
+	 * returns; the message's reference keeps t valid, but the worker must
+	 * be woken with success, so complete first.
 	 */
 	if (t->t_abort) {
 		if (!t->t_started)
@@ -265,6 +269,7 @@ on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 
 		h2o_linklist_unlink(&m->link);
 		run_action(t);
+		task_release(t);	/* the message's reference */
 	}
 }
 
@@ -428,6 +433,7 @@ post(struct http_task *t)
 		return -1;
 	}
 	t->t_done = false;
+	t->t_refs++;		/* a queued message keeps the task alive */
 	pthread_mutex_unlock(&t->t_lock);
 	h2o_multithread_send_message(&t->t_loop->l_receiver, &t->t_msg);
 	pthread_mutex_lock(&t->t_lock);
@@ -657,34 +663,30 @@ listen_socket(struct http *h)
 	return fd;
 }
 
+/*
+ * loop_main sets up and runs one event loop.  Everything h2o does for a
+ * loop happens on its own thread: h2o keeps per-thread buffer recyclers,
+ * and a socket created on one thread and served on another returns its
+ * buffers to the wrong one.
+ */
 static void *
 loop_main(void *arg)
 {
 	struct http_loop *l = arg;
+	struct http *h = l->l_http;
 
-	for (;;)
-		h2o_evloop_run(l->l_ctx.loop, INT32_MAX);
-	return NULL;
-}
-
-static int
-loop_init(struct http *h, struct http_loop *l)
-{
-	int fd;
-
-	if ((fd = listen_socket(h)) == -1)
-		return -1;
-	l->l_http = h;
 	h2o_context_init(&l->l_ctx, h2o_evloop_create(), &h->h_conf);
 	l->l_accept.ctx = &l->l_ctx;
 	l->l_accept.hosts = h->h_conf.hosts;
 	h2o_multithread_register_receiver(l->l_ctx.queue, &l->l_receiver,
 	    on_message);
-	l->l_listener = h2o_evloop_socket_create(l->l_ctx.loop, fd,
+	l->l_listener = h2o_evloop_socket_create(l->l_ctx.loop, l->l_fd,
 	    H2O_SOCKET_FLAG_DONT_READ);
 	l->l_listener->data = l;
 	h2o_socket_read_start(l->l_listener, on_accept);
-	return 0;
+	for (;;)
+		h2o_evloop_run(l->l_ctx.loop, INT32_MAX);
+	return NULL;
 }
 
 static void
@@ -723,7 +725,8 @@ start_threads(struct http *h, int nloops, int nworkers)
 	if (h->h_loops == NULL || h->h_workers == NULL)
 		return -1;
 	for (i = 0; i < nloops; i++) {
-		if (loop_init(h, &h->h_loops[i]) == -1)
+		h->h_loops[i].l_http = h;
+		if ((h->h_loops[i].l_fd = listen_socket(h)) == -1)
 			return -1;
 		h->h_nloops++;
 	}
