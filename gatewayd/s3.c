@@ -151,8 +151,6 @@ pct_decode(const char *s, size_t len, char *out, size_t outlen, bool plus)
 		char c = s[i];
 
 		if (c == '%') {
-			if (i + 2 >= len + 0 && i + 2 > len - 1 + 1)
-				return -1;
 			if (i + 2 >= len + 1 ||
 			    (hi = hexval(s[i + 1])) < 0 ||
 			    (lo = hexval(s[i + 2])) < 0)
@@ -431,6 +429,9 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	e = authenticate(&r, canon);
 	if (e == S3E_SIGNATURE_MISMATCH)
 		fail_xml(&r, e, NULL, canon);
+	else if (e == S3E_INVALID_REQUEST)
+		s3_fail(&r, e, "Missing required header for this request: "
+		    "x-amz-content-sha256");
 	else if (e != S3E_NONE)
 		s3_fail(&r, e, NULL);
 	free(canon);
