@@ -151,7 +151,7 @@ pct_decode(const char *s, size_t len, char *out, size_t outlen, bool plus)
 		char c = s[i];
 
 		if (c == '%') {
-			if (i + 2 >= len + 1 ||
+			if (i + 2 >= len ||
 			    (hi = hexval(s[i + 1])) < 0 ||
 			    (lo = hexval(s[i + 2])) < 0)
 				return -1;
