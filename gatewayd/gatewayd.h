@@ -49,6 +49,7 @@ enum s3_err {
 	S3E_SIGNATURE_MISMATCH,
 	S3E_SLOW_DOWN,
 	S3E_INVALID_URI,
+	S3E_PRECONDITION_FAILED,
 	S3E__COUNT
 };
 
@@ -416,6 +417,28 @@ void s3_bucket_create(struct s3_req *r);
 void s3_bucket_head(struct s3_req *r);
 void s3_bucket_delete(struct s3_req *r);
 void s3_bucket_location(struct s3_req *r);
+
+/* s3_cond.c */
+
+enum s3_cond {
+	S3_COND_OK,		/* serve the object */
+	S3_COND_NOT_MODIFIED,	/* answer 304 */
+	S3_COND_FAILED,		/* answer 412 PreconditionFailed */
+};
+
+/* s3_cond_check evaluates If-Match, If-Unmodified-Since, If-None-Match
+ * and If-Modified-Since against etag (quoted) and mtime, in S3's order. */
+enum s3_cond s3_cond_check(struct s3_req *r, const char *etag,
+    uint64_t mtime_ns);
+
+/* s3_cond_overrides applies the response-* query parameters to the
+ * headers h[0..n) (room for max); values are decoded into buf, which must
+ * outlive the response.  Returns the new count. */
+size_t s3_cond_overrides(struct s3_req *r, struct http_hdr_out *h, size_t n,
+    size_t max, char *buf, size_t buflen);
+
+/* s3_cond_has_overrides tells whether the query carries response-*. */
+bool s3_cond_has_overrides(const struct s3_req *r);
 
 /* s3_list.c */
 void s3_list_objects(struct s3_req *r, int version);

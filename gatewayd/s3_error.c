@@ -73,6 +73,8 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "rate." },
 	[S3E_INVALID_URI] = { "InvalidURI", 400, "Couldn't parse the "
 	    "specified URI." },
+	[S3E_PRECONDITION_FAILED] = { "PreconditionFailed", 412, "At least "
+	    "one of the pre-conditions you specified did not hold" },
 };
 
 static const struct s3_error_row *

@@ -495,6 +495,37 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 	backend_get_free(&bg);
 }
 
+#define OVERRIDES_MAX	4096	/* decoded response-* values */
+
+/* conditions_hold evaluates the conditional headers; when they say 304
+ * or 412 it answers and returns false. */
+static bool
+conditions_hold(struct s3_req *r, const struct msg_objrec *rec)
+{
+	struct http_hdr_out h[4];
+	char etag[2 * 16 + 3], date[40];
+	size_t n;
+
+	etag[0] = '"';
+	util_hex(etag + 1, rec->or_etag, 16);
+	strcpy(etag + 33, "\"");
+	switch (s3_cond_check(r, etag, rec->or_mtime_ns)) {
+	case S3_COND_OK:
+		return true;
+	case S3_COND_FAILED:
+		s3_fail(r, S3E_PRECONDITION_FAILED, NULL);
+		return false;
+	case S3_COND_NOT_MODIFIED:
+		break;
+	}
+	s3_time_http(rec->or_mtime_ns, date, sizeof(date));
+	n = 0;
+	h[n++] = (struct http_hdr_out){ "etag", etag };
+	h[n++] = (struct http_hdr_out){ "last-modified", date };
+	s3_respond_empty(r, 304, h, n);
+	return false;
+}
+
 void
 s3_object_get(struct s3_req *r)
 {
@@ -502,7 +533,7 @@ s3_object_get(struct s3_req *r)
 	struct msg_objrec rec;
 	struct get_range rg;
 	struct rpc_call c;
-	enum s3_err e;
+	enum s3_err e = S3E_NONE;
 	char *store;
 	size_t n;
 	int rc;
@@ -513,17 +544,22 @@ s3_object_get(struct s3_req *r)
 		s3_fail_rc(r, rc);
 		return;
 	}
-	if ((e = parse_range(r->sr_http, rec.or_size, &rg)) != S3E_NONE) {
+	if (!conditions_hold(r, &rec) ||
+	    (e = parse_range(r->sr_http, rec.or_size, &rg)) != S3E_NONE) {
+		if (!http_responded(r->sr_http))
+			s3_fail(r, e, NULL);
 		rpc_call_fini(&c);
-		s3_fail(r, e, NULL);
 		return;
 	}
-	if ((store = malloc(headers_store_size(&rec))) == NULL) {
+	if ((store = malloc(headers_store_size(&rec) + OVERRIDES_MAX)) ==
+	    NULL) {
 		rpc_call_fini(&c);
 		s3_fail(r, S3E_SLOW_DOWN, NULL);
 		return;
 	}
-	n = object_headers(r, &rec, &rg, h, store);
+	n = object_headers(r, &rec, &rg, h, store + OVERRIDES_MAX);
+	n = s3_cond_overrides(r, h, n, sizeof(h) / sizeof(h[0]), store,
+	    OVERRIDES_MAX);
 	get_body(r, &rec, &rg, h, n);
 	free(store);
 	rpc_call_fini(&c);

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""s3cond.py - conditional GET/HEAD and response-* overrides, through boto3.
+
+Usage: s3cond.py ENDPOINT_URL
+
+Prints TAP.  Each check is one line; a check that raises fails alone.
+"""
+
+import datetime
+import sys
+import traceback
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+BUCKET = 'cond-bucket'
+
+
+def client(endpoint):
+    conf = Config(s3={'addressing_style': 'path'},
+                  retries={'total_max_attempts': 1})
+    return boto3.client('s3', endpoint_url=endpoint, config=conf,
+                        region_name='us-east-1')
+
+
+def status_of(fn, **kw):
+    """status_of returns the HTTP status of a call, success or not."""
+    try:
+        r = fn(**kw)
+    except ClientError as e:
+        return e.response['ResponseMetadata']['HTTPStatusCode']
+    return r['ResponseMetadata']['HTTPStatusCode']
+
+
+def code_of(fn, **kw):
+    try:
+        fn(**kw)
+    except ClientError as e:
+        return e.response.get('Error', {}).get('Code')
+    return None
+
+
+def main():
+    s3 = client(sys.argv[1])
+    s3.create_bucket(Bucket=BUCKET)
+    for key, body in (('small', b'x' * 100), ('large', b'y' * 3000000)):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body,
+                      ContentType='application/x-test')
+    past = datetime.datetime(2001, 1, 1, tzinfo=datetime.timezone.utc)
+    future = (datetime.datetime.now(datetime.timezone.utc) +
+              datetime.timedelta(days=1))
+    checks = []
+    for key in ('small', 'large'):
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        etag = head['ETag']
+        g = dict(Bucket=BUCKET, Key=key)
+        checks += [
+            ('%s: If-Match with its ETag is 200' % key,
+             lambda g=g, e=etag: status_of(s3.get_object, IfMatch=e, **g)
+             == 200),
+            ('%s: If-Match with another ETag is 412 PreconditionFailed'
+             % key, lambda g=g: code_of(s3.get_object, IfMatch='"0"', **g)
+             == 'PreconditionFailed'),
+            ('%s: If-Match * is 200' % key,
+             lambda g=g: status_of(s3.get_object, IfMatch='*', **g) == 200),
+            ('%s: If-None-Match with its ETag is 304' % key,
+             lambda g=g, e=etag: status_of(s3.get_object, IfNoneMatch=e,
+                                           **g) == 304),
+            ('%s: HEAD If-None-Match with its ETag is 304' % key,
+             lambda g=g, e=etag: status_of(s3.head_object, IfNoneMatch=e,
+                                           **g) == 304),
+            ('%s: If-None-Match with another ETag is 200' % key,
+             lambda g=g: status_of(s3.get_object, IfNoneMatch='"0", "1"',
+                                   **g) == 200),
+            ('%s: If-Modified-Since the past is 200' % key,
+             lambda g=g: status_of(s3.get_object, IfModifiedSince=past, **g)
+             == 200),
+            ('%s: If-Modified-Since the future is 304' % key,
+             lambda g=g: status_of(s3.get_object, IfModifiedSince=future,
+                                   **g) == 304),
+            ('%s: If-Unmodified-Since the past is 412' % key,
+             lambda g=g: status_of(s3.get_object, IfUnmodifiedSince=past,
+                                   **g) == 412),
+            ('%s: HEAD If-Unmodified-Since the past is 412' % key,
+             lambda g=g: status_of(s3.head_object, IfUnmodifiedSince=past,
+                                   **g) == 412),
+            ('%s: If-Unmodified-Since the future is 200' % key,
+             lambda g=g: status_of(s3.get_object, IfUnmodifiedSince=future,
+                                   **g) == 200),
+            ('%s: a true If-Match overrules a false If-Unmodified-Since'
+             % key, lambda g=g, e=etag: status_of(
+                 s3.get_object, IfMatch=e, IfUnmodifiedSince=past, **g)
+             == 200),
+            ('%s: a false If-None-Match overrules If-Modified-Since' % key,
+             lambda g=g: status_of(s3.get_object, IfNoneMatch='"0"',
+                                   IfModifiedSince=future, **g) == 200),
+            ('%s: If-Match with a Range is 206' % key,
+             lambda g=g, e=etag: status_of(s3.get_object, IfMatch=e,
+                                           Range='bytes=0-9', **g) == 206),
+        ]
+    g = dict(Bucket=BUCKET, Key='small')
+
+    def overrides():
+        r = s3.get_object(ResponseContentType='text/plain',
+                          ResponseContentDisposition='attachment; '
+                          'filename="a b.txt"',
+                          ResponseCacheControl='no-cache',
+                          ResponseContentLanguage='fr',
+                          ResponseContentEncoding='identity',
+                          ResponseExpires=future, **g)
+        return (r['ContentType'] == 'text/plain' and
+                r['ContentDisposition'] == 'attachment; filename="a b.txt"'
+                and r['CacheControl'] == 'no-cache' and
+                r['ContentLanguage'] == 'fr' and
+                r['ContentEncoding'] == 'identity' and
+                r['Body'].read() == b'x' * 100)
+    checks += [
+        ('response-* parameters override the stored headers', overrides),
+        ('without them the stored Content-Type is returned',
+         lambda: s3.get_object(**g)['ContentType'] == 'application/x-test'),
+        ('a missing key is still NoSuchKey with If-Match',
+         lambda: code_of(s3.get_object, Bucket=BUCKET, Key='nope',
+                         IfMatch='*') == 'NoSuchKey'),
+    ]
+    print('1..%d' % len(checks))
+    failed = 0
+    for n, (name, fn) in enumerate(checks, 1):
+        try:
+            good = bool(fn())
+        except Exception:   # pylint: disable=broad-except
+            good = False
+            for line in traceback.format_exc().splitlines():
+                print('# ' + line)
+        failed += not good
+        print('%sok %d - %s' % ('' if good else 'not ', n, name))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
