@@ -377,6 +377,8 @@ struct s3_req {
 	char			*sr_keybuf;	/* owns the decoded key */
 	char			 sr_payload_hash[80];	/* as signed */
 	char			 sr_owner_id[65];	/* canonical user id */
+	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
+	uint8_t			 sr_put_cond_etag[16];
 	char			 sr_resource[PROTO_KEYMAX * 3 + 80];
 };
 

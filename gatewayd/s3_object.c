@@ -157,12 +157,14 @@ static int
 commit(struct s3_req *r, const struct msg_objrec *rec)
 {
 	struct backend *be = &r->sr_env->gw_backend;
-	struct msg_obj_put p = { r->sr_bucket, r->sr_key, *rec };
+	struct msg_obj_put p = { r->sr_bucket, r->sr_key, *rec,
+	    r->sr_put_cond, { 0 } };
 	struct msg_objrec old;
 	struct rpc_call c;
 	bool has_old;
 	int rc;
 
+	memcpy(p.p_cond_etag, r->sr_put_cond_etag, sizeof(p.p_cond_etag));
 	rc = backend_obj_put(be, &c, &p, &old, &has_old);
 	if (rc == 0 && has_old && !(!old.or_inline && !rec->or_inline &&
 	    memcmp(old.or_data_id, rec->or_data_id, PROTO_IDLEN) == 0))
@@ -279,11 +281,44 @@ put_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 	backend_put_free(&bp);
 }
 
+/*
+ * put_condition reads If-None-Match and If-Match of a PUT.  metad checks
+ * the condition when it swaps the record in, so that two conditional
+ * writers cannot both win.
+ */
+static enum s3_err
+put_condition(struct s3_req *r)
+{
+	const char *v;
+	size_t len;
+
+	if ((v = http_header(r->sr_http, "if-none-match", &len)) != NULL) {
+		if (len != 1 || v[0] != '*')
+			return S3E_NOT_IMPLEMENTED;
+		r->sr_put_cond = PUT_COND_ABSENT;
+		return S3E_NONE;
+	}
+	if ((v = http_header(r->sr_http, "if-match", &len)) == NULL)
+		return S3E_NONE;
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		v++;
+		len -= 2;
+	}
+	/* An ETag that is no MD5 can match no object stored by one PUT. */
+	if (len != 32 || util_unhex(r->sr_put_cond_etag, v, 16) != 0)
+		memset(r->sr_put_cond_etag, 0xff, 16);
+	r->sr_put_cond = PUT_COND_ETAG;
+	return S3E_NONE;
+}
+
 static enum s3_err
 put_check(struct s3_req *r)
 {
 	struct http_req *hr = r->sr_http;
+	enum s3_err e;
 
+	if ((e = put_condition(r)) != S3E_NONE)
+		return e;
 	if (http_header(hr, "content-length", NULL) == NULL)
 		return S3E_MISSING_CONTENT_LENGTH;
 	if (hr->hr_body_len > r->sr_env->gw_conf.c_gw_max_object)

@@ -23,6 +23,7 @@ cairn_strerror(int err)
 	case CAIRN_ETOOBIG:		return "value too large";
 	case CAIRN_EINTERNAL:		return "internal error";
 	case CAIRN_ECONF:		return "invalid configuration";
+	case CAIRN_EPRECONDITION:	return "precondition failed";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

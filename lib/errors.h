@@ -36,6 +36,7 @@ enum cairn_err {
 	CAIRN_ETOOBIG = -1010,		/* value over a configured bound */
 	CAIRN_EINTERNAL = -1011,	/* broken invariant; see the log */
 	CAIRN_ECONF = -1012,		/* configuration is invalid */
+	CAIRN_EPRECONDITION = -1013,	/* a conditional write's condition failed */
 };
 
 /* cairn_strerror returns a static English text for err (0 or negative). */

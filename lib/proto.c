@@ -490,20 +490,24 @@ msg_obj_ref_unpack(const msgpack_object *o, struct msg_obj_ref *r)
 void
 msg_obj_put_pack(msgpack_packer *pk, const struct msg_obj_put *p)
 {
-	msgpack_pack_array(pk, 3);
+	msgpack_pack_array(pk, 5);
 	pack_str(pk, p->p_bucket);
 	pack_str(pk, p->p_key);
 	msg_objrec_pack(pk, &p->p_rec);
+	msgpack_pack_uint8(pk, p->p_cond);
+	pack_bin(pk, p->p_cond_etag, sizeof(p->p_cond_etag));
 }
 
 int
 msg_obj_put_unpack(const msgpack_object *o, struct msg_obj_put *p)
 {
-	const msgpack_object *it = arr(o, 3);
+	const msgpack_object *it = arr(o, 5);
 
 	if (it == NULL || get_str(&it[0], &p->p_bucket, PROTO_BUCKETMAX) != 0 ||
 	    get_str(&it[1], &p->p_key, PROTO_KEYMAX) != 0 ||
-	    msg_objrec_unpack(&it[2], &p->p_rec) != 0)
+	    msg_objrec_unpack(&it[2], &p->p_rec) != 0 ||
+	    get_u8(&it[3], &p->p_cond, PUT_COND_ETAG) != 0 ||
+	    get_fixed(&it[4], p->p_cond_etag, sizeof(p->p_cond_etag)) != 0)
 		return CAIRN_EPROTO;
 	return 0;
 }

@@ -18,7 +18,7 @@
  *
  * Bump PROTO_VERSION whenever anything below changes.
  */
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2
 
 #define PROTO_MSGMAX	(4u << 20)	/* largest message accepted, bytes */
 #define PROTO_STRIPE	(1u << 20)	/* object data per erasure stripe */
@@ -136,11 +136,24 @@ struct msg_obj_ref {
 	struct proto_str	 r_key;
 };
 
-/* MSG_META_OBJ_PUT request: make rec the current version of bucket/key. */
+/* The condition of a conditional PUT, checked by metad atomically. */
+enum msg_put_cond {
+	PUT_COND_NONE = 0,
+	PUT_COND_ABSENT = 1,		/* If-None-Match: "*" */
+	PUT_COND_ETAG = 2,		/* If-Match: the current ETag */
+};
+
+/*
+ * MSG_META_OBJ_PUT request: make rec the current version of bucket/key,
+ * if p_cond holds for the current one (CAIRN_EPRECONDITION if not;
+ * CAIRN_ENOKEY for PUT_COND_ETAG on a missing key).
+ */
 struct msg_obj_put {
 	struct proto_str	 p_bucket;
 	struct proto_str	 p_key;
 	struct msg_objrec	 p_rec;
+	uint8_t			 p_cond;	/* enum msg_put_cond */
+	uint8_t			 p_cond_etag[16];
 };
 
 /*

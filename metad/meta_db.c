@@ -473,13 +473,48 @@ meta_db_pack_objrec(msgpack_sbuffer *sb, const struct msg_objrec *r)
 }
 
 /*
- * meta_db_swap reads the record under key into *old (NULL if none) and
- * writes new (or deletes the key if new is NULL), under the key's lock
- * so that no other put or delete of the key comes in between.
+ * meta_db_cond checks a conditional put against the current record (old,
+ * NULL if none): 0, CAIRN_EPRECONDITION, or CAIRN_ENOKEY for If-Match on
+ * a missing key, as S3 answers.
+ */
+static int
+meta_db_cond(const struct msg_obj_put *p, const char *old, size_t oldlen)
+{
+	msgpack_unpacked u;
+	struct msg_objrec cur;
+	size_t off = 0;
+	int rc;
+
+	switch (p->p_cond) {
+	case PUT_COND_ABSENT:
+		return old == NULL ? 0 : CAIRN_EPRECONDITION;
+	case PUT_COND_ETAG:
+		if (old == NULL)
+			return CAIRN_ENOKEY;
+		break;
+	default:
+		return 0;
+	}
+	msgpack_unpacked_init(&u);
+	rc = msgpack_unpack_next(&u, old, oldlen, &off) ==
+	    MSGPACK_UNPACK_SUCCESS ? msg_objrec_unpack(&u.data, &cur) :
+	    CAIRN_EPROTO;
+	if (rc == 0 && memcmp(cur.or_etag, p->p_cond_etag, 16) != 0)
+		rc = CAIRN_EPRECONDITION;
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+/*
+ * meta_db_swap reads the record under key into *old (NULL if none) and,
+ * if the put's condition (cond, may be NULL) holds, writes new (or
+ * deletes the key if new is NULL), under the key's lock so that no other
+ * put or delete of the key comes in between.
  */
 static int
 meta_db_swap(struct meta_db *db, const char *key, size_t klen,
-    const msgpack_sbuffer *new, char **old, size_t *oldlen)
+    const msgpack_sbuffer *new, const struct msg_obj_put *cond, char **old,
+    size_t *oldlen)
 {
 	pthread_mutex_t *lock = meta_db_key_lock(db, key, klen);
 	int rc;
@@ -490,6 +525,8 @@ meta_db_swap(struct meta_db *db, const char *key, size_t klen,
 		*old = NULL;
 		rc = 0;
 	}
+	if (rc == 0 && cond != NULL)
+		rc = meta_db_cond(cond, *old, *oldlen);
 	if (rc == 0 && (new != NULL || *old != NULL))
 		rc = meta_db_write(db, key, klen, new != NULL ? new->data :
 		    NULL, new != NULL ? new->size : 0);
@@ -517,7 +554,7 @@ meta_db_obj_put(struct meta_db *db, const struct msg_obj_put *p,
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	rc = meta_db_bucket_exists(db, p->p_bucket);
 	if (rc == 0)
-		rc = meta_db_swap(db, key, klen, &sb, &old, &oldlen);
+		rc = meta_db_swap(db, key, klen, &sb, p, &old, &oldlen);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc == 0)
@@ -563,7 +600,7 @@ meta_db_obj_delete(struct meta_db *db, const struct msg_obj_ref *r,
 		return rc;
 	klen = meta_db_obj_key(key, r->r_bucket, r->r_key);
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
-	rc = meta_db_swap(db, key, klen, NULL, &old, &oldlen);
+	rc = meta_db_swap(db, key, klen, NULL, NULL, &old, &oldlen);
 	/* A missing key is no error, but a missing bucket is. */
 	if (rc == 0 && old == NULL)
 		rc = meta_db_bucket_exists(db, r->r_bucket);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""s3cond.py - conditional GET/HEAD and response-* overrides, through boto3.
+"""s3cond.py - conditional GET/HEAD/PUT and response-* overrides, by boto3.
 
 Usage: s3cond.py ENDPOINT_URL
 
@@ -39,6 +39,60 @@ def code_of(fn, **kw):
     except ClientError as e:
         return e.response.get('Error', {}).get('Code')
     return None
+
+
+def put_with(s3, headers, **kw):
+    """put_with runs PutObject with extra (signed) request headers."""
+    def add(request, **_):
+        for name, value in headers.items():
+            request.headers[name] = value
+    s3.meta.events.register('before-sign.s3.PutObject', add)
+    try:
+        return s3.put_object(**kw)
+    finally:
+        s3.meta.events.unregister('before-sign.s3.PutObject', add)
+
+
+def put_checks(s3):
+    """put_checks covers conditional PUT on an inline and a coded object."""
+    checks = []
+    for key, body in (('cput-small', b'a' * 10), ('cput-large', b'b' * 2000000)):
+        p = dict(Bucket=BUCKET, Key=key)
+        checks += [
+            ('%s: If-None-Match * creates a missing key' % key,
+             lambda p=p, b=body: status_of(
+                 lambda **kw: put_with(s3, {'If-None-Match': '*'}, **kw),
+                 Body=b, **p) == 200),
+            ('%s: If-None-Match * on an existing key is 412' % key,
+             lambda p=p: code_of(
+                 lambda **kw: put_with(s3, {'If-None-Match': '*'}, **kw),
+                 Body=b'other', **p) == 'PreconditionFailed'),
+            ('%s: ...and the object is unchanged' % key,
+             lambda p=p, b=body: s3.get_object(**p)['Body'].read() == b),
+            ('%s: If-Match with another ETag is 412' % key,
+             lambda p=p: code_of(
+                 lambda **kw: put_with(s3, {'If-Match': '"0123"'}, **kw),
+                 Body=b'other', **p) == 'PreconditionFailed'),
+            ('%s: If-Match with the current ETag replaces it' % key,
+             lambda p=p: status_of(
+                 lambda **kw: put_with(
+                     s3, {'If-Match': s3.head_object(**p)['ETag']}, **kw),
+                 Body=b'new', **p) == 200 and
+             s3.get_object(**p)['Body'].read() == b'new'),
+        ]
+    checks += [
+        ('If-Match on a missing key is 404 NoSuchKey',
+         lambda: code_of(lambda **kw: put_with(s3, {'If-Match': '"0"'},
+                                               **kw),
+                         Bucket=BUCKET, Key='cput-none', Body=b'x')
+         == 'NoSuchKey'),
+        ('If-None-Match with an ETag is 501 NotImplemented',
+         lambda: code_of(lambda **kw: put_with(
+             s3, {'If-None-Match': '"0"'}, **kw),
+             Bucket=BUCKET, Key='cput-none', Body=b'x')
+         == 'NotImplemented'),
+    ]
+    return checks
 
 
 def main():
@@ -123,6 +177,7 @@ def main():
          lambda: code_of(s3.get_object, Bucket=BUCKET, Key='nope',
                          IfMatch='*') == 'NoSuchKey'),
     ]
+    checks += put_checks(s3)
     print('1..%d' % len(checks))
     failed = 0
     for n, (name, fn) in enumerate(checks, 1):

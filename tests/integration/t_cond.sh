@@ -1,5 +1,5 @@
 #!/bin/bash
-# t_cond.sh - conditional GET/HEAD and response-* overrides through boto3
+# t_cond.sh - conditional GET/HEAD/PUT and response-* overrides, by boto3
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 

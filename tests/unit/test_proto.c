@@ -199,6 +199,8 @@ fill_obj_put(union payload *p)
 	p->put.p_bucket = proto_str_c("my-bucket");
 	p->put.p_key = proto_str_c("photos/2024/\xc3\xa9t\xc3\xa9.jpg");
 	fill_objrec_ec_rec(&p->put.p_rec);
+	p->put.p_cond = PUT_COND_ETAG;
+	memset(p->put.p_cond_etag, 0xa5, sizeof(p->put.p_cond_etag));
 }
 
 static void
@@ -573,7 +575,10 @@ equal_obj_put(const union payload *a, const union payload *b)
 {
 	return str_same(a->put.p_bucket, b->put.p_bucket) &&
 	    str_same(a->put.p_key, b->put.p_key) &&
-	    objrec_same(&a->put.p_rec, &b->put.p_rec);
+	    objrec_same(&a->put.p_rec, &b->put.p_rec) &&
+	    a->put.p_cond == b->put.p_cond &&
+	    memcmp(a->put.p_cond_etag, b->put.p_cond_etag,
+	    sizeof(a->put.p_cond_etag)) == 0;
 }
 
 static bool
