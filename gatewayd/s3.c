@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -214,30 +215,52 @@ s3_query_get(const struct http_req *hr, const char *name, char *buf,
 	return pct_decode(v, n, buf, buflen, true);
 }
 
-/* parse_path splits "/bucket/key" and decodes the key. */
-static enum s3_err
-parse_path(struct s3_req *r)
+/*
+ * vhost_bucket finds the bucket in a Host header of the form
+ * "bucket.DOMAIN[:port]" for the longest configured domain that fits;
+ * false when the host is a domain itself or under none (path-style).
+ */
+static bool
+vhost_bucket(struct s3_req *r, struct proto_str *bucket)
 {
-	const char *p = r->sr_http->hr_path, *slash;
-	size_t len = r->sr_http->hr_path_len;
+	const char *domains = r->sr_env->gw_conf.c_gw_domains, *host, *d, *e;
+	size_t hlen, dlen, best = 0;
+
+	if (domains[0] == '\0' ||
+	    (host = http_header(r->sr_http, "host", &hlen)) == NULL)
+		return false;
+	if ((e = memchr(host, ':', hlen)) != NULL && host[0] != '[')
+		hlen = (size_t)(e - host);
+	for (d = domains; *d != '\0'; d = *e ? e + 1 : e) {
+		d += strspn(d, " ");
+		e = d + strcspn(d, ",");
+		for (dlen = (size_t)(e - d); dlen > 0 && d[dlen - 1] == ' ';)
+			dlen--;
+		if (dlen == hlen && strncasecmp(host, d, dlen) == 0)
+			return false;
+		if (dlen > best && hlen >= dlen + 2 &&
+		    host[hlen - dlen - 1] == '.' &&
+		    strncasecmp(host + hlen - dlen, d, dlen) == 0)
+			best = dlen;
+	}
+	if (best == 0)
+		return false;
+	bucket->ps_ptr = host;
+	bucket->ps_len = hlen - best - 1;
+	return true;
+}
+
+/* decode_key percent-decodes the key part of the path into sr_keybuf. */
+static enum s3_err
+decode_key(struct s3_req *r, const char *p, size_t len)
+{
 	long n;
 
-	if (len == 0 || p[0] != '/')
-		return S3E_INVALID_URI;
-	p++;
-	len--;
-	slash = memchr(p, '/', len);
-	r->sr_bucket.ps_ptr = p;
-	r->sr_bucket.ps_len = slash ? (size_t)(slash - p) : len;
-	if (r->sr_bucket.ps_len > PROTO_BUCKETMAX)
-		return S3E_INVALID_BUCKET_NAME;
-	if (slash == NULL || (size_t)(slash - p) + 1 == len)
+	if (len == 0)
 		return S3E_NONE;
-	len -= (size_t)(slash - p) + 1;
 	if ((r->sr_keybuf = malloc(len + 1)) == NULL)
 		return S3E_SLOW_DOWN;
-	if ((n = pct_decode(slash + 1, len, r->sr_keybuf, len + 1,
-	    false)) < 0)
+	if ((n = pct_decode(p, len, r->sr_keybuf, len + 1, false)) < 0)
 		return S3E_INVALID_URI;
 	if (n > PROTO_KEYMAX)
 		return S3E_KEY_TOO_LONG;
@@ -246,6 +269,33 @@ parse_path(struct s3_req *r)
 	r->sr_key.ps_ptr = r->sr_keybuf;
 	r->sr_key.ps_len = (size_t)n;
 	return S3E_NONE;
+}
+
+/* parse_path finds bucket and key: "/bucket/key", or "/key" with the
+ * bucket in the host name (virtual-host style). */
+static enum s3_err
+parse_path(struct s3_req *r)
+{
+	const char *p = r->sr_http->hr_path, *slash;
+	size_t len = r->sr_http->hr_path_len;
+
+	if (len == 0 || p[0] != '/')
+		return S3E_INVALID_URI;
+	p++;
+	len--;
+	if (vhost_bucket(r, &r->sr_bucket)) {
+		if (r->sr_bucket.ps_len > PROTO_BUCKETMAX)
+			return S3E_INVALID_BUCKET_NAME;
+		return decode_key(r, p, len);
+	}
+	slash = memchr(p, '/', len);
+	r->sr_bucket.ps_ptr = p;
+	r->sr_bucket.ps_len = slash ? (size_t)(slash - p) : len;
+	if (r->sr_bucket.ps_len > PROTO_BUCKETMAX)
+		return S3E_INVALID_BUCKET_NAME;
+	if (slash == NULL)
+		return S3E_NONE;
+	return decode_key(r, slash + 1, len - (size_t)(slash - p) - 1);
 }
 
 static void

@@ -49,6 +49,7 @@ static const struct conf_key conf_keys[] = {
 	INT("chunkd", "workers", c_chunkd_workers, 1, 256),
 	STR("gatewayd", "listen", c_gw_listen),
 	STR("gatewayd", "control", c_gw_control),
+	STR("gatewayd", "domains", c_gw_domains),
 	INT("gatewayd", "threads", c_gw_threads, 1, 64),
 	INT("gatewayd", "workers", c_gw_workers, 1, 4096),
 	STR("gatewayd", "tmp_dir", c_gw_tmp_dir),

@@ -46,6 +46,7 @@ struct conf {
 	/* [gatewayd] */
 	char	c_gw_listen[128];	/* host:port */
 	char	c_gw_control[CONF_URLMAX];	/* default: ipc://run_dir/gatewayd.sock */
+	char	c_gw_domains[512];	/* virtual-host style: "s3.example.com,..." */
 	int	c_gw_threads;		/* HTTP event loops */
 	int	c_gw_workers;		/* threads running S3 requests */
 	char	c_gw_tmp_dir[PATH_MAX];	/* where large bodies are staged */
