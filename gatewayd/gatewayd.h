@@ -442,6 +442,11 @@ size_t s3_cond_overrides(struct s3_req *r, struct http_hdr_out *h, size_t n,
 /* s3_cond_has_overrides tells whether the query carries response-*. */
 bool s3_cond_has_overrides(const struct s3_req *r);
 
+/* s3_delete.c */
+
+/* s3_objects_delete answers DeleteObjects (POST /bucket?delete). */
+void s3_objects_delete(struct s3_req *r);
+
 /* s3_list.c */
 void s3_list_objects(struct s3_req *r, int version);
 

@@ -416,6 +416,8 @@ route_bucket(struct s3_req *r)
 
 	if (method_is(r, "GET") && s3_query_has(hr, "location"))
 		s3_bucket_location(r);
+	else if (method_is(r, "POST") && s3_query_has(hr, "delete"))
+		s3_objects_delete(r);
 	else if (!only_params(hr, list_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This bucket operation is "
 		    "not implemented.");

@@ -1,0 +1,293 @@
+/* s3_delete.c - DeleteObjects: up to 1000 keys in one POST ?delete */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <expat.h>
+#include <openssl/evp.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+#include "log.h"
+
+#define DELETE_MAXKEYS	1000
+#define DELETE_MAXBODY	(2u << 20)	/* 1000 keys of 1024 bytes, escaped */
+
+/*
+ * The parsed request: the keys in order and the Quiet flag.  Key bytes
+ * live in one growing buffer, each followed by a NUL.  Owned by the
+ * worker running the request.
+ */
+struct delete_req {
+	char	*dr_buf;
+	size_t	 dr_len, dr_cap;
+	size_t	 dr_off[DELETE_MAXKEYS];	/* where each key starts */
+	size_t	 dr_klen[DELETE_MAXKEYS];
+	int	 dr_nkeys;
+	bool	 dr_quiet;
+	/* parser state */
+	int	 dr_depth;
+	bool	 dr_in_key, dr_in_quiet, dr_in_object, dr_bad;
+	char	 dr_quiet_text[8];
+	size_t	 dr_quiet_len;
+};
+
+static void
+dr_append(struct delete_req *d, const char *s, size_t len)
+{
+	size_t cap;
+	char *p;
+
+	if (d->dr_len + len + 1 > d->dr_cap) {
+		cap = d->dr_cap ? d->dr_cap * 2 : 4096;
+		while (cap < d->dr_len + len + 1)
+			cap *= 2;
+		if ((p = realloc(d->dr_buf, cap)) == NULL) {
+			d->dr_bad = true;
+			return;
+		}
+		d->dr_buf = p;
+		d->dr_cap = cap;
+	}
+	memcpy(d->dr_buf + d->dr_len, s, len);
+	d->dr_len += len;
+}
+
+/* on_start and on_end track <Delete><Object><Key> and <Quiet>. */
+static void XMLCALL
+on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct delete_req *d = arg;
+
+	(void)attrs;
+	d->dr_depth++;
+	if (d->dr_depth == 1 && strcmp(name, "Delete") != 0)
+		d->dr_bad = true;
+	else if (d->dr_depth == 2 && strcmp(name, "Object") == 0) {
+		if (d->dr_nkeys == DELETE_MAXKEYS)
+			d->dr_bad = true;
+		else
+			d->dr_in_object = true;
+		d->dr_klen[d->dr_nkeys] = (size_t)-1;
+	} else if (d->dr_depth == 2 && strcmp(name, "Quiet") == 0)
+		d->dr_in_quiet = true;
+	else if (d->dr_depth == 3 && d->dr_in_object &&
+	    strcmp(name, "Key") == 0) {
+		d->dr_in_key = true;
+		d->dr_off[d->dr_nkeys] = d->dr_len;
+		d->dr_klen[d->dr_nkeys] = 0;
+	}
+}
+
+static void XMLCALL
+on_end(void *arg, const XML_Char *name)
+{
+	struct delete_req *d = arg;
+
+	(void)name;
+	if (d->dr_in_key && d->dr_depth == 3) {
+		d->dr_in_key = false;
+		d->dr_klen[d->dr_nkeys] = d->dr_len - d->dr_off[d->dr_nkeys];
+		dr_append(d, "", 1);
+	} else if (d->dr_in_object && d->dr_depth == 2) {
+		d->dr_in_object = false;
+		if (d->dr_klen[d->dr_nkeys] == (size_t)-1)
+			d->dr_bad = true;	/* an Object needs a Key */
+		d->dr_nkeys++;
+	} else if (d->dr_in_quiet && d->dr_depth == 2) {
+		d->dr_in_quiet = false;
+		d->dr_quiet_text[d->dr_quiet_len] = '\0';
+		if (strcmp(d->dr_quiet_text, "true") == 0)
+			d->dr_quiet = true;
+		else if (strcmp(d->dr_quiet_text, "false") != 0)
+			d->dr_bad = true;
+	}
+	d->dr_depth--;
+}
+
+static void XMLCALL
+on_text(void *arg, const XML_Char *s, int len)
+{
+	struct delete_req *d = arg;
+
+	if (d->dr_in_key && d->dr_depth == 3)
+		dr_append(d, s, (size_t)len);
+	else if (d->dr_in_quiet && d->dr_depth == 2) {
+		if (d->dr_quiet_len + (size_t)len >= sizeof(d->dr_quiet_text))
+			d->dr_bad = true;
+		else {
+			memcpy(d->dr_quiet_text + d->dr_quiet_len, s,
+			    (size_t)len);
+			d->dr_quiet_len += (size_t)len;
+		}
+	}
+}
+
+/* on_doctype refuses any DTD: no entities, internal or external. */
+static void XMLCALL
+on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int has_internal)
+{
+	struct delete_req *d = arg;
+
+	(void)name;
+	(void)sysid;
+	(void)pubid;
+	(void)has_internal;
+	d->dr_bad = true;
+}
+
+static bool
+parse(struct delete_req *d, const char *body, size_t len)
+{
+	XML_Parser p;
+	bool ok;
+
+	if ((p = XML_ParserCreate("UTF-8")) == NULL)
+		return false;
+	XML_SetUserData(p, d);
+	XML_SetElementHandler(p, on_start, on_end);
+	XML_SetCharacterDataHandler(p, on_text);
+	XML_SetStartDoctypeDeclHandler(p, on_doctype);
+	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK && !d->dr_bad &&
+	    d->dr_nkeys > 0;
+	XML_ParserFree(p);
+	return ok;
+}
+
+/* read_body reads the whole (bounded) body and checks its Content-MD5. */
+static enum s3_err
+read_body(struct s3_req *r, char **out, size_t *outlen)
+{
+	struct http_req *hr = r->sr_http;
+	unsigned char md[16], want[18];
+	const char *md5;
+	size_t len = hr->hr_body_len, mlen;
+	char *buf;
+
+	md5 = http_header(hr, "content-md5", &mlen);
+	if (md5 == NULL && http_header(hr, "x-amz-sdk-checksum-algorithm",
+	    NULL) == NULL)
+		return S3E_INVALID_REQUEST;
+	if (len > DELETE_MAXBODY)
+		return S3E_MALFORMED_XML;
+	if ((buf = malloc(len + 1)) == NULL)
+		return S3E_SLOW_DOWN;
+	if (http_body_read(hr, buf, len) != (long)len) {
+		free(buf);
+		return S3E_INCOMPLETE_BODY;
+	}
+	EVP_Digest(buf, len, md, NULL, EVP_md5(), NULL);
+	if (md5 != NULL && (mlen != 24 || EVP_DecodeBlock(want,
+	    (const unsigned char *)md5, 24) != 18 || memcmp(md, want, 16))) {
+		free(buf);
+		return S3E_BAD_DIGEST;
+	}
+	*out = buf;
+	*outlen = len;
+	return S3E_NONE;
+}
+
+/* delete_one removes one key; returns 0 or the error to report for it. */
+static int
+delete_one(struct s3_req *r, struct proto_str key)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	struct msg_objrec old;
+	struct rpc_call c;
+	bool has_old;
+	int rc;
+
+	if (key.ps_len == 0 || key.ps_len > PROTO_KEYMAX ||
+	    memchr(key.ps_ptr, '\0', key.ps_len) != NULL)
+		return CAIRN_EINVAL;
+	rc = backend_obj_delete(be, &c, r->sr_bucket, key, &old, &has_old);
+	if (rc == 0 && has_old)
+		backend_shards_delete(be, &old);
+	rpc_call_fini(&c);
+	return rc;
+}
+
+static void
+result_entry(struct s3_xml *x, struct proto_str key, int rc, bool quiet)
+{
+	enum s3_err e;
+
+	if (rc == 0) {
+		if (quiet)
+			return;
+		s3_xml_open(x, "Deleted");
+		s3_xml_text(x, "Key", key.ps_ptr, key.ps_len);
+		s3_xml_close(x, "Deleted");
+		return;
+	}
+	e = rc == CAIRN_EINVAL ? S3E_INVALID_ARGUMENT : s3_error_from(rc);
+	s3_xml_open(x, "Error");
+	s3_xml_text(x, "Key", key.ps_ptr, key.ps_len);
+	s3_xml_str(x, "Code", s3_error_code(e));
+	s3_xml_str(x, "Message", s3_error_message(e));
+	s3_xml_close(x, "Error");
+}
+
+/* run deletes every key; a missing bucket fails the whole request. */
+static void
+run(struct s3_req *r, struct delete_req *d)
+{
+	struct msg_bucket b;
+	struct proto_str key;
+	struct s3_xml x;
+	int i, rc;
+
+	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
+	    &b)) != 0) {
+		s3_fail_rc(r, rc);
+		return;
+	}
+	s3_xml_init(&x);
+	s3_xml_open_ns(&x, "DeleteResult");
+	for (i = 0; i < d->dr_nkeys; i++) {
+		key.ps_ptr = d->dr_buf + d->dr_off[i];
+		key.ps_len = d->dr_klen[i];
+		rc = delete_one(r, key);
+		if (rc == CAIRN_ENOBUCKET || rc == CAIRN_EUNAVAIL)
+			log_warnx("%s: %s: delete of one key: %s",
+			    r->sr_http->hr_id, r->sr_resource,
+			    cairn_strerror(rc));
+		result_entry(&x, key, rc, d->dr_quiet);
+	}
+	s3_xml_close(&x, "DeleteResult");
+	if (x.x_err)
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+	else
+		s3_respond_xml(r, x.x_buf, x.x_len);
+	s3_xml_free(&x);
+}
+
+void
+s3_objects_delete(struct s3_req *r)
+{
+	struct delete_req *d;
+	enum s3_err e;
+	size_t len;
+	char *body;
+
+	if ((e = read_body(r, &body, &len)) != S3E_NONE) {
+		s3_fail(r, e, e != S3E_INVALID_REQUEST ? NULL : "Missing "
+		    "required header for this request: Content-Md5");
+		return;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		free(body);
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+		return;
+	}
+	if (!parse(d, body, len))
+		s3_fail(r, S3E_MALFORMED_XML, NULL);
+	else
+		run(r, d);
+	free(d->dr_buf);
+	free(d);
+	free(body);
+}
