@@ -50,6 +50,7 @@ enum s3_err {
 	S3E_SLOW_DOWN,
 	S3E_INVALID_URI,
 	S3E_PRECONDITION_FAILED,
+	S3E_COPY_TO_ITSELF,	/* InvalidRequest, with S3's own message */
 	S3E__COUNT
 };
 
@@ -390,6 +391,10 @@ void s3_serve(struct gatewayd *env, struct http_req *hr);
 long s3_query_get(const struct http_req *hr, const char *name, char *buf,
     size_t buflen);
 
+/* s3_url_decode percent-decodes len bytes of s into out (NUL-terminated);
+ * returns the decoded length, or -1 for a bad escape or too small out. */
+long s3_url_decode(const char *s, size_t len, char *out, size_t outlen);
+
 /* s3_query_has tells whether the query names the parameter at all. */
 bool s3_query_has(const struct http_req *hr, const char *name);
 
@@ -429,9 +434,10 @@ enum s3_cond {
 };
 
 /* s3_cond_check evaluates If-Match, If-Unmodified-Since, If-None-Match
- * and If-Modified-Since against etag (quoted) and mtime, in S3's order. */
-enum s3_cond s3_cond_check(struct s3_req *r, const char *etag,
-    uint64_t mtime_ns);
+ * and If-Modified-Since, each name after prefix ("" for GET, or
+ * "x-amz-copy-source-"), against etag (quoted) and mtime, in S3's order. */
+enum s3_cond s3_cond_check(struct s3_req *r, const char *prefix,
+    const char *etag, uint64_t mtime_ns);
 
 /* s3_cond_overrides applies the response-* query parameters to the
  * headers h[0..n) (room for max); values are decoded into buf, which must
@@ -454,6 +460,23 @@ void s3_list_objects(struct s3_req *r, int version);
 void s3_object_put(struct s3_req *r);
 void s3_object_get(struct s3_req *r);
 void s3_object_delete(struct s3_req *r);
+
+/* s3_object_commit makes rec the current version of the request's key and
+ * deletes the shards of the version it replaces; 0 or an error. */
+int s3_object_commit(struct s3_req *r, const struct msg_objrec *rec);
+
+/* s3_object_store_headers points rec's stored headers at the request's
+ * Content-Type, x-amz-meta-* and the like. */
+enum s3_err s3_object_store_headers(struct http_req *hr,
+    struct msg_objrec *rec);
+
+/* s3_object_etag writes rec's ETag, quoted, into buf (35 bytes). */
+void s3_object_etag(const struct msg_objrec *rec, char *buf);
+
+/* s3_copy.c */
+
+/* s3_object_copy answers CopyObject (PUT with x-amz-copy-source). */
+void s3_object_copy(struct s3_req *r);
 
 /* s3_xml.c */
 

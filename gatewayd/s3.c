@@ -169,6 +169,12 @@ pct_decode(const char *s, size_t len, char *out, size_t outlen, bool plus)
 	return (long)o;
 }
 
+long
+s3_url_decode(const char *s, size_t len, char *out, size_t outlen)
+{
+	return pct_decode(s, len, out, outlen, false);
+}
+
 /* query_find locates name in the raw query; value points past the '='. */
 static bool
 query_find(const struct http_req *hr, const char *name, const char **value,
@@ -439,10 +445,12 @@ route_bucket(struct s3_req *r)
 static void
 route_object(struct s3_req *r)
 {
-	if (!only_params(r->sr_http, object_params) ||
-	    http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL)
+	if (!only_params(r->sr_http, object_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "
 		    "not implemented.");
+	else if (method_is(r, "PUT") &&
+	    http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL)
+		s3_object_copy(r);
 	else if (method_is(r, "PUT"))
 		s3_object_put(r);
 	else if (method_is(r, "GET") || method_is(r, "HEAD"))

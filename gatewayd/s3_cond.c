@@ -83,8 +83,20 @@ etag_matches(const char *v, size_t len, const char *etag)
 	return false;
 }
 
+/* cond_header finds prefix+name among the request headers. */
+static const char *
+cond_header(struct http_req *hr, const char *prefix, const char *name,
+    size_t *len)
+{
+	char full[64];
+
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
+	return http_header(hr, full, len);
+}
+
 enum s3_cond
-s3_cond_check(struct s3_req *r, const char *etag, uint64_t mtime_ns)
+s3_cond_check(struct s3_req *r, const char *prefix, const char *etag,
+    uint64_t mtime_ns)
 {
 	struct http_req *hr = r->sr_http;
 	time_t mtime = (time_t)(mtime_ns / 1000000000u), t;
@@ -93,19 +105,19 @@ s3_cond_check(struct s3_req *r, const char *etag, uint64_t mtime_ns)
 	bool has_match;
 
 	/* RFC 7232 section 6, which S3 follows: match before dates. */
-	v = http_header(hr, "if-match", &len);
+	v = cond_header(hr, prefix, "if-match", &len);
 	has_match = v != NULL;
 	if (v != NULL && !etag_matches(v, len, etag))
 		return S3_COND_FAILED;
-	v = http_header(hr, "if-unmodified-since", &len);
+	v = cond_header(hr, prefix, "if-unmodified-since", &len);
 	if (v != NULL && !has_match && (t = http_date(v, len)) != -1 &&
 	    mtime > t)
 		return S3_COND_FAILED;
-	v = http_header(hr, "if-none-match", &len);
+	v = cond_header(hr, prefix, "if-none-match", &len);
 	if (v != NULL)
 		return etag_matches(v, len, etag) ? S3_COND_NOT_MODIFIED :
 		    S3_COND_OK;
-	v = http_header(hr, "if-modified-since", &len);
+	v = cond_header(hr, prefix, "if-modified-since", &len);
 	if (v != NULL && (t = http_date(v, len)) != -1 && mtime <= t)
 		return S3_COND_NOT_MODIFIED;
 	return S3_COND_OK;

@@ -75,6 +75,10 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "specified URI." },
 	[S3E_PRECONDITION_FAILED] = { "PreconditionFailed", 412, "At least "
 	    "one of the pre-conditions you specified did not hold" },
+	[S3E_COPY_TO_ITSELF] = { "InvalidRequest", 400, "This copy request "
+	    "is illegal because it is trying to copy an object to itself "
+	    "without changing the object's metadata, storage class, website "
+	    "redirect location or encryption attributes." },
 };
 
 static const struct s3_error_row *

@@ -544,7 +544,7 @@ conditions_hold(struct s3_req *r, const struct msg_objrec *rec)
 	etag[0] = '"';
 	util_hex(etag + 1, rec->or_etag, 16);
 	strcpy(etag + 33, "\"");
-	switch (s3_cond_check(r, etag, rec->or_mtime_ns)) {
+	switch (s3_cond_check(r, "", etag, rec->or_mtime_ns)) {
 	case S3_COND_OK:
 		return true;
 	case S3_COND_FAILED:
@@ -620,4 +620,24 @@ s3_object_delete(struct s3_req *r)
 		s3_fail_rc(r, rc);
 	else
 		s3_respond_empty(r, 204, NULL, 0);
+}
+
+int
+s3_object_commit(struct s3_req *r, const struct msg_objrec *rec)
+{
+	return commit(r, rec);
+}
+
+enum s3_err
+s3_object_store_headers(struct http_req *hr, struct msg_objrec *rec)
+{
+	return collect_headers(hr, rec);
+}
+
+void
+s3_object_etag(const struct msg_objrec *rec, char *buf)
+{
+	buf[0] = '"';
+	util_hex(buf + 1, rec->or_etag, 16);
+	strcpy(buf + 33, "\"");
 }

@@ -179,7 +179,7 @@ cluster_spawn() {
 	    "$top_srcdir/scripts/cluster" >"$CLUSTER_LOG" 2>&1 </dev/null &
 	CLUSTER_PID=$!
 	for (( n = 0; n < 900; n++ )); do
-		grep -qx ready "$CLUSTER_LOG" && return 0
+		grep -qx ready "$CLUSTER_LOG" 2>/dev/null && return 0
 		kill -0 "$CLUSTER_PID" 2>/dev/null || break
 		sleep 0.1
 	done

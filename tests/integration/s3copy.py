@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""s3copy.py - CopyObject through boto3.
+
+Usage: s3copy.py ENDPOINT_URL
+
+Prints TAP.  Each check is one line; a check that raises fails alone.
+"""
+
+import datetime
+import hashlib
+import sys
+import traceback
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+BUCKET = 'copy-bucket'
+
+
+def client(endpoint):
+    conf = Config(s3={'addressing_style': 'path'},
+                  retries={'total_max_attempts': 1})
+    return boto3.client('s3', endpoint_url=endpoint, config=conf,
+                        region_name='us-east-1')
+
+
+def code_of(fn, **kw):
+    try:
+        fn(**kw)
+    except ClientError as e:
+        return e.response.get('Error', {}).get('Code')
+    return None
+
+
+def main():
+    s3 = client(sys.argv[1])
+    s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket=BUCKET + '-2')
+    small = b'small object ' * 10
+    large = bytes(range(256)) * 12289       # 3 MiB + 256 bytes: coded
+    odd = 'dir/a b+c%d \u00e9t\u00e9'
+    for key, body in (('small', small), ('large', large), (odd, small)):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body,
+                      ContentType='text/x-src', Metadata={'colour': 'blue'})
+    past = datetime.datetime(2001, 1, 1, tzinfo=datetime.timezone.utc)
+    future = (datetime.datetime.now(datetime.timezone.utc) +
+              datetime.timedelta(days=1))
+
+    def copy(src, dst, bucket=BUCKET, **kw):
+        return s3.copy_object(Bucket=bucket, Key=dst,
+                              CopySource={'Bucket': BUCKET, 'Key': src}, **kw)
+
+    def same(key, body, bucket=BUCKET):
+        r = s3.get_object(Bucket=bucket, Key=key)
+        return (hashlib.sha256(r['Body'].read()).digest() ==
+                hashlib.sha256(body).digest())
+
+    def copy_keeps(src, body):
+        etag = copy(src, src + '.copy')['CopyObjectResult']['ETag']
+        h = s3.head_object(Bucket=BUCKET, Key=src + '.copy')
+        return (same(src + '.copy', body) and
+                etag == s3.head_object(Bucket=BUCKET, Key=src)['ETag'] and
+                h['ContentType'] == 'text/x-src' and
+                h['Metadata'] == {'colour': 'blue'})
+
+    def replace():
+        copy('large', 'large.r', MetadataDirective='REPLACE',
+             ContentType='text/x-new', Metadata={'shape': 'round'})
+        h = s3.head_object(Bucket=BUCKET, Key='large.r')
+        return (h['ContentType'] == 'text/x-new' and
+                h['Metadata'] == {'shape': 'round'} and same('large.r', large))
+
+    def onto_itself():
+        copy('small', 'small', MetadataDirective='REPLACE',
+             Metadata={'colour': 'red'})
+        h = s3.head_object(Bucket=BUCKET, Key='small')
+        return h['Metadata'] == {'colour': 'red'} and same('small', small)
+
+    etag = s3.head_object(Bucket=BUCKET, Key='large')['ETag']
+    checks = [
+        ('copy of an inline object keeps bytes, ETag and metadata',
+         lambda: copy_keeps('small', small)),
+        ('copy of an erasure-coded object keeps bytes, ETag and metadata',
+         lambda: copy_keeps('large', large)),
+        ('copy of a key with space, +, %% and unicode',
+         lambda: copy(odd, 'odd.copy') and same('odd.copy', small)),
+        ('copy to another bucket',
+         lambda: copy('large', 'x', bucket=BUCKET + '-2') and
+         same('x', large, bucket=BUCKET + '-2')),
+        ('REPLACE takes the request\'s metadata', replace),
+        ('copy onto itself without REPLACE is InvalidRequest',
+         lambda: code_of(copy, src='small', dst='small') ==
+         'InvalidRequest'),
+        ('copy onto itself with REPLACE changes the metadata', onto_itself),
+        ('x-amz-copy-source-if-match with its ETag copies',
+         lambda: copy('large', 'c1', CopySourceIfMatch=etag) is not None),
+        ('x-amz-copy-source-if-match with another ETag is 412',
+         lambda: code_of(copy, src='large', dst='c2',
+                         CopySourceIfMatch='"0"') == 'PreconditionFailed'),
+        ('x-amz-copy-source-if-none-match with its ETag is 412',
+         lambda: code_of(copy, src='large', dst='c2',
+                         CopySourceIfNoneMatch=etag) == 'PreconditionFailed'),
+        ('x-amz-copy-source-if-modified-since the future is 412',
+         lambda: code_of(copy, src='large', dst='c2',
+                         CopySourceIfModifiedSince=future)
+         == 'PreconditionFailed'),
+        ('x-amz-copy-source-if-unmodified-since the past is 412',
+         lambda: code_of(copy, src='large', dst='c2',
+                         CopySourceIfUnmodifiedSince=past)
+         == 'PreconditionFailed'),
+        ('...and none of the refused copies exists',
+         lambda: code_of(s3.head_object, Bucket=BUCKET, Key='c2') == '404'),
+        ('a missing source key is NoSuchKey',
+         lambda: code_of(copy, src='nope', dst='z') == 'NoSuchKey'),
+        ('a missing destination bucket is NoSuchBucket',
+         lambda: code_of(copy, src='large', dst='z',
+                         bucket='copy-none') == 'NoSuchBucket'),
+        ('a missing source bucket is NoSuchBucket',
+         lambda: code_of(s3.copy_object, Bucket=BUCKET, Key='z',
+                         CopySource={'Bucket': 'copy-none', 'Key': 'k'})
+         == 'NoSuchBucket'),
+    ]
+    print('1..%d' % len(checks))
+    failed = 0
+    for n, (name, fn) in enumerate(checks, 1):
+        try:
+            good = bool(fn())
+        except Exception:   # pylint: disable=broad-except
+            good = False
+            for line in traceback.format_exc().splitlines():
+                print('# ' + line)
+        failed += not good
+        print('%sok %d - %s' % ('' if good else 'not ', n, name))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
