@@ -73,6 +73,14 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "rate." },
 	[S3E_INVALID_URI] = { "InvalidURI", 400, "Couldn't parse the "
 	    "specified URI." },
+	[S3E_AUTH_QUERY_PARAMS] = { "AuthorizationQueryParametersError",
+	    400, "Query-string authentication version 4 requires the "
+	    "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
+	    "X-Amz-SignedHeaders, and X-Amz-Expires parameters." },
+	[S3E_REQUEST_EXPIRED] = { "AccessDenied", 403,
+	    "Request has expired" },
+	[S3E_INVALID_CHUNK_SIZE] = { "InvalidChunkSizeError", 403, "Only the "
+	    "last chunk is allowed to have a size less than 8192 bytes" },
 };
 
 static const struct s3_error_row *
