@@ -479,7 +479,6 @@ struct s3_chunked {
 	enum s3_err		 ck_err;	/* once ck_state is failed */
 	uint64_t		 ck_left_total;	/* decoded bytes still due */
 	uint64_t		 ck_chunk_left;	/* of the current chunk */
-	uint64_t		 ck_nchunks;
 	bool			 ck_small;	/* last chunk < 8 KiB */
 	bool			 ck_eof;
 	bool			 ck_cr;		/* a '\r' ended the input */
@@ -520,6 +519,7 @@ enum s3_err s3_chunked_finish(struct s3_chunked *ck);
 const char *s3_chunked_trailer(const struct s3_chunked *ck, const char *name,
     size_t *len);
 
+/* s3_chunked_free releases the hash context; ck itself is the caller's. */
 void s3_chunked_free(struct s3_chunked *ck);
 
 /* s3_chunked_strip_encoding drops "aws-chunked" from a Content-Encoding. */
@@ -554,6 +554,7 @@ bool s3_body_trailer_ok(const struct s3_body *bd);
 const char *s3_body_trailer(const struct s3_body *bd, const char *name,
     size_t *len);
 
+/* s3_body_close frees the decoder, if any; safe after a failed open. */
 void s3_body_close(struct s3_body *bd);
 
 /* s3_checksum.c */
@@ -607,6 +608,7 @@ bool s3_checksum_is_header(const char *name, size_t len);
 /* s3_checksum_crc64nvme continues a CRC-64/NVME (start with 0). */
 uint64_t s3_checksum_crc64nvme(uint64_t crc, const void *buf, size_t len);
 
+/* s3_checksum_free releases the digest context (safe after a failed init). */
 void s3_checksum_free(struct s3_checksum *ck);
 
 /* s3_xml.c */

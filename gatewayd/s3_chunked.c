@@ -159,7 +159,6 @@ ck_header(struct s3_chunked *ck)
 	ck->ck_small = size < CHUNK_MIN;
 	ck->ck_chunk_left = size;
 	ck->ck_left_total -= size;
-	ck->ck_nchunks++;
 	if (!ck_hash_init(ck))
 		return ck_fail(ck, S3E_INTERNAL);
 	if (size > 0) {

@@ -462,6 +462,21 @@ checksum_mode(struct http_req *hr, const struct get_range *rg)
 	    !rg->gr_partial;
 }
 
+/*
+ * has_type_header tells whether the record keeps its checksum type; a
+ * single PUT's checksum, the only kind without one, is FULL_OBJECT.
+ */
+static bool
+has_type_header(const struct msg_objrec *rec)
+{
+	uint32_t i;
+
+	for (i = 0; i < rec->or_nhdrs; i++)
+		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-checksum-type"))
+			return true;
+	return false;
+}
+
 /* object_headers fills the response headers of a GET or HEAD. */
 static size_t
 object_headers(struct s3_req *r, const struct msg_objrec *rec,
@@ -493,7 +508,7 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 		    !checksum_mode(r->sr_http, rg))
 			continue;
 		if (s3_checksum_is_header(rec->or_hdr_name[i].ps_ptr,
-		    rec->or_hdr_name[i].ps_len))
+		    rec->or_hdr_name[i].ps_len) && !has_type_header(rec))
 			h[n++] = (struct http_hdr_out){ "x-amz-checksum-type",
 			    "FULL_OBJECT" };
 		memcpy(store, rec->or_hdr_name[i].ps_ptr,
