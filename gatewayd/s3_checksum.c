@@ -132,16 +132,22 @@ cksum_decode(const char *v, size_t len, size_t want, unsigned char *out)
 	return true;
 }
 
+/* cksum_two refuses a request that names two checksums, as S3 does. */
+static enum s3_err
+cksum_two(struct s3_checksum *ck)
+{
+	snprintf(ck->ck_msg, sizeof(ck->ck_msg), "Expecting a single "
+	    "x-amz-checksum- header. Multiple checksum Types are not "
+	    "allowed.");
+	return S3E_INVALID_REQUEST;
+}
+
 /* cksum_set chooses the algorithm; a second, different one is refused. */
 static enum s3_err
 cksum_set(struct s3_checksum *ck, const struct cksum_alg *a)
 {
-	if (ck->ck_alg != NULL && ck->ck_alg != a) {
-		snprintf(ck->ck_msg, sizeof(ck->ck_msg), "Expecting a single "
-		    "x-amz-checksum- header. Multiple checksum Types are not "
-		    "allowed.");
-		return S3E_INVALID_REQUEST;
-	}
+	if (ck->ck_alg != NULL && ck->ck_alg != a)
+		return cksum_two(ck);
 	ck->ck_alg = a;
 	return S3E_NONE;
 }
@@ -157,12 +163,8 @@ cksum_header(struct s3_checksum *ck, const struct http_header *h)
 	    h->hh_name_len - CKSUM_PREFIXLEN);
 	if (a == NULL)
 		return S3E_NONE;	/* -mode, -type: not a value */
-	if (ck->ck_have_want) {
-		snprintf(ck->ck_msg, sizeof(ck->ck_msg), "Expecting a single "
-		    "x-amz-checksum- header. Multiple checksum Types are not "
-		    "allowed.");
-		return S3E_INVALID_REQUEST;
-	}
+	if (ck->ck_have_want)
+		return cksum_two(ck);
 	if ((e = cksum_set(ck, a)) != S3E_NONE)
 		return e;
 	if (!cksum_decode(h->hh_value, h->hh_value_len, a->ca_len,
@@ -213,12 +215,8 @@ cksum_start(struct s3_checksum *ck)
 
 	if (ck->ck_alg == NULL)
 		return S3E_NONE;
-	if (ck->ck_trailer && ck->ck_have_want) {
-		snprintf(ck->ck_msg, sizeof(ck->ck_msg), "Expecting a single "
-		    "x-amz-checksum- header. Multiple checksum Types are not "
-		    "allowed.");
-		return S3E_INVALID_REQUEST;
-	}
+	if (ck->ck_trailer && ck->ck_have_want)
+		return cksum_two(ck);
 	ck->ck_crc32 = ck->ck_alg->ca_kind == CK_CRC32C ? 0xffffffffu : 0;
 	if (ck->ck_alg->ca_kind != CK_SHA1 && ck->ck_alg->ca_kind != CK_SHA256)
 		return S3E_NONE;

@@ -155,11 +155,18 @@ class Signed:
                              hashlib.sha256).hexdigest()
         return self.prev
 
-    def send(self, body):
+    def send(self, body, http_chunked=False):
         conn = http.client.HTTPConnection(HOSTPORT, timeout=60)
         hdrs = dict(self.headers)
-        hdrs['content-length'] = str(len(body))
-        conn.request(self.method, self.path, body=body, headers=hdrs)
+        if http_chunked:
+            # As botocore sends a trailer: HTTP chunks around aws-chunked
+            hdrs['transfer-encoding'] = 'chunked'
+            body = iter([body[i:i + 5000]
+                         for i in range(0, len(body), 5000)])
+        else:
+            hdrs['content-length'] = str(len(body))
+        conn.request(self.method, self.path, body=body, headers=hdrs,
+                     encode_chunked=http_chunked)
         r = conn.getresponse()
         out = (r.status, r.read().decode(errors='replace'), r.getheaders())
         conn.close()
@@ -167,7 +174,7 @@ class Signed:
 
 
 def chunked(key, data, form, chunk=64 * KiB, bad_chunk=None, alg=None,
-            wrong=False):
+            wrong=False, http_chunked=False):
     """chunked PUTs data as aws-chunked in form 'signed', 'trailer'
     (signed with a signed trailer) or 'unsigned' (unsigned trailer)."""
     payload = {'signed': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
@@ -198,7 +205,7 @@ def chunked(key, data, form, chunk=64 * KiB, bad_chunk=None, alg=None,
             out.append(b'x-amz-trailer-signature:%s\r\n' %
                        req.trailer_sig(line + b'\n').encode())
     out.append(b'\r\n')
-    return req.send(b''.join(out))
+    return req.send(b''.join(out), http_chunked)
 
 
 # --- the checks -------------------------------------------------------------------
@@ -276,6 +283,25 @@ def streaming_ok(form, data, key, alg=None):
         got = S3.head_object(Bucket=BUCKET, Key=key, ChecksumMode='ENABLED')
         hdr = got['ResponseMetadata']['HTTPHeaders']
         expect(hdr.get('x-amz-checksum-' + alg) == checksum(alg, data), hdr)
+
+
+def streaming_http_chunked(key):
+    status, text, _ = chunked(key, DATA_BIG, 'unsigned', alg='crc32',
+                              http_chunked=True)
+    expect(status == 200, status, text)
+    expect(body_of(key) == DATA_BIG, 'content differs')
+
+
+def sdk_algorithm_only(key):
+    req = Signed('PUT', key, {'x-amz-sdk-checksum-algorithm': 'CRC32'},
+                 'UNSIGNED-PAYLOAD')
+    status, text, headers = req.send(DATA_SMALL)
+    expect(status == 200, status, text)
+    sent = dict((k.lower(), v) for k, v in headers)
+    want = checksum('crc32', DATA_SMALL)
+    expect(sent.get('x-amz-checksum-crc32') == want, headers)
+    got = S3.head_object(Bucket=BUCKET, Key=key, ChecksumMode='ENABLED')
+    expect(got.get('ChecksumCRC32') == want, got)
 
 
 def streaming_bad_signature(data, key):
@@ -368,6 +394,10 @@ CHECKS = [
     ('unsigned chunks with a sha256 trailer',
      lambda: streaming_ok('unsigned', DATA_BIG, 'st/unsigned',
                           alg='sha256')),
+    ('aws-chunked inside HTTP chunked transfer encoding',
+     lambda: streaming_http_chunked('st/http-chunked')),
+    ('x-amz-sdk-checksum-algorithm alone: the gateway computes it',
+     lambda: sdk_algorithm_only('ck/sdk-only')),
     ('signed trailer checksum wrong: BadDigest, nothing stored',
      lambda: streaming_bad_trailer('trailer', 'st/badtrailer')),
     ('unsigned trailer checksum wrong: BadDigest, nothing stored',
