@@ -112,7 +112,11 @@ struct sigv4_auth {
  * (an anonymous request); S3E_AUTH_HEADER_MALFORMED,
  * S3E_MISSING_SECURITY_HEADER (no date), S3E_INVALID_REQUEST (no
  * x-amz-content-sha256) or S3E_INVALID_ARGUMENT (a bad value of it) for
- * bad input.
+ * bad input.  Without the header, a presigned URL's X-Amz-* query
+ * parameters are parsed instead (sa_presigned set; payload
+ * UNSIGNED-PAYLOAD unless X-Amz-Content-Sha256 is given), any of them
+ * missing or bad giving S3E_AUTH_QUERY_PARAMS; both forms at once give
+ * S3E_INVALID_ARGUMENT.
  */
 enum s3_err sigv4_parse(const struct sigv4_request *req,
     struct sigv4_auth *auth);
@@ -122,7 +126,9 @@ enum s3_err sigv4_parse(const struct sigv4_request *req,
  * with auth's in constant time.  now is the server's clock: a request
  * dated more than 15 minutes away gets S3E_REQUEST_TIME_TOO_SKEWED.  region
  * is the region the server serves: a scope naming another one gets
- * S3E_AUTH_HEADER_MALFORMED; an x-amz-* header left unsigned gets
+ * S3E_AUTH_HEADER_MALFORMED.  A presigned URL is good from its date
+ * (within the same 15 minutes) for X-Amz-Expires seconds, and then gets
+ * S3E_REQUEST_EXPIRED.  An x-amz-* header left unsigned gets
  * S3E_ACCESS_DENIED; a bad or oversized query S3E_INVALID_URI.  Whenever
  * the canonical request was computed it is written to canon
  * (NUL-terminated, cut to canon_len) so a SignatureDoesNotMatch body can

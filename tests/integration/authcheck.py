@@ -173,6 +173,46 @@ class Signed:
         return out
 
 
+def presign_by_hand(method, key, payload_hash):
+    """presign_by_hand builds a presigned URL that names its payload's
+    hash in X-Amz-Content-Sha256, which boto3 does not do."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    scope = '%s/%s/s3/aws4_request' % (now.strftime('%Y%m%d'), REGION)
+    path = '/%s/%s' % (BUCKET, urllib.parse.quote(key))
+    q = {'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+         'X-Amz-Credential': '%s/%s' % (AK, scope),
+         'X-Amz-Date': now.strftime('%Y%m%dT%H%M%SZ'),
+         'X-Amz-Expires': '300', 'X-Amz-SignedHeaders': 'host',
+         'X-Amz-Content-Sha256': payload_hash}
+    query = '&'.join('%s=%s' % (k, urllib.parse.quote(q[k], safe='-_.~'))
+                     for k in sorted(q))
+    canon = '\n'.join([method, path, query, 'host:%s\n' % HOSTPORT, 'host',
+                       payload_hash])
+    sts = '\n'.join(['AWS4-HMAC-SHA256', q['X-Amz-Date'], scope,
+                     hashlib.sha256(canon.encode()).hexdigest()])
+    sig = hmac.new(signing_key(now.strftime('%Y%m%d')), sts.encode(),
+                   hashlib.sha256).hexdigest()
+    return '%s%s?%s&X-Amz-Signature=%s' % (ENDPOINT, path, query, sig)
+
+
+def presigned_put_sha256(key, right):
+    data = DATA_SMALL
+    want = hashlib.sha256(data + (b'' if right else b'x')).hexdigest()
+    path = '/tmp/authcheck.%d' % os.getpid()
+    with open(path, 'wb') as f:
+        f.write(data)
+    try:
+        code, body = curl('-T', path, presign_by_hand('PUT', key, want))
+    finally:
+        os.unlink(path)
+    if right:
+        expect(code == 200 and body_of(key) == data, code, body)
+    else:
+        expect(code == 400 and b'XAmzContentSHA256Mismatch' in body,
+               code, body)
+        absent(key)
+
+
 def chunked(key, data, form, chunk=64 * KiB, bad_chunk=None, alg=None,
             wrong=False, http_chunked=False):
     """chunked PUTs data as aws-chunked in form 'signed', 'trailer'
@@ -373,6 +413,10 @@ CHECKS = [
      lambda: presigned_put(DATA_SMALL, 'pre/put-small')),
     ('presigned PUT with curl (erasure coded)',
      lambda: presigned_put(DATA_BIG, 'pre/put-big')),
+    ('presigned PUT naming its X-Amz-Content-Sha256',
+     lambda: presigned_put_sha256('pre/sha-right', True)),
+    ('presigned PUT with a wrong X-Amz-Content-Sha256: nothing stored',
+     lambda: presigned_put_sha256('pre/sha-wrong', False)),
     ('expired presigned URL: 403 Request has expired', presigned_expired),
     ('X-Amz-Expires above 7 days: AuthorizationQueryParametersError',
      presigned_expires_too_long),
