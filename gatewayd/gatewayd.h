@@ -51,6 +51,9 @@ enum s3_err {
 	S3E_INVALID_URI,
 	S3E_PRECONDITION_FAILED,
 	S3E_COPY_TO_ITSELF,	/* InvalidRequest, with S3's own message */
+	S3E_AUTH_QUERY_PARAMS,		/* AuthorizationQueryParametersError */
+	S3E_REQUEST_EXPIRED,		/* AccessDenied: a presigned URL */
+	S3E_INVALID_CHUNK_SIZE,		/* InvalidChunkSizeError */
 	S3E__COUNT
 };
 
@@ -100,6 +103,8 @@ struct sigv4_auth {
 	char	sa_signature[65];	/* lowercase hex */
 	char	sa_amz_date[17];	/* YYYYMMDDTHHMMSSZ */
 	char	sa_payload_hash[80];	/* x-amz-content-sha256 as sent */
+	bool	sa_presigned;		/* from the query, not a header */
+	long	sa_expires;		/* X-Amz-Expires of a presigned URL */
 };
 
 /*
@@ -109,7 +114,11 @@ struct sigv4_auth {
  * (an anonymous request); S3E_AUTH_HEADER_MALFORMED,
  * S3E_MISSING_SECURITY_HEADER (no date), S3E_INVALID_REQUEST (no
  * x-amz-content-sha256) or S3E_INVALID_ARGUMENT (a bad value of it) for
- * bad input.
+ * bad input.  Without the header, a presigned URL's X-Amz-* query
+ * parameters are parsed instead (sa_presigned set; payload
+ * UNSIGNED-PAYLOAD unless X-Amz-Content-Sha256 is given), any of them
+ * missing or bad giving S3E_AUTH_QUERY_PARAMS; both forms at once give
+ * S3E_INVALID_ARGUMENT.
  */
 enum s3_err sigv4_parse(const struct sigv4_request *req,
     struct sigv4_auth *auth);
@@ -119,7 +128,9 @@ enum s3_err sigv4_parse(const struct sigv4_request *req,
  * with auth's in constant time.  now is the server's clock: a request
  * dated more than 15 minutes away gets S3E_REQUEST_TIME_TOO_SKEWED.  region
  * is the region the server serves: a scope naming another one gets
- * S3E_AUTH_HEADER_MALFORMED; an x-amz-* header left unsigned gets
+ * S3E_AUTH_HEADER_MALFORMED.  A presigned URL is good from its date
+ * (within the same 15 minutes) for X-Amz-Expires seconds, and then gets
+ * S3E_REQUEST_EXPIRED.  An x-amz-* header left unsigned gets
  * S3E_ACCESS_DENIED; a bad or oversized query S3E_INVALID_URI.  Whenever
  * the canonical request was computed it is written to canon
  * (NUL-terminated, cut to canon_len) so a SignatureDoesNotMatch body can
@@ -128,6 +139,34 @@ enum s3_err sigv4_parse(const struct sigv4_request *req,
 enum s3_err sigv4_check(const struct sigv4_request *req,
     const struct sigv4_auth *auth, const char *secret, const char *region,
     time_t now, char *canon, size_t canon_len);
+
+/*
+ * The chain of chunk signatures of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+ * upload: the signing key and the last signature accepted.  Owned by the
+ * request; wiped with sigv4_chain_wipe.
+ */
+struct sigv4_chain {
+	unsigned char	sc_key[32];
+	char		sc_prev[65];	/* lowercase hex */
+	char		sc_head[192];	/* "<amz-date>\n<scope>\n" */
+	bool		sc_ready;
+};
+
+/* sigv4_chain_init seeds ch with auth's signature and derives the key. */
+enum s3_err sigv4_chain_init(struct sigv4_chain *ch,
+    const struct sigv4_auth *auth, const char *secret);
+
+/*
+ * sigv4_chain_next checks sig (sig_len hex digits as received) against
+ * the signature of the next chunk, whose SHA-256 is hash, or with trailer
+ * of the trailing headers, whose canonical form hashes to hash.  On a
+ * match the chain moves on; else S3E_SIGNATURE_MISMATCH.
+ */
+enum s3_err sigv4_chain_next(struct sigv4_chain *ch, bool trailer,
+    const unsigned char *hash, const char *sig, size_t sig_len);
+
+/* sigv4_chain_wipe erases the key. */
+void sigv4_chain_wipe(struct sigv4_chain *ch);
 
 /* ec.c */
 
@@ -377,6 +416,7 @@ struct s3_req {
 	struct proto_str	 sr_key;	/* decoded; empty: the bucket */
 	char			*sr_keybuf;	/* owns the decoded key */
 	char			 sr_payload_hash[80];	/* as signed */
+	struct sigv4_chain	 sr_chain;	/* of a signed aws-chunked body */
 	char			 sr_owner_id[65];	/* canonical user id */
 	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
 	uint8_t			 sr_put_cond_etag[16];
@@ -477,6 +517,157 @@ void s3_object_etag(const struct msg_objrec *rec, char *buf);
 
 /* s3_object_copy answers CopyObject (PUT with x-amz-copy-source). */
 void s3_object_copy(struct s3_req *r);
+/* s3_chunked.c */
+
+/*
+ * The decoder of one aws-chunked body: "<hex size>[;chunk-signature=
+ * <sig>]\r\n<data>\r\n" chunks, a last one of size 0, then trailing
+ * headers if announced, then "\r\n".  It pulls input from ck_src into
+ * ck_in, so memory stays bounded whatever the chunk sizes, and checks
+ * each chunk's signature (signed forms) before it hands out the chunk's
+ * last byte.  Owned by the worker running the request.
+ */
+struct s3_chunked {
+	long			(*ck_src)(void *, void *, size_t);
+	void			*ck_arg;
+	struct sigv4_chain	*ck_chain;	/* NULL: unsigned chunks */
+	void			*ck_md;		/* EVP_MD_CTX of the chunk */
+	bool			 ck_trailer;	/* trailing headers follow */
+	int			 ck_state;
+	enum s3_err		 ck_err;	/* once ck_state is failed */
+	uint64_t		 ck_left_total;	/* decoded bytes still due */
+	uint64_t		 ck_chunk_left;	/* of the current chunk */
+	bool			 ck_small;	/* last chunk < 8 KiB */
+	bool			 ck_eof;
+	bool			 ck_cr;		/* a '\r' ended the input */
+	bool			 ck_tr_signed;
+	char			 ck_sig[65];	/* the current chunk's */
+	char			 ck_line[256];
+	size_t			 ck_line_len;
+	size_t			 ck_acc;	/* bytes of a partial line */
+	char			 ck_tr_name[64];	/* the trailing header */
+	char			 ck_tr_value[128];
+	unsigned char		 ck_in[16384];
+	size_t			 ck_in_off;
+	size_t			 ck_in_len;
+};
+
+/*
+ * s3_chunked_init prepares ck to decode what src (called with arg; it
+ * returns bytes read, 0 at the end, -1 on error) delivers: size decoded
+ * bytes (x-amz-decoded-content-length), signed along chain unless it is
+ * NULL, with trailing headers if trailer.  0, or -1 out of memory.
+ */
+int s3_chunked_init(struct s3_chunked *ck,
+    long (*src)(void *, void *, size_t), void *arg, struct sigv4_chain *chain,
+    bool trailer, uint64_t size);
+
+/*
+ * s3_chunked_read decodes up to len bytes of data into buf: returns the
+ * count, 0 once the body has ended cleanly (trailer read and verified),
+ * -1 with the S3 error in ck_err (IncompleteBody for broken framing,
+ * SignatureDoesNotMatch, InvalidChunkSizeError).
+ */
+long s3_chunked_read(struct s3_chunked *ck, void *buf, size_t len);
+
+/* s3_chunked_finish reads on to the body's end, which must hold no data. */
+enum s3_err s3_chunked_finish(struct s3_chunked *ck);
+
+/* s3_chunked_trailer returns the value of the trailing header name. */
+const char *s3_chunked_trailer(const struct s3_chunked *ck, const char *name,
+    size_t *len);
+
+/* s3_chunked_free releases the hash context; ck itself is the caller's. */
+void s3_chunked_free(struct s3_chunked *ck);
+
+/* s3_chunked_strip_encoding drops "aws-chunked" from a Content-Encoding. */
+void s3_chunked_strip_encoding(const char **v, size_t *len);
+
+/*
+ * The body of an upload as its handler reads it: as sent, or decoded from
+ * aws-chunked.  bd_size is the object's size.  Owned by the worker.
+ */
+struct s3_body {
+	struct http_req		*bd_http;
+	struct s3_chunked	*bd_chunked;	/* NULL: the body as sent */
+	uint64_t		 bd_size;
+	enum s3_err		 bd_err;	/* after a failed read */
+};
+
+struct s3_req;
+
+/* s3_body_open chooses the reader for r's x-amz-content-sha256. */
+enum s3_err s3_body_open(struct s3_req *r, struct s3_body *bd);
+
+/* s3_body_read reads up to len bytes: count, 0 at the end, -1 (bd_err). */
+long s3_body_read(struct s3_body *bd, void *buf, size_t len);
+
+/* s3_body_finish checks the end of the body after bd_size bytes. */
+enum s3_err s3_body_finish(struct s3_body *bd);
+
+/* s3_body_trailer_ok tells whether the body may carry a trailer. */
+bool s3_body_trailer_ok(const struct s3_body *bd);
+
+/* s3_body_trailer returns a trailing header of the body, or NULL. */
+const char *s3_body_trailer(const struct s3_body *bd, const char *name,
+    size_t *len);
+
+/* s3_body_close frees the decoder, if any; safe after a failed open. */
+void s3_body_close(struct s3_body *bd);
+
+/* s3_checksum.c */
+
+/*
+ * The additional checksum of one upload (x-amz-checksum-crc32, -crc32c,
+ * -crc64nvme, -sha1 or -sha256): the algorithm the request chose, the
+ * value it promised (in a header, or in the trailer of an aws-chunked
+ * body) and the digest of the bytes received.  Owned by the request.
+ */
+struct s3_checksum {
+	const struct cksum_alg	*ck_alg;	/* NULL: none asked for */
+	bool			 ck_trailer;	/* value in the trailer */
+	bool			 ck_trailer_ok;	/* the body may have one */
+	bool			 ck_have_want;
+	unsigned char		 ck_want[32];
+	uint32_t		 ck_crc32;
+	uint64_t		 ck_crc64;
+	void			*ck_md;		/* EVP_MD_CTX: SHA-1, SHA-256 */
+	char			 ck_name[32];	/* "x-amz-checksum-crc32" */
+	char			 ck_value[48];	/* base64 of the digest */
+	char			 ck_msg[128];	/* why a request was refused */
+};
+
+/*
+ * s3_checksum_init reads the checksum headers of hr: x-amz-checksum-*,
+ * x-amz-trailer (only if trailer_ok: an aws-chunked body with a trailer)
+ * and x-amz-sdk-checksum-algorithm.  S3E_INVALID_REQUEST (reason in
+ * ck_msg) for a bad value or two algorithms.  Always s3_checksum_free.
+ */
+enum s3_err s3_checksum_init(struct s3_checksum *ck, const struct http_req *hr,
+    bool trailer_ok);
+
+/* s3_checksum_update adds len body bytes to the digest. */
+void s3_checksum_update(struct s3_checksum *ck, const void *p, size_t len);
+
+/*
+ * s3_checksum_final finishes the digest into ck_name and ck_value and
+ * compares it with the value promised, from a header or from trailer
+ * (len bytes, as received).  S3E_BAD_DIGEST on a mismatch.
+ */
+enum s3_err s3_checksum_final(struct s3_checksum *ck, const char *trailer,
+    size_t len);
+
+/* s3_checksum_trailer_name names the trailing header to expect, or NULL. */
+const char *s3_checksum_trailer_name(const struct s3_checksum *ck);
+
+/* s3_checksum_is_header tells whether a stored header is a checksum. */
+bool s3_checksum_is_header(const char *name, size_t len);
+
+/* s3_checksum_crc64nvme continues a CRC-64/NVME (start with 0). */
+uint64_t s3_checksum_crc64nvme(uint64_t crc, const void *buf, size_t len);
+
+/* s3_checksum_free releases the digest context (safe after a failed init). */
+void s3_checksum_free(struct s3_checksum *ck);
 
 /* s3_xml.c */
 

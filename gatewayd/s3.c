@@ -348,8 +348,10 @@ authenticate(struct s3_req *r, char *canon)
 	    time(NULL), canon, CANON_MAX);
 	if (e != S3E_NONE)
 		return e;
-	if (strncmp(a.sa_payload_hash, "STREAMING-", 10) == 0)
-		return S3E_NOT_IMPLEMENTED;
+	if (strncmp(a.sa_payload_hash, "STREAMING-AWS4-HMAC-SHA256-", 27) == 0 &&
+	    (e = sigv4_chain_init(&r->sr_chain, &a, conf->c_root_secret_key)) !=
+	    S3E_NONE)
+		return e;
 	snprintf(r->sr_payload_hash, sizeof(r->sr_payload_hash), "%s",
 	    a.sa_payload_hash);
 	return S3E_NONE;
@@ -375,6 +377,24 @@ static const char *const list_params[] = {
 /* Query parameters an object request may carry. */
 static const char *const object_params[] = { "x-id", NULL };
 
+/* The parameters of a presigned URL, which any request may carry. */
+static const char *const auth_params[] = {
+	"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+	"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Content-Sha256",
+	NULL
+};
+
+static bool
+is_auth_param(const char *name)
+{
+	size_t i;
+
+	for (i = 0; auth_params[i] != NULL; i++)
+		if (strcmp(name, auth_params[i]) == 0)
+			return true;
+	return false;
+}
+
 /* only_params tells whether every query parameter is in the list. */
 static bool
 only_params(const struct http_req *hr, const char *const *allowed)
@@ -396,6 +416,8 @@ only_params(const struct http_req *hr, const char *const *allowed)
 			return false;
 		if (strncmp(name, "response-", 9) == 0 && allowed ==
 		    object_params)
+			continue;
+		if (is_auth_param(name))
 			continue;
 		for (ok = false, i = 0; allowed[i] != NULL && !ok; i++)
 			ok = strcmp(name, allowed[i]) == 0;
@@ -507,5 +529,6 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	    (int)hr->hr_method_len, hr->hr_method, r.sr_resource,
 	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
 out:
+	sigv4_chain_wipe(&r.sr_chain);
 	free(r.sr_keybuf);
 }

@@ -79,6 +79,14 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "is illegal because it is trying to copy an object to itself "
 	    "without changing the object's metadata, storage class, website "
 	    "redirect location or encryption attributes." },
+	[S3E_AUTH_QUERY_PARAMS] = { "AuthorizationQueryParametersError",
+	    400, "Query-string authentication version 4 requires the "
+	    "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
+	    "X-Amz-SignedHeaders, and X-Amz-Expires parameters." },
+	[S3E_REQUEST_EXPIRED] = { "AccessDenied", 403,
+	    "Request has expired" },
+	[S3E_INVALID_CHUNK_SIZE] = { "InvalidChunkSizeError", 403, "Only the "
+	    "last chunk is allowed to have a size less than 8192 bytes" },
 };
 
 static const struct s3_error_row *

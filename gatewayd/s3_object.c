@@ -32,6 +32,8 @@ struct put_digest {
 	uint8_t		 pd_want_sha[32];
 	uint8_t		 pd_want_md5[16];
 	bool		 pd_has_md5;
+	struct s3_checksum pd_ck;	/* x-amz-checksum-* */
+	struct s3_body	*pd_body;
 };
 
 /* --- PUT ------------------------------------------------------------------------------- */
@@ -70,19 +72,29 @@ collect_headers(struct http_req *hr, struct msg_objrec *rec)
 		rec->or_hdr_name[rec->or_nhdrs].ps_len = h->hh_name_len;
 		rec->or_hdr_value[rec->or_nhdrs].ps_ptr = h->hh_value;
 		rec->or_hdr_value[rec->or_nhdrs].ps_len = h->hh_value_len;
-		rec->or_nhdrs++;
+		if (strcmp(h->hh_name, "content-encoding") == 0)
+			s3_chunked_strip_encoding(
+			    &rec->or_hdr_value[rec->or_nhdrs].ps_ptr,
+			    &rec->or_hdr_value[rec->or_nhdrs].ps_len);
+		if (rec->or_hdr_value[rec->or_nhdrs].ps_len > 0)
+			rec->or_nhdrs++;
 	}
 	return S3E_NONE;
 }
 
 static enum s3_err
-digest_init(struct s3_req *r, struct put_digest *pd)
+digest_init(struct s3_req *r, struct put_digest *pd, struct s3_body *bd)
 {
 	const char *md5;
 	size_t len;
 	unsigned char buf[32];
+	enum s3_err e;
 
 	memset(pd, 0, sizeof(*pd));
+	pd->pd_body = bd;
+	if ((e = s3_checksum_init(&pd->pd_ck, r->sr_http,
+	    s3_body_trailer_ok(bd))) != S3E_NONE)
+		return e;
 	if ((pd->pd_md5 = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(pd->pd_md5, EVP_md5(), NULL) != 1)
 		return S3E_SLOW_DOWN;
@@ -109,14 +121,27 @@ digest_update(struct put_digest *pd, const void *p, size_t len)
 	EVP_DigestUpdate(pd->pd_md5, p, len);
 	if (pd->pd_sha != NULL)
 		EVP_DigestUpdate(pd->pd_sha, p, len);
+	s3_checksum_update(&pd->pd_ck, p, len);
 }
 
-/* digest_final fills the ETag and checks what the client promised. */
+/*
+ * digest_final reads the end of the body (and its trailer), fills the
+ * ETag and checks what the client promised.
+ */
 static enum s3_err
 digest_final(struct put_digest *pd, uint8_t *etag)
 {
 	unsigned char sha[32];
+	const char *tr;
+	size_t trlen = 0;
+	enum s3_err e;
 
+	if ((e = s3_body_finish(pd->pd_body)) != S3E_NONE)
+		return e;
+	tr = s3_body_trailer(pd->pd_body,
+	    s3_checksum_trailer_name(&pd->pd_ck), &trlen);
+	if ((e = s3_checksum_final(&pd->pd_ck, tr, trlen)) != S3E_NONE)
+		return e;
 	EVP_DigestFinal_ex(pd->pd_md5, etag, NULL);
 	if (pd->pd_has_md5 && memcmp(etag, pd->pd_want_md5, 16) != 0)
 		return S3E_BAD_DIGEST;
@@ -133,17 +158,44 @@ digest_free(struct put_digest *pd)
 {
 	EVP_MD_CTX_free(pd->pd_md5);
 	EVP_MD_CTX_free(pd->pd_sha);
+	s3_checksum_free(&pd->pd_ck);
+}
+
+/* digest_store keeps the checksum with the object, as a stored header. */
+static enum s3_err
+digest_store(struct put_digest *pd, struct msg_objrec *rec)
+{
+	if (pd->pd_ck.ck_name[0] == '\0')
+		return S3E_NONE;
+	if (rec->or_nhdrs == PROTO_HDRMAX)
+		return S3E_INVALID_ARGUMENT;
+	rec->or_hdr_name[rec->or_nhdrs].ps_ptr = pd->pd_ck.ck_name;
+	rec->or_hdr_name[rec->or_nhdrs].ps_len = strlen(pd->pd_ck.ck_name);
+	rec->or_hdr_value[rec->or_nhdrs].ps_ptr = pd->pd_ck.ck_value;
+	rec->or_hdr_value[rec->or_nhdrs].ps_len = strlen(pd->pd_ck.ck_value);
+	rec->or_nhdrs++;
+	return S3E_NONE;
+}
+
+/* put_fail answers a failed PUT, with the checksum's reason if it has one. */
+static void
+put_fail(struct s3_req *r, enum s3_err e, const struct put_digest *pd)
+{
+	bool why = pd->pd_ck.ck_msg[0] != '\0' &&
+	    (e == S3E_INVALID_REQUEST || e == S3E_BAD_DIGEST);
+
+	s3_fail(r, e, why ? pd->pd_ck.ck_msg : NULL);
 }
 
 /* read_full reads exactly len body bytes (fewer only at the body's end). */
 static long
-read_full(struct http_req *hr, unsigned char *buf, size_t len)
+read_full(struct s3_body *bd, unsigned char *buf, size_t len)
 {
 	size_t got = 0;
 	long n;
 
 	while (got < len) {
-		if ((n = http_body_read(hr, buf + got, len - got)) < 0)
+		if ((n = s3_body_read(bd, buf + got, len - got)) < 0)
 			return -1;
 		if (n == 0)
 			break;
@@ -174,17 +226,19 @@ commit(struct s3_req *r, const struct msg_objrec *rec)
 }
 
 static void
-put_ok(struct s3_req *r, const uint8_t *etag)
+put_ok(struct s3_req *r, const uint8_t *etag, const struct put_digest *pd)
 {
-	struct http_hdr_out hdr;
+	struct http_hdr_out hdr[2];
 	char value[2 * 16 + 3];
 
 	value[0] = '"';
 	util_hex(value + 1, etag, 16);
 	strcpy(value + 33, "\"");
-	hdr.ho_name = "etag";
-	hdr.ho_value = value;
-	s3_respond_empty(r, 200, &hdr, 1);
+	hdr[0].ho_name = "etag";
+	hdr[0].ho_value = value;
+	hdr[1].ho_name = pd->pd_ck.ck_name;
+	hdr[1].ho_value = pd->pd_ck.ck_value;
+	s3_respond_empty(r, 200, hdr, pd->pd_ck.ck_name[0] != '\0' ? 2 : 1);
 }
 
 static void
@@ -199,14 +253,16 @@ put_inline(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 		s3_fail(r, S3E_SLOW_DOWN, NULL);
 		return;
 	}
-	n = read_full(r->sr_http, buf, rec->or_size);
+	n = read_full(pd->pd_body, buf, rec->or_size);
 	if (n != (long)rec->or_size) {
-		s3_fail(r, S3E_INCOMPLETE_BODY, NULL);
+		s3_fail(r, n < 0 && pd->pd_body->bd_err != S3E_NONE ?
+		    pd->pd_body->bd_err : S3E_INCOMPLETE_BODY, NULL);
 		goto out;
 	}
 	digest_update(pd, buf, rec->or_size);
-	if ((e = digest_final(pd, rec->or_etag)) != S3E_NONE) {
-		s3_fail(r, e, NULL);
+	if ((e = digest_final(pd, rec->or_etag)) != S3E_NONE ||
+	    (e = digest_store(pd, rec)) != S3E_NONE) {
+		put_fail(r, e, pd);
 		goto out;
 	}
 	rec->or_inline = true;
@@ -215,28 +271,37 @@ put_inline(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 	if ((rc = commit(r, rec)) != 0)
 		s3_fail_rc(r, rc);
 	else
-		put_ok(r, rec->or_etag);
+		put_ok(r, rec->or_etag, pd);
 out:
 	free(buf);
 }
 
-/* put_stripes streams the body through the erasure coder to the drives. */
+/*
+ * put_stripes streams the body through the erasure coder to the drives.
+ * Before the last stripe commits the shards, the end of the body and
+ * every digest the client promised are checked.
+ */
 static enum s3_err
 put_stripes(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
-    uint64_t size)
+    struct msg_objrec *rec)
 {
-	uint64_t left = size;
+	uint64_t left = rec->or_size;
 	size_t want;
+	enum s3_err e;
 	long n;
 	int rc;
 
 	do {
 		want = left < PROTO_STRIPE ? (size_t)left : PROTO_STRIPE;
-		n = read_full(r->sr_http, backend_put_buffer(bp), want);
+		n = read_full(pd->pd_body, backend_put_buffer(bp), want);
 		if (n != (long)want)
-			return S3E_INCOMPLETE_BODY;
+			return n < 0 && pd->pd_body->bd_err != S3E_NONE ?
+			    pd->pd_body->bd_err : S3E_INCOMPLETE_BODY;
 		digest_update(pd, backend_put_buffer(bp), want);
 		left -= want;
+		if (left == 0 &&
+		    (e = digest_final(pd, rec->or_etag)) != S3E_NONE)
+			return e;
 		if ((rc = backend_put_stripe(bp, want, left == 0)) != 0) {
 			log_warnx("%s: %s: %s", r->sr_http->hr_id,
 			    r->sr_resource, cairn_strerror(rc));
@@ -264,9 +329,9 @@ put_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 		s3_fail_rc(r, rc);
 		return;
 	}
-	e = put_stripes(r, &bp, pd, rec->or_size);
+	e = put_stripes(r, &bp, pd, rec);
 	if (e == S3E_NONE)
-		e = digest_final(pd, rec->or_etag);
+		e = digest_store(pd, rec);
 	if (e == S3E_NONE) {
 		backend_put_layout(&bp, rec);
 		if ((rc = commit(r, rec)) != 0)
@@ -274,9 +339,9 @@ put_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 	}
 	if (e != S3E_NONE) {
 		backend_put_abort(&bp);
-		s3_fail(r, e, NULL);
+		put_fail(r, e, pd);
 	} else {
-		put_ok(r, rec->or_etag);
+		put_ok(r, rec->or_etag, pd);
 	}
 	backend_put_free(&bp);
 }
@@ -312,7 +377,7 @@ put_condition(struct s3_req *r)
 }
 
 static enum s3_err
-put_check(struct s3_req *r)
+put_check(struct s3_req *r, struct s3_body *bd)
 {
 	struct http_req *hr = r->sr_http;
 	enum s3_err e;
@@ -323,6 +388,10 @@ put_check(struct s3_req *r)
 		return S3E_MISSING_CONTENT_LENGTH;
 	if (hr->hr_body_len > r->sr_env->gw_conf.c_gw_max_object)
 		return S3E_ENTITY_TOO_LARGE;
+	if ((e = s3_body_open(r, bd)) != S3E_NONE)
+		return e;
+	if (bd->bd_size > r->sr_env->gw_conf.c_gw_max_object)
+		return S3E_ENTITY_TOO_LARGE;
 	return S3E_NONE;
 }
 
@@ -331,27 +400,32 @@ s3_object_put(struct s3_req *r)
 {
 	struct msg_objrec *rec;
 	struct put_digest pd;
+	struct s3_body bd;
 	enum s3_err e;
 
 	memset(&pd, 0, sizeof(pd));
-	if ((e = put_check(r)) != S3E_NONE) {
+	memset(&bd, 0, sizeof(bd));
+	if ((e = put_check(r, &bd)) != S3E_NONE) {
+		s3_body_close(&bd);
 		s3_fail(r, e, NULL);
 		return;
 	}
 	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
+		s3_body_close(&bd);
 		s3_fail(r, S3E_SLOW_DOWN, NULL);
 		return;
 	}
-	rec->or_size = r->sr_http->hr_body_len;
+	rec->or_size = bd.bd_size;
 	rec->or_mtime_ns = util_now_ns();
 	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
-	    (e = digest_init(r, &pd)) != S3E_NONE)
-		s3_fail(r, e, NULL);
+	    (e = digest_init(r, &pd, &bd)) != S3E_NONE)
+		put_fail(r, e, &pd);
 	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)
 		put_inline(r, rec, &pd);
 	else
 		put_coded(r, rec, &pd);
 	digest_free(&pd);
+	s3_body_close(&bd);
 	free(rec);
 }
 
@@ -406,6 +480,37 @@ parse_range(struct http_req *hr, uint64_t size, struct get_range *rg)
 	return S3E_NONE;
 }
 
+/*
+ * checksum_mode tells whether to show the stored checksum: only when the
+ * client asks (x-amz-checksum-mode: ENABLED), and never for a part of
+ * the object, which the whole object's checksum does not describe.
+ */
+static bool
+checksum_mode(struct http_req *hr, const struct get_range *rg)
+{
+	const char *v;
+	size_t len;
+
+	v = http_header(hr, "x-amz-checksum-mode", &len);
+	return v != NULL && len == 7 && strncasecmp(v, "ENABLED", 7) == 0 &&
+	    !rg->gr_partial;
+}
+
+/*
+ * has_type_header tells whether the record keeps its checksum type; a
+ * single PUT's checksum, the only kind without one, is FULL_OBJECT.
+ */
+static bool
+has_type_header(const struct msg_objrec *rec)
+{
+	uint32_t i;
+
+	for (i = 0; i < rec->or_nhdrs; i++)
+		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-checksum-type"))
+			return true;
+	return false;
+}
+
 /* object_headers fills the response headers of a GET or HEAD. */
 static size_t
 object_headers(struct s3_req *r, const struct msg_objrec *rec,
@@ -432,6 +537,14 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 	 * not here: copy them into the store after the fixed fields. */
 	store += 160;
 	for (i = 0; i < rec->or_nhdrs; i++) {
+		if (s3_checksum_is_header(rec->or_hdr_name[i].ps_ptr,
+		    rec->or_hdr_name[i].ps_len) &&
+		    !checksum_mode(r->sr_http, rg))
+			continue;
+		if (s3_checksum_is_header(rec->or_hdr_name[i].ps_ptr,
+		    rec->or_hdr_name[i].ps_len) && !has_type_header(rec))
+			h[n++] = (struct http_hdr_out){ "x-amz-checksum-type",
+			    "FULL_OBJECT" };
 		memcpy(store, rec->or_hdr_name[i].ps_ptr,
 		    rec->or_hdr_name[i].ps_len);
 		store[rec->or_hdr_name[i].ps_len] = '\0';

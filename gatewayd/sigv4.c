@@ -22,6 +22,7 @@
 #define SIGV4_PARAMSMAX		1024		/* query parameters */
 #define SIGV4_SECRETMAX		256
 #define SIGV4_HASHLEN		32		/* SHA-256 */
+#define SIGV4_EXPIRESMAX	604800		/* seconds a presigned URL lives */
 
 /* Every component of the Authorization header, once each. */
 #define SIGV4_SEEN_CREDENTIAL	0x1
@@ -459,6 +460,148 @@ sigv4_parse_payload(const struct sigv4_request *req, struct sigv4_auth *auth)
 	return S3E_NONE;
 }
 
+/*
+ * sigv4_query_value finds the query parameter called name (exactly, as
+ * SigV4 clients write it) and percent-decodes its value into buf,
+ * NUL-terminated.  Returns the length, -1 if absent, -2 if it is broken
+ * or does not fit.
+ */
+static long
+sigv4_query_value(const struct sigv4_request *req, const char *name,
+    char *buf, size_t size)
+{
+	struct sigv4_iter	 it;
+	const char		*tok, *eq;
+	size_t			 tlen, nlen = strlen(name), i, o = 0;
+	int			 hi, lo;
+
+	sigv4_iter_init(&it, req->sr_query, req->sr_query_len);
+	while (sigv4_iter_next(&it, '&', &tok, &tlen)) {
+		if (tlen <= nlen || tok[nlen] != '=' ||
+		    memcmp(tok, name, nlen) != 0)
+			continue;
+		eq = tok + nlen;
+		for (i = 1; i < tlen - nlen; i++) {
+			if (o + 1 >= size)
+				return -2;
+			if (eq[i] != '%') {
+				buf[o++] = eq[i] == '+' ? ' ' : eq[i];
+				continue;
+			}
+			if (i + 2 >= tlen - nlen ||
+			    (hi = sigv4_hexval((unsigned char)eq[i + 1])) < 0 ||
+			    (lo = sigv4_hexval((unsigned char)eq[i + 2])) < 0)
+				return -2;
+			buf[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		buf[o] = '\0';
+		return (long)o;
+	}
+	return -1;
+}
+
+/* sigv4_query_has tells whether the query carries any SigV4 parameter. */
+static bool
+sigv4_query_has(const struct sigv4_request *req)
+{
+	char	buf[2];
+
+	return sigv4_query_value(req, "X-Amz-Algorithm", buf,
+	    sizeof(buf)) != -1 ||
+	    sigv4_query_value(req, "X-Amz-Signature", buf, sizeof(buf)) != -1 ||
+	    sigv4_query_value(req, "X-Amz-Credential", buf, sizeof(buf)) != -1;
+}
+
+/* sigv4_query_field parses one parameter with the header's parser. */
+static bool
+sigv4_query_field(const struct sigv4_request *req, const char *name,
+    struct sigv4_auth *auth,
+    bool (*parse)(const char *, size_t, struct sigv4_auth *))
+{
+	char	buf[1024];
+	long	n;
+
+	if ((n = sigv4_query_value(req, name, buf, sizeof(buf))) < 0)
+		return false;
+	return parse(buf, (size_t)n, auth);
+}
+
+/* X-Amz-Expires: seconds, 1 to 604800 (seven days), as S3 allows. */
+static bool
+sigv4_query_expires(const struct sigv4_request *req, struct sigv4_auth *auth)
+{
+	char	buf[16];
+	long	n;
+
+	n = sigv4_query_value(req, "X-Amz-Expires", buf, sizeof(buf));
+	if (n < 1 || n > 6 || !sigv4_digits(buf, (size_t)n))
+		return false;
+	auth->sa_expires = atol(buf);
+	return auth->sa_expires >= 1 && auth->sa_expires <= SIGV4_EXPIRESMAX;
+}
+
+/* X-Amz-Date in the basic ISO 8601 form, kept as sa_amz_date. */
+static bool
+sigv4_query_date(const struct sigv4_request *req, struct sigv4_auth *auth)
+{
+	struct tm	tm;
+	char		buf[32];
+	long		n;
+
+	n = sigv4_query_value(req, "X-Amz-Date", buf, sizeof(buf));
+	if (n < 0 || !sigv4_amz_time(buf, (size_t)n, &tm))
+		return false;
+	memcpy(auth->sa_amz_date, buf, 17);
+	return true;
+}
+
+/*
+ * sigv4_query_payload: a presigned URL leaves the payload unsigned unless
+ * it names its hash in X-Amz-Content-Sha256.
+ */
+static bool
+sigv4_query_payload(const struct sigv4_request *req, struct sigv4_auth *auth)
+{
+	long	n;
+
+	n = sigv4_query_value(req, "X-Amz-Content-Sha256",
+	    auth->sa_payload_hash, sizeof(auth->sa_payload_hash));
+	if (n == -1) {
+		strcpy(auth->sa_payload_hash, "UNSIGNED-PAYLOAD");
+		return true;
+	}
+	return n >= 0 && sigv4_payload_ok(auth->sa_payload_hash, (size_t)n);
+}
+
+/*
+ * sigv4_parse_query reads the X-Amz-* parameters of a presigned URL.
+ * S3 answers AuthorizationQueryParametersError to any that is missing
+ * or malformed.
+ */
+static enum s3_err
+sigv4_parse_query(const struct sigv4_request *req, struct sigv4_auth *auth)
+{
+	char	alg[32];
+
+	if (sigv4_query_value(req, "X-Amz-Algorithm", alg, sizeof(alg)) < 0 ||
+	    strcmp(alg, SIGV4_ALGORITHM) != 0 ||
+	    !sigv4_query_field(req, "X-Amz-Credential", auth,
+	    sigv4_parse_credential) ||
+	    !sigv4_query_field(req, "X-Amz-SignedHeaders", auth,
+	    sigv4_parse_signed) ||
+	    !sigv4_query_field(req, "X-Amz-Signature", auth,
+	    sigv4_parse_signature) ||
+	    !sigv4_query_date(req, auth) || !sigv4_query_expires(req, auth) ||
+	    !sigv4_query_payload(req, auth))
+		return S3E_AUTH_QUERY_PARAMS;
+	if (memcmp(auth->sa_date, auth->sa_amz_date, 8) != 0 ||
+	    strcmp(auth->sa_service, "s3") != 0)
+		return S3E_AUTH_QUERY_PARAMS;
+	auth->sa_presigned = true;
+	return S3E_NONE;
+}
+
 enum s3_err
 sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *auth)
 {
@@ -466,7 +609,12 @@ sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *auth)
 	enum s3_err			 e;
 
 	memset(auth, 0, sizeof(*auth));
-	if ((h = sigv4_find(req, "authorization")) == NULL)
+	h = sigv4_find(req, "authorization");
+	if (h != NULL && sigv4_query_has(req))
+		return S3E_INVALID_ARGUMENT;	/* one auth mechanism only */
+	if (h == NULL && sigv4_query_has(req))
+		return sigv4_parse_query(req, auth);
+	if (h == NULL)
 		return S3E_ACCESS_DENIED;
 	e = sigv4_parse_authz(h->sh_value, h->sh_value_len, auth);
 	if (e != S3E_NONE)
@@ -867,6 +1015,11 @@ sigv4_sign(const struct sigv4_auth *auth, const char *secret,
 	return ok ? S3E_NONE : S3E_INTERNAL;
 }
 
+/*
+ * sigv4_check_time: a header-signed request must be dated within 15
+ * minutes of now; a presigned URL from its date (give or take the same
+ * skew) until X-Amz-Expires seconds later.
+ */
 static enum s3_err
 sigv4_check_time(const struct sigv4_auth *auth, time_t now)
 {
@@ -876,6 +1029,11 @@ sigv4_check_time(const struct sigv4_auth *auth, time_t now)
 	if (!sigv4_amz_time(auth->sa_amz_date, strlen(auth->sa_amz_date), &tm))
 		return S3E_MISSING_SECURITY_HEADER;
 	t = timegm(&tm);
+	if (auth->sa_presigned && t > now + SIGV4_MAXSKEW)
+		return S3E_ACCESS_DENIED;	/* "Request is not valid yet" */
+	if (auth->sa_presigned)
+		return now > t + auth->sa_expires ? S3E_REQUEST_EXPIRED :
+		    S3E_NONE;
 	if (t > now + SIGV4_MAXSKEW || t < now - SIGV4_MAXSKEW)
 		return S3E_REQUEST_TIME_TOO_SKEWED;
 	return S3E_NONE;
@@ -945,4 +1103,61 @@ sigv4_check(const struct sigv4_request *req, const struct sigv4_auth *auth,
 	if (CRYPTO_memcmp(sig, auth->sa_signature, 2 * SIGV4_HASHLEN) != 0)
 		return S3E_SIGNATURE_MISMATCH;
 	return sigv4_check_unsigned(req, auth);
+}
+
+/*
+ * The chunk signatures of an aws-chunked upload: each signs the previous
+ * signature (the seed: the request's own) and the SHA-256 of one chunk,
+ * or of the trailing headers at the end.
+ */
+enum s3_err
+sigv4_chain_init(struct sigv4_chain *ch, const struct sigv4_auth *auth,
+    const char *secret)
+{
+	int	n;
+
+	memset(ch, 0, sizeof(*ch));
+	n = snprintf(ch->sc_head, sizeof(ch->sc_head), "%s\n%s/%s/%s/%s\n",
+	    auth->sa_amz_date, auth->sa_date, auth->sa_region,
+	    auth->sa_service, SIGV4_TERMINATOR);
+	if (n < 0 || (size_t)n >= sizeof(ch->sc_head) ||
+	    !sigv4_signing_key(ch->sc_key, auth, secret))
+		return S3E_INTERNAL;
+	memcpy(ch->sc_prev, auth->sa_signature, sizeof(ch->sc_prev));
+	ch->sc_ready = true;
+	return S3E_NONE;
+}
+
+enum s3_err
+sigv4_chain_next(struct sigv4_chain *ch, bool trailer,
+    const unsigned char *hash, const char *sig, size_t sig_len)
+{
+	unsigned char	mac[SIGV4_HASHLEN];
+	char		sts[512], hex[2 * SIGV4_HASHLEN + 1];
+	int		n;
+
+	util_hex(hex, hash, SIGV4_HASHLEN);
+	if (trailer)
+		n = snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256-TRAILER\n"
+		    "%s%s\n%s", ch->sc_head, ch->sc_prev, hex);
+	else
+		n = snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256-PAYLOAD\n"
+		    "%s%s\n%s\n%s", ch->sc_head, ch->sc_prev,
+		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b"
+		    "7852b855", hex);
+	if (!ch->sc_ready || n < 0 || (size_t)n >= sizeof(sts) ||
+	    !sigv4_hmac(mac, ch->sc_key, sizeof(ch->sc_key), sts, (size_t)n))
+		return S3E_INTERNAL;
+	util_hex(hex, mac, sizeof(mac));
+	if (sig_len != 2 * SIGV4_HASHLEN ||
+	    CRYPTO_memcmp(hex, sig, sig_len) != 0)
+		return S3E_SIGNATURE_MISMATCH;
+	memcpy(ch->sc_prev, hex, sizeof(ch->sc_prev));
+	return S3E_NONE;
+}
+
+void
+sigv4_chain_wipe(struct sigv4_chain *ch)
+{
+	OPENSSL_cleanse(ch, sizeof(*ch));
 }

@@ -729,10 +729,70 @@ test_hostile_authz(void)
 	free(v);
 }
 
+/*
+ * The presigned GET of "Authenticating Requests: Using Query Parameters"
+ * in the S3 API reference: GET /test.txt, valid 86400 s from 20130524.
+ */
+#define PRESIGN_SIG \
+	"aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+#define PRESIGN_Q(alg, exp, sig) "X-Amz-Algorithm=" alg "&X-Amz-Credential=" \
+	"AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request" \
+	"&X-Amz-Date=20130524T000000Z&X-Amz-Expires=" exp \
+	"&X-Amz-SignedHeaders=host&X-Amz-Signature=" sig
+
+static enum s3_err
+verify_presigned(const char *query, const char *extra, time_t now)
+{
+	char	text[4096];
+
+	snprintf(text, sizeof(text), "GET /test.txt?%s\n"
+	    "Host:examplebucket.s3.amazonaws.com\n%s", query, extra);
+	return verify(text, S3_SECRET, now, NULL, 0);
+}
+
+static void
+test_presigned(void)
+{
+	const char	*good = PRESIGN_Q("AWS4-HMAC-SHA256", "86400",
+	    PRESIGN_SIG);
+
+	is_int(verify_presigned(good, "", S3_NOW), S3E_NONE,
+	    "AWS's presigned GET example verifies");
+	is_int(verify_presigned(good, "", S3_NOW + 86400), S3E_NONE,
+	    "presigned URL valid up to its last second");
+	is_int(verify_presigned(good, "", S3_NOW + 86401), S3E_REQUEST_EXPIRED,
+	    "presigned URL past X-Amz-Expires: expired");
+	is_int(verify_presigned(good, "", S3_NOW - 3600), S3E_ACCESS_DENIED,
+	    "presigned URL dated an hour ahead: not valid yet");
+	is_int(verify_presigned(PRESIGN_Q("AWS4-HMAC-SHA256", "86400",
+	    "0eeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"),
+	    "", S3_NOW), S3E_SIGNATURE_MISMATCH, "presigned: bad signature");
+	is_int(verify_presigned(PRESIGN_Q("AWS4-HMAC-SHA256", "0", PRESIGN_SIG),
+	    "", S3_NOW), S3E_AUTH_QUERY_PARAMS, "X-Amz-Expires=0 refused");
+	is_int(verify_presigned(PRESIGN_Q("AWS4-HMAC-SHA256", "604801",
+	    PRESIGN_SIG), "", S3_NOW), S3E_AUTH_QUERY_PARAMS,
+	    "X-Amz-Expires above seven days refused");
+	is_int(verify_presigned(PRESIGN_Q("AWS4-HMAC-SHA256", "604800",
+	    PRESIGN_SIG), "", S3_NOW), S3E_SIGNATURE_MISMATCH,
+	    "X-Amz-Expires of seven days accepted (and signed)");
+	is_int(verify_presigned(PRESIGN_Q("AWS4-HMAC-SHA1", "86400",
+	    PRESIGN_SIG), "", S3_NOW), S3E_AUTH_QUERY_PARAMS,
+	    "another X-Amz-Algorithm refused");
+	is_int(verify_presigned("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-"
+	    "Signature=" PRESIGN_SIG, "", S3_NOW), S3E_AUTH_QUERY_PARAMS,
+	    "presigned URL without credential refused");
+	is_int(verify_presigned(good, "Authorization:AWS4-HMAC-SHA256 "
+	    "Credential=" S3_CRED ", SignedHeaders=host, Signature="
+	    PRESIGN_SIG "\n", S3_NOW), S3E_INVALID_ARGUMENT,
+	    "presigned and Authorization together: InvalidArgument");
+	is_int(verify_presigned(good, "x-amz-meta-a:b\n", S3_NOW),
+	    S3E_ACCESS_DENIED, "presigned: unsigned x-amz-* header refused");
+}
+
 int
 main(void)
 {
-	plan(94);
+	plan(106);
 	test_vectors(s3_vectors, NVEC(s3_vectors));
 	test_vectors(s3_extra, NVEC(s3_extra));
 	test_suite();
@@ -746,5 +806,6 @@ main(void)
 	test_hostile_query();
 	test_hostile_headers();
 	test_hostile_authz();
+	test_presigned();
 	return tap_done();
 }
