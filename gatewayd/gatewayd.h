@@ -54,6 +54,8 @@ enum s3_err {
 	S3E_AUTH_QUERY_PARAMS,		/* AuthorizationQueryParametersError */
 	S3E_REQUEST_EXPIRED,		/* AccessDenied: a presigned URL */
 	S3E_INVALID_CHUNK_SIZE,		/* InvalidChunkSizeError */
+	S3E_METADATA_TOO_LARGE,
+	S3E_HEADERS_TOO_LARGE,	/* RequestHeaderSectionTooLarge */
 	S3E__COUNT
 };
 

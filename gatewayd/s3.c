@@ -485,6 +485,20 @@ route_object(struct s3_req *r)
 		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }
 
+/* S3 accepts 8 KiB of request headers, 2 KiB of them user metadata. */
+#define S3_HEADERS_MAX	8192
+
+static size_t
+headers_size(const struct http_req *hr)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < hr->hr_nheaders; i++)
+		n += hr->hr_headers[i].hh_name_len +
+		    hr->hr_headers[i].hh_value_len + 4;
+	return n;
+}
+
 void
 s3_serve(struct gatewayd *env, struct http_req *hr)
 {
@@ -499,6 +513,8 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	atomic_fetch_add(&env->gw_bytes_in, hr->hr_body_len);
 	e = parse_path(&r);
 	set_resource(&r);
+	if (e == S3E_NONE && headers_size(hr) > S3_HEADERS_MAX)
+		e = S3E_HEADERS_TOO_LARGE;
 	if (e != S3E_NONE) {
 		s3_fail(&r, e, NULL);
 		goto out;

@@ -79,6 +79,10 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "is illegal because it is trying to copy an object to itself "
 	    "without changing the object's metadata, storage class, website "
 	    "redirect location or encryption attributes." },
+	[S3E_METADATA_TOO_LARGE] = { "MetadataTooLarge", 400, "Your metadata "
+	    "headers exceed the maximum allowed metadata size." },
+	[S3E_HEADERS_TOO_LARGE] = { "RequestHeaderSectionTooLarge", 400,
+	    "Your request header section exceeds the maximum allowed size." },
 	[S3E_AUTH_QUERY_PARAMS] = { "AuthorizationQueryParametersError",
 	    400, "Query-string authentication version 4 requires the "
 	    "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "

@@ -65,7 +65,9 @@ collect_headers(struct http_req *hr, struct msg_objrec *rec)
 			continue;
 		if (h->hh_name[0] == 'x')
 			meta += h->hh_name_len - 11 + h->hh_value_len;
-		if (meta > USER_META_MAX || rec->or_nhdrs == PROTO_HDRMAX ||
+		if (meta > USER_META_MAX)
+			return S3E_METADATA_TOO_LARGE;
+		if (rec->or_nhdrs == PROTO_HDRMAX ||
 		    h->hh_value_len > PROTO_HDRLEN)
 			return S3E_INVALID_ARGUMENT;
 		rec->or_hdr_name[rec->or_nhdrs].ps_ptr = h->hh_name;

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""badinput.py - hostile and broken requests get S3's errors, change nothing.
+
+Usage: badinput.py HOST PORT
+
+Sends raw HTTP where clients would refuse to, signing with the same SigV4
+code path as botocore (botocore.auth.S3SigV4Auth).  Before and after, the
+bucket's listing and every object's bytes are recorded: nothing may have
+changed.  Prints TAP.
+"""
+
+import hashlib
+import socket
+import sys
+import traceback
+
+import boto3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HOST, PORT = sys.argv[1], int(sys.argv[2])
+ENDPOINT = 'http://%s:%d' % (HOST, PORT)
+BUCKET = 'bad-input'
+
+
+def client():
+    conf = Config(s3={'addressing_style': 'path'},
+                  retries={'total_max_attempts': 1})
+    return boto3.client('s3', endpoint_url=ENDPOINT, config=conf,
+                        region_name='us-east-1')
+
+
+def signed_headers(method, path, headers, body_sha='UNSIGNED-PAYLOAD'):
+    """signed_headers returns headers with a SigV4 Authorization added."""
+    s = boto3.session.Session()
+    creds = s.get_credentials()
+    req = AWSRequest(method=method, url=ENDPOINT + path, headers=headers)
+    req.headers['x-amz-content-sha256'] = body_sha
+    S3SigV4Auth(creds, 's3', 'us-east-1').add_auth(req)
+    return dict(req.headers.items())
+
+
+def raw(method, path, headers, body=b'', close_after=False, sign=True):
+    """raw sends one request on a fresh connection; returns (status, text)."""
+    if sign:
+        headers = signed_headers(method, path, headers)
+    lines = ['%s %s HTTP/1.1' % (method, path), 'Host: %s:%d' % (HOST, PORT)]
+    lines += ['%s: %s' % kv for kv in headers.items() if kv[0] != 'host']
+    data = ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+    sock = socket.create_connection((HOST, PORT), timeout=20)
+    try:
+        sock.sendall(data)
+        if close_after:
+            sock.shutdown(socket.SHUT_WR)
+        got = b''
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+            if b'\r\n\r\n' in got and close_after is False and \
+                    b'Content-Length' in got.split(b'\r\n\r\n')[0]:
+                head, rest = got.split(b'\r\n\r\n', 1)
+                n = [int(l.split(b':')[1]) for l in head.split(b'\r\n')
+                     if l.lower().startswith(b'content-length')][0]
+                if len(rest) >= n:
+                    break
+    except (ConnectionResetError, socket.timeout):
+        got = got if 'got' in dir() else b''
+    finally:
+        sock.close()
+    if not got:
+        return (0, '')
+    status = int(got.split(b' ', 2)[1])
+    return (status, got.decode('latin-1'))
+
+
+def code_in(text):
+    if '<Code>' not in text:
+        return None
+    return text.split('<Code>', 1)[1].split('</Code>', 1)[0]
+
+
+def state(s3):
+    """state maps every key of the bucket to the SHA-256 of its bytes."""
+    out = {}
+    for page in s3.get_paginator('list_objects_v2').paginate(Bucket=BUCKET):
+        for o in page.get('Contents', []):
+            body = s3.get_object(Bucket=BUCKET, Key=o['Key'])['Body'].read()
+            out[o['Key']] = hashlib.sha256(body).hexdigest()
+    return out
+
+
+def main():
+    s3 = client()
+    s3.create_bucket(Bucket=BUCKET)
+    for key, n in (('small', 100), ('coded', 3000000)):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b'k' * n)
+    before = state(s3)
+    long_key = 'k' * 1025
+    big_meta = {'m%d' % i: 'v' * 200 for i in range(12)}
+
+    def expect_code(code, fn, **kw):
+        try:
+            fn(**kw)
+        except ClientError as e:
+            return e.response['Error']['Code'] == code
+        return False
+
+    checks = [
+        ('a key of 1025 bytes is KeyTooLongError',
+         lambda: expect_code('KeyTooLongError', s3.put_object,
+                             Bucket=BUCKET, Key=long_key, Body=b'x')),
+        ('an invalid bucket name is InvalidBucketName',
+         lambda: expect_code('InvalidBucketName', s3.create_bucket,
+                             Bucket='Bad_Bucket')),
+        ('user metadata over 2 KiB is MetadataTooLarge',
+         lambda: expect_code('MetadataTooLarge', s3.put_object,
+                             Bucket=BUCKET, Key='small', Body=b'new',
+                             Metadata=big_meta)),
+        ('an unsatisfiable range is InvalidRange',
+         lambda: expect_code('InvalidRange', s3.get_object, Bucket=BUCKET,
+                             Key='small', Range='bytes=500-600')),
+        ('a negative max-keys is InvalidArgument',
+         lambda: code_in(raw('GET', '/%s?list-type=2&max-keys=-1' % BUCKET,
+                             {})[1]) == 'InvalidArgument'),
+        ('a wrong Content-MD5 is BadDigest',
+         lambda: code_in(raw('PUT', '/%s/small' % BUCKET,
+                             {'Content-Length': '3',
+                              'Content-MD5': 'AAAAAAAAAAAAAAAAAAAAAA=='},
+                             b'new')[1]) == 'BadDigest'),
+        ('a malformed Content-MD5 is InvalidDigest',
+         lambda: code_in(raw('PUT', '/%s/small' % BUCKET,
+                             {'Content-Length': '3', 'Content-MD5': 'xyz'},
+                             b'new')[1]) == 'InvalidDigest'),
+        ('a wrong x-amz-content-sha256 is XAmzContentSHA256Mismatch',
+         lambda: code_in(raw('PUT', '/%s/small' % BUCKET, signed_headers(
+             'PUT', '/%s/small' % BUCKET, {'Content-Length': '3'},
+             body_sha='0' * 64), b'new', sign=False)[1])
+         == 'XAmzContentSHA256Mismatch'),
+        ('a request signed with another secret is SignatureDoesNotMatch',
+         lambda: code_in(raw('PUT', '/%s/small' % BUCKET, dict(
+             signed_headers('PUT', '/%s/small' % BUCKET,
+                            {'Content-Length': '3'}),
+             **{'x-amz-date': '20300101T000000Z'}), b'new',
+             sign=False)[1]) in ('SignatureDoesNotMatch',
+                                 'RequestTimeTooSkewed')),
+        ('an unsigned PUT is AccessDenied',
+         lambda: code_in(raw('PUT', '/%s/small' % BUCKET,
+                             {'Content-Length': '3'}, b'new',
+                             sign=False)[1]) == 'AccessDenied'),
+        ('a 64 KiB header is RequestHeaderSectionTooLarge',
+         lambda: code_in(raw('GET', '/%s/small' % BUCKET,
+                             {'X-Huge': 'h' * 65536})[1])
+         == 'RequestHeaderSectionTooLarge'),
+        ('a PUT whose body stops short is not stored',
+         lambda: raw('PUT', '/%s/small' % BUCKET,
+                     {'Content-Length': '1000000'}, b'z' * 1000,
+                     close_after=True)[0] in (0, 400)),
+        ('a PATCH is MethodNotAllowed',
+         lambda: code_in(raw('PATCH', '/%s/small' % BUCKET,
+                             {'Content-Length': '0'})[1])
+         == 'MethodNotAllowed'),
+        ('the server still answers', lambda: s3.head_bucket(Bucket=BUCKET)),
+        ('after all that, the listing and every byte are unchanged',
+         lambda: state(s3) == before),
+    ]
+    print('1..%d' % len(checks))
+    failed = 0
+    for n, (name, fn) in enumerate(checks, 1):
+        try:
+            good = bool(fn())
+        except Exception:   # pylint: disable=broad-except
+            good = False
+            for line in traceback.format_exc().splitlines():
+                print('# ' + line)
+        failed += not good
+        print('%sok %d - %s' % ('' if good else 'not ', n, name))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
