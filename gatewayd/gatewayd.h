@@ -449,6 +449,12 @@ void s3_fail_rc(struct s3_req *r, int rc);
 /* s3_respond_xml answers 200 with an XML body; s3_respond_empty with
  * status and no body.  Both add the request id headers. */
 void s3_respond_xml(struct s3_req *r, const char *xml, size_t len);
+
+struct s3_xml;
+
+/* s3_respond_doc answers 200 with the document x (SlowDown if building it
+ * ran out of memory) and frees x. */
+void s3_respond_doc(struct s3_req *r, struct s3_xml *x);
 void s3_respond_empty(struct s3_req *r, int status,
     const struct http_hdr_out *hdrs, size_t nhdrs);
 

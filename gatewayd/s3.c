@@ -93,6 +93,16 @@ s3_respond_xml(struct s3_req *r, const char *xml, size_t len)
 }
 
 void
+s3_respond_doc(struct s3_req *r, struct s3_xml *x)
+{
+	if (x->x_err)
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+	else
+		s3_respond_xml(r, x->x_buf, x->x_len);
+	s3_xml_free(x);
+}
+
+void
 s3_respond_empty(struct s3_req *r, int status, const struct http_hdr_out *extra,
     size_t nextra)
 {

@@ -111,11 +111,7 @@ s3_bucket_location(struct s3_req *r)
 	s3_xml_open_ns(&x, "LocationConstraint");
 	s3_xml_escape(&x, region, strlen(region));
 	s3_xml_close(&x, "LocationConstraint");
-	if (x.x_err)
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-	else
-		s3_respond_xml(r, x.x_buf, x.x_len);
-	s3_xml_free(&x);
+	s3_respond_doc(r, &x);
 }
 
 static void
@@ -158,9 +154,5 @@ s3_bucket_list_all(struct s3_req *r)
 	s3_xml_close(&x, "ListAllMyBucketsResult");
 	msg_bucket_list_free(&bl);
 	rpc_call_fini(&c);
-	if (x.x_err)
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-	else
-		s3_respond_xml(r, x.x_buf, x.x_len);
-	s3_xml_free(&x);
+	s3_respond_doc(r, &x);
 }

@@ -168,11 +168,7 @@ copy_ok(struct s3_req *r, const struct msg_objrec *rec)
 	s3_xml_str(&x, "LastModified", date);
 	s3_xml_str(&x, "ETag", etag);
 	s3_xml_close(&x, "CopyObjectResult");
-	if (x.x_err)
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-	else
-		s3_respond_xml(r, x.x_buf, x.x_len);
-	s3_xml_free(&x);
+	s3_respond_doc(r, &x);
 }
 
 /* copy_from runs the copy once the source record is in hand. */

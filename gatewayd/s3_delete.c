@@ -258,11 +258,7 @@ run(struct s3_req *r, struct delete_req *d)
 		result_entry(&x, key, rc, d->dr_quiet);
 	}
 	s3_xml_close(&x, "DeleteResult");
-	if (x.x_err)
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-	else
-		s3_respond_xml(r, x.x_buf, x.x_len);
-	s3_xml_free(&x);
+	s3_respond_doc(r, &x);
 }
 
 void

@@ -225,11 +225,7 @@ s3_list_objects(struct s3_req *r, int version)
 	} else {
 		s3_xml_init(&x);
 		result_xml(r, &x, lp, &lr);
-		if (x.x_err)
-			s3_fail(r, S3E_SLOW_DOWN, NULL);
-		else
-			s3_respond_xml(r, x.x_buf, x.x_len);
-		s3_xml_free(&x);
+		s3_respond_doc(r, &x);
 	}
 	msg_list_reply_free(&lr);
 	rpc_call_fini(&c);

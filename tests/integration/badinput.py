@@ -12,24 +12,17 @@ changed.  Prints TAP.
 import hashlib
 import socket
 import sys
-import traceback
 
 import boto3
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.exceptions import ClientError
+
+import s3tap
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
 ENDPOINT = 'http://%s:%d' % (HOST, PORT)
 BUCKET = 'bad-input'
-
-
-def client():
-    conf = Config(s3={'addressing_style': 'path'},
-                  retries={'total_max_attempts': 1})
-    return boto3.client('s3', endpoint_url=ENDPOINT, config=conf,
-                        region_name='us-east-1')
 
 
 def signed_headers(method, path, headers, body_sha='UNSIGNED-PAYLOAD'):
@@ -94,7 +87,7 @@ def state(s3):
 
 
 def main():
-    s3 = client()
+    s3 = s3tap.client(ENDPOINT)
     s3.create_bucket(Bucket=BUCKET)
     for key, n in (('small', 100), ('coded', 3000000)):
         s3.put_object(Bucket=BUCKET, Key=key, Body=b'k' * n)
@@ -167,18 +160,7 @@ def main():
         ('after all that, the listing and every byte are unchanged',
          lambda: state(s3) == before),
     ]
-    print('1..%d' % len(checks))
-    failed = 0
-    for n, (name, fn) in enumerate(checks, 1):
-        try:
-            good = bool(fn())
-        except Exception:   # pylint: disable=broad-except
-            good = False
-            for line in traceback.format_exc().splitlines():
-                print('# ' + line)
-        failed += not good
-        print('%sok %d - %s' % ('' if good else 'not ', n, name))
-    return 1 if failed else 0
+    return s3tap.run(checks)
 
 
 if __name__ == '__main__':

@@ -8,37 +8,12 @@ Prints TAP.  Each check is one line; a check that raises fails alone.
 
 import datetime
 import sys
-import traceback
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+
+import s3tap
 
 BUCKET = 'cond-bucket'
-
-
-def client(endpoint):
-    conf = Config(s3={'addressing_style': 'path'},
-                  retries={'total_max_attempts': 1})
-    return boto3.client('s3', endpoint_url=endpoint, config=conf,
-                        region_name='us-east-1')
-
-
-def status_of(fn, **kw):
-    """status_of returns the HTTP status of a call, success or not."""
-    try:
-        r = fn(**kw)
-    except ClientError as e:
-        return e.response['ResponseMetadata']['HTTPStatusCode']
-    return r['ResponseMetadata']['HTTPStatusCode']
-
-
-def code_of(fn, **kw):
-    try:
-        fn(**kw)
-    except ClientError as e:
-        return e.response.get('Error', {}).get('Code')
-    return None
 
 
 def put_with(s3, headers, **kw):
@@ -60,21 +35,21 @@ def put_checks(s3):
         p = dict(Bucket=BUCKET, Key=key)
         checks += [
             ('%s: If-None-Match * creates a missing key' % key,
-             lambda p=p, b=body: status_of(
+             lambda p=p, b=body: s3tap.status_of(
                  lambda **kw: put_with(s3, {'If-None-Match': '*'}, **kw),
                  Body=b, **p) == 200),
             ('%s: If-None-Match * on an existing key is 412' % key,
-             lambda p=p: code_of(
+             lambda p=p: s3tap.code_of(
                  lambda **kw: put_with(s3, {'If-None-Match': '*'}, **kw),
                  Body=b'other', **p) == 'PreconditionFailed'),
             ('%s: ...and the object is unchanged' % key,
              lambda p=p, b=body: s3.get_object(**p)['Body'].read() == b),
             ('%s: If-Match with another ETag is 412' % key,
-             lambda p=p: code_of(
+             lambda p=p: s3tap.code_of(
                  lambda **kw: put_with(s3, {'If-Match': '"0123"'}, **kw),
                  Body=b'other', **p) == 'PreconditionFailed'),
             ('%s: If-Match with the current ETag replaces it' % key,
-             lambda p=p: status_of(
+             lambda p=p: s3tap.status_of(
                  lambda **kw: put_with(
                      s3, {'If-Match': s3.head_object(**p)['ETag']}, **kw),
                  Body=b'new', **p) == 200 and
@@ -82,12 +57,12 @@ def put_checks(s3):
         ]
     checks += [
         ('If-Match on a missing key is 404 NoSuchKey',
-         lambda: code_of(lambda **kw: put_with(s3, {'If-Match': '"0"'},
+         lambda: s3tap.code_of(lambda **kw: put_with(s3, {'If-Match': '"0"'},
                                                **kw),
                          Bucket=BUCKET, Key='cput-none', Body=b'x')
          == 'NoSuchKey'),
         ('If-None-Match with an ETag is 501 NotImplemented',
-         lambda: code_of(lambda **kw: put_with(
+         lambda: s3tap.code_of(lambda **kw: put_with(
              s3, {'If-None-Match': '"0"'}, **kw),
              Bucket=BUCKET, Key='cput-none', Body=b'x')
          == 'NotImplemented'),
@@ -96,7 +71,7 @@ def put_checks(s3):
 
 
 def main():
-    s3 = client(sys.argv[1])
+    s3 = s3tap.client(sys.argv[1])
     s3.create_bucket(Bucket=BUCKET)
     for key, body in (('small', b'x' * 100), ('large', b'y' * 3000000)):
         s3.put_object(Bucket=BUCKET, Key=key, Body=body,
@@ -111,46 +86,46 @@ def main():
         g = dict(Bucket=BUCKET, Key=key)
         checks += [
             ('%s: If-Match with its ETag is 200' % key,
-             lambda g=g, e=etag: status_of(s3.get_object, IfMatch=e, **g)
+             lambda g=g, e=etag: s3tap.status_of(s3.get_object, IfMatch=e, **g)
              == 200),
             ('%s: If-Match with another ETag is 412 PreconditionFailed'
-             % key, lambda g=g: code_of(s3.get_object, IfMatch='"0"', **g)
+             % key, lambda g=g: s3tap.code_of(s3.get_object, IfMatch='"0"', **g)
              == 'PreconditionFailed'),
             ('%s: If-Match * is 200' % key,
-             lambda g=g: status_of(s3.get_object, IfMatch='*', **g) == 200),
+             lambda g=g: s3tap.status_of(s3.get_object, IfMatch='*', **g) == 200),
             ('%s: If-None-Match with its ETag is 304' % key,
-             lambda g=g, e=etag: status_of(s3.get_object, IfNoneMatch=e,
+             lambda g=g, e=etag: s3tap.status_of(s3.get_object, IfNoneMatch=e,
                                            **g) == 304),
             ('%s: HEAD If-None-Match with its ETag is 304' % key,
-             lambda g=g, e=etag: status_of(s3.head_object, IfNoneMatch=e,
+             lambda g=g, e=etag: s3tap.status_of(s3.head_object, IfNoneMatch=e,
                                            **g) == 304),
             ('%s: If-None-Match with another ETag is 200' % key,
-             lambda g=g: status_of(s3.get_object, IfNoneMatch='"0", "1"',
+             lambda g=g: s3tap.status_of(s3.get_object, IfNoneMatch='"0", "1"',
                                    **g) == 200),
             ('%s: If-Modified-Since the past is 200' % key,
-             lambda g=g: status_of(s3.get_object, IfModifiedSince=past, **g)
+             lambda g=g: s3tap.status_of(s3.get_object, IfModifiedSince=past, **g)
              == 200),
             ('%s: If-Modified-Since the future is 304' % key,
-             lambda g=g: status_of(s3.get_object, IfModifiedSince=future,
+             lambda g=g: s3tap.status_of(s3.get_object, IfModifiedSince=future,
                                    **g) == 304),
             ('%s: If-Unmodified-Since the past is 412' % key,
-             lambda g=g: status_of(s3.get_object, IfUnmodifiedSince=past,
+             lambda g=g: s3tap.status_of(s3.get_object, IfUnmodifiedSince=past,
                                    **g) == 412),
             ('%s: HEAD If-Unmodified-Since the past is 412' % key,
-             lambda g=g: status_of(s3.head_object, IfUnmodifiedSince=past,
+             lambda g=g: s3tap.status_of(s3.head_object, IfUnmodifiedSince=past,
                                    **g) == 412),
             ('%s: If-Unmodified-Since the future is 200' % key,
-             lambda g=g: status_of(s3.get_object, IfUnmodifiedSince=future,
+             lambda g=g: s3tap.status_of(s3.get_object, IfUnmodifiedSince=future,
                                    **g) == 200),
             ('%s: a true If-Match overrules a false If-Unmodified-Since'
-             % key, lambda g=g, e=etag: status_of(
+             % key, lambda g=g, e=etag: s3tap.status_of(
                  s3.get_object, IfMatch=e, IfUnmodifiedSince=past, **g)
              == 200),
             ('%s: a false If-None-Match overrules If-Modified-Since' % key,
-             lambda g=g: status_of(s3.get_object, IfNoneMatch='"0"',
+             lambda g=g: s3tap.status_of(s3.get_object, IfNoneMatch='"0"',
                                    IfModifiedSince=future, **g) == 200),
             ('%s: If-Match with a Range is 206' % key,
-             lambda g=g, e=etag: status_of(s3.get_object, IfMatch=e,
+             lambda g=g, e=etag: s3tap.status_of(s3.get_object, IfMatch=e,
                                            Range='bytes=0-9', **g) == 206),
         ]
     g = dict(Bucket=BUCKET, Key='small')
@@ -174,22 +149,11 @@ def main():
         ('without them the stored Content-Type is returned',
          lambda: s3.get_object(**g)['ContentType'] == 'application/x-test'),
         ('a missing key is still NoSuchKey with If-Match',
-         lambda: code_of(s3.get_object, Bucket=BUCKET, Key='nope',
+         lambda: s3tap.code_of(s3.get_object, Bucket=BUCKET, Key='nope',
                          IfMatch='*') == 'NoSuchKey'),
     ]
     checks += put_checks(s3)
-    print('1..%d' % len(checks))
-    failed = 0
-    for n, (name, fn) in enumerate(checks, 1):
-        try:
-            good = bool(fn())
-        except Exception:   # pylint: disable=broad-except
-            good = False
-            for line in traceback.format_exc().splitlines():
-                print('# ' + line)
-        failed += not good
-        print('%sok %d - %s' % ('' if good else 'not ', n, name))
-    return 1 if failed else 0
+    return s3tap.run(checks)
 
 
 if __name__ == '__main__':

@@ -9,32 +9,16 @@ Prints TAP.  Each check is one line; a check that raises fails alone.
 import datetime
 import hashlib
 import sys
-import traceback
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+
+import s3tap
 
 BUCKET = 'copy-bucket'
 
 
-def client(endpoint):
-    conf = Config(s3={'addressing_style': 'path'},
-                  retries={'total_max_attempts': 1})
-    return boto3.client('s3', endpoint_url=endpoint, config=conf,
-                        region_name='us-east-1')
-
-
-def code_of(fn, **kw):
-    try:
-        fn(**kw)
-    except ClientError as e:
-        return e.response.get('Error', {}).get('Code')
-    return None
-
-
 def main():
-    s3 = client(sys.argv[1])
+    s3 = s3tap.client(sys.argv[1])
     s3.create_bucket(Bucket=BUCKET)
     s3.create_bucket(Bucket=BUCKET + '-2')
     small = b'small object ' * 10
@@ -90,49 +74,38 @@ def main():
          same('x', large, bucket=BUCKET + '-2')),
         ('REPLACE takes the request\'s metadata', replace),
         ('copy onto itself without REPLACE is InvalidRequest',
-         lambda: code_of(copy, src='small', dst='small') ==
+         lambda: s3tap.code_of(copy, src='small', dst='small') ==
          'InvalidRequest'),
         ('copy onto itself with REPLACE changes the metadata', onto_itself),
         ('x-amz-copy-source-if-match with its ETag copies',
          lambda: copy('large', 'c1', CopySourceIfMatch=etag) is not None),
         ('x-amz-copy-source-if-match with another ETag is 412',
-         lambda: code_of(copy, src='large', dst='c2',
+         lambda: s3tap.code_of(copy, src='large', dst='c2',
                          CopySourceIfMatch='"0"') == 'PreconditionFailed'),
         ('x-amz-copy-source-if-none-match with its ETag is 412',
-         lambda: code_of(copy, src='large', dst='c2',
+         lambda: s3tap.code_of(copy, src='large', dst='c2',
                          CopySourceIfNoneMatch=etag) == 'PreconditionFailed'),
         ('x-amz-copy-source-if-modified-since the future is 412',
-         lambda: code_of(copy, src='large', dst='c2',
+         lambda: s3tap.code_of(copy, src='large', dst='c2',
                          CopySourceIfModifiedSince=future)
          == 'PreconditionFailed'),
         ('x-amz-copy-source-if-unmodified-since the past is 412',
-         lambda: code_of(copy, src='large', dst='c2',
+         lambda: s3tap.code_of(copy, src='large', dst='c2',
                          CopySourceIfUnmodifiedSince=past)
          == 'PreconditionFailed'),
         ('...and none of the refused copies exists',
-         lambda: code_of(s3.head_object, Bucket=BUCKET, Key='c2') == '404'),
+         lambda: s3tap.code_of(s3.head_object, Bucket=BUCKET, Key='c2') == '404'),
         ('a missing source key is NoSuchKey',
-         lambda: code_of(copy, src='nope', dst='z') == 'NoSuchKey'),
+         lambda: s3tap.code_of(copy, src='nope', dst='z') == 'NoSuchKey'),
         ('a missing destination bucket is NoSuchBucket',
-         lambda: code_of(copy, src='large', dst='z',
+         lambda: s3tap.code_of(copy, src='large', dst='z',
                          bucket='copy-none') == 'NoSuchBucket'),
         ('a missing source bucket is NoSuchBucket',
-         lambda: code_of(s3.copy_object, Bucket=BUCKET, Key='z',
+         lambda: s3tap.code_of(s3.copy_object, Bucket=BUCKET, Key='z',
                          CopySource={'Bucket': 'copy-none', 'Key': 'k'})
          == 'NoSuchBucket'),
     ]
-    print('1..%d' % len(checks))
-    failed = 0
-    for n, (name, fn) in enumerate(checks, 1):
-        try:
-            good = bool(fn())
-        except Exception:   # pylint: disable=broad-except
-            good = False
-            for line in traceback.format_exc().splitlines():
-                print('# ' + line)
-        failed += not good
-        print('%sok %d - %s' % ('' if good else 'not ', n, name))
-    return 1 if failed else 0
+    return s3tap.run(checks)
 
 
 if __name__ == '__main__':

@@ -7,28 +7,12 @@ Prints TAP.  Each check is one line; a check that raises fails alone.
 """
 
 import sys
-import traceback
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+
+import s3tap
 
 BUCKET = 'delete-bucket'
-
-
-def client(endpoint):
-    conf = Config(s3={'addressing_style': 'path'},
-                  retries={'total_max_attempts': 1})
-    return boto3.client('s3', endpoint_url=endpoint, config=conf,
-                        region_name='us-east-1')
-
-
-def code_of(fn, **kw):
-    try:
-        fn(**kw)
-    except ClientError as e:
-        return e.response.get('Error', {}).get('Code')
-    return None
 
 
 def keys_of(s3):
@@ -37,7 +21,7 @@ def keys_of(s3):
 
 
 def main():
-    s3 = client(sys.argv[1])
+    s3 = s3tap.client(sys.argv[1])
     s3.create_bucket(Bucket=BUCKET)
     names = ['a', 'b/c', 'x & <y>', 'caf\u00e9', 'big']
     for k in names:
@@ -64,25 +48,14 @@ def main():
          loud),
         ('Quiet mode lists nothing and deletes everything', quiet),
         ('1001 keys is MalformedXML',
-         lambda: code_of(s3.delete_objects, Bucket=BUCKET, Delete={
+         lambda: s3tap.code_of(s3.delete_objects, Bucket=BUCKET, Delete={
              'Objects': [{'Key': 'k%d' % i} for i in range(1001)]})
          == 'MalformedXML'),
         ('a missing bucket is NoSuchBucket',
-         lambda: code_of(s3.delete_objects, Bucket='delete-none', Delete={
+         lambda: s3tap.code_of(s3.delete_objects, Bucket='delete-none', Delete={
              'Objects': [{'Key': 'k'}]}) == 'NoSuchBucket'),
     ]
-    print('1..%d' % len(checks))
-    failed = 0
-    for n, (name, fn) in enumerate(checks, 1):
-        try:
-            good = bool(fn())
-        except Exception:   # pylint: disable=broad-except
-            good = False
-            for line in traceback.format_exc().splitlines():
-                print('# ' + line)
-        failed += not good
-        print('%sok %d - %s' % ('' if good else 'not ', n, name))
-    return 1 if failed else 0
+    return s3tap.run(checks)
 
 
 if __name__ == '__main__':

@@ -10,11 +10,10 @@ Prints TAP.
 
 import socket
 import sys
-import traceback
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+
+import s3tap
 
 PORT, DOMAIN = int(sys.argv[1]), sys.argv[2]
 _getaddrinfo = socket.getaddrinfo
@@ -29,24 +28,9 @@ def loopback_getaddrinfo(host, *args, **kw):
 socket.getaddrinfo = loopback_getaddrinfo
 
 
-def client(host, style):
-    conf = Config(s3={'addressing_style': style},
-                  retries={'total_max_attempts': 1})
-    return boto3.client('s3', endpoint_url='http://%s:%d' % (host, PORT),
-                        config=conf, region_name='us-east-1')
-
-
-def code_of(fn, **kw):
-    try:
-        fn(**kw)
-    except ClientError as e:
-        return e.response.get('Error', {}).get('Code')
-    return None
-
-
 def main():
-    vh = client(DOMAIN, 'virtual')
-    path = client('127.0.0.1', 'path')
+    vh = s3tap.client('http://%s:%d' % (DOMAIN, PORT), 'virtual')
+    path = s3tap.client('http://127.0.0.1:%d' % PORT)
     body = bytes(range(256)) * 20000
     checks = [
         ('CreateBucket by virtual host',
@@ -71,25 +55,14 @@ def main():
          lambda: {'vhost-bucket', 'vhost.dotted.bucket'} <= {
              b['Name'] for b in vh.list_buckets()['Buckets']}),
         ('a missing bucket by virtual host is NoSuchBucket',
-         lambda: code_of(vh.get_object, Bucket='vhost-none', Key='k')
+         lambda: s3tap.code_of(vh.get_object, Bucket='vhost-none', Key='k')
          == 'NoSuchBucket'),
         ('DeleteObject and DeleteBucket by virtual host',
          lambda: vh.delete_object(Bucket='vhost-bucket', Key='a/b c/d.bin')
          and vh.delete_bucket(Bucket='vhost-bucket') is not None and
-         code_of(path.head_bucket, Bucket='vhost-bucket') == '404'),
+         s3tap.code_of(path.head_bucket, Bucket='vhost-bucket') == '404'),
     ]
-    print('1..%d' % len(checks))
-    failed = 0
-    for n, (name, fn) in enumerate(checks, 1):
-        try:
-            good = bool(fn())
-        except Exception:   # pylint: disable=broad-except
-            good = False
-            for line in traceback.format_exc().splitlines():
-                print('# ' + line)
-        failed += not good
-        print('%sok %d - %s' % ('' if good else 'not ', n, name))
-    return 1 if failed else 0
+    return s3tap.run(checks)
 
 
 if __name__ == '__main__':
