@@ -183,6 +183,23 @@ backend_obj_delete(struct backend *be, struct rpc_call *c,
 }
 
 int
+backend_obj_set_tags(struct backend *be, struct proto_str bucket,
+    struct proto_str key, struct proto_str tags)
+{
+	struct msg_obj_tags t = { bucket, key, tags };
+	struct rpc_call c;
+	int rc;
+
+	if ((rc = rpc_call_init(&c, be->be_metad,
+	    MSG_META_OBJ_SET_TAGS)) == 0) {
+		msg_obj_tags_pack(rpc_call_packer(&c), &t);
+		rc = rpc_call_run(&c);
+	}
+	rpc_call_fini(&c);
+	return rc;
+}
+
+int
 backend_obj_list(struct backend *be, struct rpc_call *c,
     const struct msg_list_req *l, struct msg_list_reply *lr)
 {

@@ -56,6 +56,8 @@ enum s3_err {
 	S3E_INVALID_CHUNK_SIZE,		/* InvalidChunkSizeError */
 	S3E_METADATA_TOO_LARGE,
 	S3E_HEADERS_TOO_LARGE,	/* RequestHeaderSectionTooLarge */
+	S3E_INVALID_TAG,
+	S3E_BAD_REQUEST,
 	S3E__COUNT
 };
 
@@ -356,6 +358,10 @@ int backend_obj_delete(struct backend *be, struct rpc_call *c,
 int backend_obj_list(struct backend *be, struct rpc_call *c,
     const struct msg_list_req *l, struct msg_list_reply *lr);
 
+/* backend_obj_set_tags replaces the tag set of bucket/key (empty: none). */
+int backend_obj_set_tags(struct backend *be, struct proto_str bucket,
+    struct proto_str key, struct proto_str tags);
+
 /* backend_shards_delete removes every shard of rec (best effort, logged). */
 void backend_shards_delete(struct backend *be, const struct msg_objrec *rec);
 
@@ -420,6 +426,7 @@ struct s3_req {
 	char			 sr_payload_hash[80];	/* as signed */
 	struct sigv4_chain	 sr_chain;	/* of a signed aws-chunked body */
 	char			 sr_owner_id[65];	/* canonical user id */
+	char			*sr_tagbuf;	/* x-amz-tagging as stored */
 	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
 	uint8_t			 sr_put_cond_etag[16];
 	char			 sr_resource[PROTO_KEYMAX * 3 + 80];
@@ -500,6 +507,18 @@ bool s3_cond_has_overrides(const struct s3_req *r);
 
 /* s3_objects_delete answers DeleteObjects (POST /bucket?delete). */
 void s3_objects_delete(struct s3_req *r);
+
+/* s3_tagging.c */
+
+/* s3_tagging answers Get/Put/DeleteObjectTagging (?tagging) for method. */
+void s3_tagging(struct s3_req *r, const char *method);
+
+/* s3_tagging_count returns how many tags rec carries. */
+int s3_tagging_count(const struct msg_objrec *rec);
+
+/* s3_tagging_from_request checks x-amz-tagging and, if present, adds its
+ * canonical form to rec's stored headers (kept in r->sr_tagbuf). */
+enum s3_err s3_tagging_from_request(struct s3_req *r, struct msg_objrec *rec);
 
 /* s3_list.c */
 void s3_list_objects(struct s3_req *r, int version);

@@ -477,7 +477,10 @@ route_bucket(struct s3_req *r)
 static void
 route_object(struct s3_req *r)
 {
-	if (!only_params(r->sr_http, object_params))
+	if (s3_query_has(r->sr_http, "tagging"))
+		s3_tagging(r, method_is(r, "GET") ? "GET" : method_is(r, "PUT") ?
+		    "PUT" : method_is(r, "DELETE") ? "DELETE" : "");
+	else if (!only_params(r->sr_http, object_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "
 		    "not implemented.");
 	else if (method_is(r, "PUT") &&
@@ -557,4 +560,5 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 out:
 	sigv4_chain_wipe(&r.sr_chain);
 	free(r.sr_keybuf);
+	free(r.sr_tagbuf);
 }

@@ -86,6 +86,49 @@ directive(struct s3_req *r, const struct copy_src *src, struct msg_objrec *rec)
 	return S3E_NONE;
 }
 
+/* drop_tags removes the tag set from rec's stored headers. */
+static void
+drop_tags(struct msg_objrec *rec)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < rec->or_nhdrs; i++) {
+		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-tagging"))
+			continue;
+		rec->or_hdr_name[n] = rec->or_hdr_name[i];
+		rec->or_hdr_value[n++] = rec->or_hdr_value[i];
+	}
+	rec->or_nhdrs = n;
+}
+
+/* tagging_directive gives the copy the source's tags or the request's. */
+static enum s3_err
+tagging_directive(struct s3_req *r, const struct copy_src *src,
+    struct msg_objrec *rec)
+{
+	const char *v;
+	size_t len;
+	uint32_t i;
+
+	drop_tags(rec);
+	if ((v = http_header(r->sr_http, "x-amz-tagging-directive", &len))) {
+		if (len == 7 && memcmp(v, "REPLACE", 7) == 0)
+			return s3_tagging_from_request(r, rec);
+		if (len != 4 || memcmp(v, "COPY", 4) != 0)
+			return S3E_INVALID_ARGUMENT;
+	}
+	for (i = 0; i < src->sc_rec.or_nhdrs; i++) {
+		if (!proto_str_eq(src->sc_rec.or_hdr_name[i], "x-amz-tagging"))
+			continue;
+		if (rec->or_nhdrs == PROTO_HDRMAX)
+			return S3E_INVALID_ARGUMENT;
+		rec->or_hdr_name[rec->or_nhdrs] = src->sc_rec.or_hdr_name[i];
+		rec->or_hdr_value[rec->or_nhdrs++] =
+		    src->sc_rec.or_hdr_value[i];
+	}
+	return S3E_NONE;
+}
+
 /*
  * copy_stripes reads the source stripe by stripe, rebuilding from parity
  * where needed, and writes each into the new object: memory stays at a
@@ -185,7 +228,8 @@ copy_from(struct s3_req *r, struct copy_src *src, struct msg_objrec *rec)
 		s3_fail(r, S3E_PRECONDITION_FAILED, NULL);
 		return;
 	}
-	if ((e = directive(r, src, rec)) != S3E_NONE) {
+	if ((e = directive(r, src, rec)) != S3E_NONE ||
+	    (e = tagging_directive(r, src, rec)) != S3E_NONE) {
 		s3_fail(r, e, NULL);
 		return;
 	}

@@ -79,6 +79,9 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "is illegal because it is trying to copy an object to itself "
 	    "without changing the object's metadata, storage class, website "
 	    "redirect location or encryption attributes." },
+	[S3E_INVALID_TAG] = { "InvalidTag", 400, "The tag provided was not a "
+	    "valid tag." },
+	[S3E_BAD_REQUEST] = { "BadRequest", 400, "Bad Request" },
 	[S3E_METADATA_TOO_LARGE] = { "MetadataTooLarge", 400, "Your metadata "
 	    "headers exceed the maximum allowed metadata size." },
 	[S3E_HEADERS_TOO_LARGE] = { "RequestHeaderSectionTooLarge", 400,

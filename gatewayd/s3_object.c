@@ -420,6 +420,7 @@ s3_object_put(struct s3_req *r)
 	rec->or_size = bd.bd_size;
 	rec->or_mtime_ns = util_now_ns();
 	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
+	    (e = s3_tagging_from_request(r, rec)) != S3E_NONE ||
 	    (e = digest_init(r, &pd, &bd)) != S3E_NONE)
 		put_fail(r, e, &pd);
 	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)
@@ -518,6 +519,7 @@ static size_t
 object_headers(struct s3_req *r, const struct msg_objrec *rec,
     const struct get_range *rg, struct http_hdr_out *h, char *store)
 {
+	int ntags;
 	size_t n = s3_common_headers(r, h);
 	char *etag = store, *date = store + 40, *cr = store + 80;
 	uint32_t i;
@@ -537,8 +539,15 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 	}
 	/* Stored values were NUL-terminated in the PUT's header copy, but
 	 * not here: copy them into the store after the fixed fields. */
-	store += 160;
+	if ((ntags = s3_tagging_count(rec)) > 0) {
+		snprintf(store + 160, 16, "%d", ntags);
+		h[n++] = (struct http_hdr_out){ "x-amz-tagging-count",
+		    store + 160 };
+	}
+	store += 176;
 	for (i = 0; i < rec->or_nhdrs; i++) {
+		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-tagging"))
+			continue;	/* only its count is shown */
 		if (s3_checksum_is_header(rec->or_hdr_name[i].ps_ptr,
 		    rec->or_hdr_name[i].ps_len) &&
 		    !checksum_mode(r->sr_http, rg))
@@ -568,7 +577,7 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 static size_t
 headers_store_size(const struct msg_objrec *rec)
 {
-	size_t need = 160;
+	size_t need = 176;
 	uint32_t i;
 
 	for (i = 0; i < rec->or_nhdrs; i++)

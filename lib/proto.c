@@ -203,6 +203,7 @@ proto_type_name(uint32_t type)
 	CASE(MSG_META_OBJ_GET);
 	CASE(MSG_META_OBJ_DELETE);
 	CASE(MSG_META_OBJ_LIST);
+	CASE(MSG_META_OBJ_SET_TAGS);
 	CASE(MSG_CHUNK_WRITE);
 	CASE(MSG_CHUNK_READ);
 	CASE(MSG_CHUNK_DELETE);
@@ -508,6 +509,27 @@ msg_obj_put_unpack(const msgpack_object *o, struct msg_obj_put *p)
 	    msg_objrec_unpack(&it[2], &p->p_rec) != 0 ||
 	    get_u8(&it[3], &p->p_cond, PUT_COND_ETAG) != 0 ||
 	    get_fixed(&it[4], p->p_cond_etag, sizeof(p->p_cond_etag)) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_obj_tags_pack(msgpack_packer *pk, const struct msg_obj_tags *t)
+{
+	msgpack_pack_array(pk, 3);
+	pack_str(pk, t->t_bucket);
+	pack_str(pk, t->t_key);
+	pack_str(pk, t->t_tags);
+}
+
+int
+msg_obj_tags_unpack(const msgpack_object *o, struct msg_obj_tags *t)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_str(&it[0], &t->t_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &t->t_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &t->t_tags, PROTO_HDRLEN) != 0)
 		return CAIRN_EPROTO;
 	return 0;
 }

@@ -18,7 +18,7 @@
  *
  * Bump PROTO_VERSION whenever anything below changes.
  */
-#define PROTO_VERSION	2
+#define PROTO_VERSION	3
 
 #define PROTO_MSGMAX	(4u << 20)	/* largest message accepted, bytes */
 #define PROTO_STRIPE	(1u << 20)	/* object data per erasure stripe */
@@ -47,6 +47,7 @@ enum proto_type {
 	MSG_META_OBJ_GET = 111,		/* msg_obj_ref -> msg_objrec */
 	MSG_META_OBJ_DELETE = 112,	/* msg_obj_ref -> msg_objrec or nil */
 	MSG_META_OBJ_LIST = 113,	/* msg_list_req -> msg_list_reply */
+	MSG_META_OBJ_SET_TAGS = 114,	/* msg_obj_tags -> nil */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -154,6 +155,18 @@ struct msg_obj_put {
 	struct msg_objrec	 p_rec;
 	uint8_t			 p_cond;	/* enum msg_put_cond */
 	uint8_t			 p_cond_etag[16];
+};
+
+/*
+ * MSG_META_OBJ_SET_TAGS request: replace the tag set of the current
+ * version of bucket/key, kept as its stored header "x-amz-tagging" in
+ * URL query form ("k1=v1&k2=v2"); empty tags remove it.  Nothing else of
+ * the record changes.
+ */
+struct msg_obj_tags {
+	struct proto_str	 t_bucket;
+	struct proto_str	 t_key;
+	struct proto_str	 t_tags;
 };
 
 /*
@@ -278,6 +291,8 @@ void msg_obj_ref_pack(msgpack_packer *pk, const struct msg_obj_ref *r);
 int msg_obj_ref_unpack(const msgpack_object *o, struct msg_obj_ref *r);
 void msg_obj_put_pack(msgpack_packer *pk, const struct msg_obj_put *p);
 int msg_obj_put_unpack(const msgpack_object *o, struct msg_obj_put *p);
+void msg_obj_tags_pack(msgpack_packer *pk, const struct msg_obj_tags *t);
+int msg_obj_tags_unpack(const msgpack_object *o, struct msg_obj_tags *t);
 void msg_list_req_pack(msgpack_packer *pk, const struct msg_list_req *l);
 int msg_list_req_unpack(const msgpack_object *o, struct msg_list_req *l);
 void msg_list_reply_pack(msgpack_packer *pk, const struct msg_list_reply *lr);

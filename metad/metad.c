@@ -120,6 +120,21 @@ metad_obj_delete(struct metad *env, const struct proto_msg *req,
 }
 
 static int
+metad_obj_set_tags(struct metad *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_obj_tags t;
+	int rc;
+
+	if (msg_obj_tags_unpack(req->pm_payload, &t) != 0)
+		return CAIRN_EPROTO;
+	atomic_fetch_add(&env->m_nputs, 1);
+	if ((rc = meta_db_obj_set_tags(&env->m_db, &t)) == 0)
+		proto_pack_nil(reply);
+	return rc;
+}
+
+static int
 metad_obj_list(struct metad *env, const struct proto_msg *req,
     msgpack_packer *reply)
 {
@@ -157,6 +172,8 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return metad_obj_delete(env, req, reply);
 	case MSG_META_OBJ_LIST:
 		return metad_obj_list(env, req, reply);
+	case MSG_META_OBJ_SET_TAGS:
+		return metad_obj_set_tags(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}

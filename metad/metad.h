@@ -114,6 +114,11 @@ int meta_db_bucket_exists(struct meta_db *db, struct proto_str name);
  * meta_db_obj_put makes p->p_rec the current record of the key and packs
  * the record it replaced (msg_objrec), or nil, into reply.
  */
+/*
+ * meta_db_obj_set_tags replaces the tag set of a current version, under
+ * the key's lock; CAIRN_ENOKEY or CAIRN_ENOBUCKET if there is none.
+ */
+int meta_db_obj_set_tags(struct meta_db *db, const struct msg_obj_tags *t);
 int meta_db_obj_put(struct meta_db *db, const struct msg_obj_put *p,
     msgpack_packer *reply);
 

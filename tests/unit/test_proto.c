@@ -32,6 +32,7 @@ union payload {
 	struct msg_bucket_list	 bl;
 	struct msg_objrec	 r;
 	struct msg_obj_ref	 ref;
+	struct msg_obj_tags	 tags;
 	struct msg_obj_put	 put;
 	struct msg_list_req	 lq;
 	struct msg_list_reply	 lr;
@@ -191,6 +192,14 @@ fill_obj_ref(union payload *p)
 {
 	p->ref.r_bucket = proto_str_c("my-bucket");
 	p->ref.r_key = proto_str_c("photos/2024/cat.jpg");
+}
+
+static void
+fill_obj_tags(union payload *p)
+{
+	p->tags.t_bucket = proto_str_c("my-bucket");
+	p->tags.t_key = proto_str_c("photos/2024/cat.jpg");
+	p->tags.t_tags = proto_str_c("colour=blue&%C3%A9t%C3%A9=x%20y");
 }
 
 static void
@@ -363,6 +372,18 @@ static int
 unpack_obj_ref(const msgpack_object *o, union payload *p)
 {
 	return msg_obj_ref_unpack(o, &p->ref);
+}
+
+static void
+pack_obj_tags(msgpack_packer *pk, const union payload *p)
+{
+	msg_obj_tags_pack(pk, &p->tags);
+}
+
+static int
+unpack_obj_tags(const msgpack_object *o, union payload *p)
+{
+	return msg_obj_tags_unpack(o, &p->tags);
 }
 
 static void
@@ -571,6 +592,14 @@ equal_obj_ref(const union payload *a, const union payload *b)
 }
 
 static bool
+equal_obj_tags(const union payload *a, const union payload *b)
+{
+	return str_same(a->tags.t_bucket, b->tags.t_bucket) &&
+	    str_same(a->tags.t_key, b->tags.t_key) &&
+	    str_same(a->tags.t_tags, b->tags.t_tags);
+}
+
+static bool
 equal_obj_put(const union payload *a, const union payload *b)
 {
 	return str_same(a->put.p_bucket, b->put.p_bucket) &&
@@ -674,6 +703,9 @@ static const struct codec codec_objrec_ec = { "msg_objrec erasure-coded",
     MSG_OK, fill_objrec_ec, pack_objrec, unpack_objrec, equal_objrec, NULL };
 static const struct codec codec_obj_ref = { "msg_obj_ref", MSG_META_OBJ_GET,
     fill_obj_ref, pack_obj_ref, unpack_obj_ref, equal_obj_ref, NULL };
+static const struct codec codec_obj_tags = { "msg_obj_tags",
+    MSG_META_OBJ_SET_TAGS, fill_obj_tags, pack_obj_tags, unpack_obj_tags,
+    equal_obj_tags, NULL };
 static const struct codec codec_obj_put = { "msg_obj_put", MSG_META_OBJ_PUT,
     fill_obj_put, pack_obj_put, unpack_obj_put, equal_obj_put, NULL };
 static const struct codec codec_list_req = { "msg_list_req",
@@ -700,7 +732,7 @@ static const struct codec *const codecs[] = {
 	&codec_bucket_list, &codec_objrec_inline, &codec_objrec_ec,
 	&codec_obj_ref, &codec_obj_put, &codec_list_req, &codec_list_reply,
 	&codec_chunk_write, &codec_chunk_read, &codec_chunk_data,
-	&codec_chunk_ref,
+	&codec_chunk_ref, &codec_obj_tags,
 };
 #define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
 #define CODEC_CHECKS	7	/* ok() calls per codec in check_codec */
