@@ -317,7 +317,7 @@ static const char *const list_params[] = {
 };
 
 /* Query parameters an object request may carry. */
-static const char *const object_params[] = { "x-id", NULL };
+static const char *const object_params[] = { "x-id", "partNumber", NULL };
 
 /* only_params tells whether every query parameter is in the list. */
 static bool
@@ -366,6 +366,8 @@ route_bucket(struct s3_req *r)
 
 	if (method_is(r, "GET") && s3_query_has(hr, "location"))
 		s3_bucket_location(r);
+	else if (method_is(r, "GET") && s3_query_has(hr, "uploads"))
+		s3_multipart_list_uploads(r);
 	else if (!only_params(hr, list_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This bucket operation is "
 		    "not implemented.");
@@ -387,6 +389,9 @@ route_bucket(struct s3_req *r)
 static void
 route_object(struct s3_req *r)
 {
+	if (http_header(r->sr_http, "x-amz-copy-source", NULL) == NULL &&
+	    s3_multipart_route(r))
+		return;
 	if (!only_params(r->sr_http, object_params) ||
 	    http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL)
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "

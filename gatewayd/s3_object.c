@@ -327,6 +327,7 @@ struct get_range {
 	uint64_t	gr_first;
 	uint64_t	gr_last;
 	bool		gr_partial;
+	uint32_t	gr_parts_count;	/* partNumber asked: x-amz-mp-parts-count */
 };
 
 /* parse_range understands one "bytes=a-b", "bytes=a-" or "bytes=-n". */
@@ -371,19 +372,51 @@ parse_range(struct http_req *hr, uint64_t size, struct get_range *rg)
 	return S3E_NONE;
 }
 
+/*
+ * part_range makes the range of ?partNumber=N: the N-th part of a
+ * multipart object, or the whole of another object for N = 1.
+ */
+static enum s3_err
+part_range(struct s3_req *r, const struct msg_objrec *rec,
+    struct get_range *rg)
+{
+	struct msg_objpart p;
+	char buf[16], *end;
+	unsigned long n;
+	uint32_t i;
+
+	memset(rg, 0, sizeof(*rg));
+	rg->gr_last = rec->or_size ? rec->or_size - 1 : 0;
+	if (s3_query_get(r->sr_http, "partNumber", buf, sizeof(buf)) <= 0 ||
+	    (n = strtoul(buf, &end, 10)) < 1 || n > PROTO_PARTMAX ||
+	    *end != '\0')
+		return S3E_INVALID_ARGUMENT;
+	if (rec->or_nparts == 0)
+		return n == 1 ? S3E_NONE : S3E_INVALID_PART_NUMBER;
+	if (n > rec->or_nparts)
+		return S3E_INVALID_PART_NUMBER;
+	for (i = 0; i < n; i++) {
+		msg_objpart_get(rec, i, &p);
+		rg->gr_first += i + 1 < n ? p.op_size : 0;
+	}
+	rg->gr_last = rg->gr_first + (p.op_size ? p.op_size - 1 : 0);
+	rg->gr_partial = p.op_size > 0;
+	rg->gr_parts_count = rec->or_nparts;
+	return S3E_NONE;
+}
+
 /* object_headers fills the response headers of a GET or HEAD. */
 static size_t
 object_headers(struct s3_req *r, const struct msg_objrec *rec,
     const struct get_range *rg, struct http_hdr_out *h, char *store)
 {
 	size_t n = s3_common_headers(r, h);
-	char *etag = store, *date = store + 40, *cr = store + 80;
+	char *etag = store, *date = store + 48, *cr = store + 88;
+	char *pc = store + 160;
 	uint32_t i;
 	bool has_type = false;
 
-	etag[0] = '"';
-	util_hex(etag + 1, rec->or_etag, 16);
-	strcpy(etag + 33, "\"");
+	s3_multipart_etag(etag, rec->or_etag, rec->or_nparts);
 	s3_time_http(rec->or_mtime_ns, date, 40);
 	h[n++] = (struct http_hdr_out){ "etag", etag };
 	h[n++] = (struct http_hdr_out){ "last-modified", date };
@@ -393,9 +426,13 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 		    rg->gr_first, rg->gr_last, rec->or_size);
 		h[n++] = (struct http_hdr_out){ "content-range", cr };
 	}
+	if (rg->gr_parts_count > 0) {
+		snprintf(pc, 16, "%u", rg->gr_parts_count);
+		h[n++] = (struct http_hdr_out){ "x-amz-mp-parts-count", pc };
+	}
 	/* Stored values were NUL-terminated in the PUT's header copy, but
 	 * not here: copy them into the store after the fixed fields. */
-	store += 160;
+	store += 176;
 	for (i = 0; i < rec->or_nhdrs; i++) {
 		memcpy(store, rec->or_hdr_name[i].ps_ptr,
 		    rec->or_hdr_name[i].ps_len);
@@ -418,7 +455,7 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 static size_t
 headers_store_size(const struct msg_objrec *rec)
 {
-	size_t need = 160;
+	size_t need = 176;
 	uint32_t i;
 
 	for (i = 0; i < rec->or_nhdrs; i++)
@@ -479,6 +516,11 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 		}
 		return;
 	}
+	if (rec->or_nparts > 0) {
+		s3_multipart_stream(r, rec, rg->gr_first, rg->gr_last, status,
+		    h, n);
+		return;
+	}
 	/* Read the first stripe before answering, so a failure is an error. */
 	if ((rc = backend_get_begin(&r->sr_env->gw_backend, &bg, rec)) != 0 ||
 	    (rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE, &data,
@@ -513,7 +555,11 @@ s3_object_get(struct s3_req *r)
 		s3_fail_rc(r, rc);
 		return;
 	}
-	if ((e = parse_range(r->sr_http, rec.or_size, &rg)) != S3E_NONE) {
+	if (s3_query_has(r->sr_http, "partNumber"))
+		e = part_range(r, &rec, &rg);
+	else
+		e = parse_range(r->sr_http, rec.or_size, &rg);
+	if (e != S3E_NONE) {
 		rpc_call_fini(&c);
 		s3_fail(r, e, NULL);
 		return;
@@ -549,4 +595,68 @@ s3_object_delete(struct s3_req *r)
 		s3_fail_rc(r, rc);
 	else
 		s3_respond_empty(r, 204, NULL, 0);
+}
+
+enum s3_err
+s3_object_collect_headers(struct http_req *hr, struct msg_objrec *rec)
+{
+	return collect_headers(hr, rec);
+}
+
+/* --- the body of a multipart upload's part ----------------------------------------------- */
+
+/* receive_coded streams the body to new shards and fills rec's layout. */
+static enum s3_err
+receive_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
+{
+	struct backend_put bp;
+	enum s3_err e;
+	int rc;
+
+	if ((rc = backend_put_begin(&r->sr_env->gw_backend, &bp, r->sr_bucket,
+	    r->sr_key)) != 0)
+		return s3_error_from(rc);
+	e = put_stripes(r, &bp, pd, rec->or_size);
+	if (e == S3E_NONE)
+		e = digest_final(pd, rec->or_etag);
+	if (e == S3E_NONE)
+		backend_put_layout(&bp, rec);
+	else
+		backend_put_abort(&bp);
+	backend_put_free(&bp);
+	return e;
+}
+
+enum s3_err
+s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf)
+{
+	struct put_digest pd;
+	enum s3_err e;
+
+	*buf = NULL;
+	if ((e = put_check(r)) != S3E_NONE)
+		return e;
+	rec->or_size = r->sr_http->hr_body_len;
+	rec->or_mtime_ns = util_now_ns();
+	if ((e = digest_init(r, &pd)) != S3E_NONE) {
+		digest_free(&pd);
+		return e;
+	}
+	if (rec->or_size > r->sr_env->gw_conf.c_inline_max)
+		e = receive_coded(r, rec, &pd);
+	else if ((*buf = malloc(rec->or_size + 1)) == NULL)
+		e = S3E_SLOW_DOWN;
+	else if (read_full(r->sr_http, *buf, rec->or_size) !=
+	    (long)rec->or_size)
+		e = S3E_INCOMPLETE_BODY;
+	else {
+		digest_update(&pd, *buf, rec->or_size);
+		e = digest_final(&pd, rec->or_etag);
+		rec->or_inline = true;
+		rec->or_data.ps_ptr = (const char *)*buf;
+		rec->or_data.ps_len = rec->or_size;
+	}
+	digest_free(&pd);
+	return e;
 }

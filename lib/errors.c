@@ -23,6 +23,10 @@ cairn_strerror(int err)
 	case CAIRN_ETOOBIG:		return "value too large";
 	case CAIRN_EINTERNAL:		return "internal error";
 	case CAIRN_ECONF:		return "invalid configuration";
+	case CAIRN_ENOUPLOAD:		return "no such upload";
+	case CAIRN_EBADPART:		return "invalid part";
+	case CAIRN_EPARTORDER:		return "parts not in ascending order";
+	case CAIRN_EPARTSMALL:		return "part too small";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);
