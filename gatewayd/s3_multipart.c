@@ -124,6 +124,8 @@ upload_create(struct s3_req *r)
 	uc->uc_ref = (struct msg_upload_ref){ r->sr_bucket, r->sr_key,
 	    { id, PROTO_UPLOADIDLEN } };
 	backend_upload_layout(be, r->sr_bucket, r->sr_key, &uc->uc_rec);
+	/* The template stores no data; its data id is the upload id's. */
+	util_unhex(uc->uc_rec.or_data_id, id, PROTO_IDLEN);
 	if ((e = s3_object_collect_headers(r->sr_http, &uc->uc_rec)) !=
 	    S3E_NONE)
 		s3_fail(r, e, NULL);
