@@ -249,6 +249,7 @@ struct complete_parse {
 	bool		 cp_in_text;
 	char		 cp_text[128];
 	size_t		 cp_textlen;
+	XML_Parser	 cp_parser;
 };
 
 static void XMLCALL
@@ -346,6 +347,22 @@ on_end(void *arg, const XML_Char *name)
 	cp->cp_depth--;
 }
 
+/* on_doctype refuses a document type: S3's schema has none, and a DTD
+ * could declare entities that expand without bound. */
+static void XMLCALL
+on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int internal)
+{
+	struct complete_parse *cp = arg;
+
+	(void)name;
+	(void)sysid;
+	(void)pubid;
+	(void)internal;
+	cp->cp_bad = true;
+	XML_StopParser(cp->cp_parser, XML_FALSE);
+}
+
 /* complete_parse_body parses the document; no DTD, no entities. */
 static enum s3_err
 complete_parse_body(struct complete_parse *cp, const char *doc, size_t len)
@@ -355,7 +372,9 @@ complete_parse_body(struct complete_parse *cp, const char *doc, size_t len)
 
 	if ((p = XML_ParserCreate("UTF-8")) == NULL)
 		return S3E_SLOW_DOWN;
+	cp->cp_parser = p;
 	XML_SetUserData(p, cp);
+	XML_SetStartDoctypeDeclHandler(p, on_doctype);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
 	/* External entities are never loaded: no handler is set. */

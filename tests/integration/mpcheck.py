@@ -15,13 +15,18 @@ number of checks with --count and goes on numbering after them.
 
 import hashlib
 import os
+import re
 import sys
 import time
 import traceback
+import urllib.error
+import urllib.request
 import uuid
 
 import boto3
 from boto3.s3.transfer import TransferConfig
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -66,6 +71,7 @@ class Checks:
                       retries={'total_max_attempts': 1},
                       connect_timeout=10, read_timeout=300)
         self.s3 = boto3.client('s3', endpoint_url=endpoint, config=conf)
+        self.endpoint = endpoint
         self.data = data
         self.big_mib = big_mib
         self.bucket = 'mp-' + uuid.uuid4().hex[:12]
@@ -108,6 +114,8 @@ class Checks:
             ('NoSuchUpload for complete, upload_part, list_parts',
              self.err_no_upload),
             ('MalformedXML for an empty part list', self.err_malformed),
+            ('MalformedXML for a body that is not the schema',
+             self.err_xml_body),
             ('InvalidArgument for part number 10001', self.err_part_number),
             ('BadDigest for a wrong Content-MD5', self.err_md5),
             ('UploadPartCopy is NotImplemented', self.err_copy),
@@ -395,6 +403,41 @@ class Checks:
     def err_malformed(self):
         uid, _ = self.e1
         expect_error('MalformedXML', 400, self.complete_with, 'e1', uid, [])
+
+    def raw(self, method, path, body):
+        """raw sends a SigV4-signed request with any body; returns
+        (status, S3 error code or None)."""
+        req = AWSRequest(method=method, url=self.endpoint + path, data=body)
+        req.headers['x-amz-content-sha256'] = sha(body)
+        creds = self.s3._request_signer._credentials.get_frozen_credentials()
+        S3SigV4Auth(creds, 's3', self.s3.meta.region_name).add_auth(req)
+        p = req.prepare()
+        r = urllib.request.Request(p.url, data=body, method=method,
+                                   headers=dict(p.headers.items()))
+        try:
+            with urllib.request.urlopen(r, timeout=30) as resp:
+                return resp.status, None
+        except urllib.error.HTTPError as e:
+            m = re.search(rb'<Code>([^<]*)</Code>', e.read())
+            return e.code, m.group(1).decode() if m else None
+
+    def err_xml_body(self):
+        uid, done = self.e1
+        path = '/%s/e1?uploadId=%s' % (self.bucket, uid)
+        part = ('<Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part>' %
+                done[0]['ETag'])
+        for body in [b'not xml at all', b'<CompleteMultipartUpload>',
+                     ('<Other>%s</Other>' % part).encode(),
+                     ('<CompleteMultipartUpload><Part><ETag>"x"</ETag>'
+                      '</Part></CompleteMultipartUpload>').encode(),
+                     ('<CompleteMultipartUpload><Part><PartNumber>0'
+                      '</PartNumber><ETag>"x"</ETag></Part>'
+                      '</CompleteMultipartUpload>').encode(),
+                     ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">'
+                      '<!ENTITY b "&a;&a;&a;&a;">]><CompleteMultipartUpload>'
+                      '%s</CompleteMultipartUpload>' % part).encode()]:
+            got = self.raw('POST', path, body)
+            expect(got == (400, 'MalformedXML'), body, got)
 
     def err_part_number(self):
         uid, _ = self.e1
