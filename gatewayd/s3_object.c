@@ -373,8 +373,9 @@ parse_range(struct http_req *hr, uint64_t size, struct get_range *rg)
 }
 
 /*
- * part_range makes the range of ?partNumber=N: the N-th part of a
- * multipart object, or the whole of another object for N = 1.
+ * part_range makes the range of ?partNumber=N: the part numbered N of a
+ * multipart object (numbers may have gaps: those of the upload), or the
+ * whole of another object for N = 1.
  */
 static enum s3_err
 part_range(struct s3_req *r, const struct msg_objrec *rec,
@@ -393,12 +394,14 @@ part_range(struct s3_req *r, const struct msg_objrec *rec,
 		return S3E_INVALID_ARGUMENT;
 	if (rec->or_nparts == 0)
 		return n == 1 ? S3E_NONE : S3E_INVALID_PART_NUMBER;
-	if (n > rec->or_nparts)
-		return S3E_INVALID_PART_NUMBER;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < rec->or_nparts; i++) {
 		msg_objpart_get(rec, i, &p);
-		rg->gr_first += i + 1 < n ? p.op_size : 0;
+		if (p.op_number == n)
+			break;
+		rg->gr_first += p.op_size;
 	}
+	if (i == rec->or_nparts)
+		return S3E_INVALID_PART_NUMBER;
 	rg->gr_last = rg->gr_first + (p.op_size ? p.op_size - 1 : 0);
 	rg->gr_partial = p.op_size > 0;
 	rg->gr_parts_count = rec->or_nparts;

@@ -278,6 +278,12 @@ class Checks:
                                             before + 2 * per_part))
         r = self.s3.head_object(Bucket=self.bucket, Key='ul')
         expect(r['ETag'] == mp_etag([ps[0], ps[2]]), r['ETag'])
+        # partNumber names the part as uploaded, gaps and all.
+        r = self.s3.get_object(Bucket=self.bucket, Key='ul', PartNumber=3)
+        expect(r['Body'].read() == ps[2] and r['PartsCount'] == 2,
+               'partNumber=3 of parts 1 and 3')
+        expect_error('InvalidPartNumber', 416, self.s3.get_object,
+                     Bucket=self.bucket, Key='ul', PartNumber=2)
 
     def replace_object(self):
         before = self.shard_files()
