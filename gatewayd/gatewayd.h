@@ -461,6 +461,19 @@ void s3_object_put(struct s3_req *r);
 void s3_object_get(struct s3_req *r);
 void s3_object_delete(struct s3_req *r);
 
+/* s3_object_collect_headers copies the request headers an object keeps
+ * (Content-Type, x-amz-meta-*, ...) into rec, pointing into hr. */
+enum s3_err s3_object_collect_headers(struct http_req *hr,
+    struct msg_objrec *rec);
+
+/* s3_object_receive reads the request body into rec as a PUT does, without
+ * committing it: inline (rec->or_data is *buf; the caller frees *buf,
+ * whatever the result) or
+ * as new shards (rec's layout), which the caller owns and must delete if
+ * it does not commit them.  On error nothing is left behind. */
+enum s3_err s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf);
+
 /* s3_multipart.c */
 
 /* s3_multipart_route runs the request if it is a multipart one (a query
@@ -480,16 +493,6 @@ void s3_multipart_etag(char *buf, const uint8_t *etag, uint32_t nparts);
 void s3_multipart_stream(struct s3_req *r, const struct msg_objrec *rec,
     uint64_t first, uint64_t last, int status, const struct http_hdr_out *h,
     size_t n);
-
-/* s3_object_collect_headers copies the request headers an object keeps
- * (Content-Type, x-amz-meta-*, ...) into rec, pointing into hr. */
-enum s3_err s3_object_collect_headers(struct http_req *hr,
-    struct msg_objrec *rec);
-
-/* s3_object_receive reads the request body into rec like a PUT does:
- * inline (rec->or_data in *buf, the caller frees it) or as shards. */
-enum s3_err s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
-    unsigned char **buf);
 
 /* s3_xml.c */
 
