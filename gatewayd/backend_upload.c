@@ -138,7 +138,7 @@ backend_upload_layout(struct backend *be, struct proto_str bucket,
 }
 
 void
-backend_ids_delete(struct backend *be, const struct msg_objrec *rec,
+backend_upload_drop(struct backend *be, const struct msg_objrec *rec,
     struct proto_str ids)
 {
 	struct msg_objrec view = *rec;

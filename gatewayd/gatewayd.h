@@ -373,9 +373,9 @@ int backend_upload_list(struct backend *be, struct rpc_call *c,
 void backend_upload_layout(struct backend *be, struct proto_str bucket,
     struct proto_str key, struct msg_objrec *rec);
 
-/* backend_ids_delete removes the shards of each data id in ids (n * 16
+/* backend_upload_drop removes the shards of each data id in ids (n * 16
  * bytes), written in rec's layout; best effort, logged. */
-void backend_ids_delete(struct backend *be, const struct msg_objrec *rec,
+void backend_upload_drop(struct backend *be, const struct msg_objrec *rec,
     struct proto_str ids);
 
 /* placement.c */

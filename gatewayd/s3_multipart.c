@@ -472,7 +472,7 @@ complete_commit(struct s3_req *r, struct msg_upload_complete *cc)
 	} else {
 		if (ud->ud_has_old)
 			backend_shards_delete(be, &ud->ud_old);
-		backend_ids_delete(be, &ud->ud_rec, ud->ud_dropped);
+		backend_upload_drop(be, &ud->ud_rec, ud->ud_dropped);
 		complete_ok(r, &ud->ud_rec);
 	}
 	rpc_call_fini(&c);
@@ -536,7 +536,7 @@ upload_abort(struct s3_req *r)
 	if ((rc = backend_upload_abort(be, &c, &u, ud)) != 0) {
 		s3_fail_rc(r, rc);
 	} else {
-		backend_ids_delete(be, &ud->ud_rec, ud->ud_dropped);
+		backend_upload_drop(be, &ud->ud_rec, ud->ud_dropped);
 		s3_respond_empty(r, 204, NULL, 0);
 	}
 	rpc_call_fini(&c);
