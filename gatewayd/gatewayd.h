@@ -481,6 +481,13 @@ enum s3_err s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
 bool s3_multipart_route(struct s3_req *r);
 void s3_multipart_list_uploads(struct s3_req *r);
 
+/*
+ * s3_multipart_bucket_drop aborts the uploads of a bucket that holds no
+ * object, before DeleteBucket, so that their parts' shards are deleted.
+ * Best effort: metad drops any upload left when it deletes the bucket.
+ */
+void s3_multipart_bucket_drop(struct s3_req *r);
+
 /* s3_multipart_etag writes "hex" or, for nparts > 0, "hex-N" with the
  * quotes into buf (at least 48 bytes). */
 void s3_multipart_etag(char *buf, const uint8_t *etag, uint32_t nparts);

@@ -754,6 +754,70 @@ s3_multipart_list_uploads(struct s3_req *r)
 	free(q);
 }
 
+/* --- DeleteBucket ------------------------------------------------------------------------ */
+
+/* bucket_has_objects tells whether a listing finds any key (or fails). */
+static bool
+bucket_has_objects(struct s3_req *r)
+{
+	struct msg_list_req l;
+	struct msg_list_reply lr;
+	struct rpc_call c;
+	bool any;
+
+	memset(&l, 0, sizeof(l));
+	l.l_bucket = r->sr_bucket;
+	l.l_max_keys = 1;
+	any = backend_obj_list(&r->sr_env->gw_backend, &c, &l, &lr) != 0 ||
+	    lr.lr_nentries > 0 || lr.lr_nprefixes > 0;
+	msg_list_reply_free(&lr);
+	rpc_call_fini(&c);
+	return any;
+}
+
+/* abort_one aborts one upload and deletes its parts' shards. */
+static void
+abort_one(struct s3_req *r, const struct msg_upload_entry *e)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	struct msg_upload_ref u = { r->sr_bucket, e->ue_key, e->ue_upload_id };
+	struct msg_upload_done *ud;
+	struct rpc_call c;
+
+	if ((ud = malloc(sizeof(*ud))) == NULL)
+		return;
+	if (backend_upload_abort(be, &c, &u, ud) == 0)
+		backend_upload_drop(be, &ud->ud_rec, ud->ud_dropped);
+	rpc_call_fini(&c);
+	free(ud);
+}
+
+void
+s3_multipart_bucket_drop(struct s3_req *r)
+{
+	struct msg_upload_list_req ul;
+	struct msg_upload_list_reply ur;
+	struct rpc_call c;
+	uint32_t i;
+	bool more = true;
+	int rc;
+
+	if (bucket_has_objects(r))
+		return;		/* DeleteBucket fails: keep the uploads */
+	memset(&ul, 0, sizeof(ul));
+	ul.ul_bucket = r->sr_bucket;
+	ul.ul_max = PROTO_LISTMAX;
+	/* Each page starts from the first upload: the last one is gone. */
+	while (more) {
+		rc = backend_upload_list(&r->sr_env->gw_backend, &c, &ul, &ur);
+		more = rc == 0 && ur.ur_truncated && ur.ur_nentries > 0;
+		for (i = 0; rc == 0 && i < ur.ur_nentries; i++)
+			abort_one(r, &ur.ur_entries[i]);
+		msg_upload_list_reply_free(&ur);
+		rpc_call_fini(&c);
+	}
+}
+
 /* --- routing --------------------------------------------------------------------------- */
 
 bool

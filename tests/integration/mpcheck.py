@@ -508,7 +508,21 @@ class Checks:
         left = self.s3.list_objects_v2(Bucket=self.bucket).get('Contents')
         expect(not left, 'objects left: %r' % left)
         self.s3.delete_bucket(Bucket=self.bucket)
+        before = self.shard_files()
+        k, uid = self.make_uploads()[0]
+        self.s3.upload_part(Bucket=self.ubucket, Key=k, UploadId=uid,
+                            PartNumber=1, Body=os.urandom(5 * MiB))
+        self.s3.put_object(Bucket=self.ubucket, Key='o', Body=b'o')
+        expect_error('BucketNotEmpty', 409, self.s3.delete_bucket,
+                     Bucket=self.ubucket)
+        n = len(self.s3.list_multipart_uploads(
+            Bucket=self.ubucket)['Uploads'])
+        expect(n == len(self.ups), 'a failed DeleteBucket kept %d of %d '
+               'uploads' % (n, len(self.ups)))
+        self.s3.delete_object(Bucket=self.ubucket, Key='o')
         self.s3.delete_bucket(Bucket=self.ubucket)
+        expect(self.shard_files() == before, 'shards of parts left: %d' %
+               (self.shard_files() - before))
         self.s3.create_bucket(Bucket=self.ubucket)
         r = self.s3.list_multipart_uploads(Bucket=self.ubucket)
         expect(not r.get('Uploads'), 'uploads of the old bucket: %r' % r)
