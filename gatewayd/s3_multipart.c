@@ -198,7 +198,11 @@ part_put(struct s3_req *r, struct msg_part_put *pp)
 	if ((e = s3_object_receive(r, &pp->pp_rec, &buf)) != S3E_NONE) {
 		s3_fail(r, e, NULL);
 	} else if ((rc = part_commit(r, pp)) != 0) {
-		backend_shards_delete(&r->sr_env->gw_backend, &pp->pp_rec);
+		/* Without an answer the part may be recorded: its shards
+		 * stay, for the sweep if not. */
+		if (rc != CAIRN_ETIMEDOUT && rc != CAIRN_EUNAVAIL)
+			backend_shards_delete(&r->sr_env->gw_backend,
+			    &pp->pp_rec);
 		s3_fail_rc(r, rc);
 	} else {
 		s3_multipart_etag(etag, pp->pp_rec.or_etag, 0);
