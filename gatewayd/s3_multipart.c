@@ -654,6 +654,7 @@ uploads_params(struct s3_req *r, struct uploads_query *q,
 
 	memset(ul, 0, sizeof(*ul));
 	ul->ul_bucket = r->sr_bucket;
+	ul->ul_upload_id_marker = proto_str_c("");
 	ul->ul_max = PROTO_LISTMAX;
 	if (!opt_str(r, "prefix", q->uq_prefix, sizeof(q->uq_prefix),
 	    &ul->ul_prefix) ||
