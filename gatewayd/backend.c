@@ -260,6 +260,24 @@ delete_shards(struct backend *be, const uint8_t *id, const int *drives, int n)
 	}
 }
 
+/* backend_parts_delete removes the shards of every coded part. */
+static void
+backend_parts_delete(struct backend *be, const struct msg_objrec *rec)
+{
+	struct msg_objrec view = *rec;
+	struct msg_objpart p;
+	uint32_t i;
+
+	view.or_nparts = 0;
+	for (i = 0; i < rec->or_nparts; i++) {
+		msg_objpart_get(rec, i, &p);
+		if (p.op_inline)
+			continue;
+		memcpy(view.or_data_id, p.op_data_id, PROTO_IDLEN);
+		backend_shards_delete(be, &view);
+	}
+}
+
 void
 backend_shards_delete(struct backend *be, const struct msg_objrec *rec)
 {
@@ -267,6 +285,10 @@ backend_shards_delete(struct backend *be, const struct msg_objrec *rec)
 
 	if (rec->or_inline)
 		return;
+	if (rec->or_nparts > 0) {
+		backend_parts_delete(be, rec);
+		return;
+	}
 	n = rec->or_k + rec->or_m;
 	for (i = 0; i < n; i++)
 		drives[i] = drive_of(be, rec->or_drives[i]);

@@ -58,6 +58,11 @@ enum s3_err {
 	S3E_HEADERS_TOO_LARGE,	/* RequestHeaderSectionTooLarge */
 	S3E_INVALID_TAG,
 	S3E_BAD_REQUEST,
+	S3E_NO_SUCH_UPLOAD,
+	S3E_INVALID_PART,
+	S3E_INVALID_PART_ORDER,
+	S3E_ENTITY_TOO_SMALL,
+	S3E_INVALID_PART_NUMBER,
 	S3E__COUNT
 };
 
@@ -391,6 +396,37 @@ int backend_get_stripe(struct backend_get *bg, uint64_t stripe,
     const unsigned char **out, size_t *len);
 void backend_get_free(struct backend_get *bg);
 
+/* backend_upload.c */
+
+/*
+ * Multipart uploads in metad.  Results that point into a reply live in
+ * the caller's struct rpc_call, which the caller must rpc_call_fini.
+ */
+int backend_upload_create(struct backend *be,
+    const struct msg_upload_create *uc);
+int backend_upload_get(struct backend *be, struct rpc_call *c,
+    const struct msg_upload_ref *u, struct msg_objrec *rec);
+int backend_upload_part(struct backend *be, struct rpc_call *c,
+    const struct msg_part_put *pp, struct msg_objrec *old, bool *has_old);
+int backend_upload_complete(struct backend *be, struct rpc_call *c,
+    const struct msg_upload_complete *cc, struct msg_upload_done *ud);
+int backend_upload_abort(struct backend *be, struct rpc_call *c,
+    const struct msg_upload_ref *u, struct msg_upload_done *ud);
+int backend_upload_parts(struct backend *be, struct rpc_call *c,
+    const struct msg_part_list_req *pl, struct msg_part_list_reply *pr);
+int backend_upload_list(struct backend *be, struct rpc_call *c,
+    const struct msg_upload_list_req *ul, struct msg_upload_list_reply *ur);
+
+/* backend_upload_layout fills rec's erasure fields with the layout a PUT
+ * of bucket/key gets from backend_put_begin (no data id). */
+void backend_upload_layout(struct backend *be, struct proto_str bucket,
+    struct proto_str key, struct msg_objrec *rec);
+
+/* backend_upload_drop removes the shards of each data id in ids (n * 16
+ * bytes), written in rec's layout; best effort, logged. */
+void backend_upload_drop(struct backend *be, const struct msg_objrec *rec,
+    struct proto_str ids);
+
 /* placement.c */
 
 /* placement_rotation returns where shard 0 of bucket/key goes in a set of
@@ -532,12 +568,7 @@ void s3_object_delete(struct s3_req *r);
  * deletes the shards of the version it replaces; 0 or an error. */
 int s3_object_commit(struct s3_req *r, const struct msg_objrec *rec);
 
-/* s3_object_store_headers points rec's stored headers at the request's
- * Content-Type, x-amz-meta-* and the like. */
-enum s3_err s3_object_store_headers(struct http_req *hr,
-    struct msg_objrec *rec);
-
-/* s3_object_etag writes rec's ETag, quoted, into buf (35 bytes). */
+/* s3_object_etag writes rec's ETag, quoted, into buf (48 bytes). */
 void s3_object_etag(const struct msg_objrec *rec, char *buf);
 
 /* s3_copy.c */
@@ -695,6 +726,45 @@ uint64_t s3_checksum_crc64nvme(uint64_t crc, const void *buf, size_t len);
 
 /* s3_checksum_free releases the digest context (safe after a failed init). */
 void s3_checksum_free(struct s3_checksum *ck);
+/* s3_object_collect_headers copies the request headers an object keeps
+ * (Content-Type, x-amz-meta-*, ...) into rec, pointing into hr. */
+enum s3_err s3_object_collect_headers(struct http_req *hr,
+    struct msg_objrec *rec);
+
+/* s3_object_receive reads the request body into rec as a PUT does, without
+ * committing it: inline (rec->or_data is *buf; the caller frees *buf,
+ * whatever the result) or
+ * as new shards (rec's layout), which the caller owns and must delete if
+ * it does not commit them.  On error nothing is left behind. */
+enum s3_err s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf);
+
+/* s3_multipart.c */
+
+/* s3_multipart_route runs the request if it is a multipart one (a query
+ * with uploads or uploadId) and tells whether it did. */
+bool s3_multipart_route(struct s3_req *r);
+void s3_multipart_list_uploads(struct s3_req *r);
+
+/*
+ * s3_multipart_bucket_drop aborts the uploads of a bucket that holds no
+ * object, before DeleteBucket, so that their parts' shards are deleted.
+ * Best effort: metad drops any upload left when it deletes the bucket.
+ */
+void s3_multipart_bucket_drop(struct s3_req *r);
+
+/* s3_multipart_etag writes "hex" or, for nparts > 0, "hex-N" with the
+ * quotes into buf (at least 48 bytes). */
+void s3_multipart_etag(char *buf, const uint8_t *etag, uint32_t nparts);
+
+/*
+ * s3_multipart_stream answers a GET of bytes first..last of a multipart
+ * object with status and headers h, reading part after part, a stripe
+ * at a time.
+ */
+void s3_multipart_stream(struct s3_req *r, const struct msg_objrec *rec,
+    uint64_t first, uint64_t last, int status, const struct http_hdr_out *h,
+    size_t n);
 
 /* s3_xml.c */
 

@@ -385,7 +385,7 @@ static const char *const list_params[] = {
 };
 
 /* Query parameters an object request may carry. */
-static const char *const object_params[] = { "x-id", NULL };
+static const char *const object_params[] = { "x-id", "partNumber", NULL };
 
 /* The parameters of a presigned URL, which any request may carry. */
 static const char *const auth_params[] = {
@@ -456,6 +456,8 @@ route_bucket(struct s3_req *r)
 		s3_bucket_location(r);
 	else if (method_is(r, "POST") && s3_query_has(hr, "delete"))
 		s3_objects_delete(r);
+	else if (method_is(r, "GET") && s3_query_has(hr, "uploads"))
+		s3_multipart_list_uploads(r);
 	else if (!only_params(hr, list_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This bucket operation is "
 		    "not implemented.");
@@ -477,10 +479,15 @@ route_bucket(struct s3_req *r)
 static void
 route_object(struct s3_req *r)
 {
-	if (s3_query_has(r->sr_http, "tagging"))
+	if (s3_query_has(r->sr_http, "tagging")) {
 		s3_tagging(r, method_is(r, "GET") ? "GET" : method_is(r, "PUT") ?
 		    "PUT" : method_is(r, "DELETE") ? "DELETE" : "");
-	else if (!only_params(r->sr_http, object_params))
+		return;
+	}
+	if (http_header(r->sr_http, "x-amz-copy-source", NULL) == NULL &&
+	    s3_multipart_route(r))
+		return;
+	if (!only_params(r->sr_http, object_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "
 		    "not implemented.");
 	else if (method_is(r, "PUT") &&

@@ -83,6 +83,7 @@ s3_bucket_delete(struct s3_req *r)
 {
 	int rc;
 
+	s3_multipart_bucket_drop(r);
 	if ((rc = backend_bucket_delete(&r->sr_env->gw_backend,
 	    r->sr_bucket)) != 0) {
 		s3_fail_rc(r, rc);

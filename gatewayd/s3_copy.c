@@ -77,7 +77,7 @@ directive(struct s3_req *r, const struct copy_src *src, struct msg_objrec *rec)
 	if (same && !replace)
 		return S3E_COPY_TO_ITSELF;
 	if (replace)
-		return s3_object_store_headers(r->sr_http, rec);
+		return s3_object_collect_headers(r->sr_http, rec);
 	rec->or_nhdrs = src->sc_rec.or_nhdrs;
 	memcpy(rec->or_hdr_name, src->sc_rec.or_hdr_name,
 	    sizeof(rec->or_hdr_name));
@@ -202,7 +202,7 @@ static void
 copy_ok(struct s3_req *r, const struct msg_objrec *rec)
 {
 	struct s3_xml x;
-	char etag[40], date[40];
+	char etag[48], date[40];
 
 	s3_object_etag(rec, etag);
 	s3_time_iso(rec->or_mtime_ns, date, sizeof(date));
@@ -218,10 +218,15 @@ copy_ok(struct s3_req *r, const struct msg_objrec *rec)
 static void
 copy_from(struct s3_req *r, struct copy_src *src, struct msg_objrec *rec)
 {
-	char etag[40];
+	char etag[48];
 	enum s3_err e;
 	int rc;
 
+	if (src->sc_rec.or_nparts > 0) {
+		s3_fail(r, S3E_NOT_IMPLEMENTED, "Copying an object uploaded in "
+		    "parts is not implemented yet.");
+		return;
+	}
 	s3_object_etag(&src->sc_rec, etag);
 	if (s3_cond_check(r, "x-amz-copy-source-", etag,
 	    src->sc_rec.or_mtime_ns) != S3_COND_OK) {

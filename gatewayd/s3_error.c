@@ -94,6 +94,20 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "Request has expired" },
 	[S3E_INVALID_CHUNK_SIZE] = { "InvalidChunkSizeError", 403, "Only the "
 	    "last chunk is allowed to have a size less than 8192 bytes" },
+	[S3E_NO_SUCH_UPLOAD] = { "NoSuchUpload", 404, "The specified upload "
+	    "does not exist. The upload ID may be invalid, or the upload may "
+	    "have been aborted or completed." },
+	[S3E_INVALID_PART] = { "InvalidPart", 400, "One or more of the "
+	    "specified parts could not be found.  The part may not have been "
+	    "uploaded, or the specified entity tag may not match the part's "
+	    "entity tag." },
+	[S3E_INVALID_PART_ORDER] = { "InvalidPartOrder", 400, "The list of "
+	    "parts was not in ascending order. Parts must be ordered by part "
+	    "number." },
+	[S3E_ENTITY_TOO_SMALL] = { "EntityTooSmall", 400, "Your proposed "
+	    "upload is smaller than the minimum allowed object size." },
+	[S3E_INVALID_PART_NUMBER] = { "InvalidPartNumber", 416, "The "
+	    "requested partnumber is not satisfiable" },
 };
 
 static const struct s3_error_row *
@@ -133,6 +147,10 @@ s3_error_from(int rc)
 	case CAIRN_ETOOBIG:		return S3E_ENTITY_TOO_LARGE;
 	case CAIRN_EINVAL:		return S3E_INVALID_ARGUMENT;
 	case CAIRN_EPRECONDITION:	return S3E_PRECONDITION_FAILED;
+	case CAIRN_ENOUPLOAD:		return S3E_NO_SUCH_UPLOAD;
+	case CAIRN_EBADPART:		return S3E_INVALID_PART;
+	case CAIRN_EPARTORDER:		return S3E_INVALID_PART_ORDER;
+	case CAIRN_EPARTSMALL:		return S3E_ENTITY_TOO_SMALL;
 	case CAIRN_EQUORUM:
 	case CAIRN_EUNAVAIL:
 	case CAIRN_ETIMEDOUT:

@@ -121,15 +121,13 @@ static void
 entry_xml(struct s3_req *r, struct s3_xml *x, const struct list_params *lp,
     const struct msg_list_entry *e)
 {
-	char date[40], etag[2 * 16 + 3];
+	char date[40], etag[48];
 
 	s3_xml_open(x, "Contents");
 	s3_xml_key(x, "Key", e->le_key);
 	s3_time_iso(e->le_mtime_ns, date, sizeof(date));
 	s3_xml_str(x, "LastModified", date);
-	etag[0] = '"';
-	util_hex(etag + 1, e->le_etag, 16);
-	strcpy(etag + 33, "\"");
+	s3_multipart_etag(etag, e->le_etag, e->le_nparts);
 	s3_xml_str(x, "ETag", etag);
 	s3_xml_u64(x, "Size", e->le_size);
 	if (lp->lp_fetch_owner) {

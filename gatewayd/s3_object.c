@@ -439,6 +439,7 @@ struct get_range {
 	uint64_t	gr_first;
 	uint64_t	gr_last;
 	bool		gr_partial;
+	uint32_t	gr_parts_count;	/* partNumber asked: x-amz-mp-parts-count */
 };
 
 /* parse_range understands one "bytes=a-b", "bytes=a-" or "bytes=-n". */
@@ -514,6 +515,42 @@ has_type_header(const struct msg_objrec *rec)
 	return false;
 }
 
+/*
+ * part_range makes the range of ?partNumber=N: the part numbered N of a
+ * multipart object (numbers may have gaps: those of the upload), or the
+ * whole of another object for N = 1.
+ */
+static enum s3_err
+part_range(struct s3_req *r, const struct msg_objrec *rec,
+    struct get_range *rg)
+{
+	struct msg_objpart p;
+	char buf[16], *end;
+	unsigned long n;
+	uint32_t i;
+
+	memset(rg, 0, sizeof(*rg));
+	rg->gr_last = rec->or_size ? rec->or_size - 1 : 0;
+	if (s3_query_get(r->sr_http, "partNumber", buf, sizeof(buf)) <= 0 ||
+	    (n = strtoul(buf, &end, 10)) < 1 || n > PROTO_PARTMAX ||
+	    *end != '\0')
+		return S3E_INVALID_ARGUMENT;
+	if (rec->or_nparts == 0)
+		return n == 1 ? S3E_NONE : S3E_INVALID_PART_NUMBER;
+	for (i = 0; i < rec->or_nparts; i++) {
+		msg_objpart_get(rec, i, &p);
+		if (p.op_number == n)
+			break;
+		rg->gr_first += p.op_size;
+	}
+	if (i == rec->or_nparts)
+		return S3E_INVALID_PART_NUMBER;
+	rg->gr_last = rg->gr_first + (p.op_size ? p.op_size - 1 : 0);
+	rg->gr_partial = p.op_size > 0;
+	rg->gr_parts_count = rec->or_nparts;
+	return S3E_NONE;
+}
+
 /* object_headers fills the response headers of a GET or HEAD. */
 static size_t
 object_headers(struct s3_req *r, const struct msg_objrec *rec,
@@ -521,13 +558,12 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 {
 	int ntags;
 	size_t n = s3_common_headers(r, h);
-	char *etag = store, *date = store + 40, *cr = store + 80;
+	char *etag = store, *date = store + 48, *cr = store + 88;
+	char *pc = store + 160;
 	uint32_t i;
 	bool has_type = false;
 
-	etag[0] = '"';
-	util_hex(etag + 1, rec->or_etag, 16);
-	strcpy(etag + 33, "\"");
+	s3_multipart_etag(etag, rec->or_etag, rec->or_nparts);
 	s3_time_http(rec->or_mtime_ns, date, 40);
 	h[n++] = (struct http_hdr_out){ "etag", etag };
 	h[n++] = (struct http_hdr_out){ "last-modified", date };
@@ -537,14 +573,18 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 		    rg->gr_first, rg->gr_last, rec->or_size);
 		h[n++] = (struct http_hdr_out){ "content-range", cr };
 	}
+	if (rg->gr_parts_count > 0) {
+		snprintf(pc, 16, "%u", rg->gr_parts_count);
+		h[n++] = (struct http_hdr_out){ "x-amz-mp-parts-count", pc };
+	}
 	/* Stored values were NUL-terminated in the PUT's header copy, but
 	 * not here: copy them into the store after the fixed fields. */
 	if ((ntags = s3_tagging_count(rec)) > 0) {
-		snprintf(store + 160, 16, "%d", ntags);
+		snprintf(store + 176, 16, "%d", ntags);
 		h[n++] = (struct http_hdr_out){ "x-amz-tagging-count",
-		    store + 160 };
+		    store + 176 };
 	}
-	store += 176;
+	store += 192;
 	for (i = 0; i < rec->or_nhdrs; i++) {
 		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-tagging"))
 			continue;	/* only its count is shown */
@@ -577,7 +617,7 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 static size_t
 headers_store_size(const struct msg_objrec *rec)
 {
-	size_t need = 176;
+	size_t need = 192;
 	uint32_t i;
 
 	for (i = 0; i < rec->or_nhdrs; i++)
@@ -638,6 +678,11 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 		}
 		return;
 	}
+	if (rec->or_nparts > 0) {
+		s3_multipart_stream(r, rec, rg->gr_first, rg->gr_last, status,
+		    h, n);
+		return;
+	}
 	/* Read the first stripe before answering, so a failure is an error. */
 	if ((rc = backend_get_begin(&r->sr_env->gw_backend, &bg, rec)) != 0 ||
 	    (rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE, &data,
@@ -662,12 +707,10 @@ static bool
 conditions_hold(struct s3_req *r, const struct msg_objrec *rec)
 {
 	struct http_hdr_out h[4];
-	char etag[2 * 16 + 3], date[40];
+	char etag[48], date[40];
 	size_t n;
 
-	etag[0] = '"';
-	util_hex(etag + 1, rec->or_etag, 16);
-	strcpy(etag + 33, "\"");
+	s3_multipart_etag(etag, rec->or_etag, rec->or_nparts);
 	switch (s3_cond_check(r, "", etag, rec->or_mtime_ns)) {
 	case S3_COND_OK:
 		return true;
@@ -703,10 +746,16 @@ s3_object_get(struct s3_req *r)
 		s3_fail_rc(r, rc);
 		return;
 	}
-	if (!conditions_hold(r, &rec) ||
-	    (e = parse_range(r->sr_http, rec.or_size, &rg)) != S3E_NONE) {
-		if (!http_responded(r->sr_http))
-			s3_fail(r, e, NULL);
+	if (!conditions_hold(r, &rec)) {
+		rpc_call_fini(&c);
+		return;
+	}
+	if (s3_query_has(r->sr_http, "partNumber"))
+		e = part_range(r, &rec, &rg);
+	else
+		e = parse_range(r->sr_http, rec.or_size, &rg);
+	if (e != S3E_NONE) {
+		s3_fail(r, e, NULL);
 		rpc_call_fini(&c);
 		return;
 	}
@@ -753,7 +802,7 @@ s3_object_commit(struct s3_req *r, const struct msg_objrec *rec)
 }
 
 enum s3_err
-s3_object_store_headers(struct http_req *hr, struct msg_objrec *rec)
+s3_object_collect_headers(struct http_req *hr, struct msg_objrec *rec)
 {
 	return collect_headers(hr, rec);
 }
@@ -761,7 +810,74 @@ s3_object_store_headers(struct http_req *hr, struct msg_objrec *rec)
 void
 s3_object_etag(const struct msg_objrec *rec, char *buf)
 {
-	buf[0] = '"';
-	util_hex(buf + 1, rec->or_etag, 16);
-	strcpy(buf + 33, "\"");
+	s3_multipart_etag(buf, rec->or_etag, rec->or_nparts);
+}
+
+/* --- the body of a multipart upload's part ----------------------------------------------- */
+
+/* receive_coded streams the body to new shards and fills rec's layout. */
+static enum s3_err
+receive_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
+{
+	struct backend_put bp;
+	enum s3_err e;
+	int rc;
+
+	if ((rc = backend_put_begin(&r->sr_env->gw_backend, &bp, r->sr_bucket,
+	    r->sr_key)) != 0)
+		return s3_error_from(rc);
+	if ((e = put_stripes(r, &bp, pd, rec)) == S3E_NONE)
+		backend_put_layout(&bp, rec);
+	else
+		backend_put_abort(&bp);
+	backend_put_free(&bp);
+	return e;
+}
+
+/* receive_inline reads the whole (small) body into *buf. */
+static enum s3_err
+receive_inline(struct msg_objrec *rec, struct put_digest *pd,
+    unsigned char **buf)
+{
+	struct s3_body *bd = pd->pd_body;
+	enum s3_err e;
+	long n;
+
+	if ((*buf = malloc(rec->or_size + 1)) == NULL)
+		return S3E_SLOW_DOWN;
+	if ((n = read_full(bd, *buf, rec->or_size)) != (long)rec->or_size)
+		return n < 0 && bd->bd_err != S3E_NONE ? bd->bd_err :
+		    S3E_INCOMPLETE_BODY;
+	digest_update(pd, *buf, rec->or_size);
+	if ((e = digest_final(pd, rec->or_etag)) != S3E_NONE)
+		return e;
+	rec->or_inline = true;
+	rec->or_data.ps_ptr = (const char *)*buf;
+	rec->or_data.ps_len = rec->or_size;
+	return S3E_NONE;
+}
+
+enum s3_err
+s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf)
+{
+	struct put_digest pd;
+	struct s3_body bd;
+	enum s3_err e;
+
+	*buf = NULL;
+	memset(&pd, 0, sizeof(pd));
+	memset(&bd, 0, sizeof(bd));
+	if ((e = put_check(r, &bd)) == S3E_NONE) {
+		rec->or_size = bd.bd_size;
+		rec->or_mtime_ns = util_now_ns();
+		e = digest_init(r, &pd, &bd);
+	}
+	if (e == S3E_NONE && rec->or_size > r->sr_env->gw_conf.c_inline_max)
+		e = receive_coded(r, rec, &pd);
+	else if (e == S3E_NONE)
+		e = receive_inline(rec, &pd, buf);
+	digest_free(&pd);
+	s3_body_close(&bd);
+	return e;
 }

@@ -37,6 +37,12 @@ enum cairn_err {
 	CAIRN_EINTERNAL = -1011,	/* broken invariant; see the log */
 	CAIRN_ECONF = -1012,		/* configuration is invalid */
 	CAIRN_EPRECONDITION = -1013,	/* a conditional write's condition failed */
+
+	/* -1100..-1119: multipart uploads */
+	CAIRN_ENOUPLOAD = -1100,	/* no such multipart upload */
+	CAIRN_EBADPART = -1101,		/* a listed part is missing or differs */
+	CAIRN_EPARTORDER = -1102,	/* parts not in ascending order */
+	CAIRN_EPARTSMALL = -1103,	/* a part but the last under 5 MiB */
 };
 
 /* cairn_strerror returns a static English text for err (0 or negative). */

@@ -204,6 +204,13 @@ proto_type_name(uint32_t type)
 	CASE(MSG_META_OBJ_DELETE);
 	CASE(MSG_META_OBJ_LIST);
 	CASE(MSG_META_OBJ_SET_TAGS);
+	CASE(MSG_META_UPLOAD_CREATE);
+	CASE(MSG_META_UPLOAD_GET);
+	CASE(MSG_META_UPLOAD_PART);
+	CASE(MSG_META_UPLOAD_COMPLETE);
+	CASE(MSG_META_UPLOAD_ABORT);
+	CASE(MSG_META_UPLOAD_PARTS);
+	CASE(MSG_META_UPLOAD_LIST);
 	CASE(MSG_CHUNK_WRITE);
 	CASE(MSG_CHUNK_READ);
 	CASE(MSG_CHUNK_DELETE);
@@ -377,12 +384,17 @@ msg_bucket_list_free(struct msg_bucket_list *bl)
 
 /* --- object records ------------------------------------------------------------- */
 
+/* Multipart parts of a record: at the end of this file. */
+static void objparts_pack(msgpack_packer *pk, const struct msg_objrec *r);
+static int objparts_unpack(const msgpack_object *o, struct msg_objrec *r);
+
 void
 msg_objrec_pack(msgpack_packer *pk, const struct msg_objrec *r)
 {
 	uint32_t i, n = r->or_inline ? 0 : (uint32_t)r->or_k + r->or_m;
 
-	msgpack_pack_array(pk, 11);
+	/* A single PUT keeps the 11 fields of version 1, byte for byte. */
+	msgpack_pack_array(pk, r->or_nparts > 0 ? 12 : 11);
 	msgpack_pack_uint64(pk, r->or_size);
 	msgpack_pack_uint64(pk, r->or_mtime_ns);
 	pack_bin(pk, r->or_etag, sizeof(r->or_etag));
@@ -400,10 +412,13 @@ msg_objrec_pack(msgpack_packer *pk, const struct msg_objrec *r)
 		pack_str(pk, r->or_hdr_name[i]);
 		pack_str(pk, r->or_hdr_value[i]);
 	}
+	if (r->or_nparts > 0)
+		objparts_pack(pk, r);
 }
 
 static int
-objrec_layout_unpack(const msgpack_object *it, struct msg_objrec *r)
+objrec_layout_unpack(const msgpack_object *it, struct msg_objrec *r,
+    bool multipart)
 {
 	const msgpack_object *d;
 	uint32_t i, n;
@@ -414,6 +429,9 @@ objrec_layout_unpack(const msgpack_object *it, struct msg_objrec *r)
 	    it[9].type != MSGPACK_OBJECT_ARRAY)
 		return CAIRN_EPROTO;
 	n = it[9].via.array.size;
+	/* A multipart record whose parts are all inline has no layout. */
+	if (multipart && r->or_k == 0 && r->or_m == 0 && n == 0)
+		return 0;
 	if (r->or_inline ? n != 0 :
 	    (r->or_k == 0 || n != (uint32_t)r->or_k + r->or_m ||
 	    n > PROTO_SHARDMAX || r->or_block_size == 0))
@@ -450,8 +468,11 @@ int
 msg_objrec_unpack(const msgpack_object *o, struct msg_objrec *r)
 {
 	const msgpack_object *it = arr(o, 11);
+	bool multipart = false;
 
 	memset(r, 0, sizeof(*r));
+	if (it == NULL && (it = arr(o, 12)) != NULL)
+		multipart = true;
 	if (it == NULL || get_u64(&it[0], &r->or_size) != 0 ||
 	    get_u64(&it[1], &r->or_mtime_ns) != 0 ||
 	    get_fixed(&it[2], r->or_etag, sizeof(r->or_etag)) != 0 ||
@@ -461,8 +482,10 @@ msg_objrec_unpack(const msgpack_object *o, struct msg_objrec *r)
 		return CAIRN_EPROTO;
 	if (r->or_inline && r->or_data.ps_len != r->or_size)
 		return CAIRN_EPROTO;
-	if (objrec_layout_unpack(it, r) != 0 ||
+	if (objrec_layout_unpack(it, r, multipart) != 0 ||
 	    objrec_hdrs_unpack(&it[10], r) != 0)
+		return CAIRN_EPROTO;
+	if (multipart && (r->or_inline || objparts_unpack(&it[11], r) != 0))
 		return CAIRN_EPROTO;
 	return 0;
 }
@@ -741,4 +764,449 @@ msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c)
 	if (it == NULL || get_fixed(&it[0], c->c_id, sizeof(c->c_id)) != 0)
 		return CAIRN_EPROTO;
 	return 0;
+}
+
+/* --- multipart uploads ---------------------------------------------------------- */
+
+/* A part inside a record: [number, size, etag, inline, data, data id]. */
+static void
+objpart_pack(msgpack_packer *pk, const struct msg_objpart *p)
+{
+	msgpack_pack_array(pk, 6);
+	msgpack_pack_uint32(pk, p->op_number);
+	msgpack_pack_uint64(pk, p->op_size);
+	pack_bin(pk, p->op_etag, sizeof(p->op_etag));
+	pack_bool(pk, p->op_inline);
+	pack_bin(pk, p->op_data.ps_ptr, p->op_inline ? p->op_data.ps_len : 0);
+	pack_bin(pk, p->op_data_id, sizeof(p->op_data_id));
+}
+
+static int
+objpart_unpack(const msgpack_object *o, struct msg_objpart *p)
+{
+	const msgpack_object *it = arr(o, 6);
+
+	memset(p, 0, sizeof(*p));
+	if (it == NULL || get_u32(&it[0], &p->op_number, PROTO_PARTMAX) != 0 ||
+	    p->op_number == 0 || get_u64(&it[1], &p->op_size) != 0 ||
+	    get_fixed(&it[2], p->op_etag, sizeof(p->op_etag)) != 0 ||
+	    get_bool(&it[3], &p->op_inline) != 0 ||
+	    get_bin(&it[4], &p->op_data, PROTO_MSGMAX) != 0 ||
+	    get_fixed(&it[5], p->op_data_id, sizeof(p->op_data_id)) != 0)
+		return CAIRN_EPROTO;
+	if (p->op_inline ? p->op_data.ps_len != p->op_size :
+	    p->op_data.ps_len != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+static void
+objparts_pack(msgpack_packer *pk, const struct msg_objrec *r)
+{
+	uint32_t i;
+
+	if (r->or_parts == NULL && r->or_parts_raw != NULL) {
+		msgpack_pack_object(pk, *r->or_parts_raw);
+		return;
+	}
+	msgpack_pack_array(pk, r->or_nparts);
+	for (i = 0; i < r->or_nparts; i++)
+		objpart_pack(pk, &r->or_parts[i]);
+}
+
+/* objparts_unpack checks every part: ascending numbers, sizes adding up
+ * to the object's, a layout for coded parts. */
+static int
+objparts_unpack(const msgpack_object *o, struct msg_objrec *r)
+{
+	struct msg_objpart p;
+	uint64_t total = 0;
+	uint32_t i, last = 0;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0 ||
+	    o->via.array.size > PROTO_PARTMAX)
+		return CAIRN_EPROTO;
+	for (i = 0; i < o->via.array.size; i++) {
+		if (objpart_unpack(&o->via.array.ptr[i], &p) != 0 ||
+		    p.op_number <= last || (!p.op_inline && r->or_k == 0) ||
+		    p.op_size > UINT64_MAX - total)
+			return CAIRN_EPROTO;
+		last = p.op_number;
+		total += p.op_size;
+	}
+	if (total != r->or_size)
+		return CAIRN_EPROTO;
+	r->or_nparts = o->via.array.size;
+	r->or_parts_raw = o;
+	return 0;
+}
+
+void
+msg_objpart_get(const struct msg_objrec *r, uint32_t i, struct msg_objpart *p)
+{
+	if (r->or_parts != NULL)
+		*p = r->or_parts[i];
+	else	/* checked whole by msg_objrec_unpack */
+		(void)objpart_unpack(&r->or_parts_raw->via.array.ptr[i], p);
+}
+
+void
+msg_upload_ref_pack(msgpack_packer *pk, const struct msg_upload_ref *u)
+{
+	msgpack_pack_array(pk, 3);
+	pack_str(pk, u->u_bucket);
+	pack_str(pk, u->u_key);
+	pack_str(pk, u->u_upload_id);
+}
+
+int
+msg_upload_ref_unpack(const msgpack_object *o, struct msg_upload_ref *u)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_str(&it[0], &u->u_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &u->u_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &u->u_upload_id, PROTO_UPLOADIDLEN) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_upload_create_pack(msgpack_packer *pk, const struct msg_upload_create *uc)
+{
+	msgpack_pack_array(pk, 2);
+	msg_upload_ref_pack(pk, &uc->uc_ref);
+	msg_objrec_pack(pk, &uc->uc_rec);
+}
+
+int
+msg_upload_create_unpack(const msgpack_object *o, struct msg_upload_create *uc)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || msg_upload_ref_unpack(&it[0], &uc->uc_ref) != 0 ||
+	    msg_objrec_unpack(&it[1], &uc->uc_rec) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_part_put_pack(msgpack_packer *pk, const struct msg_part_put *pp)
+{
+	msgpack_pack_array(pk, 3);
+	msg_upload_ref_pack(pk, &pp->pp_ref);
+	msgpack_pack_uint32(pk, pp->pp_number);
+	msg_objrec_pack(pk, &pp->pp_rec);
+}
+
+int
+msg_part_put_unpack(const msgpack_object *o, struct msg_part_put *pp)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || msg_upload_ref_unpack(&it[0], &pp->pp_ref) != 0 ||
+	    get_u32(&it[1], &pp->pp_number, PROTO_PARTMAX) != 0 ||
+	    pp->pp_number == 0 || msg_objrec_unpack(&it[2], &pp->pp_rec) != 0 ||
+	    pp->pp_rec.or_nparts != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_upload_complete_pack(msgpack_packer *pk,
+    const struct msg_upload_complete *cc)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 4);
+	msg_upload_ref_pack(pk, &cc->cc_ref);
+	msgpack_pack_uint64(pk, cc->cc_mtime_ns);
+	pack_bin(pk, cc->cc_etag, sizeof(cc->cc_etag));
+	msgpack_pack_array(pk, cc->cc_nparts);
+	for (i = 0; i < cc->cc_nparts; i++) {
+		msgpack_pack_array(pk, 2);
+		msgpack_pack_uint32(pk, cc->cc_numbers[i]);
+		pack_bin(pk, cc->cc_etags[i], 16);
+	}
+}
+
+int
+msg_upload_complete_unpack(const msgpack_object *o,
+    struct msg_upload_complete *cc)
+{
+	const msgpack_object *it = arr(o, 4), *item, *l;
+	uint8_t etag[16];
+	uint32_t i, n;
+
+	memset(cc, 0, sizeof(*cc));
+	if (it == NULL || msg_upload_ref_unpack(&it[0], &cc->cc_ref) != 0 ||
+	    get_u64(&it[1], &cc->cc_mtime_ns) != 0 ||
+	    get_fixed(&it[2], cc->cc_etag, sizeof(cc->cc_etag)) != 0 ||
+	    it[3].type != MSGPACK_OBJECT_ARRAY ||
+	    it[3].via.array.size == 0 || it[3].via.array.size > PROTO_PARTMAX)
+		return CAIRN_EPROTO;
+	l = &it[3];
+	for (i = 0; i < l->via.array.size; i++)
+		if ((item = arr(&l->via.array.ptr[i], 2)) == NULL ||
+		    get_u32(&item[0], &n, PROTO_PARTMAX) != 0 || n == 0 ||
+		    get_fixed(&item[1], etag, sizeof(etag)) != 0)
+			return CAIRN_EPROTO;
+	cc->cc_nparts = l->via.array.size;
+	cc->cc_raw = l;
+	return 0;
+}
+
+void
+msg_upload_complete_get(const struct msg_upload_complete *cc, uint32_t i,
+    uint32_t *number, uint8_t *etag)
+{
+	const msgpack_object *item;
+
+	if (cc->cc_raw == NULL) {
+		*number = cc->cc_numbers[i];
+		memcpy(etag, cc->cc_etags[i], 16);
+		return;
+	}
+	item = cc->cc_raw->via.array.ptr[i].via.array.ptr;
+	*number = (uint32_t)item[0].via.u64;
+	memcpy(etag, item[1].via.bin.ptr, 16);
+}
+
+void
+msg_upload_done_pack(msgpack_packer *pk, const struct msg_upload_done *ud)
+{
+	msgpack_pack_array(pk, 3);
+	msg_objrec_pack(pk, &ud->ud_rec);
+	if (ud->ud_has_old)
+		msg_objrec_pack(pk, &ud->ud_old);
+	else
+		msgpack_pack_nil(pk);
+	pack_bin(pk, ud->ud_dropped.ps_ptr, ud->ud_dropped.ps_len);
+}
+
+int
+msg_upload_done_unpack(const msgpack_object *o, struct msg_upload_done *ud)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	memset(ud, 0, sizeof(*ud));
+	if (it == NULL || msg_objrec_unpack(&it[0], &ud->ud_rec) != 0)
+		return CAIRN_EPROTO;
+	ud->ud_has_old = !proto_is_nil(&it[1]);
+	if (ud->ud_has_old && msg_objrec_unpack(&it[1], &ud->ud_old) != 0)
+		return CAIRN_EPROTO;
+	if (get_bin(&it[2], &ud->ud_dropped, PROTO_PARTMAX * PROTO_IDLEN) != 0 ||
+	    ud->ud_dropped.ps_len % PROTO_IDLEN != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_part_list_req_pack(msgpack_packer *pk, const struct msg_part_list_req *pl)
+{
+	msgpack_pack_array(pk, 3);
+	msg_upload_ref_pack(pk, &pl->pl_ref);
+	msgpack_pack_uint32(pk, pl->pl_marker);
+	msgpack_pack_uint32(pk, pl->pl_max);
+}
+
+int
+msg_part_list_req_unpack(const msgpack_object *o, struct msg_part_list_req *pl)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || msg_upload_ref_unpack(&it[0], &pl->pl_ref) != 0 ||
+	    get_u32(&it[1], &pl->pl_marker, UINT32_MAX) != 0 ||
+	    get_u32(&it[2], &pl->pl_max, PROTO_LISTMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_part_list_reply_pack(msgpack_packer *pk,
+    const struct msg_part_list_reply *pr)
+{
+	const struct msg_part_entry *e;
+	uint32_t i;
+
+	msgpack_pack_array(pk, 3);
+	pack_bool(pk, pr->pr_truncated);
+	msgpack_pack_uint32(pk, pr->pr_next);
+	msgpack_pack_array(pk, pr->pr_nentries);
+	for (i = 0; i < pr->pr_nentries; i++) {
+		e = &pr->pr_entries[i];
+		msgpack_pack_array(pk, 4);
+		msgpack_pack_uint32(pk, e->pe_number);
+		msgpack_pack_uint64(pk, e->pe_size);
+		msgpack_pack_uint64(pk, e->pe_mtime_ns);
+		pack_bin(pk, e->pe_etag, sizeof(e->pe_etag));
+	}
+}
+
+static int
+part_entry_unpack(const msgpack_object *o, struct msg_part_entry *e)
+{
+	const msgpack_object *it = arr(o, 4);
+
+	if (it == NULL || get_u32(&it[0], &e->pe_number, PROTO_PARTMAX) != 0 ||
+	    get_u64(&it[1], &e->pe_size) != 0 ||
+	    get_u64(&it[2], &e->pe_mtime_ns) != 0 ||
+	    get_fixed(&it[3], e->pe_etag, sizeof(e->pe_etag)) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+int
+msg_part_list_reply_unpack(const msgpack_object *o,
+    struct msg_part_list_reply *pr)
+{
+	const msgpack_object *it = arr(o, 3);
+	uint32_t i;
+
+	memset(pr, 0, sizeof(*pr));
+	if (it == NULL || get_bool(&it[0], &pr->pr_truncated) != 0 ||
+	    get_u32(&it[1], &pr->pr_next, PROTO_PARTMAX) != 0 ||
+	    it[2].type != MSGPACK_OBJECT_ARRAY ||
+	    it[2].via.array.size > PROTO_LISTMAX)
+		return CAIRN_EPROTO;
+	pr->pr_nentries = it[2].via.array.size;
+	if ((pr->pr_entries = calloc(pr->pr_nentries + 1,
+	    sizeof(*pr->pr_entries))) == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < pr->pr_nentries; i++)
+		if (part_entry_unpack(&it[2].via.array.ptr[i],
+		    &pr->pr_entries[i]) != 0) {
+			msg_part_list_reply_free(pr);
+			return CAIRN_EPROTO;
+		}
+	return 0;
+}
+
+void
+msg_part_list_reply_free(struct msg_part_list_reply *pr)
+{
+	free(pr->pr_entries);
+	pr->pr_entries = NULL;
+	pr->pr_nentries = 0;
+}
+
+void
+msg_upload_list_req_pack(msgpack_packer *pk,
+    const struct msg_upload_list_req *ul)
+{
+	msgpack_pack_array(pk, 6);
+	pack_str(pk, ul->ul_bucket);
+	pack_str(pk, ul->ul_prefix);
+	pack_str(pk, ul->ul_delimiter);
+	pack_str(pk, ul->ul_key_marker);
+	pack_str(pk, ul->ul_upload_id_marker);
+	msgpack_pack_uint32(pk, ul->ul_max);
+}
+
+int
+msg_upload_list_req_unpack(const msgpack_object *o,
+    struct msg_upload_list_req *ul)
+{
+	const msgpack_object *it = arr(o, 6);
+
+	if (it == NULL || get_str(&it[0], &ul->ul_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &ul->ul_prefix, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &ul->ul_delimiter, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[3], &ul->ul_key_marker, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[4], &ul->ul_upload_id_marker,
+	    PROTO_UPLOADIDLEN) != 0 ||
+	    get_u32(&it[5], &ul->ul_max, PROTO_LISTMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_upload_list_reply_pack(msgpack_packer *pk,
+    const struct msg_upload_list_reply *ur)
+{
+	const struct msg_upload_entry *e;
+	uint32_t i;
+
+	msgpack_pack_array(pk, 5);
+	pack_bool(pk, ur->ur_truncated);
+	pack_str(pk, ur->ur_next_key);
+	pack_str(pk, ur->ur_next_upload_id);
+	msgpack_pack_array(pk, ur->ur_nentries);
+	for (i = 0; i < ur->ur_nentries; i++) {
+		e = &ur->ur_entries[i];
+		msgpack_pack_array(pk, 3);
+		pack_str(pk, e->ue_key);
+		pack_str(pk, e->ue_upload_id);
+		msgpack_pack_uint64(pk, e->ue_initiated_ns);
+	}
+	msgpack_pack_array(pk, ur->ur_nprefixes);
+	for (i = 0; i < ur->ur_nprefixes; i++)
+		pack_str(pk, ur->ur_prefixes[i]);
+}
+
+static int
+upload_entry_unpack(const msgpack_object *o, struct msg_upload_entry *e)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_str(&it[0], &e->ue_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[1], &e->ue_upload_id, PROTO_UPLOADIDLEN) != 0 ||
+	    get_u64(&it[2], &e->ue_initiated_ns) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+static int
+upload_items_unpack(const msgpack_object *ents, const msgpack_object *pfx,
+    struct msg_upload_list_reply *ur)
+{
+	uint32_t i;
+
+	ur->ur_nentries = ents->via.array.size;
+	ur->ur_nprefixes = pfx->via.array.size;
+	if (ur->ur_nentries + ur->ur_nprefixes > PROTO_LISTMAX)
+		return CAIRN_EPROTO;
+	ur->ur_entries = calloc(ur->ur_nentries + 1, sizeof(*ur->ur_entries));
+	ur->ur_prefixes = calloc(ur->ur_nprefixes + 1,
+	    sizeof(*ur->ur_prefixes));
+	if (ur->ur_entries == NULL || ur->ur_prefixes == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < ur->ur_nentries; i++)
+		if (upload_entry_unpack(&ents->via.array.ptr[i],
+		    &ur->ur_entries[i]) != 0)
+			return CAIRN_EPROTO;
+	for (i = 0; i < ur->ur_nprefixes; i++)
+		if (get_str(&pfx->via.array.ptr[i], &ur->ur_prefixes[i],
+		    PROTO_KEYMAX) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+int
+msg_upload_list_reply_unpack(const msgpack_object *o,
+    struct msg_upload_list_reply *ur)
+{
+	const msgpack_object *it = arr(o, 5);
+	int rc;
+
+	memset(ur, 0, sizeof(*ur));
+	if (it == NULL || get_bool(&it[0], &ur->ur_truncated) != 0 ||
+	    get_str(&it[1], &ur->ur_next_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &ur->ur_next_upload_id, PROTO_UPLOADIDLEN) != 0 ||
+	    it[3].type != MSGPACK_OBJECT_ARRAY ||
+	    it[4].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	if ((rc = upload_items_unpack(&it[3], &it[4], ur)) != 0)
+		msg_upload_list_reply_free(ur);
+	return rc;
+}
+
+void
+msg_upload_list_reply_free(struct msg_upload_list_reply *ur)
+{
+	free(ur->ur_entries);
+	free(ur->ur_prefixes);
+	ur->ur_entries = NULL;
+	ur->ur_prefixes = NULL;
+	ur->ur_nentries = ur->ur_nprefixes = 0;
 }

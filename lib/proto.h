@@ -18,7 +18,7 @@
  *
  * Bump PROTO_VERSION whenever anything below changes.
  */
-#define PROTO_VERSION	3
+#define PROTO_VERSION	4
 
 #define PROTO_MSGMAX	(4u << 20)	/* largest message accepted, bytes */
 #define PROTO_STRIPE	(1u << 20)	/* object data per erasure stripe */
@@ -31,6 +31,9 @@
 #define PROTO_HDRLEN	8192		/* one stored header name or value */
 #define PROTO_LISTMAX	1000		/* keys in one list page */
 #define PROTO_STATMAX	16		/* counters in a status reply */
+#define PROTO_PARTMAX	10000		/* parts of a multipart upload */
+#define PROTO_PARTMIN	(5u << 20)	/* smallest part but the last, bytes */
+#define PROTO_UPLOADIDLEN 32		/* upload id: hex text */
 
 enum proto_type {
 	/* 1-99: replies and control; every daemon */
@@ -48,6 +51,13 @@ enum proto_type {
 	MSG_META_OBJ_DELETE = 112,	/* msg_obj_ref -> msg_objrec or nil */
 	MSG_META_OBJ_LIST = 113,	/* msg_list_req -> msg_list_reply */
 	MSG_META_OBJ_SET_TAGS = 114,	/* msg_obj_tags -> nil */
+	MSG_META_UPLOAD_CREATE = 120,	/* msg_upload_create -> nil */
+	MSG_META_UPLOAD_GET = 121,	/* msg_upload_ref -> msg_objrec */
+	MSG_META_UPLOAD_PART = 122,	/* msg_part_put -> msg_objrec or nil */
+	MSG_META_UPLOAD_COMPLETE = 123,	/* msg_upload_complete -> msg_upload_done */
+	MSG_META_UPLOAD_ABORT = 124,	/* msg_upload_ref -> msg_upload_done */
+	MSG_META_UPLOAD_PARTS = 125,	/* msg_part_list_req -> msg_part_list_reply */
+	MSG_META_UPLOAD_LIST = 126,	/* msg_upload_list_req -> msg_upload_list_reply */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -129,6 +139,29 @@ struct msg_objrec {
 	uint32_t		 or_nhdrs;
 	struct proto_str	 or_hdr_name[PROTO_HDRMAX];
 	struct proto_str	 or_hdr_value[PROTO_HDRMAX];
+	/* Appended with PROTO_VERSION 2: a multipart object (see below). */
+	uint32_t		 or_nparts;	/* 0: a single PUT */
+	const struct msg_objpart *or_parts;	/* pack: the parts */
+	const msgpack_object	*or_parts_raw;	/* unpack: into the buffer */
+};
+
+/*
+ * One part of a completed multipart object.  The object's record has
+ * or_nparts > 0, or_inline false and no data id of its own; each part is
+ * stored like an object of its own, inline (op_data) or erasure coded
+ * under op_data_id with the layout (k, m, block size, drives) of the
+ * object's record, shared by all its coded parts.  Parts are listed in
+ * ascending part number and their sizes add up to or_size.  A record
+ * without coded parts has k = m = 0 and no drives.  Read part i of an
+ * unpacked record with msg_objpart_get.
+ */
+struct msg_objpart {
+	uint32_t		 op_number;	/* 1..PROTO_PARTMAX */
+	uint64_t		 op_size;
+	uint8_t			 op_etag[16];	/* MD5 of the part */
+	bool			 op_inline;
+	struct proto_str	 op_data;	/* inline bytes */
+	uint8_t			 op_data_id[PROTO_IDLEN];
 };
 
 /* MSG_META_OBJ_GET and MSG_META_OBJ_DELETE request. */
@@ -241,6 +274,129 @@ struct msg_chunk_ref {
 	uint8_t			 c_id[PROTO_IDLEN];
 };
 
+/*
+ * An upload: MSG_META_UPLOAD_GET and MSG_META_UPLOAD_ABORT request.  The
+ * upload id is only valid together with the bucket and key it was made
+ * for.
+ */
+struct msg_upload_ref {
+	struct proto_str	 u_bucket;
+	struct proto_str	 u_key;
+	struct proto_str	 u_upload_id;	/* PROTO_UPLOADIDLEN hex */
+};
+
+/*
+ * MSG_META_UPLOAD_CREATE request.  uc_rec is the template of the object
+ * to be: or_mtime_ns is the initiation time, or_hdrs the headers to
+ * replay on GET, and the erasure layout (k, m, block size, drives) is the
+ * one every coded part is written with; size 0, no data.
+ */
+struct msg_upload_create {
+	struct msg_upload_ref	 uc_ref;
+	struct msg_objrec	 uc_rec;
+};
+
+/*
+ * MSG_META_UPLOAD_PART request: make pp_rec (a record without headers:
+ * size, mtime, MD5, inline data or data id and layout) part pp_number of
+ * the upload.  The reply is the part record it replaced, or nil.
+ */
+struct msg_part_put {
+	struct msg_upload_ref	 pp_ref;
+	uint32_t		 pp_number;	/* 1..PROTO_PARTMAX */
+	struct msg_objrec	 pp_rec;
+};
+
+/*
+ * MSG_META_UPLOAD_COMPLETE request: the parts as the client listed them
+ * (number and ETag each).  Pack reads cc_numbers and cc_etags; unpack
+ * checks the list and leaves cc_raw pointing into the message; read item
+ * i with msg_upload_complete_get.
+ */
+struct msg_upload_complete {
+	struct msg_upload_ref	 cc_ref;
+	uint64_t		 cc_mtime_ns;
+	uint8_t			 cc_etag[16];	/* MD5 of the listed MD5s */
+	uint32_t		 cc_nparts;	/* 1..PROTO_PARTMAX */
+	const uint32_t		*cc_numbers;	/* pack */
+	const uint8_t		(*cc_etags)[16];	/* pack */
+	const msgpack_object	*cc_raw;	/* unpack */
+};
+
+/*
+ * Reply of MSG_META_UPLOAD_COMPLETE (ud_rec: the new object record;
+ * ud_old: the record it replaced, if any) and MSG_META_UPLOAD_ABORT
+ * (ud_rec: the upload's template).  ud_dropped holds the 16-byte data ids,
+ * one after the other, of the coded parts that no record refers to any
+ * more; their shards, in ud_rec's layout, are the caller's to delete.
+ */
+struct msg_upload_done {
+	struct msg_objrec	 ud_rec;
+	bool			 ud_has_old;
+	struct msg_objrec	 ud_old;
+	struct proto_str	 ud_dropped;	/* n * PROTO_IDLEN bytes */
+};
+
+/* MSG_META_UPLOAD_PARTS request: parts numbered above marker. */
+struct msg_part_list_req {
+	struct msg_upload_ref	 pl_ref;
+	uint32_t		 pl_marker;	/* 0: from the first */
+	uint32_t		 pl_max;	/* 0..PROTO_LISTMAX */
+};
+
+/* One part in a ListParts page. */
+struct msg_part_entry {
+	uint32_t		 pe_number;
+	uint64_t		 pe_size;
+	uint64_t		 pe_mtime_ns;
+	uint8_t			 pe_etag[16];
+};
+
+/* MSG_META_UPLOAD_PARTS reply; next is the last number of the page. */
+struct msg_part_list_reply {
+	bool			 pr_truncated;
+	uint32_t		 pr_next;
+	uint32_t		 pr_nentries;
+	struct msg_part_entry	*pr_entries;	/* unpack: malloc'd */
+};
+
+/*
+ * MSG_META_UPLOAD_LIST request: uploads of bucket whose key starts with
+ * prefix and comes after (key_marker, upload_id_marker), in key then
+ * upload id order (upload ids sort by initiation time), with common
+ * prefixes as in msg_list_req.
+ */
+struct msg_upload_list_req {
+	struct proto_str	 ul_bucket;
+	struct proto_str	 ul_prefix;
+	struct proto_str	 ul_delimiter;
+	struct proto_str	 ul_key_marker;
+	struct proto_str	 ul_upload_id_marker;
+	uint32_t		 ul_max;	/* 0..PROTO_LISTMAX */
+};
+
+/* One upload in a ListMultipartUploads page. */
+struct msg_upload_entry {
+	struct proto_str	 ue_key;
+	struct proto_str	 ue_upload_id;
+	uint64_t		 ue_initiated_ns;
+};
+
+/*
+ * MSG_META_UPLOAD_LIST reply.  When truncated, next_key and
+ * next_upload_id continue the listing (next_upload_id empty after a
+ * common prefix).
+ */
+struct msg_upload_list_reply {
+	bool			 ur_truncated;
+	struct proto_str	 ur_next_key;
+	struct proto_str	 ur_next_upload_id;
+	uint32_t		 ur_nentries;
+	struct msg_upload_entry	*ur_entries;	/* unpack: malloc'd */
+	uint32_t		 ur_nprefixes;
+	struct proto_str	*ur_prefixes;	/* unpack: malloc'd */
+};
+
 /* proto_begin packs the envelope's first three fields; payload follows. */
 void proto_begin(msgpack_packer *pk, uint32_t type, uint64_t reqid);
 
@@ -306,5 +462,44 @@ void msg_chunk_data_pack(msgpack_packer *pk, const struct msg_chunk_data *d);
 int msg_chunk_data_unpack(const msgpack_object *o, struct msg_chunk_data *d);
 void msg_chunk_ref_pack(msgpack_packer *pk, const struct msg_chunk_ref *c);
 int msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c);
+
+/* msg_objpart_get fills p with part i of r (packed or unpacked record). */
+void msg_objpart_get(const struct msg_objrec *r, uint32_t i,
+    struct msg_objpart *p);
+void msg_upload_ref_pack(msgpack_packer *pk, const struct msg_upload_ref *u);
+int msg_upload_ref_unpack(const msgpack_object *o, struct msg_upload_ref *u);
+void msg_upload_create_pack(msgpack_packer *pk,
+    const struct msg_upload_create *uc);
+int msg_upload_create_unpack(const msgpack_object *o,
+    struct msg_upload_create *uc);
+void msg_part_put_pack(msgpack_packer *pk, const struct msg_part_put *pp);
+int msg_part_put_unpack(const msgpack_object *o, struct msg_part_put *pp);
+void msg_upload_complete_pack(msgpack_packer *pk,
+    const struct msg_upload_complete *cc);
+int msg_upload_complete_unpack(const msgpack_object *o,
+    struct msg_upload_complete *cc);
+/* msg_upload_complete_get reads item i of an unpacked request. */
+void msg_upload_complete_get(const struct msg_upload_complete *cc,
+    uint32_t i, uint32_t *number, uint8_t *etag);
+void msg_upload_done_pack(msgpack_packer *pk, const struct msg_upload_done *ud);
+int msg_upload_done_unpack(const msgpack_object *o, struct msg_upload_done *ud);
+void msg_part_list_req_pack(msgpack_packer *pk,
+    const struct msg_part_list_req *pl);
+int msg_part_list_req_unpack(const msgpack_object *o,
+    struct msg_part_list_req *pl);
+void msg_part_list_reply_pack(msgpack_packer *pk,
+    const struct msg_part_list_reply *pr);
+int msg_part_list_reply_unpack(const msgpack_object *o,
+    struct msg_part_list_reply *pr);
+void msg_part_list_reply_free(struct msg_part_list_reply *pr);
+void msg_upload_list_req_pack(msgpack_packer *pk,
+    const struct msg_upload_list_req *ul);
+int msg_upload_list_req_unpack(const msgpack_object *o,
+    struct msg_upload_list_req *ul);
+void msg_upload_list_reply_pack(msgpack_packer *pk,
+    const struct msg_upload_list_reply *ur);
+int msg_upload_list_reply_unpack(const msgpack_object *o,
+    struct msg_upload_list_reply *ur);
+void msg_upload_list_reply_free(struct msg_upload_list_reply *ur);
 
 #endif

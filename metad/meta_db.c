@@ -19,7 +19,7 @@
 #define META_BLOOM	10		/* bloom filter bits per key */
 
 /* meta_db_fail logs a leveldb error, frees it and maps it to CAIRN_EIO. */
-static int
+int
 meta_db_fail(struct meta_db *db, const char *what, char *err)
 {
 	log_warnx("%s: %s: %s", db->md_path, what, err);
@@ -31,7 +31,7 @@ meta_db_fail(struct meta_db *db, const char *what, char *err)
  * meta_db_get reads key into *val (free with leveldb_free), *vlen bytes.
  * Returns 0, CAIRN_ENOENT if there is no such key, or CAIRN_EIO.
  */
-static int
+int
 meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
     size_t *vlen)
 {
@@ -199,7 +199,7 @@ meta_db_check_name(struct proto_str s, size_t max)
 }
 
 /* meta_db_check_obj checks a bucket and key before they make a DB key. */
-static int
+int
 meta_db_check_obj(struct proto_str bucket, struct proto_str key)
 {
 	if (meta_db_check_name(bucket, PROTO_BUCKETMAX) != 0 ||
@@ -233,7 +233,7 @@ meta_db_obj_key(char *buf, struct proto_str bucket, struct proto_str key)
 }
 
 /* meta_db_key_lock picks the lock stripe of a DB key (FNV-1a hash). */
-static pthread_mutex_t *
+pthread_mutex_t *
 meta_db_key_lock(struct meta_db *db, const char *key, size_t klen)
 {
 	uint32_t h = 2166136261u;
@@ -245,7 +245,7 @@ meta_db_key_lock(struct meta_db *db, const char *key, size_t klen)
 }
 
 /* meta_db_reply_raw appends stored msgpack bytes to reply, or nil. */
-static void
+void
 meta_db_reply_raw(msgpack_packer *reply, const char *val, size_t vlen)
 {
 	if (val == NULL)
@@ -345,8 +345,8 @@ meta_db_bucket_delete(struct meta_db *db, struct proto_str name)
 	rc = meta_db_bucket_exists(db, name);
 	if (rc == 0 && !meta_db_bucket_empty(db, name))
 		rc = CAIRN_EBUCKETNOTEMPTY;
-	if (rc == 0)
-		rc = meta_db_write(db, key, klen, NULL, 0);
+	if (rc == 0)	/* its multipart uploads go with it, as in S3 */
+		rc = meta_upload_bucket_delete(db, key, klen, name);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	if (rc == 0)
 		log_info("bucket %.*s: deleted", (int)name.ps_len, name.ps_ptr);

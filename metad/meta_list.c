@@ -217,6 +217,7 @@ meta_list_add_entry(struct meta_list_scan *s, struct proto_str key)
 		e->le_size = rec.or_size;
 		e->le_mtime_ns = rec.or_mtime_ns;
 		memcpy(e->le_etag, rec.or_etag, sizeof(e->le_etag));
+		e->le_nparts = rec.or_nparts;
 		rc = 0;
 	}
 	msgpack_unpacked_destroy(&u);

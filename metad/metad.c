@@ -174,6 +174,14 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return metad_obj_list(env, req, reply);
 	case MSG_META_OBJ_SET_TAGS:
 		return metad_obj_set_tags(env, req, reply);
+	case MSG_META_UPLOAD_CREATE:
+	case MSG_META_UPLOAD_GET:
+	case MSG_META_UPLOAD_PART:
+	case MSG_META_UPLOAD_COMPLETE:
+	case MSG_META_UPLOAD_ABORT:
+	case MSG_META_UPLOAD_PARTS:
+	case MSG_META_UPLOAD_LIST:
+		return meta_upload_dispatch(&env->m_db, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}

@@ -24,6 +24,8 @@
 #define META_K_FORMAT	'F'		/* "F" -> META_FORMAT */
 #define META_K_BUCKET	'B'		/* "B" bucket -> msg_bucket */
 #define META_K_OBJECT	'O'		/* "O" bucket NUL key -> msg_objrec */
+#define META_K_UPLOAD	'U'		/* "U" bucket NUL key NUL id -> msg_objrec */
+#define META_K_PART	'P'		/* "P" id number(BE32) -> msg_objrec */
 
 /* Longest leveldb key: 'O', bucket, NUL, object key. */
 #define META_KEYLEN	(1 + PROTO_BUCKETMAX + 1 + PROTO_KEYMAX)
@@ -141,6 +143,24 @@ int meta_db_check_name(struct proto_str s, size_t max);
 size_t meta_db_obj_key(char *buf, struct proto_str bucket,
     struct proto_str key);
 
+/* meta_db_get reads key into *val (leveldb_free it); 0, CAIRN_ENOENT or
+ * CAIRN_EIO. */
+int meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
+    size_t *vlen);
+
+/* meta_db_fail logs a leveldb error, frees it and returns CAIRN_EIO. */
+int meta_db_fail(struct meta_db *db, const char *what, char *err);
+
+/* meta_db_key_lock returns the lock stripe of a DB key. */
+pthread_mutex_t *meta_db_key_lock(struct meta_db *db, const char *key,
+    size_t klen);
+
+/* meta_db_reply_raw appends stored msgpack bytes (or nil if NULL). */
+void meta_db_reply_raw(msgpack_packer *reply, const char *val, size_t vlen);
+
+/* meta_db_check_obj checks a bucket and key before they make a DB key. */
+int meta_db_check_obj(struct proto_str bucket, struct proto_str key);
+
 /* meta_db_size returns leveldb's estimate of the bytes on disk. */
 uint64_t meta_db_size(struct meta_db *db);
 
@@ -152,6 +172,65 @@ uint64_t meta_db_size(struct meta_db *db);
  * Each common prefix costs one seek, whatever the number of keys under it.
  */
 int meta_list_objects(struct meta_db *db, const struct msg_list_req *l,
+    msgpack_packer *reply);
+
+/* meta_upload.c */
+
+/* Longest upload key: 'U', bucket, NUL, key, NUL, upload id. */
+#define META_UPKEYLEN	(META_KEYLEN + 1 + PROTO_UPLOADIDLEN)
+/* A part key: 'P', upload id, part number big-endian. */
+#define META_PARTKEYLEN	(1 + PROTO_UPLOADIDLEN + 4)
+
+/* meta_upload_create stores a new upload's template; ENOBUCKET. */
+int meta_upload_create(struct meta_db *db, const struct msg_upload_create *uc);
+
+/* meta_upload_get packs the upload's template record; ENOUPLOAD. */
+int meta_upload_get(struct meta_db *db, const struct msg_upload_ref *u,
+    msgpack_packer *reply);
+
+/* meta_upload_part stores a part and packs the one it replaced, or nil. */
+int meta_upload_part(struct meta_db *db, const struct msg_part_put *pp,
+    msgpack_packer *reply);
+
+/*
+ * meta_upload_complete checks the listed parts, makes the object's record
+ * from them and, in one write batch, stores it and removes the upload and
+ * all its parts.  Packs a msg_upload_done.  ENOUPLOAD, EBADPART,
+ * EPARTORDER, EPARTSMALL.
+ */
+int meta_upload_complete(struct meta_db *db,
+    const struct msg_upload_complete *cc, msgpack_packer *reply);
+
+/* meta_upload_abort removes the upload and its parts (msg_upload_done). */
+int meta_upload_abort(struct meta_db *db, const struct msg_upload_ref *u,
+    msgpack_packer *reply);
+
+/*
+ * meta_upload_bucket_delete deletes the bucket key bkey and every upload
+ * and part of the bucket in one write batch.  md_bucket_lock is held
+ * exclusive.  The parts' shards are left to the sweep.
+ */
+int meta_upload_bucket_delete(struct meta_db *db, const char *bkey,
+    size_t bklen, struct proto_str bucket);
+
+/* meta_upload_dispatch unpacks and runs one MSG_META_UPLOAD_* request. */
+int meta_upload_dispatch(struct meta_db *db, const struct proto_msg *req,
+    msgpack_packer *reply);
+
+/* meta_upload_key writes the "U" key of an upload; returns its length. */
+size_t meta_upload_key(char *buf, const struct msg_upload_ref *u);
+
+/* meta_upload_check checks an upload reference's names and id. */
+int meta_upload_check(const struct msg_upload_ref *u);
+
+/* meta_upload_list.c */
+
+/* meta_upload_parts packs one ListParts page (msg_part_list_reply). */
+int meta_upload_parts(struct meta_db *db, const struct msg_part_list_req *pl,
+    msgpack_packer *reply);
+
+/* meta_upload_list packs one ListMultipartUploads page. */
+int meta_upload_list(struct meta_db *db, const struct msg_upload_list_req *ul,
     msgpack_packer *reply);
 
 #endif

@@ -50,7 +50,24 @@ def main():
                 tags(Bucket=BUCKET, Key='c2') == [('x', 'y')] and
                 tags(Bucket=BUCKET, Key='c3') == tags(**g))
 
+    def multipart_keeps_parts():
+        k = dict(Bucket=BUCKET, Key='mp')
+        up = s3.create_multipart_upload(**k)['UploadId']
+        body = [b'p' * (5 * 1024 * 1024), b'q' * 1000]
+        parts = [{'PartNumber': n + 1, 'ETag': s3.upload_part(
+            UploadId=up, PartNumber=n + 1, Body=b, **k)['ETag']}
+            for n, b in enumerate(body)]
+        s3.complete_multipart_upload(UploadId=up, MultipartUpload={
+            'Parts': parts}, **k)
+        etag = s3.head_object(**k)['ETag']
+        put_tags([('kind', 'parts')], **k)
+        return (tags(**k) == [('kind', 'parts')] and
+                s3.head_object(**k)['ETag'] == etag and
+                s3.get_object(**k)['Body'].read() == b''.join(body))
+
     checks = [
+        ('tagging an object uploaded in parts keeps it whole',
+         multipart_keeps_parts),
         ('x-amz-tagging on PutObject is stored',
          lambda: tags(**g) == [('a', '1'), ('b', 'two words')]),
         ('GetObject shows the count', lambda: s3.get_object(**g)['TagCount']

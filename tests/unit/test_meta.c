@@ -1,6 +1,8 @@
 /* test_meta.c - metad's database: buckets, object records and listing */
 #include "../../metad/meta_db.c"
 #include "../../metad/meta_list.c"
+#include "../../metad/meta_upload.c"
+#include "../../metad/meta_upload_list.c"
 
 #include <pthread.h>
 #include <stdarg.h>

@@ -40,6 +40,15 @@ union payload {
 	struct msg_chunk_read	 cr;
 	struct msg_chunk_data	 cd;
 	struct msg_chunk_ref	 cref;
+	struct msg_upload_ref	 uref;
+	struct msg_upload_create uc;
+	struct msg_part_put	 pp;
+	struct msg_upload_complete cc;
+	struct msg_upload_done	 ud;
+	struct msg_part_list_req pl;
+	struct msg_part_list_reply pr;
+	struct msg_upload_list_req ul;
+	struct msg_upload_list_reply ur;
 };
 
 /*
@@ -682,6 +691,345 @@ equal_chunk_ref(const union payload *a, const union payload *b)
 	return memcmp(a->cref.c_id, b->cref.c_id, PROTO_IDLEN) == 0;
 }
 
+/* --- multipart uploads -------------------------------------------------- */
+
+#define SAMPLE_UPLOAD_ID	"187a0b3c5e4d21f09c1d2e3f4a5b6c7d"
+
+static struct msg_objpart sample_parts[3];
+
+/* fill_objrec_mp makes a record of three parts: two coded, one inline. */
+static void
+fill_objrec_mp(union payload *p)
+{
+	int i;
+
+	fill_objrec_ec_rec(&p->r);
+	memset(p->r.or_data_id, 0, PROTO_IDLEN);
+	memset(sample_parts, 0, sizeof(sample_parts));
+	for (i = 0; i < 3; i++) {
+		sample_parts[i].op_number = i == 2 ? PROTO_PARTMAX : 1 + 2 * i;
+		sample_parts[i].op_size = i == 2 ? 11 : PROTO_PARTMIN + i;
+		fill_bytes(sample_parts[i].op_etag, 16, 20 + i);
+		fill_bytes(sample_parts[i].op_data_id, PROTO_IDLEN, 30 + i);
+	}
+	sample_parts[2].op_inline = true;
+	sample_parts[2].op_data = proto_str_c("hello world");
+	p->r.or_size = 2ULL * PROTO_PARTMIN + 1 + 11;
+	p->r.or_nparts = 3;
+	p->r.or_parts = sample_parts;
+}
+
+static void
+fill_upload_ref_of(struct msg_upload_ref *u)
+{
+	u->u_bucket = proto_str_c("my-bucket");
+	u->u_key = proto_str_c("videos/2024/holiday.mp4");
+	u->u_upload_id = proto_str_c(SAMPLE_UPLOAD_ID);
+}
+
+static void
+fill_upload_ref(union payload *p)
+{
+	fill_upload_ref_of(&p->uref);
+}
+
+static void
+fill_upload_create(union payload *p)
+{
+	fill_upload_ref_of(&p->uc.uc_ref);
+	fill_objrec_ec_rec(&p->uc.uc_rec);
+	p->uc.uc_rec.or_size = 0;
+}
+
+static void
+fill_part_put(union payload *p)
+{
+	union payload rec;
+
+	fill_objrec_inline(&rec);
+	rec.r.or_nhdrs = 0;
+	fill_upload_ref_of(&p->pp.pp_ref);
+	p->pp.pp_number = PROTO_PARTMAX;
+	p->pp.pp_rec = rec.r;
+}
+
+static const uint32_t sample_numbers[3] = { 1, 2, PROTO_PARTMAX };
+static uint8_t sample_etags[3][16];
+
+static void
+fill_upload_complete(union payload *p)
+{
+	int i;
+
+	memset(&p->cc, 0, sizeof(p->cc));
+	fill_upload_ref_of(&p->cc.cc_ref);
+	p->cc.cc_mtime_ns = 1763800000123456789ULL;
+	fill_bytes(p->cc.cc_etag, 16, 40);
+	for (i = 0; i < 3; i++)
+		fill_bytes(sample_etags[i], 16, 41 + i);
+	p->cc.cc_nparts = 3;
+	p->cc.cc_numbers = sample_numbers;
+	p->cc.cc_etags = (const uint8_t (*)[16])sample_etags;
+}
+
+static uint8_t sample_dropped[3 * PROTO_IDLEN];
+
+static void
+fill_upload_done(union payload *p)
+{
+	memset(&p->ud, 0, sizeof(p->ud));
+	fill_objrec_ec_rec(&p->ud.ud_rec);
+	p->ud.ud_has_old = true;
+	fill_objrec_ec_rec(&p->ud.ud_old);
+	p->ud.ud_old.or_size = 77;
+	fill_bytes(sample_dropped, sizeof(sample_dropped), 50);
+	p->ud.ud_dropped = bytes_str(sample_dropped, sizeof(sample_dropped));
+}
+
+static void
+fill_part_list_req(union payload *p)
+{
+	fill_upload_ref_of(&p->pl.pl_ref);
+	p->pl.pl_marker = 9999;
+	p->pl.pl_max = PROTO_LISTMAX;
+}
+
+static struct msg_part_entry sample_part_entries[2];
+
+static void
+fill_part_list_reply(union payload *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sample_part_entries[i].pe_number = i ? PROTO_PARTMAX : 1;
+		sample_part_entries[i].pe_size = (5ULL << 30) + i;
+		sample_part_entries[i].pe_mtime_ns = 1763800000000000000ULL + i;
+		fill_bytes(sample_part_entries[i].pe_etag, 16, 60 + i);
+	}
+	p->pr.pr_truncated = true;
+	p->pr.pr_next = PROTO_PARTMAX;
+	p->pr.pr_nentries = 2;
+	p->pr.pr_entries = sample_part_entries;
+}
+
+static void
+fill_upload_list_req(union payload *p)
+{
+	p->ul.ul_bucket = proto_str_c("my-bucket");
+	p->ul.ul_prefix = proto_str_c("videos/");
+	p->ul.ul_delimiter = proto_str_c("/");
+	p->ul.ul_key_marker = proto_str_c("videos/a.mp4");
+	p->ul.ul_upload_id_marker = proto_str_c(SAMPLE_UPLOAD_ID);
+	p->ul.ul_max = PROTO_LISTMAX;
+}
+
+static struct msg_upload_entry sample_uploads[2];
+
+static void
+fill_upload_list_reply(union payload *p)
+{
+	sample_uploads[0].ue_key = proto_str_c("videos/a.mp4");
+	sample_uploads[0].ue_upload_id = proto_str_c(SAMPLE_UPLOAD_ID);
+	sample_uploads[0].ue_initiated_ns = 1763800000000000001ULL;
+	sample_uploads[1].ue_key = proto_str_c("videos/b.mp4");
+	sample_uploads[1].ue_upload_id = proto_str_c(
+	    "187a0b3c5e4d21f0ffffffffffffffff");
+	sample_uploads[1].ue_initiated_ns = 1763800000000000002ULL;
+	p->ur.ur_truncated = true;
+	p->ur.ur_next_key = proto_str_c("videos/b.mp4");
+	p->ur.ur_next_upload_id = sample_uploads[1].ue_upload_id;
+	p->ur.ur_nentries = 2;
+	p->ur.ur_entries = sample_uploads;
+	p->ur.ur_nprefixes = 2;
+	p->ur.ur_prefixes = sample_prefixes;
+	sample_prefixes[0] = proto_str_c("videos/2023/");
+	sample_prefixes[1] = proto_str_c("videos/2024/");
+}
+
+#define PACKERS(name, field)						\
+static void								\
+pack_##name(msgpack_packer *pk, const union payload *p)			\
+{									\
+	msg_##name##_pack(pk, &p->field);				\
+}									\
+static int								\
+unpack_##name(const msgpack_object *o, union payload *p)		\
+{									\
+	return msg_##name##_unpack(o, &p->field);			\
+}
+PACKERS(upload_ref, uref)
+PACKERS(upload_create, uc)
+PACKERS(part_put, pp)
+PACKERS(upload_complete, cc)
+PACKERS(upload_done, ud)
+PACKERS(part_list_req, pl)
+PACKERS(part_list_reply, pr)
+PACKERS(upload_list_req, ul)
+PACKERS(upload_list_reply, ur)
+#undef PACKERS
+
+static void
+free_part_list_reply(union payload *p)
+{
+	msg_part_list_reply_free(&p->pr);
+}
+
+static void
+free_upload_list_reply(union payload *p)
+{
+	msg_upload_list_reply_free(&p->ur);
+}
+
+static bool
+objpart_same(const struct msg_objpart *x, const struct msg_objpart *y)
+{
+	return x->op_number == y->op_number && x->op_size == y->op_size &&
+	    memcmp(x->op_etag, y->op_etag, 16) == 0 &&
+	    x->op_inline == y->op_inline &&
+	    (!x->op_inline || str_same(x->op_data, y->op_data)) &&
+	    (x->op_inline || y->op_data.ps_len == 0) &&
+	    memcmp(x->op_data_id, y->op_data_id, PROTO_IDLEN) == 0;
+}
+
+static bool
+equal_objrec_mp(const union payload *a, const union payload *b)
+{
+	struct msg_objpart x, y;
+	uint32_t i;
+
+	if (!objrec_same(&a->r, &b->r) || a->r.or_nparts != b->r.or_nparts)
+		return false;
+	for (i = 0; i < a->r.or_nparts; i++) {
+		msg_objpart_get(&a->r, i, &x);
+		msg_objpart_get(&b->r, i, &y);
+		if (!objpart_same(&x, &y))
+			return false;
+	}
+	return true;
+}
+
+static bool
+upload_ref_same(const struct msg_upload_ref *x, const struct msg_upload_ref *y)
+{
+	return str_same(x->u_bucket, y->u_bucket) &&
+	    str_same(x->u_key, y->u_key) &&
+	    str_same(x->u_upload_id, y->u_upload_id);
+}
+
+static bool
+equal_upload_ref(const union payload *a, const union payload *b)
+{
+	return upload_ref_same(&a->uref, &b->uref);
+}
+
+static bool
+equal_upload_create(const union payload *a, const union payload *b)
+{
+	return upload_ref_same(&a->uc.uc_ref, &b->uc.uc_ref) &&
+	    objrec_same(&a->uc.uc_rec, &b->uc.uc_rec);
+}
+
+static bool
+equal_part_put(const union payload *a, const union payload *b)
+{
+	return upload_ref_same(&a->pp.pp_ref, &b->pp.pp_ref) &&
+	    a->pp.pp_number == b->pp.pp_number &&
+	    objrec_same(&a->pp.pp_rec, &b->pp.pp_rec);
+}
+
+static bool
+equal_upload_complete(const union payload *a, const union payload *b)
+{
+	uint32_t i, na, nb;
+	uint8_t ea[16], eb[16];
+
+	if (!upload_ref_same(&a->cc.cc_ref, &b->cc.cc_ref) ||
+	    a->cc.cc_mtime_ns != b->cc.cc_mtime_ns ||
+	    memcmp(a->cc.cc_etag, b->cc.cc_etag, 16) != 0 ||
+	    a->cc.cc_nparts != b->cc.cc_nparts)
+		return false;
+	for (i = 0; i < a->cc.cc_nparts; i++) {
+		msg_upload_complete_get(&a->cc, i, &na, ea);
+		msg_upload_complete_get(&b->cc, i, &nb, eb);
+		if (na != nb || memcmp(ea, eb, 16) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool
+equal_upload_done(const union payload *a, const union payload *b)
+{
+	return objrec_same(&a->ud.ud_rec, &b->ud.ud_rec) &&
+	    a->ud.ud_has_old == b->ud.ud_has_old &&
+	    (!a->ud.ud_has_old || objrec_same(&a->ud.ud_old, &b->ud.ud_old)) &&
+	    str_same(a->ud.ud_dropped, b->ud.ud_dropped);
+}
+
+static bool
+equal_part_list_req(const union payload *a, const union payload *b)
+{
+	return upload_ref_same(&a->pl.pl_ref, &b->pl.pl_ref) &&
+	    a->pl.pl_marker == b->pl.pl_marker && a->pl.pl_max == b->pl.pl_max;
+}
+
+static bool
+equal_part_list_reply(const union payload *a, const union payload *b)
+{
+	const struct msg_part_list_reply *x = &a->pr, *y = &b->pr;
+	uint32_t i;
+
+	if (x->pr_truncated != y->pr_truncated || x->pr_next != y->pr_next ||
+	    x->pr_nentries != y->pr_nentries)
+		return false;
+	for (i = 0; i < x->pr_nentries; i++)
+		if (x->pr_entries[i].pe_number != y->pr_entries[i].pe_number ||
+		    x->pr_entries[i].pe_size != y->pr_entries[i].pe_size ||
+		    x->pr_entries[i].pe_mtime_ns !=
+		    y->pr_entries[i].pe_mtime_ns ||
+		    memcmp(x->pr_entries[i].pe_etag, y->pr_entries[i].pe_etag,
+		    16) != 0)
+			return false;
+	return true;
+}
+
+static bool
+equal_upload_list_req(const union payload *a, const union payload *b)
+{
+	return str_same(a->ul.ul_bucket, b->ul.ul_bucket) &&
+	    str_same(a->ul.ul_prefix, b->ul.ul_prefix) &&
+	    str_same(a->ul.ul_delimiter, b->ul.ul_delimiter) &&
+	    str_same(a->ul.ul_key_marker, b->ul.ul_key_marker) &&
+	    str_same(a->ul.ul_upload_id_marker, b->ul.ul_upload_id_marker) &&
+	    a->ul.ul_max == b->ul.ul_max;
+}
+
+static bool
+equal_upload_list_reply(const union payload *a, const union payload *b)
+{
+	const struct msg_upload_list_reply *x = &a->ur, *y = &b->ur;
+	uint32_t i;
+
+	if (x->ur_truncated != y->ur_truncated ||
+	    !str_same(x->ur_next_key, y->ur_next_key) ||
+	    !str_same(x->ur_next_upload_id, y->ur_next_upload_id) ||
+	    x->ur_nentries != y->ur_nentries ||
+	    x->ur_nprefixes != y->ur_nprefixes)
+		return false;
+	for (i = 0; i < x->ur_nentries; i++)
+		if (!str_same(x->ur_entries[i].ue_key, y->ur_entries[i].ue_key) ||
+		    !str_same(x->ur_entries[i].ue_upload_id,
+		    y->ur_entries[i].ue_upload_id) ||
+		    x->ur_entries[i].ue_initiated_ns !=
+		    y->ur_entries[i].ue_initiated_ns)
+			return false;
+	for (i = 0; i < x->ur_nprefixes; i++)
+		if (!str_same(x->ur_prefixes[i], y->ur_prefixes[i]))
+			return false;
+	return true;
+}
+
 /* --- the table ----------------------------------------------------------- */
 
 static const struct codec codec_error = { "msg_error", MSG_ERROR,
@@ -727,12 +1075,49 @@ static const struct codec codec_chunk_ref = { "msg_chunk_ref",
     MSG_CHUNK_DELETE, fill_chunk_ref, pack_chunk_ref, unpack_chunk_ref,
     equal_chunk_ref, NULL };
 
+static const struct codec codec_upload_ref = { "msg_upload_ref",
+    MSG_META_UPLOAD_ABORT, fill_upload_ref, pack_upload_ref,
+    unpack_upload_ref, equal_upload_ref, NULL };
+static const struct codec codec_upload_create = { "msg_upload_create",
+    MSG_META_UPLOAD_CREATE, fill_upload_create, pack_upload_create,
+    unpack_upload_create, equal_upload_create, NULL };
+static const struct codec codec_part_put = { "msg_part_put",
+    MSG_META_UPLOAD_PART, fill_part_put, pack_part_put, unpack_part_put,
+    equal_part_put, NULL };
+static const struct codec codec_upload_complete = { "msg_upload_complete",
+    MSG_META_UPLOAD_COMPLETE, fill_upload_complete, pack_upload_complete,
+    unpack_upload_complete, equal_upload_complete, NULL };
+static const struct codec codec_upload_done = { "msg_upload_done", MSG_OK,
+    fill_upload_done, pack_upload_done, unpack_upload_done,
+    equal_upload_done, NULL };
+static const struct codec codec_part_list_req = { "msg_part_list_req",
+    MSG_META_UPLOAD_PARTS, fill_part_list_req, pack_part_list_req,
+    unpack_part_list_req, equal_part_list_req, NULL };
+static const struct codec codec_part_list_reply = { "msg_part_list_reply",
+    MSG_OK, fill_part_list_reply, pack_part_list_reply,
+    unpack_part_list_reply, equal_part_list_reply, free_part_list_reply };
+static const struct codec codec_upload_list_req = { "msg_upload_list_req",
+    MSG_META_UPLOAD_LIST, fill_upload_list_req, pack_upload_list_req,
+    unpack_upload_list_req, equal_upload_list_req, NULL };
+static const struct codec codec_upload_list_reply = {
+    "msg_upload_list_reply", MSG_OK, fill_upload_list_reply,
+    pack_upload_list_reply, unpack_upload_list_reply,
+    equal_upload_list_reply, free_upload_list_reply };
+/* Not in codecs[]: its first 11 fields are a single PUT's record by
+ * design, so the "field too few" mutation does not apply. */
+static const struct codec codec_objrec_mp = { "msg_objrec multipart",
+    MSG_OK, fill_objrec_mp, pack_objrec, unpack_objrec, equal_objrec_mp,
+    NULL };
+
 static const struct codec *const codecs[] = {
 	&codec_error, &codec_status, &codec_name, &codec_bucket,
 	&codec_bucket_list, &codec_objrec_inline, &codec_objrec_ec,
 	&codec_obj_ref, &codec_obj_put, &codec_list_req, &codec_list_reply,
 	&codec_chunk_write, &codec_chunk_read, &codec_chunk_data,
-	&codec_chunk_ref, &codec_obj_tags,
+	&codec_chunk_ref, &codec_obj_tags, &codec_upload_ref, &codec_upload_create,
+	&codec_part_put, &codec_upload_complete, &codec_upload_done,
+	&codec_part_list_req, &codec_part_list_reply, &codec_upload_list_req,
+	&codec_upload_list_reply,
 };
 #define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
 #define CODEC_CHECKS	7	/* ok() calls per codec in check_codec */
@@ -1048,7 +1433,10 @@ static const struct {
 	TYPE_NAME(MSG_META_OBJ_PUT), TYPE_NAME(MSG_META_OBJ_GET),
 	TYPE_NAME(MSG_META_OBJ_DELETE), TYPE_NAME(MSG_META_OBJ_LIST),
 	TYPE_NAME(MSG_CHUNK_WRITE), TYPE_NAME(MSG_CHUNK_READ),
-	TYPE_NAME(MSG_CHUNK_DELETE),
+	TYPE_NAME(MSG_CHUNK_DELETE), TYPE_NAME(MSG_META_UPLOAD_CREATE),
+	TYPE_NAME(MSG_META_UPLOAD_GET), TYPE_NAME(MSG_META_UPLOAD_PART),
+	TYPE_NAME(MSG_META_UPLOAD_COMPLETE), TYPE_NAME(MSG_META_UPLOAD_ABORT),
+	TYPE_NAME(MSG_META_UPLOAD_PARTS), TYPE_NAME(MSG_META_UPLOAD_LIST),
 };
 #undef TYPE_NAME
 
@@ -1367,6 +1755,82 @@ check_objrec_fields(void)
 	p.r.or_hdr_value[1] = big_str(PROTO_HDRLEN + 1);
 	is_int(try_payload(&codec_objrec_ec, &p), CAIRN_EPROTO,
 	    "msg_objrec: a header value of PROTO_HDRLEN+1 bytes is rejected");
+}
+
+/* try_mp packs a multipart record changed by change and unpacks it. */
+static int
+try_mp(void (*change)(union payload *))
+{
+	union payload p;
+
+	fill_objrec_mp(&p);
+	change(&p);
+	return try_payload(&codec_objrec_mp, &p);
+}
+
+static void
+mp_out_of_order(union payload *p)
+{
+	sample_parts[1].op_number = 1;
+}
+
+static void
+mp_size_off(union payload *p)
+{
+	p->r.or_size++;
+}
+
+static void
+mp_no_layout(union payload *p)
+{
+	p->r.or_k = p->r.or_m = 0;
+}
+
+static void
+mp_all_inline(union payload *p)
+{
+	p->r.or_k = p->r.or_m = 0;
+	p->r.or_nparts = 1;
+	p->r.or_parts = &sample_parts[2];
+	p->r.or_size = sample_parts[2].op_size;
+}
+
+static void
+mp_inline_rec(union payload *p)
+{
+	p->r.or_inline = true;
+}
+
+/* check_multipart_objrec: the record with parts, and what it refuses. */
+static void
+check_multipart_objrec(void)
+{
+	union payload p;
+	struct wire w;
+	struct proto_msg m;
+
+	check_roundtrip(&codec_objrec_mp);
+	check_truncated(&codec_objrec_mp);
+	check_trailing(&codec_objrec_mp);
+	check_mutations(&codec_objrec_mp, MUT_TYPE);
+	check_mutations(&codec_objrec_mp, MUT_EXTRA);
+	is_int(try_mp(mp_out_of_order), CAIRN_EPROTO,
+	    "msg_objrec: parts out of order are rejected");
+	is_int(try_mp(mp_size_off), CAIRN_EPROTO,
+	    "msg_objrec: parts that do not add up to the size are rejected");
+	is_int(try_mp(mp_no_layout), CAIRN_EPROTO,
+	    "msg_objrec: a coded part without a layout is rejected");
+	is_int(try_mp(mp_all_inline), 0,
+	    "msg_objrec: inline parts need no layout");
+	is_int(try_mp(mp_inline_rec), CAIRN_EPROTO,
+	    "msg_objrec: an inline record with parts is rejected");
+	fill_objrec_ec(&p);
+	wire_payload(&w, &codec_objrec_ec, &p);
+	ok(proto_open(&m, w.w_sb.data, w.w_sb.size) == 0 &&
+	    m.pm_payload->via.array.size == 11,
+	    "msg_objrec: a single PUT's record keeps its 11 fields");
+	proto_close(&m);
+	wire_end(&w);
 }
 
 static int
@@ -1764,7 +2228,7 @@ is_int(rpc_client_open(&cl, url, TIMEOUT_MS), 0, "the client opens");
 
 /* --- main ---------------------------------------------------------------- */
 
-#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6)
+#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12)
 #define NRPC	(4 + 4 + 4 + 3 + 2 + 2 + 5 + 2)
 
 int
@@ -1787,6 +2251,7 @@ main(void)
 	check_error_codes();
 	check_objrec_counts();
 	check_objrec_fields();
+	check_multipart_objrec();
 	check_list_counts();
 	check_rpc();
 	free(bigbuf);
