@@ -568,6 +568,10 @@ void s3_object_delete(struct s3_req *r);
  * deletes the shards of the version it replaces; 0 or an error. */
 int s3_object_commit(struct s3_req *r, const struct msg_objrec *rec);
 
+/* s3_object_commit_unknown tells whether a failed commit may still have
+ * been recorded (metad did not answer): its shards must then stay. */
+bool s3_object_commit_unknown(int rc);
+
 /* s3_object_etag writes rec's ETag, quoted, into buf (48 bytes). */
 void s3_object_etag(const struct msg_objrec *rec, char *buf);
 
@@ -575,6 +579,19 @@ void s3_object_etag(const struct msg_objrec *rec, char *buf);
 
 /* s3_object_copy answers CopyObject (PUT with x-amz-copy-source). */
 void s3_object_copy(struct s3_req *r);
+
+/*
+ * s3_copy_part fills rec (size, mtime, ETag, data) with the bytes of an
+ * UploadPartCopy: x-amz-copy-source, its x-amz-copy-source-range and
+ * conditions.  The data is inline in *buf (the caller frees it, whatever
+ * the result) or new shards of rec's layout, which the caller must record
+ * or delete.  On error nothing is left behind.
+ */
+enum s3_err s3_copy_part(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf);
+
+/* s3_copy_part_result answers an UploadPartCopy with its CopyPartResult. */
+void s3_copy_part_result(struct s3_req *r, const struct msg_objrec *rec);
 /* s3_chunked.c */
 
 /*

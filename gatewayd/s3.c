@@ -484,8 +484,7 @@ route_object(struct s3_req *r)
 		    "PUT" : method_is(r, "DELETE") ? "DELETE" : "");
 		return;
 	}
-	if (http_header(r->sr_http, "x-amz-copy-source", NULL) == NULL &&
-	    s3_multipart_route(r))
+	if (s3_multipart_route(r))
 		return;
 	if (!only_params(r->sr_http, object_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "

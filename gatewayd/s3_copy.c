@@ -130,71 +130,200 @@ tagging_directive(struct s3_req *r, const struct copy_src *src,
 }
 
 /*
- * copy_stripes reads the source stripe by stripe, rebuilding from parity
- * where needed, and writes each into the new object: memory stays at a
- * stripe or two whatever the size.  The MD5 of what was copied must be
- * the source's ETag, or nothing is kept.
+ * Where copied bytes go: into one buffer (a small result, stored inline)
+ * or, cut again into whole stripes, into new shards.  The MD5 of all that
+ * passes is kept.  Owned by the copy that runs it.
+ */
+struct copy_sink {
+	struct backend_put	*cs_bp;		/* NULL: into cs_buf */
+	unsigned char		*cs_buf;
+	size_t			 cs_fill;	/* bytes in the stripe or buffer */
+	uint64_t		 cs_left;	/* bytes still to come */
+	EVP_MD_CTX		*cs_md;
+};
+
+/* sink_flush writes the stripe gathered so far, the last one when done. */
+static int
+sink_flush(struct copy_sink *cs)
+{
+	int rc;
+
+	rc = backend_put_stripe(cs->cs_bp, cs->cs_fill, cs->cs_left == 0);
+	cs->cs_fill = 0;
+	return rc;
+}
+
+static int
+sink_write(struct copy_sink *cs, const unsigned char *p, size_t len)
+{
+	size_t n;
+	int rc;
+
+	EVP_DigestUpdate(cs->cs_md, p, len);
+	while (len > 0) {
+		n = cs->cs_bp == NULL ? len : PROTO_STRIPE - cs->cs_fill;
+		n = n < len ? n : len;
+		memcpy((cs->cs_bp == NULL ? cs->cs_buf :
+		    backend_put_buffer(cs->cs_bp)) + cs->cs_fill, p, n);
+		cs->cs_fill += n;
+		cs->cs_left -= n;
+		p += n;
+		len -= n;
+		if (cs->cs_bp != NULL && (cs->cs_fill == PROTO_STRIPE ||
+		    cs->cs_left == 0) && (rc = sink_flush(cs)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int copy_range(struct backend *, const struct msg_objrec *, uint64_t,
+    uint64_t, struct copy_sink *);
+
+/*
+ * copy_parts copies first..last of a multipart record part by part: each
+ * part is read through a view of it as a record of its own (inline, or
+ * the object's layout with the part's data id).
  */
 static int
-copy_stripes(struct backend *be, const struct msg_objrec *src,
-    struct backend_put *bp)
+copy_parts(struct backend *be, const struct msg_objrec *src, uint64_t first,
+    uint64_t last, struct copy_sink *cs)
+{
+	struct msg_objrec *view;
+	struct msg_objpart p;
+	uint64_t start = 0, end;
+	uint32_t i;
+	int rc = 0;
+
+	if ((view = malloc(sizeof(*view))) == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; rc == 0 && i < src->or_nparts && start <= last; i++) {
+		msg_objpart_get(src, i, &p);
+		end = start + p.op_size - 1;
+		if (p.op_size > 0 && end >= first) {
+			*view = *src;
+			view->or_nparts = 0;
+			view->or_size = p.op_size;
+			view->or_inline = p.op_inline;
+			view->or_data = p.op_data;
+			memcpy(view->or_data_id, p.op_data_id, PROTO_IDLEN);
+			rc = copy_range(be, view, first > start ? first - start : 0,
+			    (last < end ? last : end) - start, cs);
+		}
+		start += p.op_size;
+	}
+	free(view);
+	return rc;
+}
+
+/*
+ * copy_range reads bytes first..last of src, a stripe at a time, rebuilt
+ * from parity where needed, into cs.  Memory stays at a stripe or two
+ * whatever the size.
+ */
+static int
+copy_range(struct backend *be, const struct msg_objrec *src, uint64_t first,
+    uint64_t last, struct copy_sink *cs)
 {
 	struct backend_get bg;
 	const unsigned char *data;
-	uint64_t s, n = (src->or_size + PROTO_STRIPE - 1) / PROTO_STRIPE;
-	unsigned char md5[16];
-	EVP_MD_CTX *md;
+	uint64_t s, off;
 	size_t len;
 	int rc;
 
-	n = n == 0 ? 1 : n;
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1) {
-		EVP_MD_CTX_free(md);
-		return CAIRN_ENOMEM;
-	}
+	if (cs->cs_left == 0)
+		return cs->cs_bp != NULL && cs->cs_fill == 0 &&
+		    cs->cs_bp->bp_block_no == 0 ? sink_flush(cs) : 0;
+	if (src->or_nparts > 0)
+		return copy_parts(be, src, first, last, cs);
+	if (src->or_inline)
+		return sink_write(cs, (const unsigned char *)src->or_data.ps_ptr +
+		    first, (size_t)(last - first + 1));
 	rc = backend_get_begin(be, &bg, src);
-	for (s = 0; rc == 0 && s < n; s++) {
+	for (s = first / PROTO_STRIPE; rc == 0 && s <= last / PROTO_STRIPE;
+	    s++) {
 		if ((rc = backend_get_stripe(&bg, s, &data, &len)) != 0)
 			break;
-		EVP_DigestUpdate(md, data, len);
-		memcpy(backend_put_buffer(bp), data, len);
-		rc = backend_put_stripe(bp, len, s == n - 1);
+		off = s * PROTO_STRIPE;
+		if (off + len - 1 > last)
+			len = (size_t)(last - off + 1);
+		if (first > off) {
+			data += first - off;
+			len -= (size_t)(first - off);
+		}
+		rc = sink_write(cs, data, len);
 	}
-	EVP_DigestFinal_ex(md, md5, NULL);
-	if (rc == 0 && memcmp(md5, src->or_etag, 16) != 0) {
-		log_warnx("copy: the source read back differs from its ETag");
-		rc = CAIRN_ECHECKSUM;
-	}
-	EVP_MD_CTX_free(md);
 	backend_get_free(&bg);
 	return rc;
 }
 
-/* copy_data fills rec's data: the same bytes inline, or new shards. */
+/*
+ * copy_bytes copies first..last of src into rec: inline into *buf when
+ * it is small enough, else into new shards placed for the request's key
+ * (rec's layout, which the caller must commit or delete).  rec's ETag
+ * is the MD5 of what was copied.
+ */
+static int
+copy_bytes(struct s3_req *r, const struct msg_objrec *src, uint64_t first,
+    uint64_t last, struct msg_objrec *rec, unsigned char **buf)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	struct copy_sink cs = { NULL, NULL, 0, 0, NULL };
+	struct backend_put bp;
+	int rc;
+
+	cs.cs_left = src->or_size == 0 ? 0 : last - first + 1;
+	rec->or_size = cs.cs_left;
+	if ((cs.cs_md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(cs.cs_md, EVP_md5(), NULL) != 1) {
+		EVP_MD_CTX_free(cs.cs_md);
+		return CAIRN_ENOMEM;
+	}
+	if (rec->or_size <= r->sr_env->gw_conf.c_inline_max) {
+		rc = (*buf = cs.cs_buf = malloc(rec->or_size + 1)) == NULL ?
+		    CAIRN_ENOMEM : copy_range(be, src, first, last, &cs);
+		rec->or_inline = true;
+		rec->or_data.ps_ptr = (const char *)*buf;
+		rec->or_data.ps_len = rec->or_size;
+	} else if ((rc = backend_put_begin(be, &bp, r->sr_bucket,
+	    r->sr_key)) == 0) {
+		cs.cs_bp = &bp;
+		if ((rc = copy_range(be, src, first, last, &cs)) == 0)
+			backend_put_layout(&bp, rec);
+		else
+			backend_put_abort(&bp);
+		backend_put_free(&bp);
+	}
+	EVP_DigestFinal_ex(cs.cs_md, rec->or_etag, NULL);
+	EVP_MD_CTX_free(cs.cs_md);
+	return rc;
+}
+
+/* copy_data makes the whole of src the new version: the same bytes, which
+ * must hash to the source's ETag before they are recorded. */
 static int
 copy_data(struct s3_req *r, const struct msg_objrec *src, struct msg_objrec *rec)
 {
-	struct backend *be = &r->sr_env->gw_backend;
-	struct backend_put bp;
 	struct msg_bucket b;
+	unsigned char *buf = NULL;
 	int rc;
 
-	if (src->or_inline) {
-		rec->or_inline = true;
-		rec->or_data = src->or_data;
-		return s3_object_commit(r, rec);
-	}
-	if ((rc = backend_bucket_get(be, r->sr_bucket, &b)) != 0 ||
-	    (rc = backend_put_begin(be, &bp, r->sr_bucket, r->sr_key)) != 0)
+	if (!src->or_inline && (rc = backend_bucket_get(&r->sr_env->gw_backend,
+	    r->sr_bucket, &b)) != 0)
 		return rc;
-	if ((rc = copy_stripes(be, src, &bp)) == 0) {
-		backend_put_layout(&bp, rec);
-		rc = s3_object_commit(r, rec);
+	rc = copy_bytes(r, src, 0, src->or_size ? src->or_size - 1 : 0, rec,
+	    &buf);
+	/* A multipart ETag is no MD5 of the bytes: the copy's is, as in S3. */
+	if (rc == 0 && src->or_nparts == 0 &&
+	    memcmp(rec->or_etag, src->or_etag, 16) != 0) {
+		log_warnx("%s: copy: the source read back differs from its "
+		    "ETag", r->sr_http->hr_id);
+		rc = CAIRN_ECHECKSUM;
 	}
-	if (rc != 0)
-		backend_put_abort(&bp);
-	backend_put_free(&bp);
+	if (rc == 0)
+		rc = s3_object_commit(r, rec);
+	if (rc != 0 && !rec->or_inline && !s3_object_commit_unknown(rc))
+		backend_shards_delete(&r->sr_env->gw_backend, rec);
+	free(buf);
 	return rc;
 }
 
@@ -222,11 +351,6 @@ copy_from(struct s3_req *r, struct copy_src *src, struct msg_objrec *rec)
 	enum s3_err e;
 	int rc;
 
-	if (src->sc_rec.or_nparts > 0) {
-		s3_fail(r, S3E_NOT_IMPLEMENTED, "Copying an object uploaded in "
-		    "parts is not implemented yet.");
-		return;
-	}
 	s3_object_etag(&src->sc_rec, etag);
 	if (s3_cond_check(r, "x-amz-copy-source-", etag,
 	    src->sc_rec.or_mtime_ns) != S3_COND_OK) {
@@ -271,4 +395,85 @@ s3_object_copy(struct s3_req *r)
 		rpc_call_fini(&src->sc_call);
 	free(src);
 	free(rec);
+}
+
+/* copy_source_range reads x-amz-copy-source-range ("bytes=first-last");
+ * without it the part is the whole source. */
+static enum s3_err
+copy_source_range(struct s3_req *r, uint64_t size, uint64_t *first,
+    uint64_t *last)
+{
+	char buf[64], *dash, *end;
+	const char *v;
+	size_t len;
+
+	*first = 0;
+	*last = size ? size - 1 : 0;
+	if ((v = http_header(r->sr_http, "x-amz-copy-source-range", &len)) ==
+	    NULL)
+		return S3E_NONE;
+	if (len < 9 || len >= sizeof(buf) || strncmp(v, "bytes=", 6) != 0)
+		return S3E_INVALID_ARGUMENT;
+	memcpy(buf, v + 6, len - 6);
+	buf[len - 6] = '\0';
+	if ((dash = strchr(buf, '-')) == NULL || dash == buf)
+		return S3E_INVALID_ARGUMENT;
+	*dash = '\0';
+	*first = strtoull(buf, &end, 10);
+	if (*end != '\0' || dash[1] == '\0')
+		return S3E_INVALID_ARGUMENT;
+	*last = strtoull(dash + 1, &end, 10);
+	if (*end != '\0' || *last < *first || *last >= size)
+		return S3E_INVALID_ARGUMENT;
+	return S3E_NONE;
+}
+
+enum s3_err
+s3_copy_part(struct s3_req *r, struct msg_objrec *rec, unsigned char **buf)
+{
+	struct copy_src *src;
+	uint64_t first, last;
+	char etag[48];
+	enum s3_err e;
+	int rc;
+
+	if ((src = calloc(1, sizeof(*src))) == NULL)
+		return S3E_SLOW_DOWN;
+	if ((e = parse_source(r, src)) == S3E_NONE &&
+	    (rc = backend_obj_get(&r->sr_env->gw_backend, &src->sc_call,
+	    src->sc_bucket, src->sc_key, &src->sc_rec)) != 0)
+		e = s3_error_from(rc);
+	if (e == S3E_NONE) {
+		s3_object_etag(&src->sc_rec, etag);
+		if (s3_cond_check(r, "x-amz-copy-source-", etag,
+		    src->sc_rec.or_mtime_ns) != S3_COND_OK)
+			e = S3E_PRECONDITION_FAILED;
+	}
+	if (e == S3E_NONE)
+		e = copy_source_range(r, src->sc_rec.or_size, &first, &last);
+	if (e == S3E_NONE) {
+		rec->or_mtime_ns = util_now_ns();
+		if ((rc = copy_bytes(r, &src->sc_rec, first, last, rec,
+		    buf)) != 0)
+			e = s3_error_from(rc);
+	}
+	rpc_call_fini(&src->sc_call);
+	free(src);
+	return e;
+}
+
+void
+s3_copy_part_result(struct s3_req *r, const struct msg_objrec *rec)
+{
+	struct s3_xml x;
+	char etag[48], date[40];
+
+	s3_object_etag(rec, etag);
+	s3_time_iso(rec->or_mtime_ns, date, sizeof(date));
+	s3_xml_init(&x);
+	s3_xml_open_ns(&x, "CopyPartResult");
+	s3_xml_str(&x, "LastModified", date);
+	s3_xml_str(&x, "ETag", etag);
+	s3_xml_close(&x, "CopyPartResult");
+	s3_respond_doc(r, &x);
 }

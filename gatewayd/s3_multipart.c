@@ -182,9 +182,11 @@ upload_exists(struct s3_req *r, const struct msg_upload_ref *u)
 	return rc;
 }
 
+/* part_put stores a part from the body, or copied from an object. */
 static void
 part_put(struct s3_req *r, struct msg_part_put *pp)
 {
+	bool copy = http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL;
 	unsigned char *buf = NULL;
 	char etag[48];
 	struct http_hdr_out hdr = { "etag", etag };
@@ -195,15 +197,21 @@ part_put(struct s3_req *r, struct msg_part_put *pp)
 		s3_fail_rc(r, rc);
 		return;
 	}
-	if ((e = s3_object_receive(r, &pp->pp_rec, &buf)) != S3E_NONE) {
+	if (copy)
+		e = s3_copy_part(r, &pp->pp_rec, &buf);
+	else
+		e = s3_object_receive(r, &pp->pp_rec, &buf);
+	if (e != S3E_NONE) {
 		s3_fail(r, e, NULL);
 	} else if ((rc = part_commit(r, pp)) != 0) {
 		/* Without an answer the part may be recorded: its shards
 		 * stay, for the sweep if not. */
-		if (rc != CAIRN_ETIMEDOUT && rc != CAIRN_EUNAVAIL)
+		if (!s3_object_commit_unknown(rc))
 			backend_shards_delete(&r->sr_env->gw_backend,
 			    &pp->pp_rec);
 		s3_fail_rc(r, rc);
+	} else if (copy) {
+		s3_copy_part_result(r, &pp->pp_rec);
 	} else {
 		s3_multipart_etag(etag, pp->pp_rec.or_etag, 0);
 		s3_respond_empty(r, 200, &hdr, 1);

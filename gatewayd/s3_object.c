@@ -334,13 +334,17 @@ put_coded(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 	e = put_stripes(r, &bp, pd, rec);
 	if (e == S3E_NONE)
 		e = digest_store(pd, rec);
+	rc = 0;
 	if (e == S3E_NONE) {
 		backend_put_layout(&bp, rec);
 		if ((rc = commit(r, rec)) != 0)
 			e = s3_error_from(rc);
 	}
 	if (e != S3E_NONE) {
-		backend_put_abort(&bp);
+		/* Without metad's answer the version may be recorded: keep
+		 * its shards; the orphan sweep removes them if not. */
+		if (!s3_object_commit_unknown(rc))
+			backend_put_abort(&bp);
 		put_fail(r, e, pd);
 	} else {
 		put_ok(r, rec->or_etag, pd);
@@ -799,6 +803,12 @@ int
 s3_object_commit(struct s3_req *r, const struct msg_objrec *rec)
 {
 	return commit(r, rec);
+}
+
+bool
+s3_object_commit_unknown(int rc)
+{
+	return rc == CAIRN_ETIMEDOUT || rc == CAIRN_EUNAVAIL;
 }
 
 enum s3_err

@@ -118,7 +118,8 @@ class Checks:
              self.err_xml_body),
             ('InvalidArgument for part number 10001', self.err_part_number),
             ('BadDigest for a wrong Content-MD5', self.err_md5),
-            ('UploadPartCopy is NotImplemented', self.err_copy),
+            ('UploadPartCopy of a missing source is NoSuchKey',
+             self.err_copy),
             ('a failed complete leaves the upload usable',
              self.complete_after_error),
             ('%d MiB through upload_file, 8 MiB parts, 4 at a time' %
@@ -460,9 +461,9 @@ class Checks:
 
     def err_copy(self):
         uid, _ = self.e1
-        expect_error('NotImplemented', 501, self.s3.upload_part_copy,
+        expect_error('NoSuchKey', 404, self.s3.upload_part_copy,
                      Bucket=self.bucket, Key='e1', UploadId=uid,
-                     PartNumber=3, CopySource='%s/obj' % self.bucket)
+                     PartNumber=3, CopySource='%s/no-such-obj' % self.bucket)
 
     def complete_after_error(self):
         uid, done = self.e1

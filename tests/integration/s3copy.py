@@ -62,6 +62,60 @@ def main():
         return h['Metadata'] == {'colour': 'red'} and same('small', small)
 
     etag = s3.head_object(Bucket=BUCKET, Key='large')['ETag']
+    big = bytes(range(251)) * 29000                 # 7 MiB - a little
+    s3.put_object(Bucket=BUCKET, Key='big', Body=big)
+    MiB = 1024 * 1024
+
+    def part_copy(n, up, src, rng=None, **kw):
+        if rng is not None:
+            kw['CopySourceRange'] = rng
+        return s3.upload_part_copy(
+            Bucket=BUCKET, Key='errs', UploadId=up, PartNumber=n,
+            CopySource={'Bucket': BUCKET, 'Key': src}, **kw)
+
+    def assemble(key, specs):
+        """assemble uploads key from parts copied as specs say."""
+        up = s3.create_multipart_upload(Bucket=BUCKET, Key=key)['UploadId']
+        parts = []
+        for n, (src, rng) in enumerate(specs, 1):
+            kw = {} if rng is None else {'CopySourceRange': rng}
+            r = s3.upload_part_copy(
+                Bucket=BUCKET, Key=key, UploadId=up, PartNumber=n,
+                CopySource={'Bucket': BUCKET, 'Key': src}, **kw)
+            parts.append({'PartNumber': n,
+                          'ETag': r['CopyPartResult']['ETag']})
+        s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=up,
+                                     MultipartUpload={'Parts': parts})
+
+    def upload_part_copy():
+        assemble('whole', [('big', None), ('small', None)])
+        assemble('ranged', [('big', 'bytes=0-%d' % (5 * MiB - 1)),
+                            ('big', 'bytes=%d-%d' % (5 * MiB, len(big) - 1))])
+        assemble('again', [('ranged', 'bytes=0-%d' % (5 * MiB - 1)),
+                           ('whole', 'bytes=%d-%d' % (5 * MiB,
+                                                      len(big) + 9))])
+        return (same('whole', big + small) and same('ranged', big) and
+                same('again', big + small[:10]))
+
+    def part_copy_errors():
+        up = s3.create_multipart_upload(Bucket=BUCKET,
+                                        Key='errs')['UploadId']
+        got = (s3tap.code_of(part_copy, n=1, up=up, src='big',
+                             rng='bytes=0-%d' % len(big)),
+               s3tap.code_of(part_copy, n=1, up=up, src='big',
+                             rng='bytes=5-1'),
+               s3tap.code_of(part_copy, n=1, up=up, src='big',
+                             rng='items=0-1'),
+               s3tap.code_of(part_copy, n=1, up=up, src='big',
+                             CopySourceIfMatch='"0"'),
+               s3tap.code_of(part_copy, n=1, up=up, src='nope'),
+               s3tap.code_of(part_copy, n=1, up='x' * 32, src='big'))
+        s3.abort_multipart_upload(Bucket=BUCKET, Key='errs', UploadId=up)
+        want = ('InvalidArgument', 'InvalidArgument', 'InvalidArgument',
+                'PreconditionFailed', 'NoSuchKey', 'NoSuchUpload')
+        if got != want:
+            raise AssertionError('got %s, want %s' % (got, want))
+        return True
     checks = [
         ('copy of an inline object keeps bytes, ETag and metadata',
          lambda: copy_keeps('small', small)),
@@ -95,6 +149,10 @@ def main():
          == 'PreconditionFailed'),
         ('...and none of the refused copies exists',
          lambda: s3tap.code_of(s3.head_object, Bucket=BUCKET, Key='c2') == '404'),
+        ('UploadPartCopy: whole and ranged parts of coded, inline and '
+         'multipart sources, assembled', upload_part_copy),
+        ('UploadPartCopy: bad ranges, conditions, sources and uploads',
+         part_copy_errors),
         ('a missing source key is NoSuchKey',
          lambda: s3tap.code_of(copy, src='nope', dst='z') == 'NoSuchKey'),
         ('a missing destination bucket is NoSuchBucket',
