@@ -227,6 +227,7 @@ struct backend {
 	const struct conf	*be_conf;
 	struct rpc_client	*be_metad;
 	struct rpc_client	*be_chunk[CONF_DRIVEMAX];
+	struct rpc_client	*be_scrubd;	/* heal requests */
 	int			 be_ndrives;
 	int			 be_k, be_m;
 	struct ec		 be_ec;
@@ -311,6 +312,18 @@ int backend_get_begin(struct backend *be, struct backend_get *bg,
 int backend_get_stripe(struct backend_get *bg, uint64_t stripe,
     const unsigned char **out, size_t *len);
 void backend_get_free(struct backend_get *bg);
+
+/* scrub_hint.c */
+
+#define SCRUB_HINT_TIMEOUT_MS	1000	/* scrubd answers once queued */
+
+/*
+ * scrub_hint_heal asks cairn-scrubd to heal bucket/key now: a read found
+ * a shard missing or damaged.  Bounded by the RPC timeout; a scrubd that
+ * is down only costs a log line (its next pass heals the object).
+ */
+void scrub_hint_heal(struct backend *be, struct proto_str bucket,
+    struct proto_str key);
 
 /* placement.c */
 
