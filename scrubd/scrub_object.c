@@ -367,6 +367,9 @@ judge(struct scrub_obj *o, struct scrub_counts *cnt, uint64_t *bytes)
 		cnt->sc_unavailable++;
 		return SCRUB_UNAVAILABLE;
 	}
+	/* Heal what is reachable now; a drive that is down waits. */
+	if (nok + nbad < o->so_n)
+		cnt->sc_unavailable++;
 	return heal_and_check(o, nbad, cnt, bytes);
 }
 

@@ -13,6 +13,9 @@
 /* The budget may be spent this many seconds ahead (token bucket burst). */
 #define SCRUB_BURST_S	2
 
+/* How long a pass waits at its start for drives being redialled. */
+#define SCRUB_DIAL_MS	3000
+
 void
 scrub_pass_init(struct scrub_pass *p, const struct scrubd *env,
     const char *bucket, const char *prefix, bool throttle)
@@ -170,11 +173,29 @@ pass_walk(struct scrubd *env, struct scrub_pass *p)
 	return rc;
 }
 
+/*
+ * pass_dial gives drives that just came back a moment to be redialled
+ * (the clients retry every second at most), so that a pass started right
+ * after a restart does not find them down.
+ */
+static void
+pass_dial(struct scrubd *env)
+{
+	uint64_t deadline = util_mono_ms() + SCRUB_DIAL_MS;
+	int d;
+
+	for (d = 0; d < env->sd_ndrives; d++)
+		while (!rpc_client_connected(env->sd_chunk[d]) &&
+		    util_mono_ms() < deadline && !scrubd_stopping(env))
+			scrubd_sleep_us(env, 10000);
+}
+
 int
 scrub_pass_run(struct scrubd *env, struct scrub_pass *p)
 {
 	int rc;
 
+	pass_dial(env);
 	log_info("pass over %s%s%s: started%s", p->sp_full ? "every bucket" :
 	    p->sp_bucket, p->sp_prefix[0] != '\0' ? " under " : "",
 	    p->sp_prefix, p->sp_throttle ? "" : " (unthrottled)");
