@@ -978,7 +978,7 @@ chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s)
 	if (unlinkat(cs->cs_dirfd, rel, 0) == -1)
 		return errno == ENOENT ? CAIRN_ENOENT : store_err(cs, rel,
 		    "unlink");
-	log_info("%s/%s: swept: no object refers to it", cs->cs_path, rel);
+	log_info("%s/%s: swept as an orphan", cs->cs_path, rel);
 	atomic_fetch_add_explicit(&cs->cs_deletes, 1, memory_order_relaxed);
 	return 0;
 }
