@@ -308,36 +308,68 @@ obj_log(const struct scrub_obj *o, const char *what, int nbad)
 	    o->so_rec->or_k);
 }
 
+/* count_ok counts the shards of mask that verified whole. */
+static int
+count_ok(const struct scrub_obj *o, const bool *mask)
+{
+	int i, n = 0;
+
+	for (i = 0; i < o->so_n; i++)
+		n += mask[i] && o->so_state[i] == SH_OK;
+	return n;
+}
+
+/*
+ * heal_locked rebuilds the bad shards in want, under the heal lock.  They
+ * are verified once more first: another heal (a pass and a read-triggered
+ * heal meeting on one object) may have fixed them meanwhile.
+ */
+static int
+heal_locked(struct scrub_obj *o, const bool *want, bool *fix,
+    struct scrub_counts *cnt, uint64_t *bytes)
+{
+	int i, nfix = 0, rc = 0;
+
+	pthread_mutex_lock(&o->so_env->sd_heal_lock);
+	verify_all(o, want, cnt, bytes);
+	for (i = 0; i < o->so_n; i++) {
+		fix[i] = want[i] && o->so_state[i] == SH_BAD;
+		nfix += fix[i];
+	}
+	if (nfix > 0)
+		rc = heal(o, fix);
+	pthread_mutex_unlock(&o->so_env->sd_heal_lock);
+	if (rc == 0 && nfix > 0)
+		verify_all(o, fix, cnt, bytes);
+	return rc;
+}
+
 /* heal_and_check heals the bad shards it can reach and verifies them. */
 static enum scrub_result
 heal_and_check(struct scrub_obj *o, int nbad, struct scrub_counts *cnt,
     uint64_t *bytes)
 {
-	bool fix[PROTO_SHARDMAX];
-	int i, rc, nfixed = 0;
+	bool want[PROTO_SHARDMAX], fix[PROTO_SHARDMAX];
+	int i, rc, nrebuilt;
 
 	for (i = 0; i < o->so_n; i++)
-		fix[i] = o->so_state[i] == SH_BAD && o->so_drive[i] >= 0;
-	pthread_mutex_lock(&o->so_env->sd_heal_lock);
-	rc = heal(o, fix);
-	pthread_mutex_unlock(&o->so_env->sd_heal_lock);
-	if (rc != 0) {
+		want[i] = o->so_state[i] == SH_BAD && o->so_drive[i] >= 0;
+	if ((rc = heal_locked(o, want, fix, cnt, bytes)) != 0) {
 		obj_log(o, cairn_strerror(rc), nbad);
 		cnt->sc_heal_failed++;
 		return rc == CAIRN_EQUORUM ? SCRUB_UNRECOVERABLE : SCRUB_FAILED;
 	}
-	verify_all(o, fix, cnt, bytes);
-	for (i = 0; i < o->so_n; i++)
-		if (fix[i] && o->so_state[i] == SH_OK)
-			nfixed++;
-	cnt->sc_shards_healed += (uint64_t)nfixed;
-	if (nfixed < nbad) {
+	nrebuilt = count_ok(o, fix);
+	cnt->sc_shards_healed += (uint64_t)nrebuilt;
+	if (count_ok(o, want) < nbad) {
 		obj_log(o, "rebuilt shards fail verification", nbad);
 		cnt->sc_heal_failed++;
 		return SCRUB_FAILED;
 	}
-	cnt->sc_objects_healed++;
-	obj_log(o, "healed", nbad);
+	if (nrebuilt > 0) {
+		cnt->sc_objects_healed++;
+		obj_log(o, "healed", nbad);
+	}
 	return SCRUB_HEALED;
 }
 

@@ -20,7 +20,8 @@
 #include "util.h"
 
 #define SCRUBD_STATUS	"scrubbing"
-#define SCRUBD_STATE	"scrubd.state"	/* in data_dir: last pass end */
+#define SCRUBD_STATE	"scrubd.state"	/* in data_dir: last pass, drives */
+#define SCRUBD_PROBE_S	60		/* drive ids are checked this often */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -72,6 +73,8 @@ scrubd_drive_seen(struct scrubd *env, int drive, struct proto_str id)
 		env->sd_wake = true;
 		pthread_cond_broadcast(&env->sd_cond);
 	}
+	if (!proto_str_eq(id, seen))
+		env->sd_state_dirty = true;
 	memcpy(seen, id.ps_ptr, id.ps_len);
 	seen[id.ps_len] = '\0';
 	pthread_mutex_unlock(&env->sd_lock);
@@ -131,7 +134,7 @@ scrubd_unrec(struct scrubd *env, struct proto_str bucket,
 	pthread_mutex_unlock(&env->sd_lock);
 }
 
-/* --- the state file: when the last full pass ended ----------------------- */
+/* --- the state file: last pass end, drive ids ----------------------------- */
 
 static void
 state_path(const struct scrubd *env, char *buf, size_t len)
@@ -139,28 +142,48 @@ state_path(const struct scrubd *env, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", env->sd_conf.c_data_dir, SCRUBD_STATE);
 }
 
-static uint64_t
-state_read(const struct scrubd *env)
+/* state_line takes one line of the state file. */
+static void
+state_line(struct scrubd *env, const char *line)
 {
-	char path[PATH_MAX + 32];
-	unsigned long long v = 0;
+	char name[CONF_NAMEMAX], id[40];
+	unsigned long long v;
+	int d;
+
+	if (sscanf(line, "last_pass_end=%llu", &v) == 1)
+		env->sd_last_pass_end = v;
+	else if (sscanf(line, "drive %31s %39s", name, id) == 2 &&
+	    (d = conf_drive_find(&env->sd_conf, name)) != -1)
+		snprintf(env->sd_drive_id[d], sizeof(env->sd_drive_id[d]),
+		    "%s", id);
+}
+
+/* state_read loads what the last run knew; nothing if there is no file. */
+static void
+state_read(struct scrubd *env)
+{
+	char path[PATH_MAX + 32], line[256];
 	FILE *fp;
 
 	state_path(env, path, sizeof(path));
 	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	if (fscanf(fp, "last_pass_end=%llu", &v) != 1)
-		v = 0;
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		state_line(env, line);
 	fclose(fp);
-	return v;
 }
 
-/* state_write records the end of a full pass; a loss costs one pass. */
+/*
+ * state_write records the end of the last full pass and the drive ids,
+ * through a rename; a lost update costs one early pass or one missed
+ * "replaced" message, never data.
+ */
 static void
-state_write(const struct scrubd *env, uint64_t end)
+state_write(struct scrubd *env)
 {
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 40];
 	FILE *fp;
+	int d;
 
 	state_path(env, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
@@ -168,9 +191,58 @@ state_write(const struct scrubd *env, uint64_t end)
 		log_warn("%s", tmp);
 		return;
 	}
-	fprintf(fp, "last_pass_end=%" PRIu64 "\n", end);
+	pthread_mutex_lock(&env->sd_lock);
+	fprintf(fp, "last_pass_end=%" PRIu64 "\n", env->sd_last_pass_end);
+	for (d = 0; d < env->sd_ndrives; d++)
+		if (env->sd_drive_id[d][0] != '\0')
+			fprintf(fp, "drive %s %s\n",
+			    env->sd_conf.c_drives[d].cd_name,
+			    env->sd_drive_id[d]);
+	env->sd_state_dirty = false;
+	pthread_mutex_unlock(&env->sd_lock);
 	if (fclose(fp) != 0 || rename(tmp, path) != 0)
 		log_warn("%s", path);
+}
+
+/* state_save writes the state file if a drive id changed since. */
+static void
+state_save(struct scrubd *env)
+{
+	bool dirty;
+
+	pthread_mutex_lock(&env->sd_lock);
+	dirty = env->sd_state_dirty;
+	pthread_mutex_unlock(&env->sd_lock);
+	if (dirty)
+		state_write(env);
+}
+
+/*
+ * probe_drives asks each drive to verify a data id that never exists:
+ * the answer carries its UUID, so a replaced drive is noticed within a
+ * minute even between passes.
+ */
+static void
+probe_drives(struct scrubd *env)
+{
+	struct msg_chunk_ref ref;
+	struct msg_chunk_verify v;
+	struct rpc_call c;
+	int d;
+
+	memset(&ref, 0, sizeof(ref));
+	for (d = 0; d < env->sd_ndrives; d++) {
+		if (!rpc_client_connected(env->sd_chunk[d]))
+			continue;
+		if (rpc_call_init(&c, env->sd_chunk[d], MSG_CHUNK_VERIFY) == 0) {
+			msg_chunk_ref_pack(rpc_call_packer(&c), &ref);
+			if (rpc_call_run(&c) == 0 &&
+			    msg_chunk_verify_unpack(c.rc_reply.pm_payload,
+			    &v) == 0)
+				scrubd_drive_seen(env, d, v.cv_drive_id);
+		}
+		rpc_call_fini(&c);
+	}
 }
 
 /* --- passes ----------------------------------------------------------------- */
@@ -193,17 +265,22 @@ run_pass(struct scrubd *env, struct scrub_pass *p, const char *bucket,
 	end = now_s();
 	pthread_mutex_lock(&env->sd_lock);
 	env->sd_pass_running--;
-	if (p->sp_complete) {
+	if (p->sp_complete)
 		env->sd_passes++;
+	if (p->sp_complete && p->sp_full)
 		env->sd_last_pass_end = end;
-	}
 	pthread_mutex_unlock(&env->sd_lock);
 	if (p->sp_complete && p->sp_full)
-		state_write(env, end);
+		state_write(env);
+	else
+		state_save(env);
 	return rc;
 }
 
-/* pass_due waits (sd_lock held) until next or a wake-up; false: stop. */
+/*
+ * pass_due waits (sd_lock held) until next or a wake-up, probing the
+ * drives every minute meanwhile; false: stop.
+ */
 static bool
 pass_due(struct scrubd *env, uint64_t next)
 {
@@ -211,8 +288,13 @@ pass_due(struct scrubd *env, uint64_t next)
 	uint64_t now;
 
 	while (!env->sd_stop && !env->sd_wake && (now = now_s()) < next) {
-		ts = deadline_us((next - now < 60 ? next - now : 60) * 1000000);
+		ts = deadline_us((next - now < SCRUBD_PROBE_S ? next - now :
+		    SCRUBD_PROBE_S) * 1000000);
 		scrubd_wait_until(env, &ts);
+		pthread_mutex_unlock(&env->sd_lock);
+		probe_drives(env);
+		state_save(env);
+		pthread_mutex_lock(&env->sd_lock);
 	}
 	env->sd_wake = false;
 	return !env->sd_stop;
@@ -548,7 +630,7 @@ scrubd_start(struct scrubd *env)
 			fatalx("%s: %s", c->c_drives[i].cd_listen,
 			    cairn_strerror(rc));
 	env->sd_ndrives = c->c_ndrives;
-	env->sd_last_pass_end = state_read(env);
+	state_read(env);
 	env->sd_started_s = now_s();
 	rc = rpc_server_start(&env->sd_rpc, "scrubd", c->c_scrub_listen,
 	    c->c_scrub_workers, dispatch, status, env);

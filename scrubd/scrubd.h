@@ -182,8 +182,8 @@ void scrub_sweep(struct scrubd *env, struct scrub_pass *p);
 
 /*
  * The daemon, one per process, on main()'s stack.  The main thread fills
- * sd_conf and the clients before any thread starts and never changes them
- * after (a reload changes only the rate limits, the interval and the
+ * sd_conf, the clients and what scrubd.state holds before any thread
+ * starts and never changes sd_conf after (a reload changes only the rate limits, the interval and the
  * grace, under sd_lock).  sd_lock guards the heal queue, the drive ids,
  * sd_unrec, sd_total and the wake/stop flags; sd_heal_lock lets one heal
  * run at a time.  Threads: the RPC workers, the pass thread (periodic,
@@ -205,6 +205,7 @@ struct scrubd {
 	pthread_t		 sd_heal_thread;
 	bool			 sd_stop;
 	bool			 sd_wake;	/* start a pass now */
+	bool			 sd_state_dirty;	/* drive ids to save */
 	char			 sd_drive_id[CONF_DRIVEMAX][40];
 	char			*sd_queue[SCRUB_QUEUEMAX];	/* bucket NUL key */
 	size_t			 sd_queue_len[SCRUB_QUEUEMAX];
