@@ -847,7 +847,7 @@ msg_chunk_verify_unpack(const msgpack_object *o, struct msg_chunk_verify *v)
 	uint32_t i;
 
 	memset(v, 0, sizeof(*v));
-	if (it == NULL || get_u8(&it[0], &v->cv_state, CHUNK_VERIFY_CORRUPT) ||
+	if (it == NULL || get_u8(&it[0], &v->cv_state, CHUNK_VERIFY_CORRUPT) != 0 ||
 	    get_u32(&it[1], &v->cv_shard_idx, UINT32_MAX) != 0 ||
 	    get_u32(&it[2], &v->cv_block_size, PROTO_STRIPE) != 0 ||
 	    get_u64(&it[3], &v->cv_length) != 0 ||

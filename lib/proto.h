@@ -408,6 +408,11 @@ void msg_chunk_ref_pack(msgpack_packer *pk, const struct msg_chunk_ref *c);
 int msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c);
 void msg_scan_req_pack(msgpack_packer *pk, const struct msg_scan_req *s);
 int msg_scan_req_unpack(const msgpack_object *o, struct msg_scan_req *s);
+/*
+ * A scan reply is packed in two steps, so that metad can send its stored
+ * records without decoding them: msg_scan_reply_pack_begin with the count,
+ * then msg_scan_entry_pack per record, raw_rec being a packed msg_objrec.
+ */
 void msg_scan_entry_pack(msgpack_packer *pk, struct proto_str bucket,
     struct proto_str key, const char *raw_rec, size_t raw_len);
 void msg_scan_reply_pack_begin(msgpack_packer *pk, bool truncated,

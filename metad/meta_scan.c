@@ -12,6 +12,11 @@
 #include "metad.h"
 #include "proto.h"
 
+/*
+ * cairn-scrubd's sweep removes the shards of data ids it did not meet in a
+ * full scan: every record that refers to shards must be returned here.
+ */
+
 /* A scan page stops after this many bytes of records, well below the
  * largest message. */
 #define META_SCAN_BYTES	(1u << 20)

@@ -446,6 +446,23 @@ report_counts(struct msg_scrub_report *rp, const struct scrub_counts *c)
 	report_stat(rp, "tmp_removed", c->sc_tmp_removed);
 }
 
+/* bucket_exists asks metad whether the bucket a heal names exists. */
+static int
+bucket_exists(struct scrubd *env, struct proto_str bucket)
+{
+	struct msg_name n;
+	struct rpc_call c;
+	int rc;
+
+	n.n_name = bucket;
+	if ((rc = rpc_call_init(&c, env->sd_metad, MSG_META_BUCKET_GET)) == 0) {
+		msg_name_pack(rpc_call_packer(&c), &n);
+		rc = rpc_call_run(&c);
+	}
+	rpc_call_fini(&c);
+	return rc;
+}
+
 static int
 scrubd_pass_req(struct scrubd *env, const struct proto_msg *req,
     msgpack_packer *reply)
@@ -462,6 +479,8 @@ scrubd_pass_req(struct scrubd *env, const struct proto_msg *req,
 	    memchr(s.ss_prefix.ps_ptr, '\0', s.ss_prefix.ps_len) != NULL ||
 	    (s.ss_bucket.ps_len == 0 && s.ss_prefix.ps_len > 0))
 		return CAIRN_EINVAL;
+	if (s.ss_bucket.ps_len > 0 && (rc = bucket_exists(env, s.ss_bucket)) != 0)
+		return rc;
 	snprintf(bucket, sizeof(bucket), "%.*s", (int)s.ss_bucket.ps_len,
 	    s.ss_bucket.ps_ptr);
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)s.ss_prefix.ps_len,

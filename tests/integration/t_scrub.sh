@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 45
 TOOL=$top_srcdir/tests/integration/scrub_tool.py
 GRACE=5
 export CAIRN_SCRUBD_ORPHAN_GRACE=$GRACE
@@ -79,6 +79,21 @@ check "every object reads back right" tool get "$ADDR" "$B" "$OBJ"
 heal_out
 check "a second pass finds nothing to heal" \
     grep -q "0 shards rebuilt in 0 objects, 0 unrecoverable" "$TESTDIR/heal.out"
+
+# --- the scope of cairn heal ------------------------------------------------------
+f=$(shard_files d1 | head -n 1)
+tool flip "$f" 90
+heal_out "$B" nothing/
+check "cairn heal BUCKET PREFIX looks under that prefix only" \
+    grep -q "^0 objects checked" "$TESTDIR/heal.out"
+heal_out "$B" obj/
+is "$HEAL_ST" 0 "cairn heal BUCKET PREFIX exits 0 after healing"
+check "and heals the one damaged object of the $N under it" \
+    grep -q "^$N objects checked, .*, 1 shards rebuilt in 1 objects" \
+    "$TESTDIR/heal.out"
+heal_out no-such-bucket
+is "$HEAL_ST" 1 "cairn heal of a missing bucket exits 1"
+check "and says why" grep -q "no such bucket" "$TESTDIR/heal.out"
 
 # --- heal on read ----------------------------------------------------------------
 # A GET reads the k data shards only: damage those of d3.
