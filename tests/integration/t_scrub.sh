@@ -8,14 +8,14 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 45
+plan 47
 TOOL=$top_srcdir/tests/integration/scrub_tool.py
 GRACE=5
 export CAIRN_SCRUBD_ORPHAN_GRACE=$GRACE
 cluster_start
 unset CAIRN_SCRUBD_ORPHAN_GRACE
 B=scrub-bucket
-N=24
+N=16
 OBJ=$TESTDIR/objs
 mkdir -p "$OBJ"
 CHUNKD_PID=""
@@ -210,6 +210,15 @@ check "the leftovers are swept: each drive holds one shard per object" \
     "$(nshards d3)" = "$nobj"
 check "and no temporary file" \
     test -z "$(find "$DATA"/drives/*/tmp -type f | head -n 1)"
+
+# --- a drive down: the pass says what it could not check ------------------------
+kill -TERM "$CHUNKD_PID"
+wait "$CHUNKD_PID" 2>/dev/null
+CHUNKD_PID=""
+heal_out "$B" obj/
+is "$HEAL_ST" 1 "cairn heal with a drive down exits 1"
+check "and says objects were not checked" \
+    grep -q "not checked (a drive is down)" "$TESTDIR/heal.out"
 
 kill_mine
 exit 0
