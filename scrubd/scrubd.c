@@ -387,6 +387,28 @@ heal_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * heal_recent tells whether the object was asked for in the last minute,
+ * and notes it.  A degraded object is read again and again, and each read
+ * asks for a heal; one heal a minute is enough (sd_lock held).
+ */
+static bool
+heal_recent(struct scrubd *env, const char *item, size_t len)
+{
+	struct scrub_recent *r;
+	uint64_t h = 14695981039346656037ull, now = util_mono_ms();
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)item[i]) * 1099511628211ull;
+	r = &env->sd_recent[h % SCRUB_RECENTMAX];
+	if (r->rc_hash == h && now < r->rc_until_ms)
+		return true;
+	r->rc_hash = h;
+	r->rc_until_ms = now + SCRUB_RECENT_MS;
+	return false;
+}
+
 /* heal_enqueue queues "bucket NUL key" for the heal thread. */
 static int
 heal_enqueue(struct scrubd *env, const struct msg_obj_ref *r)
@@ -404,6 +426,11 @@ heal_enqueue(struct scrubd *env, const struct msg_obj_ref *r)
 	memcpy(item + r->r_bucket.ps_len + 1, r->r_key.ps_ptr, r->r_key.ps_len);
 	pthread_mutex_lock(&env->sd_lock);
 	env->sd_heal_requests++;
+	if (heal_recent(env, item, len)) {
+		pthread_mutex_unlock(&env->sd_lock);
+		free(item);
+		return 0;
+	}
 	if (env->sd_nqueue == SCRUB_QUEUEMAX) {
 		pthread_mutex_unlock(&env->sd_lock);
 		free(item);

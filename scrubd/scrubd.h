@@ -14,6 +14,14 @@
 #define SCRUB_NAMEMAX	(PROTO_BUCKETMAX + 1 + PROTO_KEYMAX + 1)
 #define SCRUB_QUEUEMAX	256	/* heal requests waiting */
 #define SCRUB_PAGE	128	/* records asked of metad per scan page */
+#define SCRUB_RECENTMAX	1024	/* heal requests remembered */
+#define SCRUB_RECENT_MS	60000	/* an object is healed on read once per */
+
+/* A heal request remembered: the hash of "bucket NUL key", and until when. */
+struct scrub_recent {
+	uint64_t	rc_hash;
+	uint64_t	rc_until_ms;
+};
 
 /* scrub_rate.c */
 
@@ -209,6 +217,7 @@ struct scrubd {
 	char			 sd_drive_id[CONF_DRIVEMAX][40];
 	char			*sd_queue[SCRUB_QUEUEMAX];	/* bucket NUL key */
 	size_t			 sd_queue_len[SCRUB_QUEUEMAX];
+	struct scrub_recent	 sd_recent[SCRUB_RECENTMAX];
 	int			 sd_nqueue;
 	struct scrub_counts	 sd_total;
 	struct scrub_names	 sd_unrec;	/* unrecoverable now */
