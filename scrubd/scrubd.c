@@ -524,6 +524,27 @@ scrubd_pass_req(struct scrubd *env, const struct proto_msg *req,
 	return rc;
 }
 
+/* report_daemon fills rp with the daemon's counters (sd_lock held). */
+static void
+report_daemon(struct scrubd *env, struct msg_scrub_report *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	report_counts(rp, &env->sd_total);
+	report_stat(rp, "unrecoverable_now", env->sd_unrec.sn_total);
+	report_stat(rp, "passes", env->sd_passes);
+	report_stat(rp, "pass_running", env->sd_pass_running);
+	report_stat(rp, "pass_objects", env->sd_pass_objects);
+	report_stat(rp, "last_pass_start", env->sd_last_pass_start);
+	report_stat(rp, "last_pass_end", env->sd_last_pass_end);
+	report_stat(rp, "drives_replaced", env->sd_drives_replaced);
+	report_stat(rp, "heal_requests", env->sd_heal_requests);
+	report_stat(rp, "heal_queue", (uint64_t)env->sd_nqueue);
+	report_stat(rp, "bytes_per_sec", env->sd_conf.c_scrub_bytes_per_sec);
+	report_stat(rp, "objects_per_sec",
+	    (uint64_t)env->sd_conf.c_scrub_objects_per_sec);
+	scrub_names_fill(&env->sd_unrec, rp->rp_unrec, &rp->rp_nunrec);
+}
+
 static int
 scrubd_status_req(struct scrubd *env, const struct proto_msg *req,
     msgpack_packer *reply)
@@ -532,22 +553,8 @@ scrubd_status_req(struct scrubd *env, const struct proto_msg *req,
 
 	if (!proto_is_nil(req->pm_payload))
 		return CAIRN_EPROTO;
-	memset(&rp, 0, sizeof(rp));
 	pthread_mutex_lock(&env->sd_lock);
-	report_counts(&rp, &env->sd_total);
-	report_stat(&rp, "unrecoverable_now", env->sd_unrec.sn_total);
-	report_stat(&rp, "passes", env->sd_passes);
-	report_stat(&rp, "pass_running", env->sd_pass_running);
-	report_stat(&rp, "pass_objects", env->sd_pass_objects);
-	report_stat(&rp, "last_pass_start", env->sd_last_pass_start);
-	report_stat(&rp, "last_pass_end", env->sd_last_pass_end);
-	report_stat(&rp, "drives_replaced", env->sd_drives_replaced);
-	report_stat(&rp, "heal_requests", env->sd_heal_requests);
-	report_stat(&rp, "heal_queue", (uint64_t)env->sd_nqueue);
-	report_stat(&rp, "bytes_per_sec", env->sd_conf.c_scrub_bytes_per_sec);
-	report_stat(&rp, "objects_per_sec",
-	    (uint64_t)env->sd_conf.c_scrub_objects_per_sec);
-	scrub_names_fill(&env->sd_unrec, rp.rp_unrec, &rp.rp_nunrec);
+	report_daemon(env, &rp);
 	/* The names are packed while the lock keeps them alive. */
 	msg_scrub_report_pack(reply, &rp);
 	pthread_mutex_unlock(&env->sd_lock);
@@ -587,38 +594,36 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	}
 }
 
-static void
-status_stat(struct msg_status *st, const char *name, uint64_t value)
-{
-	if (st->st_nstats >= PROTO_STATMAX)
-		return;
-	st->st_stat_name[st->st_nstats] = proto_str_c(name);
-	st->st_stat_value[st->st_nstats++] = value;
-}
+/* The counters of the report that cairn status shows too. */
+static const char *const status_names[] = {
+	"objects_scanned", "shards_verified", "bytes_verified",
+	"shards_healed", "objects_healed", "unrecoverable_now",
+	"orphans_removed", "tmp_removed", "passes", "pass_running",
+	"pass_objects", "last_pass_end", "drives_replaced", "heal_requests",
+};
 
 /* status adds the main counters to MSG_CTL_STATUS. */
 static void
 status(void *arg, struct msg_status *st)
 {
 	struct scrubd *env = arg;
-	struct scrub_counts *t = &env->sd_total;
+	struct msg_scrub_report rp;
+	uint32_t i;
+	size_t j;
 
 	pthread_mutex_lock(&env->sd_lock);
-	status_stat(st, "objects_scanned", t->sc_objects);
-	status_stat(st, "shards_verified", t->sc_shards_verified);
-	status_stat(st, "bytes_verified", t->sc_bytes_verified);
-	status_stat(st, "shards_healed", t->sc_shards_healed);
-	status_stat(st, "objects_healed", t->sc_objects_healed);
-	status_stat(st, "unrecoverable_now", env->sd_unrec.sn_total);
-	status_stat(st, "orphans_removed", t->sc_orphans_removed +
-	    t->sc_tmp_removed);
-	status_stat(st, "passes", env->sd_passes);
-	status_stat(st, "pass_running", env->sd_pass_running);
-	status_stat(st, "pass_objects", env->sd_pass_objects);
-	status_stat(st, "last_pass_end", env->sd_last_pass_end);
-	status_stat(st, "drives_replaced", env->sd_drives_replaced);
-	status_stat(st, "heal_requests", env->sd_heal_requests);
+	report_daemon(env, &rp);
 	pthread_mutex_unlock(&env->sd_lock);
+	/* Counter names are static strings: they outlive the lock. */
+	for (i = 0; i < rp.rp_nstats && st->st_nstats < PROTO_STATMAX; i++)
+		for (j = 0; j < sizeof(status_names) / sizeof(status_names[0]);
+		    j++)
+			if (proto_str_eq(rp.rp_stat_name[i], status_names[j])) {
+				st->st_stat_name[st->st_nstats] =
+				    rp.rp_stat_name[i];
+				st->st_stat_value[st->st_nstats++] =
+				    rp.rp_stat_value[i];
+			}
 }
 
 /* --- start, reload, stop ----------------------------------------------------- */
