@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <sys/uio.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -773,4 +774,239 @@ chunk_store_close(struct chunk_store *cs)
 	if (cs->cs_dirfd != -1)
 		close(cs->cs_dirfd);
 	cs->cs_dirfd = -1;
+}
+
+/* --- scrubbing: verify, list, sweep, repair ------------------------------- */
+
+/* verify_note records damaged block b in v. */
+static void
+verify_note(struct msg_chunk_verify *v, uint32_t b)
+{
+	v->cv_state = CHUNK_VERIFY_CORRUPT;
+	if (v->cv_nbad_listed < PROTO_BADMAX)
+		v->cv_bad[v->cv_nbad_listed++] = b;
+	v->cv_nbad++;
+}
+
+/* verify_blocks reads and checks every block of the open shard. */
+static int
+verify_blocks(struct chunk_store *cs, int fd, const struct shard_paths *sp,
+    const struct shard_hdr *h, struct msg_chunk_verify *v)
+{
+	struct msg_chunk_data d;
+	struct stat st;
+	void *buf;
+	uint32_t b;
+	int rc = 0;
+
+	if ((buf = malloc(h->sh_block_size)) == NULL)
+		return CAIRN_ENOMEM;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	for (b = 0; b < h->sh_block_count && rc == 0; b++) {
+		rc = block_get(cs, fd, sp, h, b, buf, &d);
+		v->cv_bytes_read += block_len(h, b) + CHUNK_CRCSIZE;
+		if (rc == CAIRN_ECHECKSUM) {
+			verify_note(v, b);
+			rc = 0;
+		}
+	}
+	free(buf);
+	if (rc == 0 && fstat(fd, &st) == 0 &&
+	    (uint64_t)st.st_size != shard_file_size(h) &&
+	    v->cv_state == CHUNK_VERIFY_OK) {
+		(void)corrupt(cs, sp->sp_final, "%lld bytes, want %llu",
+		    (long long)st.st_size,
+		    (unsigned long long)shard_file_size(h));
+		v->cv_state = CHUNK_VERIFY_CORRUPT;
+	}
+	/* A scan must not push the clients' hot data out of the cache. */
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	return rc;
+}
+
+int
+chunk_store_verify(struct chunk_store *cs, const struct msg_chunk_ref *c,
+    struct msg_chunk_verify *v)
+{
+	struct shard_paths sp;
+	struct shard_hdr h;
+	int fd, rc;
+
+	memset(v, 0, sizeof(*v));
+	v->cv_drive_id = proto_str_c(cs->cs_drive_id);
+	shard_paths(&sp, c->c_id);
+	rc = shard_open(cs, &sp, &h, &fd);
+	if (rc == CAIRN_ENOENT) {
+		v->cv_state = CHUNK_VERIFY_MISSING;
+		return 0;
+	}
+	if (rc == CAIRN_ECHECKSUM) {
+		v->cv_state = CHUNK_VERIFY_CORRUPT;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	v->cv_shard_idx = h.sh_shard_idx;
+	v->cv_block_size = h.sh_block_size;
+	v->cv_length = h.sh_length;
+	v->cv_nblocks = h.sh_block_count;
+	rc = verify_blocks(cs, fd, &sp, &h, v);
+	close(fd);
+	return rc;
+}
+
+static int
+list_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct msg_chunk_list_entry *)a)->ce_id,
+	    ((const struct msg_chunk_list_entry *)b)->ce_id, PROTO_IDLEN);
+}
+
+/*
+ * list_dir reads the shard files of directory rel whose id sorts after
+ * after (NULL: all) into a sorted, malloc'd array.
+ */
+static int
+list_dir(struct chunk_store *cs, const char *rel, const uint8_t *after,
+    struct msg_chunk_list_entry **out, size_t *nout)
+{
+	struct msg_chunk_list_entry *v = NULL, *nv, e;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, cap = 0;
+	DIR *dir;
+	int fd;
+
+	*out = NULL;
+	*nout = 0;
+	if ((fd = openat(cs->cs_dirfd, rel, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return store_err(cs, rel, "open");
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strlen(de->d_name) != 2 * PROTO_IDLEN ||
+		    util_unhex(e.ce_id, de->d_name, PROTO_IDLEN) != 0 ||
+		    (after != NULL && memcmp(e.ce_id, after, PROTO_IDLEN) <= 0) ||
+		    fstatat(dirfd(dir), de->d_name, &st, 0) == -1)
+			continue;
+		e.ce_mtime_s = (uint64_t)st.st_mtime;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				closedir(dir);
+				free(v);
+				return CAIRN_ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = e;
+	}
+	closedir(dir);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), list_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* list_take appends up to what fits of one directory's entries to l. */
+static void
+list_take(struct msg_chunk_list *l, uint32_t max,
+    const struct msg_chunk_list_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (l->cls_n == max) {
+			l->cls_truncated = true;
+			return;
+		}
+		l->cls_entries[l->cls_n++] = v[i];
+	}
+}
+
+int
+chunk_store_list(struct chunk_store *cs, const struct msg_chunk_list_req *r,
+    struct msg_chunk_list *l)
+{
+	struct msg_chunk_list_entry *v;
+	const uint8_t *after = NULL;
+	char rel[sizeof("shards/xx")];
+	size_t n;
+	int d, rc;
+
+	memset(l, 0, sizeof(*l));
+	if ((l->cls_entries = calloc(r->cl_max, sizeof(*l->cls_entries))) ==
+	    NULL)
+		return CAIRN_ENOMEM;
+	if (r->cl_after.ps_len == PROTO_IDLEN)
+		after = (const uint8_t *)r->cl_after.ps_ptr;
+	for (d = after != NULL ? after[0] : 0; d < 256 && !l->cls_truncated;
+	    d++) {
+		if (r->cl_tmp)
+			snprintf(rel, sizeof(rel), "tmp");
+		else
+			snprintf(rel, sizeof(rel), "shards/%02x", d);
+		if ((rc = list_dir(cs, rel, after, &v, &n)) != 0) {
+			msg_chunk_list_free(l);
+			return rc;
+		}
+		list_take(l, r->cl_max, v, n);
+		free(v);
+		if (r->cl_tmp)
+			break;
+	}
+	return 0;
+}
+
+int
+chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s)
+{
+	struct shard_paths sp;
+	const char *rel;
+	struct stat st;
+
+	shard_paths(&sp, s->sw_id);
+	rel = s->sw_tmp ? sp.sp_tmp : sp.sp_final;
+	if (fstatat(cs->cs_dirfd, rel, &st, 0) == -1)
+		return errno == ENOENT ? CAIRN_ENOENT : store_err(cs, rel,
+		    "stat");
+	if ((uint64_t)st.st_mtime >= s->sw_older_than_s)
+		return CAIRN_EEXIST;
+	if (unlinkat(cs->cs_dirfd, rel, 0) == -1)
+		return errno == ENOENT ? CAIRN_ENOENT : store_err(cs, rel,
+		    "unlink");
+	log_info("%s/%s: swept as an orphan", cs->cs_path, rel);
+	atomic_fetch_add_explicit(&cs->cs_deletes, 1, memory_order_relaxed);
+	return 0;
+}
+
+/*
+ * chunk_store_repair is chunk_store_write for a shard being rebuilt: it
+ * always writes to the temporary file, even when a (damaged) shard is
+ * committed, and the commit's rename replaces that shard atomically.
+ */
+int
+chunk_store_repair(struct chunk_store *cs, const struct msg_chunk_write *w)
+{
+	struct shard_paths sp;
+	int fd, rc;
+
+	shard_paths(&sp, w->cw_id);
+	if ((rc = write_check(&sp, w)) != 0)
+		return rc;
+	fd = openat(cs->cs_dirfd, sp.sp_tmp, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0640);
+	if (fd == -1)
+		return store_err(cs, sp.sp_tmp, "create");
+	rc = block_put(cs, fd, &sp, w);
+	if (rc == 0 && w->cw_last)
+		rc = commit(cs, fd, &sp, w);
+	close(fd);
+	if (rc == 0)
+		atomic_fetch_add_explicit(&cs->cs_writes, 1,
+		    memory_order_relaxed);
+	return rc;
 }

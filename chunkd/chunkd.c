@@ -87,7 +87,7 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	case MSG_CHUNK_DELETE:
 		return chunkd_delete(env, req, reply);
 	default:
-		return CAIRN_EMSGTYPE;
+		return chunk_scrub_dispatch(env, req, reply);
 	}
 }
 

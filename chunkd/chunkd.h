@@ -88,6 +88,48 @@ int chunk_store_delete(struct chunk_store *cs, const struct msg_chunk_ref *c);
 /* chunk_store_stats fills st; the space is 0 if statvfs(2) fails. */
 void chunk_store_stats(struct chunk_store *cs, struct chunk_store_stats *st);
 
+/*
+ * chunk_store_verify reads every block of the shard of c->c_id and checks
+ * its CRC32C and the header, filling v: ok, missing or corrupt (which
+ * blocks), with the header's fields.  The pages read are dropped from the
+ * page cache afterwards.  Returns 0 (whatever the shard's state) or a file
+ * system error.
+ */
+int chunk_store_verify(struct chunk_store *cs, const struct msg_chunk_ref *c,
+    struct msg_chunk_verify *v);
+
+/*
+ * chunk_store_list fills l with one page of shard ids and mtimes (of tmp/
+ * with r->cl_tmp) in id order.  l->cls_entries is malloc'd: free with
+ * msg_chunk_list_free.  Returns 0 or an error.
+ */
+int chunk_store_list(struct chunk_store *cs,
+    const struct msg_chunk_list_req *r, struct msg_chunk_list *l);
+
+/*
+ * chunk_store_sweep removes an orphan shard (or temporary file) if its
+ * mtime is before s->sw_older_than_s.  Returns 0, CAIRN_ENOENT,
+ * CAIRN_EEXIST (written since) or a file system error.
+ */
+int chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s);
+
+/*
+ * chunk_store_repair writes a block of a rebuilt shard: like
+ * chunk_store_write, but into a fresh temporary file even when the shard is
+ * committed; the last block's commit replaces the old shard by rename.
+ */
+int chunk_store_repair(struct chunk_store *cs, const struct msg_chunk_write *w);
+
+/* chunk_scrub.c */
+
+/*
+ * chunk_scrub_dispatch answers the scrubbing messages (MSG_CHUNK_VERIFY,
+ * _LIST, _SWEEP, _REPAIR); CAIRN_EMSGTYPE for any other type.
+ */
+struct chunkd;
+int chunk_scrub_dispatch(struct chunkd *env, const struct proto_msg *req,
+    msgpack_packer *reply);
+
 /* chunkd.c */
 
 /*

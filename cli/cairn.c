@@ -13,6 +13,8 @@
 static const struct cmd_entry *cairn_cmds[] = {
 	&cmd_config_entry,
 	&cmd_status_entry,
+	&cmd_scrub_entry,
+	&cmd_heal_entry,
 };
 
 #define CAIRN_NCMDS	(sizeof(cairn_cmds) / sizeof(cairn_cmds[0]))

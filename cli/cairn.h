@@ -4,7 +4,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "proto.h"
+#include "rpc.h"
 
 /* Exit statuses of every command. */
 #define CAIRN_EXIT_OK		0	/* done; every daemon answered */
@@ -34,6 +38,8 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_scrub_entry;
+extern const struct cmd_entry cmd_heal_entry;
 
 /* cairn.c */
 
@@ -46,5 +52,35 @@ int cairn_usage(const struct cmd_entry *entry);
  * U+FFFD, so the output is always valid JSON.
  */
 void cairn_json_str(FILE *fp, const char *s, size_t len);
+
+/* cmd_scrub.c */
+
+/*
+ * One request to cairn-scrubd and its report, which points into the call's
+ * reply: finish with cmd_scrub_done after the last use of sc_report.
+ */
+struct cmd_scrub_call {
+	struct rpc_client	*sc_client;
+	struct rpc_call		 sc_call;
+	bool			 sc_called;
+	struct msg_scrub_report	 sc_report;
+};
+
+/*
+ * cmd_scrub_call sends type (with scope, or nil) to the scrubd of the
+ * configuration and unpacks the msg_scrub_report answer.  Returns 0 or an
+ * error, which it has reported on stderr.
+ */
+int cmd_scrub_call(const struct cairn_opts *opts, struct cmd_scrub_call *sc,
+    uint32_t type, const struct msg_scrub_scope *scope, int timeout_ms);
+
+/* cmd_scrub_done frees what cmd_scrub_call holds. */
+void cmd_scrub_done(struct cmd_scrub_call *sc);
+
+/* cmd_scrub_stat returns the counter called name of rp, 0 if absent. */
+uint64_t cmd_scrub_stat(const struct msg_scrub_report *rp, const char *name);
+
+/* cmd_scrub_json prints rp as one JSON document. */
+void cmd_scrub_json(const struct msg_scrub_report *rp);
 
 #endif

@@ -43,13 +43,13 @@ struct target {
 /*
  * Everything one run of the command holds: the configuration naming the
  * daemons, and one target per daemon in a fixed order (metad, the drives
- * in the order of their sections, gatewayd).  Heap allocated because
+ * in the order of their sections, gatewayd, scrubd).  Heap allocated because
  * struct conf is large.
  */
 struct status {
 	struct conf	 s_conf;
 	int		 s_ntargets;
-	struct target	 s_targets[CONF_DRIVEMAX + 2];
+	struct target	 s_targets[CONF_DRIVEMAX + 3];
 };
 
 static void
@@ -74,6 +74,7 @@ targets_fill(struct status *s)
 		target_add(s, name, s->s_conf.c_drives[i].cd_listen);
 	}
 	target_add(s, "gatewayd", s->s_conf.c_gw_control);
+	target_add(s, "scrubd", s->s_conf.c_scrub_listen);
 }
 
 /* target_send starts the request; the answer is collected by target_wait. */

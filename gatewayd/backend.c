@@ -27,6 +27,9 @@ backend_open(struct backend *be, const struct conf *conf)
 	for (i = 0; rc == 0 && i < be->be_ndrives; i++)
 		rc = rpc_client_open(&be->be_chunk[i],
 		    conf->c_drives[i].cd_listen, conf->c_rpc_timeout_ms);
+	if (rc == 0)
+		rc = rpc_client_open(&be->be_scrubd, conf->c_scrub_listen,
+		    SCRUB_HINT_TIMEOUT_MS);
 	if (rc != 0)
 		backend_close(be);
 	return rc;
@@ -39,6 +42,8 @@ backend_close(struct backend *be)
 
 	rpc_client_close(be->be_metad);
 	be->be_metad = NULL;
+	rpc_client_close(be->be_scrubd);
+	be->be_scrubd = NULL;
 	for (i = 0; i < be->be_ndrives; i++) {
 		rpc_client_close(be->be_chunk[i]);
 		be->be_chunk[i] = NULL;

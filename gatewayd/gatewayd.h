@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "conf.h"
+#include "ec.h"
 #include "proto.h"
 #include "rpc.h"
 
@@ -177,37 +178,6 @@ enum s3_err sigv4_chain_next(struct sigv4_chain *ch, bool trailer,
 /* sigv4_chain_wipe erases the key. */
 void sigv4_chain_wipe(struct sigv4_chain *ch);
 
-/* ec.c */
-
-/*
- * Reed-Solomon tables for one k+m layout (isa-l, Cauchy matrix).  Built
- * once by ec_init, then read-only and shared by every thread.
- */
-struct ec {
-	int		 ec_k;
-	int		 ec_m;
-	unsigned char	*ec_matrix;	/* (k+m) x k encode matrix */
-	unsigned char	*ec_tables;	/* 32*k*m expanded parity tables */
-};
-
-/* ec_init builds the tables for k data and m parity shards (k+m <= 16). */
-int ec_init(struct ec *ec, int k, int m);
-
-/* ec_free releases the tables. */
-void ec_free(struct ec *ec);
-
-/* ec_encode computes the m parity blocks from the k data blocks, len each. */
-void ec_encode(const struct ec *ec, size_t len, unsigned char **data,
-    unsigned char **parity);
-
-/*
- * ec_reconstruct rebuilds, in place, every block i of shards[0..k+m) with
- * present[i] false, data and parity alike, from the present ones (all len
- * bytes).  Returns 0, or CAIRN_EQUORUM when fewer than k are present.
- */
-int ec_reconstruct(const struct ec *ec, size_t len, unsigned char **shards,
-    const bool *present);
-
 /* http.c */
 
 /* A request header, copied out of the HTTP layer; the name is lowercase. */
@@ -307,6 +277,7 @@ struct backend {
 	const struct conf	*be_conf;
 	struct rpc_client	*be_metad;
 	struct rpc_client	*be_chunk[CONF_DRIVEMAX];
+	struct rpc_client	*be_scrubd;	/* heal requests */
 	int			 be_ndrives;
 	int			 be_k, be_m;
 	struct ec		 be_ec;
@@ -426,6 +397,17 @@ void backend_upload_layout(struct backend *be, struct proto_str bucket,
  * bytes), written in rec's layout; best effort, logged. */
 void backend_upload_drop(struct backend *be, const struct msg_objrec *rec,
     struct proto_str ids);
+/* scrub_hint.c */
+
+#define SCRUB_HINT_TIMEOUT_MS	1000	/* scrubd answers once queued */
+
+/*
+ * scrub_hint_heal asks cairn-scrubd to heal bucket/key now: a read found
+ * a shard missing or damaged.  Bounded by the RPC timeout; a scrubd that
+ * is down only costs a log line (its next pass heals the object).
+ */
+void scrub_hint_heal(struct backend *be, struct proto_str bucket,
+    struct proto_str key);
 
 /* placement.c */
 

@@ -656,6 +656,8 @@ stream_coded(struct s3_req *r, struct backend_get *bg,
 			    r->sr_http->hr_id, r->sr_resource, s,
 			    cairn_strerror(rc));
 			http_stream_abort(r->sr_http);
+			scrub_hint_heal(&r->sr_env->gw_backend, r->sr_bucket,
+			    r->sr_key);
 			return;
 		}
 	}
@@ -692,14 +694,19 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 	    (rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE, &data,
 	    &slen)) != 0) {
 		backend_get_free(&bg);
+		if (rc == CAIRN_EQUORUM)
+			scrub_hint_heal(&r->sr_env->gw_backend, r->sr_bucket,
+			    r->sr_key);
 		s3_fail_rc(r, rc);
 		return;
 	}
 	if (http_stream_start(r->sr_http, status, h, n, len) == 0)
 		stream_coded(r, &bg, rg, data, slen);
-	if (bg.bg_reconstructed > 0)
+	if (bg.bg_reconstructed > 0) {
 		log_info("%s: %s: rebuilt %u stripes from parity",
 		    r->sr_http->hr_id, r->sr_resource, bg.bg_reconstructed);
+		scrub_hint_heal(&r->sr_env->gw_backend, r->sr_bucket, r->sr_key);
+	}
 	backend_get_free(&bg);
 }
 

@@ -55,6 +55,13 @@ static const struct conf_key conf_keys[] = {
 	STR("gatewayd", "tmp_dir", c_gw_tmp_dir),
 	SIZE("gatewayd", "max_object_size", c_gw_max_object, 1,
 	    (int64_t)5 << 40),
+	STR("scrubd", "listen", c_scrub_listen),
+	INT("scrubd", "workers", c_scrub_workers, 1, 64),
+	SIZE("scrubd", "bytes_per_sec", c_scrub_bytes_per_sec, 4096,
+	    (int64_t)1 << 40),
+	INT("scrubd", "objects_per_sec", c_scrub_objects_per_sec, 1, 1000000),
+	INT("scrubd", "interval", c_scrub_interval_s, 1, 365 * 86400),
+	INT("scrubd", "orphan_grace", c_scrub_orphan_grace_s, 1, 365 * 86400),
 };
 
 #define CONF_FILEMAX	(1024 * 1024)
@@ -91,6 +98,11 @@ conf_defaults(struct conf *c)
 	c->c_gw_threads = 2;
 	c->c_gw_workers = 64;
 	c->c_gw_max_object = (uint64_t)5 << 30;
+	c->c_scrub_workers = 4;
+	c->c_scrub_bytes_per_sec = 32u << 20;
+	c->c_scrub_objects_per_sec = 200;
+	c->c_scrub_interval_s = 86400;
+	c->c_scrub_orphan_grace_s = 86400;
 }
 
 /* parse_size reads "123", "4K", "16KiB", "5G"...; binary multiples. */
@@ -312,6 +324,8 @@ fill_derived(struct conf *c)
 	    "ipc://%s/gatewayd.sock", c->c_run_dir);
 	bad |= derive(c->c_gw_tmp_dir, sizeof(c->c_gw_tmp_dir), "%s/tmp",
 	    c->c_data_dir);
+	bad |= derive(c->c_scrub_listen, sizeof(c->c_scrub_listen),
+	    "ipc://%s/scrubd.sock", c->c_run_dir);
 	for (i = 0; i < c->c_ndrives; i++) {
 		struct conf_drive *d = &c->c_drives[i];
 

@@ -52,6 +52,14 @@ struct conf {
 	char	c_gw_tmp_dir[PATH_MAX];	/* where large bodies are staged */
 	uint64_t c_gw_max_object;	/* largest single PUT */
 
+	/* [scrubd] */
+	char	c_scrub_listen[CONF_URLMAX];	/* default: ipc://run_dir/scrubd.sock */
+	int	c_scrub_workers;
+	uint64_t c_scrub_bytes_per_sec;	/* shard bytes verified per second */
+	int	c_scrub_objects_per_sec;
+	int	c_scrub_interval_s;	/* from the end of a pass to the next */
+	int	c_scrub_orphan_grace_s;	/* an unreferenced shard is kept this long */
+
 	int	c_ndrives;
 	struct conf_drive c_drives[CONF_DRIVEMAX];
 };

@@ -214,6 +214,14 @@ proto_type_name(uint32_t type)
 	CASE(MSG_CHUNK_WRITE);
 	CASE(MSG_CHUNK_READ);
 	CASE(MSG_CHUNK_DELETE);
+	CASE(MSG_META_SCAN);
+	CASE(MSG_CHUNK_VERIFY);
+	CASE(MSG_CHUNK_LIST);
+	CASE(MSG_CHUNK_SWEEP);
+	CASE(MSG_CHUNK_REPAIR);
+	CASE(MSG_SCRUB_HEAL);
+	CASE(MSG_SCRUB_PASS);
+	CASE(MSG_SCRUB_STATUS);
 	}
 	return "MSG_UNKNOWN";
 }
@@ -1209,4 +1217,325 @@ msg_upload_list_reply_free(struct msg_upload_list_reply *ur)
 	ur->ur_entries = NULL;
 	ur->ur_prefixes = NULL;
 	ur->ur_nentries = ur->ur_nprefixes = 0;
+}
+
+/* --- scrubbing: metad scan ----------------------------------------------------- */
+
+void
+msg_scan_req_pack(msgpack_packer *pk, const struct msg_scan_req *s)
+{
+	msgpack_pack_array(pk, 5);
+	pack_str(pk, s->sc_bucket);
+	pack_str(pk, s->sc_prefix);
+	pack_str(pk, s->sc_after_bucket);
+	pack_str(pk, s->sc_after_key);
+	msgpack_pack_uint32(pk, s->sc_max);
+}
+
+int
+msg_scan_req_unpack(const msgpack_object *o, struct msg_scan_req *s)
+{
+	const msgpack_object *it = arr(o, 5);
+
+	if (it == NULL || get_str(&it[0], &s->sc_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &s->sc_prefix, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &s->sc_after_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[3], &s->sc_after_key, PROTO_KEYMAX) != 0 ||
+	    get_u32(&it[4], &s->sc_max, PROTO_SCANMAX) != 0 || s->sc_max == 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+/*
+ * msg_scan_entry_pack packs one entry of a scan reply: the record comes
+ * as the msgpack bytes of a msg_objrec, as metad stores it.
+ */
+void
+msg_scan_entry_pack(msgpack_packer *pk, struct proto_str bucket,
+    struct proto_str key, const char *raw_rec, size_t raw_len)
+{
+	msgpack_pack_array(pk, 3);
+	pack_str(pk, bucket);
+	pack_str(pk, key);
+	pk->callback(pk->data, raw_rec, raw_len);
+}
+
+/* msg_scan_reply_pack_begin packs the head; n entries must follow. */
+void
+msg_scan_reply_pack_begin(msgpack_packer *pk, bool truncated, uint32_t n)
+{
+	msgpack_pack_array(pk, 2);
+	pack_bool(pk, truncated);
+	msgpack_pack_array(pk, n);
+}
+
+static int
+scan_entry_unpack(const msgpack_object *o, struct msg_scan_entry *e)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_str(&it[0], &e->se_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &e->se_key, PROTO_KEYMAX) != 0 ||
+	    msg_objrec_unpack(&it[2], &e->se_rec) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+int
+msg_scan_reply_unpack(const msgpack_object *o, struct msg_scan_reply *r)
+{
+	const msgpack_object *it = arr(o, 2);
+	uint32_t i;
+
+	memset(r, 0, sizeof(*r));
+	if (it == NULL || get_bool(&it[0], &r->sr_truncated) != 0 ||
+	    it[1].type != MSGPACK_OBJECT_ARRAY ||
+	    it[1].via.array.size > PROTO_SCANMAX)
+		return CAIRN_EPROTO;
+	r->sr_n = it[1].via.array.size;
+	if ((r->sr_entries = calloc(r->sr_n + 1, sizeof(*r->sr_entries))) ==
+	    NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < r->sr_n; i++)
+		if (scan_entry_unpack(&it[1].via.array.ptr[i],
+		    &r->sr_entries[i]) != 0) {
+			msg_scan_reply_free(r);
+			return CAIRN_EPROTO;
+		}
+	return 0;
+}
+
+void
+msg_scan_reply_free(struct msg_scan_reply *r)
+{
+	free(r->sr_entries);
+	r->sr_entries = NULL;
+	r->sr_n = 0;
+}
+
+/* --- scrubbing: chunkd ------------------------------------------------------- */
+
+void
+msg_chunk_verify_pack(msgpack_packer *pk, const struct msg_chunk_verify *v)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 9);
+	msgpack_pack_uint8(pk, v->cv_state);
+	msgpack_pack_uint32(pk, v->cv_shard_idx);
+	msgpack_pack_uint32(pk, v->cv_block_size);
+	msgpack_pack_uint64(pk, v->cv_length);
+	msgpack_pack_uint32(pk, v->cv_nblocks);
+	msgpack_pack_uint32(pk, v->cv_nbad);
+	msgpack_pack_array(pk, v->cv_nbad_listed);
+	for (i = 0; i < v->cv_nbad_listed; i++)
+		msgpack_pack_uint32(pk, v->cv_bad[i]);
+	msgpack_pack_uint64(pk, v->cv_bytes_read);
+	pack_str(pk, v->cv_drive_id);
+}
+
+int
+msg_chunk_verify_unpack(const msgpack_object *o, struct msg_chunk_verify *v)
+{
+	const msgpack_object *it = arr(o, 9);
+	uint32_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (it == NULL || get_u8(&it[0], &v->cv_state, CHUNK_VERIFY_CORRUPT) != 0 ||
+	    get_u32(&it[1], &v->cv_shard_idx, UINT32_MAX) != 0 ||
+	    get_u32(&it[2], &v->cv_block_size, PROTO_STRIPE) != 0 ||
+	    get_u64(&it[3], &v->cv_length) != 0 ||
+	    get_u32(&it[4], &v->cv_nblocks, UINT32_MAX) != 0 ||
+	    get_u32(&it[5], &v->cv_nbad, UINT32_MAX) != 0 ||
+	    it[6].type != MSGPACK_OBJECT_ARRAY ||
+	    it[6].via.array.size > PROTO_BADMAX ||
+	    get_u64(&it[7], &v->cv_bytes_read) != 0 ||
+	    get_str(&it[8], &v->cv_drive_id, 64) != 0)
+		return CAIRN_EPROTO;
+	v->cv_nbad_listed = it[6].via.array.size;
+	for (i = 0; i < v->cv_nbad_listed; i++)
+		if (get_u32(&it[6].via.array.ptr[i], &v->cv_bad[i],
+		    UINT32_MAX) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_chunk_list_req_pack(msgpack_packer *pk, const struct msg_chunk_list_req *l)
+{
+	msgpack_pack_array(pk, 3);
+	pack_bool(pk, l->cl_tmp);
+	pack_bin(pk, l->cl_after.ps_ptr, l->cl_after.ps_len);
+	msgpack_pack_uint32(pk, l->cl_max);
+}
+
+int
+msg_chunk_list_req_unpack(const msgpack_object *o,
+    struct msg_chunk_list_req *l)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_bool(&it[0], &l->cl_tmp) != 0 ||
+	    get_bin(&it[1], &l->cl_after, PROTO_IDLEN) != 0 ||
+	    (l->cl_after.ps_len != 0 && l->cl_after.ps_len != PROTO_IDLEN) ||
+	    get_u32(&it[2], &l->cl_max, PROTO_CLISTMAX) != 0 || l->cl_max == 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_chunk_list_pack(msgpack_packer *pk, const struct msg_chunk_list *l)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 2);
+	pack_bool(pk, l->cls_truncated);
+	msgpack_pack_array(pk, l->cls_n * 2);
+	for (i = 0; i < l->cls_n; i++) {
+		pack_bin(pk, l->cls_entries[i].ce_id, PROTO_IDLEN);
+		msgpack_pack_uint64(pk, l->cls_entries[i].ce_mtime_s);
+	}
+}
+
+int
+msg_chunk_list_unpack(const msgpack_object *o, struct msg_chunk_list *l)
+{
+	const msgpack_object *it = arr(o, 2), *e;
+	uint32_t i, n;
+
+	memset(l, 0, sizeof(*l));
+	if (it == NULL || get_bool(&it[0], &l->cls_truncated) != 0 ||
+	    it[1].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = it[1].via.array.size;
+	if (n % 2 != 0 || n / 2 > PROTO_CLISTMAX)
+		return CAIRN_EPROTO;
+	l->cls_n = n / 2;
+	if ((l->cls_entries = calloc(l->cls_n + 1, sizeof(*l->cls_entries))) ==
+	    NULL)
+		return CAIRN_ENOMEM;
+	e = it[1].via.array.ptr;
+	for (i = 0; i < l->cls_n; i++)
+		if (get_fixed(&e[2 * i], l->cls_entries[i].ce_id,
+		    PROTO_IDLEN) != 0 ||
+		    get_u64(&e[2 * i + 1], &l->cls_entries[i].ce_mtime_s) != 0) {
+			msg_chunk_list_free(l);
+			return CAIRN_EPROTO;
+		}
+	return 0;
+}
+
+void
+msg_chunk_list_free(struct msg_chunk_list *l)
+{
+	free(l->cls_entries);
+	l->cls_entries = NULL;
+	l->cls_n = 0;
+}
+
+void
+msg_chunk_sweep_pack(msgpack_packer *pk, const struct msg_chunk_sweep *s)
+{
+	msgpack_pack_array(pk, 3);
+	pack_bin(pk, s->sw_id, sizeof(s->sw_id));
+	pack_bool(pk, s->sw_tmp);
+	msgpack_pack_uint64(pk, s->sw_older_than_s);
+}
+
+int
+msg_chunk_sweep_unpack(const msgpack_object *o, struct msg_chunk_sweep *s)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_fixed(&it[0], s->sw_id, sizeof(s->sw_id)) != 0 ||
+	    get_bool(&it[1], &s->sw_tmp) != 0 ||
+	    get_u64(&it[2], &s->sw_older_than_s) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+/* --- scrubbing: scrubd ------------------------------------------------------- */
+
+void
+msg_scrub_scope_pack(msgpack_packer *pk, const struct msg_scrub_scope *s)
+{
+	msgpack_pack_array(pk, 2);
+	pack_str(pk, s->ss_bucket);
+	pack_str(pk, s->ss_prefix);
+}
+
+int
+msg_scrub_scope_unpack(const msgpack_object *o, struct msg_scrub_scope *s)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_str(&it[0], &s->ss_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &s->ss_prefix, PROTO_KEYMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+static void
+pack_names(msgpack_packer *pk, const struct proto_str *names, uint32_t n)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		pack_str(pk, names[i]);
+}
+
+static int
+unpack_names(const msgpack_object *o, struct proto_str *names, uint32_t *n)
+{
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > PROTO_SCRUBNAMES)
+		return CAIRN_EPROTO;
+	*n = o->via.array.size;
+	for (i = 0; i < *n; i++)
+		if (get_str(&o->via.array.ptr[i], &names[i],
+		    PROTO_BUCKETMAX + 1 + PROTO_KEYMAX) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_scrub_report_pack(msgpack_packer *pk, const struct msg_scrub_report *r)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_array(pk, r->rp_nstats * 2);
+	for (i = 0; i < r->rp_nstats; i++) {
+		pack_str(pk, r->rp_stat_name[i]);
+		msgpack_pack_uint64(pk, r->rp_stat_value[i]);
+	}
+	pack_names(pk, r->rp_unrec, r->rp_nunrec);
+	pack_names(pk, r->rp_healed, r->rp_nhealed);
+}
+
+int
+msg_scrub_report_unpack(const msgpack_object *o, struct msg_scrub_report *r)
+{
+	const msgpack_object *it = arr(o, 3), *s;
+	uint32_t i, n;
+
+	memset(r, 0, sizeof(*r));
+	if (it == NULL || it[0].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = it[0].via.array.size;
+	if (n % 2 != 0 || n / 2 > PROTO_SCRUBSTATS)
+		return CAIRN_EPROTO;
+	s = it[0].via.array.ptr;
+	r->rp_nstats = n / 2;
+	for (i = 0; i < r->rp_nstats; i++)
+		if (get_str(&s[2 * i], &r->rp_stat_name[i], 64) != 0 ||
+		    get_u64(&s[2 * i + 1], &r->rp_stat_value[i]) != 0)
+			return CAIRN_EPROTO;
+	if (unpack_names(&it[1], r->rp_unrec, &r->rp_nunrec) != 0 ||
+	    unpack_names(&it[2], r->rp_healed, &r->rp_nhealed) != 0)
+		return CAIRN_EPROTO;
+	return 0;
 }

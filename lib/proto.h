@@ -34,6 +34,11 @@
 #define PROTO_PARTMAX	10000		/* parts of a multipart upload */
 #define PROTO_PARTMIN	(5u << 20)	/* smallest part but the last, bytes */
 #define PROTO_UPLOADIDLEN 32		/* upload id: hex text */
+#define PROTO_SCANMAX	256		/* records in one scan page */
+#define PROTO_CLISTMAX	1000		/* shard ids in one chunk list page */
+#define PROTO_BADMAX	16		/* bad blocks named in a verify reply */
+#define PROTO_SCRUBSTATS 32		/* counters in a scrub report */
+#define PROTO_SCRUBNAMES 64		/* object names in a scrub report */
 
 enum proto_type {
 	/* 1-99: replies and control; every daemon */
@@ -58,11 +63,21 @@ enum proto_type {
 	MSG_META_UPLOAD_ABORT = 124,	/* msg_upload_ref -> msg_upload_done */
 	MSG_META_UPLOAD_PARTS = 125,	/* msg_part_list_req -> msg_part_list_reply */
 	MSG_META_UPLOAD_LIST = 126,	/* msg_upload_list_req -> msg_upload_list_reply */
+	MSG_META_SCAN = 140,		/* msg_scan_req -> msg_scan_reply */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
 	MSG_CHUNK_READ = 201,		/* msg_chunk_read -> msg_chunk_data */
 	MSG_CHUNK_DELETE = 202,		/* msg_chunk_ref -> nil */
+	MSG_CHUNK_VERIFY = 210,		/* msg_chunk_ref -> msg_chunk_verify */
+	MSG_CHUNK_LIST = 211,		/* msg_chunk_list_req -> msg_chunk_list */
+	MSG_CHUNK_SWEEP = 212,		/* msg_chunk_sweep -> nil */
+	MSG_CHUNK_REPAIR = 213,		/* msg_chunk_write -> nil */
+
+	/* 500-599: scrubd */
+	MSG_SCRUB_HEAL = 500,		/* msg_obj_ref -> nil */
+	MSG_SCRUB_PASS = 501,		/* msg_scrub_scope -> msg_scrub_report */
+	MSG_SCRUB_STATUS = 502,		/* nil -> msg_scrub_report */
 };
 
 /*
@@ -397,6 +412,119 @@ struct msg_upload_list_reply {
 	struct proto_str	*ur_prefixes;	/* unpack: malloc'd */
 };
 
+/*
+ * MSG_META_SCAN request: the object records of every bucket (or of
+ * bucket alone, if not empty) whose key starts with prefix, in (bucket,
+ * key) order, after the cursor (after_bucket, after_key; both empty to
+ * start), at most max of them.
+ */
+struct msg_scan_req {
+	struct proto_str	 sc_bucket;
+	struct proto_str	 sc_prefix;
+	struct proto_str	 sc_after_bucket;
+	struct proto_str	 sc_after_key;
+	uint32_t		 sc_max;	/* 1..PROTO_SCANMAX */
+};
+
+/* One record of a scan page. */
+struct msg_scan_entry {
+	struct proto_str	 se_bucket;
+	struct proto_str	 se_key;
+	struct msg_objrec	 se_rec;
+};
+
+/*
+ * MSG_META_SCAN reply: records in order; metad may return fewer than asked
+ * (it bounds the reply's bytes).  When truncated, the last entry is the
+ * cursor of the next page.
+ */
+struct msg_scan_reply {
+	bool			 sr_truncated;
+	uint32_t		 sr_n;
+	struct msg_scan_entry	*sr_entries;	/* unpack: malloc'd */
+};
+
+/* The state of one shard, as MSG_CHUNK_VERIFY found it. */
+enum chunk_verify_state {
+	CHUNK_VERIFY_OK = 0,
+	CHUNK_VERIFY_MISSING = 1,	/* no committed shard of this id */
+	CHUNK_VERIFY_CORRUPT = 2,	/* header or some blocks damaged */
+};
+
+/*
+ * MSG_CHUNK_VERIFY reply: chunkd read every block of the shard and checked
+ * its CRC32C; no data crosses the socket.  With a damaged header, nothing
+ * else is known (nblocks 0).  bad[] names the first nbad_listed damaged
+ * blocks of nbad.
+ */
+struct msg_chunk_verify {
+	uint8_t			 cv_state;	/* enum chunk_verify_state */
+	uint32_t		 cv_shard_idx;
+	uint32_t		 cv_block_size;
+	uint64_t		 cv_length;
+	uint32_t		 cv_nblocks;
+	uint32_t		 cv_nbad;
+	uint32_t		 cv_nbad_listed;
+	uint32_t		 cv_bad[PROTO_BADMAX];
+	uint64_t		 cv_bytes_read;
+	struct proto_str	 cv_drive_id;	/* the drive's UUID */
+};
+
+/*
+ * MSG_CHUNK_LIST request: committed shards (or, with tmp, the files in
+ * tmp/) in id order after the id after (empty: from the start), at most max.
+ */
+struct msg_chunk_list_req {
+	bool			 cl_tmp;
+	struct proto_str	 cl_after;	/* empty or PROTO_IDLEN bytes */
+	uint32_t		 cl_max;	/* 1..PROTO_CLISTMAX */
+};
+
+/* One file of a chunk list page. */
+struct msg_chunk_list_entry {
+	uint8_t			 ce_id[PROTO_IDLEN];
+	uint64_t		 ce_mtime_s;	/* seconds since 1970 */
+};
+
+/* MSG_CHUNK_LIST reply; truncated: ask again after the last id. */
+struct msg_chunk_list {
+	bool			 cls_truncated;
+	uint32_t		 cls_n;
+	struct msg_chunk_list_entry *cls_entries; /* unpack: malloc'd */
+};
+
+/*
+ * MSG_CHUNK_SWEEP request: remove the committed shard (or, with tmp, the
+ * temporary file) of id, but only if its mtime is still before
+ * older_than_s: a file written since is kept (CAIRN_EEXIST).
+ */
+struct msg_chunk_sweep {
+	uint8_t			 sw_id[PROTO_IDLEN];
+	bool			 sw_tmp;
+	uint64_t		 sw_older_than_s;
+};
+
+/* MSG_SCRUB_PASS request: heal now every object of bucket under prefix. */
+struct msg_scrub_scope {
+	struct proto_str	 ss_bucket;	/* empty: every bucket */
+	struct proto_str	 ss_prefix;
+};
+
+/*
+ * MSG_SCRUB_PASS and MSG_SCRUB_STATUS reply: named counters, then the
+ * objects ("bucket/key") found unrecoverable and those healed, each list
+ * bounded (the counters tell the full numbers).
+ */
+struct msg_scrub_report {
+	uint32_t		 rp_nstats;
+	struct proto_str	 rp_stat_name[PROTO_SCRUBSTATS];
+	uint64_t		 rp_stat_value[PROTO_SCRUBSTATS];
+	uint32_t		 rp_nunrec;
+	struct proto_str	 rp_unrec[PROTO_SCRUBNAMES];
+	uint32_t		 rp_nhealed;
+	struct proto_str	 rp_healed[PROTO_SCRUBNAMES];
+};
+
 /* proto_begin packs the envelope's first three fields; payload follows. */
 void proto_begin(msgpack_packer *pk, uint32_t type, uint64_t reqid);
 
@@ -462,6 +590,38 @@ void msg_chunk_data_pack(msgpack_packer *pk, const struct msg_chunk_data *d);
 int msg_chunk_data_unpack(const msgpack_object *o, struct msg_chunk_data *d);
 void msg_chunk_ref_pack(msgpack_packer *pk, const struct msg_chunk_ref *c);
 int msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c);
+void msg_scan_req_pack(msgpack_packer *pk, const struct msg_scan_req *s);
+int msg_scan_req_unpack(const msgpack_object *o, struct msg_scan_req *s);
+/*
+ * A scan reply is packed in two steps, so that metad can send its stored
+ * records without decoding them: msg_scan_reply_pack_begin with the count,
+ * then msg_scan_entry_pack per record, raw_rec being a packed msg_objrec.
+ */
+void msg_scan_entry_pack(msgpack_packer *pk, struct proto_str bucket,
+    struct proto_str key, const char *raw_rec, size_t raw_len);
+void msg_scan_reply_pack_begin(msgpack_packer *pk, bool truncated,
+    uint32_t n);
+int msg_scan_reply_unpack(const msgpack_object *o, struct msg_scan_reply *r);
+void msg_scan_reply_free(struct msg_scan_reply *r);
+void msg_chunk_verify_pack(msgpack_packer *pk,
+    const struct msg_chunk_verify *v);
+int msg_chunk_verify_unpack(const msgpack_object *o,
+    struct msg_chunk_verify *v);
+void msg_chunk_list_req_pack(msgpack_packer *pk,
+    const struct msg_chunk_list_req *l);
+int msg_chunk_list_req_unpack(const msgpack_object *o,
+    struct msg_chunk_list_req *l);
+void msg_chunk_list_pack(msgpack_packer *pk, const struct msg_chunk_list *l);
+int msg_chunk_list_unpack(const msgpack_object *o, struct msg_chunk_list *l);
+void msg_chunk_list_free(struct msg_chunk_list *l);
+void msg_chunk_sweep_pack(msgpack_packer *pk, const struct msg_chunk_sweep *s);
+int msg_chunk_sweep_unpack(const msgpack_object *o, struct msg_chunk_sweep *s);
+void msg_scrub_scope_pack(msgpack_packer *pk, const struct msg_scrub_scope *s);
+int msg_scrub_scope_unpack(const msgpack_object *o, struct msg_scrub_scope *s);
+void msg_scrub_report_pack(msgpack_packer *pk,
+    const struct msg_scrub_report *r);
+int msg_scrub_report_unpack(const msgpack_object *o,
+    struct msg_scrub_report *r);
 
 /* msg_objpart_get fills p with part i of r (packed or unpacked record). */
 void msg_objpart_get(const struct msg_objrec *r, uint32_t i,

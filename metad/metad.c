@@ -146,6 +146,17 @@ metad_obj_list(struct metad *env, const struct proto_msg *req,
 	return meta_list_objects(&env->m_db, &l, reply);
 }
 
+static int
+metad_scan(struct metad *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_scan_req s;
+
+	if (msg_scan_req_unpack(req->pm_payload, &s) != 0)
+		return CAIRN_EPROTO;
+	return meta_scan(&env->m_db, &s, reply);
+}
+
 /*
  * dispatch runs one request on an RPC worker thread.  A payload that does
  * not unpack gets CAIRN_EPROTO, which rpc.c logs with the message type.
@@ -182,6 +193,8 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	case MSG_META_UPLOAD_PARTS:
 	case MSG_META_UPLOAD_LIST:
 		return meta_upload_dispatch(&env->m_db, req, reply);
+	case MSG_META_SCAN:
+		return metad_scan(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}

@@ -233,4 +233,15 @@ int meta_upload_parts(struct meta_db *db, const struct msg_part_list_req *pl,
 int meta_upload_list(struct meta_db *db, const struct msg_upload_list_req *ul,
     msgpack_packer *reply);
 
+/* meta_scan.c */
+
+/*
+ * meta_scan packs the msg_scan_reply of one MSG_META_SCAN page: the object
+ * records in scope after the cursor, in (bucket, key) order, as stored.
+ * Each page is one seek and a bounded walk; the reply stays below 1 MiB
+ * of records.
+ */
+int meta_scan(struct meta_db *db, const struct msg_scan_req *s,
+    msgpack_packer *reply);
+
 #endif

@@ -3,7 +3,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 35
+plan 40
 cluster_start
 CONF=$DATA/cairn.conf
 BROKEN=$TESTDIR/broken.conf
@@ -25,7 +25,7 @@ says_ok() {
 	grep -q 'configuration OK' <<<"$out"
 }
 
-DAEMONS=("cairn-metad" "cairn-chunkd d1" "cairn-gatewayd")
+DAEMONS=("cairn-metad" "cairn-chunkd d1" "cairn-gatewayd" "cairn-scrubd")
 
 # --- -n on the generated configuration and on broken ones ------------------
 
@@ -72,13 +72,13 @@ check "cairn status exits 0 with every daemon up" \
     cairn_cli status
 cairn_cli status >"$TESTDIR/status.out" 2>&1
 listed=1
-for name in metad d1 d2 d3 d4 gatewayd; do
+for name in metad d1 d2 d3 d4 gatewayd scrubd; do
 	grep -qw -- "$name" "$TESTDIR/status.out" || listed=0
 done
 if (( listed )); then
-	ok "cairn status lists metad, d1..d4 and gatewayd"
+	ok "cairn status lists metad, d1..d4, gatewayd and scrubd"
 else
-	not_ok "cairn status lists metad, d1..d4 and gatewayd"
+	not_ok "cairn status lists metad, d1..d4, gatewayd and scrubd"
 	diag <"$TESTDIR/status.out"
 fi
 json_status() (

@@ -35,7 +35,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-t_units.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-echo "1..9"
+echo "1..11"
 
 # The configuration the ExecStartPre= checks read.
 mkdir -p "$tmp/etc/cairn" "$tmp/units" "$tmp/man" "$tmp/root/etc"
@@ -70,7 +70,7 @@ for page in "$top_srcdir"/man/*.[0-9]; do
 done
 
 for unit in cairn-metad.service cairn-chunkd@d1.service \
-    cairn-gatewayd.service cairn.target; do
+    cairn-gatewayd.service cairn-scrubd.service cairn.target; do
 	out=$(cd "$tmp/units" && MANPATH="$tmp/man" \
 	    systemd-analyze verify "./$unit" 2>&1)
 	rc=$?
@@ -83,7 +83,7 @@ done
 
 # Each service's ExecStartPre= line, run as systemd would run it.
 for unit in cairn-metad.service cairn-chunkd@d1.service \
-    cairn-gatewayd.service; do
+    cairn-gatewayd.service cairn-scrubd.service; do
 	line=$(sed -n 's/^ExecStartPre=//p' "$tmp/units/$unit")
 	line=${line//%i/d1}
 	set -f

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "../../gatewayd/ec.c"
+#include "../../lib/ec.c"
 
 struct layout {
 	int	k;

@@ -9,7 +9,7 @@
 #include <isa-l.h>
 
 #include "errors.h"
-#include "gatewayd.h"
+#include "ec.h"
 
 #define EC_MAXSHARDS	16
 
