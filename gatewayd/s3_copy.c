@@ -327,8 +327,9 @@ copy_data(struct s3_req *r, const struct msg_objrec *src, struct msg_objrec *rec
 	return rc;
 }
 
+/* copy_result answers a copy with its result document, named root. */
 static void
-copy_ok(struct s3_req *r, const struct msg_objrec *rec)
+copy_result(struct s3_req *r, const struct msg_objrec *rec, const char *root)
 {
 	struct s3_xml x;
 	char etag[48], date[40];
@@ -336,10 +337,10 @@ copy_ok(struct s3_req *r, const struct msg_objrec *rec)
 	s3_object_etag(rec, etag);
 	s3_time_iso(rec->or_mtime_ns, date, sizeof(date));
 	s3_xml_init(&x);
-	s3_xml_open_ns(&x, "CopyObjectResult");
+	s3_xml_open_ns(&x, root);
 	s3_xml_str(&x, "LastModified", date);
 	s3_xml_str(&x, "ETag", etag);
-	s3_xml_close(&x, "CopyObjectResult");
+	s3_xml_close(&x, root);
 	s3_respond_doc(r, &x);
 }
 
@@ -368,7 +369,7 @@ copy_from(struct s3_req *r, struct copy_src *src, struct msg_objrec *rec)
 	if ((rc = copy_data(r, &src->sc_rec, rec)) != 0)
 		s3_fail_rc(r, rc);
 	else
-		copy_ok(r, rec);
+		copy_result(r, rec, "CopyObjectResult");
 }
 
 void
@@ -465,15 +466,5 @@ s3_copy_part(struct s3_req *r, struct msg_objrec *rec, unsigned char **buf)
 void
 s3_copy_part_result(struct s3_req *r, const struct msg_objrec *rec)
 {
-	struct s3_xml x;
-	char etag[48], date[40];
-
-	s3_object_etag(rec, etag);
-	s3_time_iso(rec->or_mtime_ns, date, sizeof(date));
-	s3_xml_init(&x);
-	s3_xml_open_ns(&x, "CopyPartResult");
-	s3_xml_str(&x, "LastModified", date);
-	s3_xml_str(&x, "ETag", etag);
-	s3_xml_close(&x, "CopyPartResult");
-	s3_respond_doc(r, &x);
+	copy_result(r, rec, "CopyPartResult");
 }
