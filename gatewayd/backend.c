@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "shard.h"
 #include "util.h"
 
 int
@@ -461,41 +462,26 @@ static void
 read_send(struct backend_get *bg, struct rpc_call *c, int shard,
     uint64_t stripe)
 {
-	struct msg_chunk_read r;
-
 	memset(c, 0, sizeof(*c));
 	if (bg->bg_drive[shard] < 0) {
 		c->rc_err = CAIRN_ENOENT;
 		return;
 	}
-	memcpy(r.cr_id, bg->bg_rec->or_data_id, PROTO_IDLEN);
-	r.cr_block_no = (uint32_t)stripe;
-	if (rpc_call_init(c, bg->bg_be->be_chunk[bg->bg_drive[shard]],
-	    MSG_CHUNK_READ) != 0)
-		return;
-	msg_chunk_read_pack(rpc_call_packer(c), &r);
-	rpc_call_send(c);
+	shard_read_send(c, bg->bg_be->be_chunk[bg->bg_drive[shard]],
+	    bg->bg_rec->or_data_id, (uint32_t)stripe);
 }
 
 /* read_wait takes one block reply, checks it and copies it into place. */
 static bool
 read_wait(struct backend_get *bg, struct rpc_call *c, int shard, size_t bs)
 {
-	struct msg_chunk_data d;
+	bool known = c->rc_client != NULL;
 	int rc;
 
-	rc = rpc_call_wait(c);
-	if (rc == 0)
-		rc = msg_chunk_data_unpack(c->rc_reply.pm_payload, &d);
-	if (rc == 0 && (d.cd_data.ps_len != bs ||
-	    crc_32c(d.cd_data.ps_ptr, bs) != d.cd_crc))
-		rc = CAIRN_ECHECKSUM;
-	if (rc == 0)
-		memcpy(bg->bg_buf + (size_t)shard * bs, d.cd_data.ps_ptr, bs);
-	else if (c->rc_client != NULL || rc != CAIRN_ENOENT)
+	rc = shard_read_wait(c, bg->bg_buf + (size_t)shard * bs, bs);
+	if (rc != 0 && (known || rc != CAIRN_ENOENT))
 		log_warnx("shard %d of a stripe: %s", shard,
 		    cairn_strerror(rc));
-	rpc_call_fini(c);
 	return rc == 0;
 }
 

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "log.h"
 #include "scrubd.h"
+#include "shard.h"
 
 /* How one shard fared in its verification. */
 enum shard_state { SH_OK, SH_BAD, SH_DOWN };
@@ -151,35 +152,16 @@ verify_all(struct scrub_obj *o, const bool *mask, struct scrub_counts *cnt,
 static void
 read_send(struct scrub_obj *o, struct rpc_call *c, int i, uint64_t s)
 {
-	struct msg_chunk_read r;
-
-	memcpy(r.cr_id, o->so_rec->or_data_id, PROTO_IDLEN);
-	r.cr_block_no = (uint32_t)s;
-	if (rpc_call_init(c, o->so_env->sd_chunk[o->so_drive[i]],
-	    MSG_CHUNK_READ) != 0)
-		return;
-	msg_chunk_read_pack(rpc_call_packer(c), &r);
-	rpc_call_send(c);
+	shard_read_send(c, o->so_env->sd_chunk[o->so_drive[i]],
+	    o->so_rec->or_data_id, (uint32_t)s);
 }
 
 /* read_wait copies a verified block into shard i's buffer. */
 static bool
 read_wait(struct scrub_obj *o, struct rpc_call *c, int i, size_t bs)
 {
-	struct msg_chunk_data d;
-	int rc;
-
-	rc = rpc_call_wait(c);
-	if (rc == 0)
-		rc = msg_chunk_data_unpack(c->rc_reply.pm_payload, &d);
-	if (rc == 0 && (d.cd_data.ps_len != bs ||
-	    crc_32c(d.cd_data.ps_ptr, bs) != d.cd_crc))
-		rc = CAIRN_ECHECKSUM;
-	if (rc == 0)
-		memcpy(o->so_buf + (size_t)i * o->so_rec->or_block_size,
-		    d.cd_data.ps_ptr, bs);
-	rpc_call_fini(c);
-	return rc == 0;
+	return shard_read_wait(c, o->so_buf + (size_t)i *
+	    o->so_rec->or_block_size, bs) == 0;
 }
 
 /*

@@ -1,0 +1,42 @@
+/* shard.c - reading one verified block of a shard from its chunkd */
+#include "config.h"
+
+#include <string.h>
+
+#include "crc.h"
+#include "errors.h"
+#include "proto.h"
+#include "shard.h"
+
+void
+shard_read_send(struct rpc_call *c, struct rpc_client *cl, const uint8_t *id,
+    uint32_t block_no)
+{
+	struct msg_chunk_read r;
+
+	memcpy(r.cr_id, id, PROTO_IDLEN);
+	r.cr_block_no = block_no;
+	if (rpc_call_init(c, cl, MSG_CHUNK_READ) != 0)
+		return;
+	msg_chunk_read_pack(rpc_call_packer(c), &r);
+	rpc_call_send(c);
+}
+
+int
+shard_read_wait(struct rpc_call *c, void *dst, size_t bs)
+{
+	struct msg_chunk_data d;
+	int rc;
+
+	/* chunkd verified the block; check again what crossed the socket. */
+	rc = rpc_call_wait(c);
+	if (rc == 0)
+		rc = msg_chunk_data_unpack(c->rc_reply.pm_payload, &d);
+	if (rc == 0 && (d.cd_data.ps_len != bs ||
+	    crc_32c(d.cd_data.ps_ptr, bs) != d.cd_crc))
+		rc = CAIRN_ECHECKSUM;
+	if (rc == 0)
+		memcpy(dst, d.cd_data.ps_ptr, bs);
+	rpc_call_fini(c);
+	return rc;
+}

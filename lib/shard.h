@@ -1,0 +1,25 @@
+/* shard.h - reading one verified block of a shard from its chunkd */
+#ifndef CAIRN_SHARD_H
+#define CAIRN_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rpc.h"
+
+/*
+ * shard_read_send starts reading block block_no of the shard of data id
+ * id from the chunkd behind cl; c is initialised here and must be given
+ * to shard_read_wait, whatever happens.
+ */
+void shard_read_send(struct rpc_call *c, struct rpc_client *cl,
+    const uint8_t *id, uint32_t block_no);
+
+/*
+ * shard_read_wait waits for the block and, if it is exactly bs bytes whose
+ * CRC32C matches, copies it to dst.  Returns 0, CAIRN_ECHECKSUM for a
+ * damaged or short block, or the call's error.  Finishes c.
+ */
+int shard_read_wait(struct rpc_call *c, void *dst, size_t bs);
+
+#endif
