@@ -461,8 +461,7 @@ meta_db_bucket_list(struct meta_db *db, msgpack_packer *reply)
 	return rc;
 }
 
-/* meta_db_pack_objrec packs r into sb (msgpack_sbuffer_destroy it). */
-static void
+void
 meta_db_pack_objrec(msgpack_sbuffer *sb, const struct msg_objrec *r)
 {
 	msgpack_packer pk;
@@ -470,6 +469,18 @@ meta_db_pack_objrec(msgpack_sbuffer *sb, const struct msg_objrec *r)
 	msgpack_sbuffer_init(sb);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msg_objrec_pack(&pk, r);
+}
+
+int
+meta_db_unpack_objrec(msgpack_unpacked *u, const char *val, size_t vlen,
+    struct msg_objrec *r)
+{
+	size_t off = 0;
+
+	if (msgpack_unpack_next(u, val, vlen, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    off != vlen || msg_objrec_unpack(&u->data, r) != 0)
+		return CAIRN_EINTERNAL;
+	return 0;
 }
 
 /*
@@ -482,7 +493,6 @@ meta_db_cond(const struct msg_obj_put *p, const char *old, size_t oldlen)
 {
 	msgpack_unpacked u;
 	struct msg_objrec cur;
-	size_t off = 0;
 	int rc;
 
 	switch (p->p_cond) {
@@ -496,9 +506,7 @@ meta_db_cond(const struct msg_obj_put *p, const char *old, size_t oldlen)
 		return 0;
 	}
 	msgpack_unpacked_init(&u);
-	rc = msgpack_unpack_next(&u, old, oldlen, &off) ==
-	    MSGPACK_UNPACK_SUCCESS ? msg_objrec_unpack(&u.data, &cur) :
-	    CAIRN_EPROTO;
+	rc = meta_db_unpack_objrec(&u, old, oldlen, &cur);
 	if (rc == 0 && memcmp(cur.or_etag, p->p_cond_etag, 16) != 0)
 		rc = CAIRN_EPRECONDITION;
 	msgpack_unpacked_destroy(&u);
@@ -641,7 +649,7 @@ set_tags(struct meta_db *db, const char *key, size_t klen,
 	msgpack_unpacked u;
 	msgpack_sbuffer sb;
 	char *val;
-	size_t vlen, off = 0;
+	size_t vlen;
 	int rc;
 
 	if ((rc = meta_db_get(db, key, klen, &val, &vlen)) != 0)
@@ -651,9 +659,7 @@ set_tags(struct meta_db *db, const char *key, size_t klen,
 		return CAIRN_ENOMEM;
 	}
 	msgpack_unpacked_init(&u);
-	rc = msgpack_unpack_next(&u, val, vlen, &off) ==
-	    MSGPACK_UNPACK_SUCCESS ? msg_objrec_unpack(&u.data, rec) :
-	    CAIRN_EPROTO;
+	rc = meta_db_unpack_objrec(&u, val, vlen, rec);
 	if (rc == 0) {
 		retag(&sb, rec, t->t_tags);
 		rc = meta_db_write(db, key, klen, sb.data, sb.size);

@@ -115,30 +115,6 @@ write_batch(struct meta_db *db, leveldb_writebatch_t *b)
 	return 0;
 }
 
-/* pack_rec packs r into sb (msgpack_sbuffer_destroy it). */
-static void
-pack_rec(msgpack_sbuffer *sb, const struct msg_objrec *r)
-{
-	msgpack_packer pk;
-
-	msgpack_sbuffer_init(sb);
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	msg_objrec_pack(&pk, r);
-}
-
-/* unpack_rec decodes a stored record into r; u must outlive r. */
-static int
-unpack_rec(msgpack_unpacked *u, const char *val, size_t vlen,
-    struct msg_objrec *r)
-{
-	size_t off = 0;
-
-	if (msgpack_unpack_next(u, val, vlen, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    off != vlen || msg_objrec_unpack(&u->data, r) != 0)
-		return CAIRN_EINTERNAL;
-	return 0;
-}
-
 int
 meta_upload_create(struct meta_db *db, const struct msg_upload_create *uc)
 {
@@ -151,7 +127,7 @@ meta_upload_create(struct meta_db *db, const struct msg_upload_create *uc)
 	if ((rc = meta_upload_check(&uc->uc_ref)) != 0)
 		return rc == CAIRN_ENOUPLOAD ? CAIRN_EINVAL : rc;
 	klen = meta_upload_key(key, &uc->uc_ref);
-	pack_rec(&sb, &uc->uc_rec);
+	meta_db_pack_objrec(&sb, &uc->uc_rec);
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	rc = meta_db_bucket_exists(db, uc->uc_ref.u_bucket);
 	if (rc == 0) {
@@ -226,7 +202,7 @@ meta_upload_part(struct meta_db *db, const struct msg_part_put *pp,
 
 	if ((rc = meta_upload_check(&pp->pp_ref)) != 0)
 		return rc;
-	pack_rec(&sb, &pp->pp_rec);
+	meta_db_pack_objrec(&sb, &pp->pp_rec);
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	rc = meta_db_bucket_exists(db, pp->pp_ref.u_bucket);
 	if (rc == 0)
@@ -307,7 +283,7 @@ load_upload(struct complete_state *cs)
 		return CAIRN_ENOUPLOAD;
 	if (rc != 0)
 		return rc;
-	return unpack_rec(&cs->cs_uunp, cs->cs_uval, cs->cs_uvlen,
+	return meta_db_unpack_objrec(&cs->cs_uunp, cs->cs_uval, cs->cs_uvlen,
 	    &cs->cs_rec);
 }
 
@@ -346,7 +322,7 @@ load_part(struct complete_state *cs, uint32_t i, struct msg_objrec *pr)
 	if (rc != 0)
 		return rc == CAIRN_ENOENT ? CAIRN_EBADPART : rc;
 	msgpack_unpacked_init(&u);
-	rc = unpack_rec(&u, cs->cs_vals[i], vlen, pr);
+	rc = meta_db_unpack_objrec(&u, cs->cs_vals[i], vlen, pr);
 	if (rc == 0 && memcmp(pr->or_etag, etag, 16) != 0)
 		rc = CAIRN_EBADPART;
 	if (rc == 0 && !pr->or_inline && !same_layout(&cs->cs_rec, pr)) {
@@ -460,7 +436,8 @@ drop_parts(struct complete_state *cs)
 			continue;
 		v = leveldb_iter_value(it, &vlen);
 		msgpack_unpacked_init(&u);
-		if ((rc = unpack_rec(&u, v, vlen, pr)) == 0 && !pr->or_inline)
+		if ((rc = meta_db_unpack_objrec(&u, v, vlen, pr)) == 0 &&
+		    !pr->or_inline)
 			msgpack_sbuffer_write(&cs->cs_dropped,
 			    (const char *)pr->or_data_id, PROTO_IDLEN);
 		msgpack_unpacked_destroy(&u);
@@ -485,7 +462,7 @@ reply_done(struct complete_state *cs, const char *old, size_t oldlen,
 	ud->ud_rec = cs->cs_rec;
 	ud->ud_has_old = old != NULL;
 	if (old != NULL)
-		rc = unpack_rec(&u, old, oldlen, &ud->ud_old);
+		rc = meta_db_unpack_objrec(&u, old, oldlen, &ud->ud_old);
 	ud->ud_dropped.ps_ptr = cs->cs_dropped.data;
 	ud->ud_dropped.ps_len = cs->cs_dropped.size;
 	if (rc == 0)
@@ -506,7 +483,7 @@ commit_object(struct complete_state *cs, msgpack_packer *reply)
 	int rc;
 
 	oklen = meta_db_obj_key(okey, ref->u_bucket, ref->u_key);
-	pack_rec(&sb, &cs->cs_rec);
+	meta_db_pack_objrec(&sb, &cs->cs_rec);
 	if (sb.size > PROTO_MSGMAX - 4096) {
 		msgpack_sbuffer_destroy(&sb);
 		return CAIRN_ETOOBIG;

@@ -116,6 +116,17 @@ int meta_db_bucket_exists(struct meta_db *db, struct proto_str name);
  * meta_db_obj_put makes p->p_rec the current record of the key and packs
  * the record it replaced (msg_objrec), or nil, into reply.
  */
+/* meta_db_pack_objrec packs r into sb; the caller destroys sb. */
+void meta_db_pack_objrec(msgpack_sbuffer *sb, const struct msg_objrec *r);
+
+/*
+ * meta_db_unpack_objrec decodes a stored record (vlen bytes at val) into
+ * r, whose strings point into u and val; CAIRN_EINTERNAL if it is not a
+ * whole record.  The caller inits and destroys u.
+ */
+int meta_db_unpack_objrec(msgpack_unpacked *u, const char *val, size_t vlen,
+    struct msg_objrec *r);
+
 /*
  * meta_db_obj_set_tags replaces the tag set of a current version, under
  * the key's lock; CAIRN_ENOKEY or CAIRN_ENOBUCKET if there is none.
