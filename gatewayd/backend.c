@@ -76,15 +76,14 @@ meta_name_call(struct backend *be, struct rpc_call *c, uint32_t type,
 }
 
 int
-backend_bucket_create(struct backend *be, struct proto_str name)
+backend_bucket_create(struct backend *be, const struct msg_bucket *b)
 {
-	struct msg_bucket b = { name, util_now_ns() };
 	struct rpc_call c;
 	int rc;
 
 	if ((rc = rpc_call_init(&c, be->be_metad,
 	    MSG_META_BUCKET_CREATE)) == 0) {
-		msg_bucket_pack(rpc_call_packer(&c), &b);
+		msg_bucket_pack(rpc_call_packer(&c), b);
 		rc = rpc_call_run(&c);
 	}
 	rpc_call_fini(&c);
@@ -103,18 +102,58 @@ backend_bucket_delete(struct backend *be, struct proto_str name)
 }
 
 int
+backend_bucket_info(struct backend *be, struct rpc_call *c,
+    struct proto_str name, struct msg_bucket *b)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if ((rc = meta_name_call(be, c, MSG_META_BUCKET_GET, name)) != 0)
+		return rc;
+	return msg_bucket_unpack(c->rc_reply.pm_payload, b);
+}
+
+int
 backend_bucket_get(struct backend *be, struct proto_str name,
     struct msg_bucket *b)
 {
 	struct rpc_call c;
 	int rc;
 
-	rc = meta_name_call(be, &c, MSG_META_BUCKET_GET, name);
-	if (rc == 0)
-		rc = msg_bucket_unpack(c.rc_reply.pm_payload, b);
+	rc = backend_bucket_info(be, &c, name, b);
 	b->b_name = name;	/* the reply's copy dies with the call */
+	b->b_owner.ps_len = 0;
 	rpc_call_fini(&c);
 	return rc;
+}
+
+int
+backend_bucket_set(struct backend *be, struct rpc_call *c,
+    const struct msg_bucket_set *bs, struct msg_bucket *b)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_BUCKET_SET)) != 0)
+		return rc;
+	msg_bucket_set_pack(rpc_call_packer(c), bs);
+	if ((rc = rpc_call_run(c)) != 0)
+		return rc;
+	return msg_bucket_unpack(c->rc_reply.pm_payload, b);
+}
+
+int
+backend_bconf(struct backend *be, struct rpc_call *c, uint32_t type,
+    struct msg_bconf *bc)
+{
+	int rc;
+
+	if ((rc = rpc_call_init(c, be->be_metad, type)) != 0)
+		return rc;
+	msg_bconf_pack(rpc_call_packer(c), bc);
+	if ((rc = rpc_call_run(c)) != 0 || type != MSG_META_BCONF_GET)
+		return rc;
+	return msg_bconf_unpack(c->rc_reply.pm_payload, bc);
 }
 
 int

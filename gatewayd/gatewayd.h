@@ -318,10 +318,25 @@ int backend_quorum(const struct backend *be);
 
 /* Metadata calls.  Results that point into a reply live in the caller's
  * struct rpc_call, which the caller must rpc_call_fini. */
-int backend_bucket_create(struct backend *be, struct proto_str name);
+/* backend_bucket_create: a new bucket as b describes it. */
+int backend_bucket_create(struct backend *be, const struct msg_bucket *b);
 int backend_bucket_delete(struct backend *be, struct proto_str name);
+/* backend_bucket_get: the bucket without its owner (b_owner empty). */
 int backend_bucket_get(struct backend *be, struct proto_str name,
     struct msg_bucket *b);
+/* backend_bucket_info: the whole bucket, pointing into c's reply. */
+int backend_bucket_info(struct backend *be, struct rpc_call *c,
+    struct proto_str name, struct msg_bucket *b);
+/* backend_bucket_set: change fields of a bucket; b is the result. */
+int backend_bucket_set(struct backend *be, struct rpc_call *c,
+    const struct msg_bucket_set *bs, struct msg_bucket *b);
+/*
+ * backend_bconf runs MSG_META_BCONF_PUT, _GET or _DELETE (type) with bc;
+ * for _GET, bc->bc_value then points into c's reply.  CAIRN_ENOCONF when
+ * a GET finds none.
+ */
+int backend_bconf(struct backend *be, struct rpc_call *c, uint32_t type,
+    struct msg_bconf *bc);
 int backend_bucket_list(struct backend *be, struct rpc_call *c,
     struct msg_bucket_list *bl);
 int backend_obj_get(struct backend *be, struct rpc_call *c,

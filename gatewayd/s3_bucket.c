@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "gatewayd.h"
+#include "util.h"
 
 /*
  * bucket_name_ok applies S3's naming rules: 3 to 63 characters of
@@ -41,6 +42,7 @@ bucket_name_ok(struct proto_str b)
 void
 s3_bucket_create(struct s3_req *r)
 {
+	struct msg_bucket b = { .b_name = r->sr_bucket };
 	struct http_hdr_out hdr;
 	char loc[PROTO_BUCKETMAX + 2];
 	int rc;
@@ -49,8 +51,8 @@ s3_bucket_create(struct s3_req *r)
 		s3_fail(r, S3E_INVALID_BUCKET_NAME, NULL);
 		return;
 	}
-	if ((rc = backend_bucket_create(&r->sr_env->gw_backend,
-	    r->sr_bucket)) != 0) {
+	b.b_created_ns = util_now_ns();
+	if ((rc = backend_bucket_create(&r->sr_env->gw_backend, &b)) != 0) {
 		s3_fail_rc(r, rc);
 		return;
 	}

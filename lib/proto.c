@@ -199,6 +199,10 @@ proto_type_name(uint32_t type)
 	CASE(MSG_META_BUCKET_DELETE);
 	CASE(MSG_META_BUCKET_GET);
 	CASE(MSG_META_BUCKET_LIST);
+	CASE(MSG_META_BUCKET_SET);
+	CASE(MSG_META_BCONF_PUT);
+	CASE(MSG_META_BCONF_GET);
+	CASE(MSG_META_BCONF_DELETE);
 	CASE(MSG_META_OBJ_PUT);
 	CASE(MSG_META_OBJ_GET);
 	CASE(MSG_META_OBJ_DELETE);
@@ -333,18 +337,73 @@ msg_name_unpack(const msgpack_object *o, struct msg_name *n)
 void
 msg_bucket_pack(msgpack_packer *pk, const struct msg_bucket *b)
 {
-	msgpack_pack_array(pk, 2);
+	msgpack_pack_array(pk, 6);
 	pack_str(pk, b->b_name);
 	msgpack_pack_uint64(pk, b->b_created_ns);
+	pack_str(pk, b->b_owner);
+	msgpack_pack_uint8(pk, b->b_versioning);
+	pack_bool(pk, b->b_object_lock);
+	msgpack_pack_uint8(pk, b->b_acl);
 }
 
+/* A bucket stored before PROTO_VERSION 5 has two fields; see proto.h. */
 int
 msg_bucket_unpack(const msgpack_object *o, struct msg_bucket *b)
 {
+	const msgpack_object *it;
+
+	memset(b, 0, sizeof(*b));
+	if ((it = arr(o, 2)) != NULL)
+		return get_str(&it[0], &b->b_name, PROTO_BUCKETMAX) != 0 ||
+		    get_u64(&it[1], &b->b_created_ns) != 0 ? CAIRN_EPROTO : 0;
+	if ((it = arr(o, 6)) == NULL ||
+	    get_str(&it[0], &b->b_name, PROTO_BUCKETMAX) != 0 ||
+	    get_u64(&it[1], &b->b_created_ns) != 0 ||
+	    get_str(&it[2], &b->b_owner, PROTO_OWNERMAX) != 0 ||
+	    get_u8(&it[3], &b->b_versioning, BUCKET_VER_SUSPENDED) != 0 ||
+	    get_bool(&it[4], &b->b_object_lock) != 0 ||
+	    get_u8(&it[5], &b->b_acl, BUCKET_ACL_AUTHENTICATED_READ) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_bucket_set_pack(msgpack_packer *pk, const struct msg_bucket_set *bs)
+{
+	msgpack_pack_array(pk, 2);
+	msg_bucket_pack(pk, &bs->bs_bucket);
+	msgpack_pack_uint32(pk, bs->bs_fields);
+}
+
+int
+msg_bucket_set_unpack(const msgpack_object *o, struct msg_bucket_set *bs)
+{
 	const msgpack_object *it = arr(o, 2);
 
-	if (it == NULL || get_str(&it[0], &b->b_name, PROTO_BUCKETMAX) != 0 ||
-	    get_u64(&it[1], &b->b_created_ns) != 0)
+	if (it == NULL || msg_bucket_unpack(&it[0], &bs->bs_bucket) != 0 ||
+	    get_u32(&it[1], &bs->bs_fields, 0xffu) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_bconf_pack(msgpack_packer *pk, const struct msg_bconf *bc)
+{
+	msgpack_pack_array(pk, 3);
+	pack_str(pk, bc->bc_bucket);
+	pack_str(pk, bc->bc_kind);
+	pack_bin(pk, bc->bc_value.ps_ptr, bc->bc_value.ps_len);
+}
+
+int
+msg_bconf_unpack(const msgpack_object *o, struct msg_bconf *bc)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	if (it == NULL || get_str(&it[0], &bc->bc_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &bc->bc_kind, PROTO_BCONFKIND) != 0 ||
+	    bc->bc_kind.ps_len == 0 ||
+	    get_bin(&it[2], &bc->bc_value, PROTO_BCONFMAX) != 0)
 		return CAIRN_EPROTO;
 	return 0;
 }

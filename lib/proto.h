@@ -18,7 +18,7 @@
  *
  * Bump PROTO_VERSION whenever anything below changes.
  */
-#define PROTO_VERSION	4
+#define PROTO_VERSION	5
 
 #define PROTO_MSGMAX	(4u << 20)	/* largest message accepted, bytes */
 #define PROTO_STRIPE	(1u << 20)	/* object data per erasure stripe */
@@ -39,6 +39,9 @@
 #define PROTO_BADMAX	16		/* bad blocks named in a verify reply */
 #define PROTO_SCRUBSTATS 32		/* counters in a scrub report */
 #define PROTO_SCRUBNAMES 64		/* object names in a scrub report */
+#define PROTO_OWNERMAX	64		/* user id of a bucket owner */
+#define PROTO_BCONFKIND	32		/* name of a bucket configuration */
+#define PROTO_BCONFMAX	(1u << 20)	/* one bucket configuration, bytes */
 
 enum proto_type {
 	/* 1-99: replies and control; every daemon */
@@ -51,6 +54,10 @@ enum proto_type {
 	MSG_META_BUCKET_DELETE = 101,	/* msg_name -> nil */
 	MSG_META_BUCKET_GET = 102,	/* msg_name -> msg_bucket */
 	MSG_META_BUCKET_LIST = 103,	/* nil -> msg_bucket_list */
+	MSG_META_BUCKET_SET = 104,	/* msg_bucket_set -> msg_bucket */
+	MSG_META_BCONF_PUT = 105,	/* msg_bconf -> nil */
+	MSG_META_BCONF_GET = 106,	/* msg_bconf -> msg_bconf */
+	MSG_META_BCONF_DELETE = 107,	/* msg_bconf -> nil */
 	MSG_META_OBJ_PUT = 110,		/* msg_obj_put -> msg_objrec or nil */
 	MSG_META_OBJ_GET = 111,		/* msg_obj_ref -> msg_objrec */
 	MSG_META_OBJ_DELETE = 112,	/* msg_obj_ref -> msg_objrec or nil */
@@ -121,11 +128,74 @@ struct msg_name {
 	struct proto_str	 n_name;
 };
 
-/* A bucket: MSG_META_BUCKET_CREATE request, MSG_META_BUCKET_GET reply. */
+/* The versioning state of a bucket; once on, never back to off. */
+enum msg_versioning {
+	BUCKET_VER_OFF = 0,		/* never enabled */
+	BUCKET_VER_ENABLED = 1,
+	BUCKET_VER_SUSPENDED = 2,
+};
+
+/* The canned ACL of a bucket. */
+enum msg_canned_acl {
+	BUCKET_ACL_PRIVATE = 0,
+	BUCKET_ACL_PUBLIC_READ = 1,
+	BUCKET_ACL_PUBLIC_READ_WRITE = 2,
+	BUCKET_ACL_AUTHENTICATED_READ = 3,
+};
+
+/*
+ * A bucket: MSG_META_BUCKET_CREATE request, MSG_META_BUCKET_GET reply.
+ * The fields after b_created_ns were appended with PROTO_VERSION 5; a
+ * record stored before reads as their zero values (owned by the root
+ * user, unversioned, no object lock, private).
+ */
 struct msg_bucket {
 	struct proto_str	 b_name;
 	uint64_t		 b_created_ns;	/* wall clock, ns since 1970 */
+	struct proto_str	 b_owner;	/* user id; empty: root */
+	uint8_t			 b_versioning;	/* enum msg_versioning */
+	bool			 b_object_lock;	/* enabled at creation */
+	uint8_t			 b_acl;		/* enum msg_canned_acl */
 };
+
+/* Which fields of a bucket MSG_META_BUCKET_SET changes. */
+#define BUCKET_SET_OWNER	0x01u
+#define BUCKET_SET_VERSIONING	0x02u
+#define BUCKET_SET_OBJECT_LOCK	0x04u
+#define BUCKET_SET_ACL		0x08u
+
+/*
+ * MSG_META_BUCKET_SET request: change the fields of bs_bucket named by
+ * bs_fields, atomically, in the existing bucket bs_bucket.b_name; the
+ * reply is the bucket as stored after the change.  Versioning cannot go
+ * back to BUCKET_VER_OFF once on (CAIRN_EINVAL).
+ */
+struct msg_bucket_set {
+	struct msg_bucket	 bs_bucket;
+	uint32_t		 bs_fields;	/* BUCKET_SET_* */
+};
+
+/*
+ * A bucket configuration: a document stored whole under a kind name
+ * (BCONF_*), as the gateway validated it.  MSG_META_BCONF_PUT stores
+ * bc_value; MSG_META_BCONF_GET replies with it (CAIRN_ENOCONF if none);
+ * MSG_META_BCONF_DELETE removes it (no error if none).  Requests other
+ * than PUT carry an empty value.  A bucket's configurations go with it.
+ */
+struct msg_bconf {
+	struct proto_str	 bc_bucket;
+	struct proto_str	 bc_kind;	/* 1..PROTO_BCONFKIND bytes */
+	struct proto_str	 bc_value;	/* 0..PROTO_BCONFMAX bytes */
+};
+
+#define BCONF_TAGGING		"tagging"	/* Tagging XML */
+#define BCONF_CORS		"cors"		/* CORSConfiguration XML */
+#define BCONF_LIFECYCLE		"lifecycle"	/* LifecycleConfiguration XML */
+#define BCONF_NOTIFICATION	"notification"	/* NotificationConfiguration XML */
+#define BCONF_REPLICATION	"replication"	/* ReplicationConfiguration XML */
+#define BCONF_POLICY		"policy"	/* bucket policy JSON */
+#define BCONF_ACL		"acl"		/* AccessControlPolicy XML */
+#define BCONF_OBJECT_LOCK	"object-lock"	/* ObjectLockConfiguration XML */
 
 /* MSG_META_BUCKET_LIST reply: every bucket, in name order. */
 struct msg_bucket_list {
@@ -566,6 +636,10 @@ void msg_name_pack(msgpack_packer *pk, const struct msg_name *n);
 int msg_name_unpack(const msgpack_object *o, struct msg_name *n);
 void msg_bucket_pack(msgpack_packer *pk, const struct msg_bucket *b);
 int msg_bucket_unpack(const msgpack_object *o, struct msg_bucket *b);
+void msg_bucket_set_pack(msgpack_packer *pk, const struct msg_bucket_set *bs);
+int msg_bucket_set_unpack(const msgpack_object *o, struct msg_bucket_set *bs);
+void msg_bconf_pack(msgpack_packer *pk, const struct msg_bconf *bc);
+int msg_bconf_unpack(const msgpack_object *o, struct msg_bconf *bc);
 void msg_bucket_list_pack(msgpack_packer *pk, const struct msg_bucket_list *bl);
 int msg_bucket_list_unpack(const msgpack_object *o, struct msg_bucket_list *bl);
 void msg_bucket_list_free(struct msg_bucket_list *bl);

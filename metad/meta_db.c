@@ -375,8 +375,8 @@ meta_db_bucket_get(struct meta_db *db, struct proto_str name,
 
 /*
  * meta_db_bucket_item fills b from one "B" entry: the name from the key,
- * copied into zone (the iterator's memory moves on), the creation time
- * from the stored msg_bucket.
+ * the rest from the stored msg_bucket; names are copied into zone (the
+ * iterator's memory moves on).
  */
 static int
 meta_db_bucket_item(struct meta_db *db, leveldb_iterator_t *it,
@@ -399,8 +399,16 @@ meta_db_bucket_item(struct meta_db *db, leveldb_iterator_t *it,
 	b->b_name.ps_len = klen - 1;
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, v, vlen, NULL) == MSGPACK_UNPACK_SUCCESS &&
-	    msg_bucket_unpack(&u.data, &stored) == 0) {
-		b->b_created_ns = stored.b_created_ns;
+	    msg_bucket_unpack(&u.data, &stored) == 0 &&
+	    (stored.b_owner.ps_len == 0 || (name = msgpack_zone_malloc_no_align(
+	    zone, stored.b_owner.ps_len)) != NULL)) {
+		stored.b_name = b->b_name;
+		if (stored.b_owner.ps_len > 0) {
+			memcpy(name, stored.b_owner.ps_ptr,
+			    stored.b_owner.ps_len);
+			stored.b_owner.ps_ptr = name;
+		}
+		*b = stored;
 		rc = 0;
 	}
 	msgpack_unpacked_destroy(&u);

@@ -625,6 +625,7 @@ meta_upload_bucket_delete(struct meta_db *db, const char *bkey, size_t bklen,
 		bucket_drop_parts(db, b, id);
 	}
 	leveldb_iter_destroy(it);
+	meta_bconf_drop(db, b, bucket);
 	return write_batch(db, b);
 }
 

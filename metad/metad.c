@@ -175,6 +175,12 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return metad_bucket_get(env, req, reply);
 	case MSG_META_BUCKET_LIST:
 		return metad_bucket_list(env, req, reply);
+	case MSG_META_BUCKET_SET:
+	case MSG_META_BCONF_PUT:
+	case MSG_META_BCONF_GET:
+	case MSG_META_BCONF_DELETE:
+		atomic_fetch_add(&env->m_nbucket_ops, 1);
+		return meta_bconf_dispatch(&env->m_db, req, reply);
 	case MSG_META_OBJ_PUT:
 		return metad_obj_put(env, req, reply);
 	case MSG_META_OBJ_GET:

@@ -26,6 +26,7 @@
 #define META_K_OBJECT	'O'		/* "O" bucket NUL key -> msg_objrec */
 #define META_K_UPLOAD	'U'		/* "U" bucket NUL key NUL id -> msg_objrec */
 #define META_K_PART	'P'		/* "P" id number(BE32) -> msg_objrec */
+#define META_K_BCONF	'C'		/* "C" bucket NUL kind -> document */
 
 /* Longest leveldb key: 'O', bucket, NUL, object key. */
 #define META_KEYLEN	(1 + PROTO_BUCKETMAX + 1 + PROTO_KEYMAX)
@@ -218,11 +219,25 @@ int meta_upload_abort(struct meta_db *db, const struct msg_upload_ref *u,
 
 /*
  * meta_upload_bucket_delete deletes the bucket key bkey and every upload
- * and part of the bucket in one write batch.  md_bucket_lock is held
- * exclusive.  The parts' shards are left to the sweep.
+ * and part and configuration of the bucket in one write batch.
+ * md_bucket_lock is held exclusive.  The parts' shards are left to the
+ * sweep.
  */
 int meta_upload_bucket_delete(struct meta_db *db, const char *bkey,
     size_t bklen, struct proto_str bucket);
+
+/* meta_bconf.c */
+
+/*
+ * meta_bconf_dispatch unpacks and runs MSG_META_BUCKET_SET and the
+ * MSG_META_BCONF_* requests.
+ */
+int meta_bconf_dispatch(struct meta_db *db, const struct proto_msg *req,
+    msgpack_packer *reply);
+
+/* meta_bconf_drop adds the deletion of every configuration of bucket to b. */
+void meta_bconf_drop(struct meta_db *db, leveldb_writebatch_t *b,
+    struct proto_str bucket);
 
 /* meta_upload_dispatch unpacks and runs one MSG_META_UPLOAD_* request. */
 int meta_upload_dispatch(struct meta_db *db, const struct proto_msg *req,

@@ -3,6 +3,7 @@
 #include "../../metad/meta_list.c"
 #include "../../metad/meta_upload.c"
 #include "../../metad/meta_upload_list.c"
+#include "../../metad/meta_bconf.c"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -102,7 +103,7 @@ obj_op(struct meta_db *db, struct reply *r, const char *bucket,
 static void
 test_buckets(struct meta_db *db, struct reply *r)
 {
-	struct msg_bucket b = { S("zeta"), 42 };
+	struct msg_bucket b = { .b_name = S("zeta"), .b_created_ns = 42 };
 	struct msg_bucket_list bl;
 	const msgpack_object *o;
 	struct msg_bucket got;
@@ -150,7 +151,7 @@ test_buckets(struct meta_db *db, struct reply *r)
 static void
 test_objects(struct meta_db *db, struct reply *r)
 {
-	struct msg_bucket b = { S("ab"), 1 };
+	struct msg_bucket b = { .b_name = S("ab"), .b_created_ns = 1 };
 	char longkey[PROTO_KEYMAX + 2], nulkey[] = "k\0x";
 	struct msg_obj_ref ref;
 
@@ -305,7 +306,7 @@ cmpstr(const void *a, const void *b)
 static void
 list_fill(struct meta_db *db, struct reply *r)
 {
-	struct msg_bucket b = { S("list"), 1 };
+	struct msg_bucket b = { .b_name = S("list"), .b_created_ns = 1 };
 	char key[32];
 	size_t i;
 	int errors = 0;
@@ -620,7 +621,7 @@ test_list_limits(struct meta_db *db, struct reply *r)
 static void
 test_many_buckets(struct meta_db *db, struct reply *r)
 {
-	struct msg_bucket b = { S(""), 3 };
+	struct msg_bucket b = { .b_name = S(""), .b_created_ns = 3 };
 	struct msg_bucket_list bl;
 	const msgpack_object *o;
 	char name[16];
@@ -694,6 +695,90 @@ test_format(struct reply *r)
 	(void)r;
 }
 
+/* bconf_call packs bc as a request of type and runs it through dispatch. */
+static int
+bconf_call(struct meta_db *db, struct reply *r, uint32_t type,
+    const char *bucket, const char *kind, const char *value)
+{
+	struct msg_bconf bc = { S(bucket), S(kind), S(value) };
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct proto_msg m;
+	int rc;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	proto_begin(&pk, type, 1);
+	msg_bconf_pack(&pk, &bc);
+	if ((rc = proto_open(&m, sb.data, sb.size)) == 0) {
+		rc = meta_bconf_dispatch(db, &m, reply_begin(r));
+		proto_close(&m);
+	}
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+}
+
+/* bconf_is tells whether a GET of kind answers exactly value. */
+static bool
+bconf_is(struct meta_db *db, struct reply *r, const char *kind,
+    const char *value)
+{
+	const msgpack_object *o;
+	struct msg_bconf bc;
+
+	return bconf_call(db, r, MSG_META_BCONF_GET, "conf", kind, "") == 0 &&
+	    (o = reply_obj(r)) != NULL && msg_bconf_unpack(o, &bc) == 0 &&
+	    proto_str_eq(bc.bc_value, value);
+}
+
+/* bucket_set_call changes the versioning of bucket "conf". */
+static int
+bucket_set_call(struct meta_db *db, struct reply *r, uint8_t ver)
+{
+	struct msg_bucket_set bs = { { .b_name = S("conf"),
+	    .b_versioning = ver }, BUCKET_SET_VERSIONING };
+
+	return bucket_set(db, &bs, reply_begin(r));
+}
+
+static void
+test_bconf(struct meta_db *db, struct reply *r)
+{
+	struct msg_bucket b = { .b_name = S("conf"), .b_created_ns = 7,
+	    .b_owner = S("alice"), .b_acl = BUCKET_ACL_PUBLIC_READ };
+	const msgpack_object *o;
+	struct msg_bucket got;
+
+	is_int(meta_db_bucket_create(db, &b), 0, "create bucket conf");
+	is_int(bconf_call(db, r, MSG_META_BCONF_GET, "conf", "cors", ""),
+	    CAIRN_ENOCONF, "no configuration yet");
+	is_int(bconf_call(db, r, MSG_META_BCONF_PUT, "nope", "cors", "x"),
+	    CAIRN_ENOBUCKET, "configuration of a missing bucket");
+	is_int(bconf_call(db, r, MSG_META_BCONF_PUT, "conf", "cors", "<a/>"),
+	    0, "store a configuration");
+	is_int(bconf_call(db, r, MSG_META_BCONF_PUT, "conf", "policy", "{}"),
+	    0, "store a second kind");
+	ok(bconf_is(db, r, "cors", "<a/>") && bconf_is(db, r, "policy", "{}"),
+	    "each kind reads back as stored");
+	is_int(bconf_call(db, r, MSG_META_BCONF_DELETE, "conf", "cors", ""),
+	    0, "delete a configuration");
+	is_int(bconf_call(db, r, MSG_META_BCONF_GET, "conf", "cors", ""),
+	    CAIRN_ENOCONF, "the deleted configuration is gone");
+	is_int(bucket_set_call(db, r, BUCKET_VER_ENABLED), 0,
+	    "enable versioning");
+	ok((o = reply_obj(r)) != NULL && msg_bucket_unpack(o, &got) == 0 &&
+	    got.b_versioning == BUCKET_VER_ENABLED &&
+	    proto_str_eq(got.b_owner, "alice") &&
+	    got.b_acl == BUCKET_ACL_PUBLIC_READ && got.b_created_ns == 7,
+	    "the set changes only the named field");
+	is_int(bucket_set_call(db, r, BUCKET_VER_OFF), CAIRN_EINVAL,
+	    "versioning never goes back to off");
+	is_int(meta_db_bucket_delete(db, S("conf")), 0, "delete the bucket");
+	meta_db_bucket_create(db, &b);
+	is_int(bconf_call(db, r, MSG_META_BCONF_GET, "conf", "policy", ""),
+	    CAIRN_ENOCONF, "a new bucket of that name has no configuration");
+}
+
 int
 main(void)
 {
@@ -703,7 +788,7 @@ main(void)
 	size_t i;
 
 	log_init("test_meta", 0);
-	plan(65);
+	plan(65 + 13);
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -722,6 +807,7 @@ main(void)
 	test_list_pages(&db, &r);
 	test_list_limits(&db, &r);
 	test_many_buckets(&db, &r);
+	test_bconf(&db, &r);
 	ok(meta_db_size(&db) < (1ull << 30), "approximate size answers");
 	meta_db_close(&db);
 	test_format(&r);

@@ -3,6 +3,7 @@
 #include "../../metad/meta_list.c"
 #include "../../metad/meta_upload.c"
 #include "../../metad/meta_upload_list.c"
+#include "../../metad/meta_bconf.c"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,7 @@ test_bucket_delete(struct meta_db *db, struct reply *r)
 int
 main(void)
 {
-	struct msg_bucket b = { proto_str_c("bk"), 1 };
+	struct msg_bucket b = { .b_name = proto_str_c("bk"), .b_created_ns = 1 };
 	struct meta_db db;
 	struct reply r;
 	char path[PATH_MAX], cmd[PATH_MAX + 16];

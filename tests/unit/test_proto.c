@@ -30,6 +30,8 @@ union payload {
 	struct msg_name		 n;
 	struct msg_bucket	 b;
 	struct msg_bucket_list	 bl;
+	struct msg_bucket_set	 bs;
+	struct msg_bconf	 bc;
 	struct msg_objrec	 r;
 	struct msg_obj_ref	 ref;
 	struct msg_obj_tags	 tags;
@@ -133,6 +135,25 @@ fill_bucket(union payload *p)
 {
 	p->b.b_name = proto_str_c("my-bucket");
 	p->b.b_created_ns = 1763800000123456789ULL;
+	p->b.b_owner = proto_str_c("AKIDEXAMPLEUSER01");
+	p->b.b_versioning = BUCKET_VER_SUSPENDED;
+	p->b.b_object_lock = true;
+	p->b.b_acl = BUCKET_ACL_AUTHENTICATED_READ;
+}
+
+static void
+fill_bucket_set(union payload *p)
+{
+	fill_bucket(p);
+	p->bs.bs_fields = BUCKET_SET_VERSIONING | BUCKET_SET_ACL;
+}
+
+static void
+fill_bconf(union payload *p)
+{
+	p->bc.bc_bucket = proto_str_c("my-bucket");
+	p->bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
+	p->bc.bc_value = proto_str_c("<LifecycleConfiguration/>");
 }
 
 static struct msg_bucket sample_buckets[3];
@@ -342,6 +363,30 @@ unpack_bucket(const msgpack_object *o, union payload *p)
 }
 
 static void
+pack_bucket_set(msgpack_packer *pk, const union payload *p)
+{
+	msg_bucket_set_pack(pk, &p->bs);
+}
+
+static int
+unpack_bucket_set(const msgpack_object *o, union payload *p)
+{
+	return msg_bucket_set_unpack(o, &p->bs);
+}
+
+static void
+pack_bconf(msgpack_packer *pk, const union payload *p)
+{
+	msg_bconf_pack(pk, &p->bc);
+}
+
+static int
+unpack_bconf(const msgpack_object *o, union payload *p)
+{
+	return msg_bconf_unpack(o, &p->bc);
+}
+
+static void
 pack_bucket_list(msgpack_packer *pk, const union payload *p)
 {
 	msg_bucket_list_pack(pk, &p->bl);
@@ -529,7 +574,25 @@ static bool
 bucket_same(const struct msg_bucket *x, const struct msg_bucket *y)
 {
 	return str_same(x->b_name, y->b_name) &&
-	    x->b_created_ns == y->b_created_ns;
+	    x->b_created_ns == y->b_created_ns &&
+	    str_same(x->b_owner, y->b_owner) &&
+	    x->b_versioning == y->b_versioning &&
+	    x->b_object_lock == y->b_object_lock && x->b_acl == y->b_acl;
+}
+
+static bool
+equal_bucket_set(const union payload *a, const union payload *b)
+{
+	return bucket_same(&a->bs.bs_bucket, &b->bs.bs_bucket) &&
+	    a->bs.bs_fields == b->bs.bs_fields;
+}
+
+static bool
+equal_bconf(const union payload *a, const union payload *b)
+{
+	return str_same(a->bc.bc_bucket, b->bc.bc_bucket) &&
+	    str_same(a->bc.bc_kind, b->bc.bc_kind) &&
+	    str_same(a->bc.bc_value, b->bc.bc_value);
 }
 
 static bool
@@ -1041,6 +1104,11 @@ static const struct codec codec_name = { "msg_name", MSG_META_BUCKET_GET,
 static const struct codec codec_bucket = { "msg_bucket",
     MSG_META_BUCKET_CREATE, fill_bucket, pack_bucket, unpack_bucket,
     equal_bucket, NULL };
+static const struct codec codec_bucket_set = { "msg_bucket_set",
+    MSG_META_BUCKET_SET, fill_bucket_set, pack_bucket_set, unpack_bucket_set,
+    equal_bucket_set, NULL };
+static const struct codec codec_bconf = { "msg_bconf", MSG_META_BCONF_PUT,
+    fill_bconf, pack_bconf, unpack_bconf, equal_bconf, NULL };
 static const struct codec codec_bucket_list = { "msg_bucket_list", MSG_OK,
     fill_bucket_list, pack_bucket_list, unpack_bucket_list,
     equal_bucket_list, free_bucket_list };
@@ -1117,7 +1185,7 @@ static const struct codec *const codecs[] = {
 	&codec_chunk_ref, &codec_obj_tags, &codec_upload_ref, &codec_upload_create,
 	&codec_part_put, &codec_upload_complete, &codec_upload_done,
 	&codec_part_list_req, &codec_part_list_reply, &codec_upload_list_req,
-	&codec_upload_list_reply,
+	&codec_upload_list_reply, &codec_bucket_set, &codec_bconf,
 };
 #define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
 #define CODEC_CHECKS	7	/* ok() calls per codec in check_codec */
@@ -1728,6 +1796,33 @@ check_objrec_counts(void)
 	    "msg_objrec: m over PROTO_SHARDMAX is rejected");
 }
 
+/* A bucket stored before PROTO_VERSION 5 has only a name and a time. */
+static void
+check_bucket_legacy(void)
+{
+	struct msg_bucket b;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_unpacked u;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_str(&pk, 3);
+	msgpack_pack_str_body(&pk, "old", 3);
+	msgpack_pack_uint64(&pk, 42);
+	msgpack_unpacked_init(&u);
+	memset(&b, 0x5a, sizeof(b));
+	ok(msgpack_unpack_next(&u, sb.data, sb.size, NULL) ==
+	    MSGPACK_UNPACK_SUCCESS && msg_bucket_unpack(&u.data, &b) == 0 &&
+	    proto_str_eq(b.b_name, "old") && b.b_created_ns == 42 &&
+	    b.b_owner.ps_len == 0 && b.b_versioning == BUCKET_VER_OFF &&
+	    !b.b_object_lock && b.b_acl == BUCKET_ACL_PRIVATE,
+	    "msg_bucket: a two-field record reads with default settings");
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 static void
 check_objrec_fields(void)
 {
@@ -2228,7 +2323,7 @@ is_int(rpc_client_open(&cl, url, TIMEOUT_MS), 0, "the client opens");
 
 /* --- main ---------------------------------------------------------------- */
 
-#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12)
+#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1)
 #define NRPC	(4 + 4 + 4 + 3 + 2 + 2 + 5 + 2)
 
 int
@@ -2251,6 +2346,7 @@ main(void)
 	check_error_codes();
 	check_objrec_counts();
 	check_objrec_fields();
+	check_bucket_legacy();
 	check_multipart_objrec();
 	check_list_counts();
 	check_rpc();
