@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include <stdatomic.h>
 
 #include "conf.h"
@@ -217,6 +219,8 @@ struct http_req {
 	bool			 hr_head;	/* a HEAD request */
 	char			 hr_id[HTTP_REQID_LEN + 1];	/* request id */
 	uint64_t		 hr_start_ms;
+	char			 hr_peer[INET6_ADDRSTRLEN];	/* client IP */
+	bool			 hr_tls;	/* came over TLS */
 };
 
 struct gatewayd;

@@ -346,6 +346,25 @@ copy_request(struct http_task *t, h2o_req_t *req)
 	return 0;
 }
 
+/* task_peer records the client's address, for policy conditions. */
+static void
+task_peer(struct http_task *t, h2o_req_t *req)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const void *a = NULL;
+
+	t->t_req.hr_tls = req->scheme == &H2O_URL_SCHEME_HTTPS;
+	len = req->conn->callbacks->get_peername(req->conn, (void *)&ss);
+	if (len > 0 && ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (len > 0 && ss.ss_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	if (a == NULL || inet_ntop(ss.ss_family, a, t->t_req.hr_peer,
+	    sizeof(t->t_req.hr_peer)) == NULL)
+		t->t_req.hr_peer[0] = '\0';
+}
+
 static struct http_task *
 task_new(struct http_loop *loop, h2o_req_t *req)
 {
@@ -371,6 +390,7 @@ task_new(struct http_loop *loop, h2o_req_t *req)
 	for (char *c = t->t_req.hr_id; *c != '\0'; c++)
 		*c = (char)toupper((unsigned char)*c);
 	t->t_req.hr_start_ms = util_mono_ms();
+	task_peer(t, req);
 	return t;
 }
 
