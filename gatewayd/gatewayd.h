@@ -510,6 +510,18 @@ size_t s3_common_headers(struct s3_req *r, struct http_hdr_out *hdrs);
 void s3_time_iso(uint64_t ns, char *buf, size_t len);
 void s3_time_http(uint64_t ns, char *buf, size_t len);
 
+/* s3_subres.c */
+
+/*
+ * s3_subres_route answers the request if its query names a bucket
+ * (object false) or object subresource that has a handler; returns
+ * whether it did.
+ */
+bool s3_subres_route(struct s3_req *r, bool object);
+
+/* s3_method_is tells whether the request's method is m. */
+bool s3_method_is(const struct s3_req *r, const char *m);
+
 /* s3_bucket.c */
 void s3_bucket_list_all(struct s3_req *r);
 void s3_bucket_create(struct s3_req *r);

@@ -369,15 +369,6 @@ authenticate(struct s3_req *r, char *canon)
 
 /* --- routing -------------------------------------------------------------------------------- */
 
-static bool
-method_is(const struct s3_req *r, const char *m)
-{
-	size_t n = strlen(m);
-
-	return r->sr_http->hr_method_len == n &&
-	    memcmp(r->sr_http->hr_method, m, n) == 0;
-}
-
 /* Subresources of a bucket that the listing understands. */
 static const char *const list_params[] = {
 	"list-type", "prefix", "delimiter", "max-keys", "continuation-token",
@@ -440,7 +431,7 @@ only_params(const struct http_req *hr, const char *const *allowed)
 static void
 route_service(struct s3_req *r)
 {
-	if (method_is(r, "GET"))
+	if (s3_method_is(r, "GET"))
 		s3_bucket_list_all(r);
 	else
 		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
@@ -452,25 +443,25 @@ route_bucket(struct s3_req *r)
 	struct http_req *hr = r->sr_http;
 	char v[8];
 
-	if (method_is(r, "GET") && s3_query_has(hr, "location"))
+	if (s3_method_is(r, "GET") && s3_query_has(hr, "location"))
 		s3_bucket_location(r);
-	else if (method_is(r, "POST") && s3_query_has(hr, "delete"))
+	else if (s3_method_is(r, "POST") && s3_query_has(hr, "delete"))
 		s3_objects_delete(r);
-	else if (method_is(r, "GET") && s3_query_has(hr, "uploads"))
+	else if (s3_method_is(r, "GET") && s3_query_has(hr, "uploads"))
 		s3_multipart_list_uploads(r);
 	else if (!only_params(hr, list_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This bucket operation is "
 		    "not implemented.");
-	else if (method_is(r, "PUT"))
+	else if (s3_method_is(r, "PUT"))
 		s3_bucket_create(r);
-	else if (method_is(r, "HEAD"))
+	else if (s3_method_is(r, "HEAD"))
 		s3_bucket_head(r);
-	else if (method_is(r, "DELETE"))
+	else if (s3_method_is(r, "DELETE"))
 		s3_bucket_delete(r);
-	else if (method_is(r, "GET"))
+	else if (s3_method_is(r, "GET"))
 		s3_list_objects(r, s3_query_get(hr, "list-type", v,
 		    sizeof(v)) == 1 && v[0] == '2' ? 2 : 1);
-	else if (method_is(r, "POST"))
+	else if (s3_method_is(r, "POST"))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, NULL);
 	else
 		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
@@ -479,26 +470,23 @@ route_bucket(struct s3_req *r)
 static void
 route_object(struct s3_req *r)
 {
-	if (s3_query_has(r->sr_http, "tagging")) {
-		s3_tagging(r, method_is(r, "GET") ? "GET" : method_is(r, "PUT") ?
-		    "PUT" : method_is(r, "DELETE") ? "DELETE" : "");
+	if (s3_subres_route(r, true))
 		return;
-	}
 	if (s3_multipart_route(r))
 		return;
 	if (!only_params(r->sr_http, object_params))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, "This object operation is "
 		    "not implemented.");
-	else if (method_is(r, "PUT") &&
+	else if (s3_method_is(r, "PUT") &&
 	    http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL)
 		s3_object_copy(r);
-	else if (method_is(r, "PUT"))
+	else if (s3_method_is(r, "PUT"))
 		s3_object_put(r);
-	else if (method_is(r, "GET") || method_is(r, "HEAD"))
+	else if (s3_method_is(r, "GET") || s3_method_is(r, "HEAD"))
 		s3_object_get(r);
-	else if (method_is(r, "DELETE"))
+	else if (s3_method_is(r, "DELETE"))
 		s3_object_delete(r);
-	else if (method_is(r, "POST"))
+	else if (s3_method_is(r, "POST"))
 		s3_fail(r, S3E_NOT_IMPLEMENTED, NULL);
 	else
 		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
