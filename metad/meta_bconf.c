@@ -32,20 +32,6 @@ bconf_check(const struct msg_bconf *bc)
 	return 0;
 }
 
-/* bconf_write puts (val != NULL) or deletes one key, synced. */
-static int
-bconf_write(struct meta_db *db, const char *key, size_t klen,
-    const char *val, size_t vlen)
-{
-	char *err = NULL;
-
-	if (val != NULL)
-		leveldb_put(db->md_db, db->md_wsync, key, klen, val, vlen, &err);
-	else
-		leveldb_delete(db->md_db, db->md_wsync, key, klen, &err);
-	return err != NULL ? meta_db_fail(db, "bucket configuration", err) : 0;
-}
-
 /*
  * bconf_put stores or deletes one configuration.  The bucket lock is held
  * shared so that the bucket cannot be deleted between the check and the
@@ -63,7 +49,7 @@ bconf_put(struct meta_db *db, const struct msg_bconf *bc, bool del)
 	klen = bconf_key(key, bc->bc_bucket, bc->bc_kind);
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	if ((rc = meta_db_bucket_exists(db, bc->bc_bucket)) == 0)
-		rc = bconf_write(db, key, klen, del ? NULL :
+		rc = meta_db_write(db, key, klen, del ? NULL :
 		    (bc->bc_value.ps_len > 0 ? bc->bc_value.ps_ptr : ""),
 		    bc->bc_value.ps_len);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
@@ -141,23 +127,6 @@ bucket_apply(struct msg_bucket *cur, const struct msg_bucket_set *bs)
 	return 0;
 }
 
-/* bucket_store packs b under key and writes it, synced. */
-static int
-bucket_store(struct meta_db *db, const char *key, size_t klen,
-    const struct msg_bucket *b)
-{
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	int rc;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msg_bucket_pack(&pk, b);
-	rc = bconf_write(db, key, klen, sb.data, sb.size);
-	msgpack_sbuffer_destroy(&sb);
-	return rc;
-}
-
 /*
  * bucket_set reads the bucket, changes the named fields and writes it
  * back, all under the exclusive bucket lock, and packs the result.
@@ -186,7 +155,7 @@ bucket_set(struct meta_db *db, const struct msg_bucket_set *bs,
 	    MSGPACK_UNPACK_SUCCESS || msg_bucket_unpack(&u.data, &cur) != 0))
 		rc = CAIRN_EINTERNAL;
 	if (rc == 0 && (rc = bucket_apply(&cur, bs)) == 0 &&
-	    (rc = bucket_store(db, key, 1 + name.ps_len, &cur)) == 0)
+	    (rc = meta_db_bucket_store(db, key, 1 + name.ps_len, &cur)) == 0)
 		msg_bucket_pack(reply, &cur);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	msgpack_unpacked_destroy(&u);

@@ -43,8 +43,7 @@ meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
 	return *val == NULL ? CAIRN_ENOENT : 0;
 }
 
-/* meta_db_write stores val under key, or deletes key if val is NULL. */
-static int
+int
 meta_db_write(struct meta_db *db, const char *key, size_t klen,
     const char *val, size_t vlen)
 {
@@ -269,8 +268,7 @@ meta_db_bucket_exists(struct meta_db *db, struct proto_str name)
 	return rc;
 }
 
-/* meta_db_bucket_store packs b and writes it; md_bucket_lock is held. */
-static int
+int
 meta_db_bucket_store(struct meta_db *db, const char *key, size_t klen,
     const struct msg_bucket *b)
 {

@@ -160,6 +160,16 @@ size_t meta_db_obj_key(char *buf, struct proto_str bucket,
 int meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
     size_t *vlen);
 
+/* meta_db_write stores val under key, synced, or deletes key if val is
+ * NULL; 0 or CAIRN_EIO. */
+int meta_db_write(struct meta_db *db, const char *key, size_t klen,
+    const char *val, size_t vlen);
+
+/* meta_db_bucket_store packs b and writes it under key; the caller holds
+ * md_bucket_lock exclusive. */
+int meta_db_bucket_store(struct meta_db *db, const char *key, size_t klen,
+    const struct msg_bucket *b);
+
 /* meta_db_fail logs a leveldb error, frees it and returns CAIRN_EIO. */
 int meta_db_fail(struct meta_db *db, const char *what, char *err);
 
