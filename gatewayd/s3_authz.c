@@ -193,7 +193,10 @@ policy_effect(struct s3_req *r, struct proto_str bucket, struct proto_str key,
 	size_t len;
 	int rc;
 
-	if ((rc = s3_policy_get(r->sr_env, bucket, &doc, &len)) != 0) {
+	rc = s3_policy_get(r->sr_env, bucket, &doc, &len);
+	if (rc == CAIRN_ENOBUCKET)	/* just deleted: the handler says so */
+		return POLICY_NONE;
+	if (rc != 0) {
 		/* Failing closed: a policy that cannot be read may deny. */
 		log_warnx("%s: bucket policy: %s", r->sr_http->hr_id,
 		    cairn_strerror(rc));
