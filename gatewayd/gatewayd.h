@@ -601,6 +601,13 @@ void s3_policy(struct s3_req *r);
  */
 enum s3_err s3_authz(struct s3_req *r);
 
+/*
+ * s3_authz_key decides action on one key of r's bucket, for requests
+ * that name many keys (DeleteObjects): S3E_NONE or S3E_ACCESS_DENIED.
+ */
+enum s3_err s3_authz_key(struct s3_req *r, struct proto_str key,
+    const char *action);
+
 /* s3_authz_owns tells whether r's principal owns b (root owns all). */
 bool s3_authz_owns(const struct s3_req *r, const struct msg_bucket *b);
 

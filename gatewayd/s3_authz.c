@@ -317,6 +317,27 @@ copy_source_authz(struct s3_req *r)
 	return e;
 }
 
+enum s3_err
+s3_authz_key(struct s3_req *r, struct proto_str key, const char *action)
+{
+	struct authz_bucket ab;
+
+	if (bucket_load(r, r->sr_bucket, &ab) != 0)
+		return S3E_ACCESS_DENIED;
+	if (!ab.ab_exists)	/* the delete itself says NoSuchBucket */
+		return S3E_NONE;
+	return decide(r, r->sr_bucket, key, action, &ab);
+}
+
+/* many_keys tells whether r names its keys in the body (DeleteObjects):
+ * those are decided one by one, with s3_authz_key. */
+static bool
+many_keys(const struct s3_req *r)
+{
+	return r->sr_key.ps_len == 0 && s3_method_is(r, "POST") &&
+	    s3_query_has(r->sr_http, "delete");
+}
+
 bool
 s3_authz_owns(const struct s3_req *r, const struct msg_bucket *b)
 {
@@ -350,6 +371,8 @@ s3_authz(struct s3_req *r)
 	set_owner(r, &ab);
 	if (strcmp(action, "s3:CreateBucket") == 0)
 		return ab.ab_owner ? S3E_NONE : S3E_BUCKET_TAKEN;
+	if (many_keys(r))
+		return S3E_NONE;
 	if ((e = decide(r, r->sr_bucket, r->sr_key, action, &ab)) != S3E_NONE)
 		return e;
 	return s3_method_is(r, "PUT") && r->sr_key.ps_len > 0 ?

@@ -207,6 +207,29 @@ def public_write():
     return st == 200 and got == b'from nobody'
 
 
+def delete_errors(client, keys):
+    """delete_errors runs DeleteObjects; returns ({key: code}, [deleted])."""
+    r = client.delete_objects(Bucket=AB, Delete={
+        'Objects': [{'Key': k} for k in keys]})
+    return ({e['Key']: e['Code'] for e in r.get('Errors', [])},
+            sorted(d['Key'] for d in r.get('Deleted', [])))
+
+
+def bob_delete_many():
+    """bob_delete_many: DeleteObjects is decided key by key."""
+    ALICE.put_object(Bucket=AB, Key='tmp/a', Body=b'a')
+    keys = ['doc', 'tmp/a']
+    before = delete_errors(BOB, keys)
+    ALICE.put_bucket_policy(Bucket=AB, Policy=policy(stmt(
+        'Allow', {'AWS': 'bob'}, 's3:DeleteObject',
+        'arn:aws:s3:::alice-b/tmp/*')))
+    after = delete_errors(BOB, keys)
+    ALICE.delete_bucket_policy(Bucket=AB)
+    return before == ({'doc': 'AccessDenied', 'tmp/a': 'AccessDenied'}, []) \
+        and after == ({'doc': 'AccessDenied'}, ['tmp/a']) and \
+        ALICE.get_object(Bucket=AB, Key='doc')['Body'].read() == b'alice data'
+
+
 def copy_denied():
     """copy_denied: Bob cannot copy Alice's object into his bucket."""
     return code_of(BOB.copy_object, Bucket=BB, Key='stolen',
@@ -291,6 +314,7 @@ def main():
          lambda: code_of(BOB.get_object, Bucket=AB, Key='doc') ==
          'AccessDenied'),
         ('policy removed', lambda: ALICE.delete_bucket_policy(Bucket=AB)),
+        ('DeleteObjects is decided for each key', bob_delete_many),
         ('a public-read object shows AllUsers READ in its ACL',
          public_object_acl),
         ('an AccessControlPolicy body sets an object ACL',
