@@ -21,7 +21,7 @@ from s3tap import code_of
 EP = sys.argv[1]
 ROOT = s3tap.client(EP)
 CONF = Config(s3={'addressing_style': 'path'},
-              retries={'total_max_attempts': 1})
+              retries={'total_max_attempts': 1}, signature_version='s3v4')
 
 
 def user(ak, sk):
@@ -230,6 +230,35 @@ def bob_delete_many():
         ALICE.get_object(Bucket=AB, Key='doc')['Body'].read() == b'alice data'
 
 
+def multipart_public():
+    """multipart_public: CreateMultipartUpload keeps x-amz-acl."""
+    up = ALICE.create_multipart_upload(Bucket=AB, Key='mp', ACL='public-read')
+    part = ALICE.upload_part(Bucket=AB, Key='mp', PartNumber=1,
+                             UploadId=up['UploadId'], Body=b'multi')
+    ALICE.complete_multipart_upload(
+        Bucket=AB, Key='mp', UploadId=up['UploadId'],
+        MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})
+    return anon('GET', '/alice-b/mp') == (200, b'multi')
+
+
+def copy_public():
+    """copy_public: CopyObject takes the request's ACL, not the source's."""
+    ALICE.copy_object(Bucket=AB, Key='copy-private',
+                      CopySource={'Bucket': AB, 'Key': 'pub.txt'})
+    ALICE.copy_object(Bucket=AB, Key='copy-public', ACL='public-read',
+                      CopySource={'Bucket': AB, 'Key': 'doc'})
+    return denied(anon('GET', '/alice-b/copy-private')) and \
+        anon('GET', '/alice-b/copy-public') == (200, b'alice data')
+
+
+def presigned():
+    """presigned: a user's presigned URL works without other credentials."""
+    url = ALICE.generate_presigned_url('get_object', Params={
+        'Bucket': AB, 'Key': 'doc'}, ExpiresIn=300)
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.status == 200 and r.read() == b'alice data'
+
+
 def copy_denied():
     """copy_denied: Bob cannot copy Alice's object into his bucket."""
     return code_of(BOB.copy_object, Bucket=BB, Key='stolen',
@@ -320,6 +349,9 @@ def main():
         ('an AccessControlPolicy body sets an object ACL',
          object_acl_by_body),
         ('other grants are NotImplemented', other_grant),
+        ('a multipart upload keeps its canned ACL', multipart_public),
+        ('a copy gets the request\'s ACL', copy_public),
+        ('a user\'s presigned URL', presigned),
         ('an unknown x-amz-acl is InvalidArgument',
          lambda: code_of(ALICE.put_object, Bucket=AB, Key='y', Body=b'y',
                          ACL='wide-open') == 'InvalidArgument'),
