@@ -7,8 +7,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 #include "log.h"
@@ -325,17 +323,6 @@ set_resource(struct s3_req *r)
 
 /* --- authentication ----------------------------------------------------------------------- */
 
-static void
-owner_id(struct s3_req *r)
-{
-	const char *ak = r->sr_env->gw_conf.c_root_access_key;
-	unsigned char md[32];
-	unsigned int len = sizeof(md);
-
-	EVP_Digest(ak, strlen(ak), md, &len, EVP_sha256(), NULL);
-	util_hex(r->sr_owner_id, md, sizeof(md));
-}
-
 /* anonymous lets a request without any signature on, as nobody: only a
  * policy or an ACL can let it through s3_authz.  Its body is unsigned. */
 static enum s3_err
@@ -540,7 +527,6 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 		s3_fail(&r, e, NULL);
 		goto out;
 	}
-	owner_id(&r);
 	if ((canon = calloc(1, CANON_MAX)) == NULL) {
 		s3_fail(&r, S3E_SLOW_DOWN, NULL);
 		goto out;

@@ -86,7 +86,18 @@ wild(const char *pat, const char *s, bool icase)
 	return *pat == '\0';
 }
 
-/* any_string calls fn on v, a string or an array of strings, until it
+/* scalar tells whether v is a string, or a boolean or number that AWS
+ * takes as its text (a condition value such as false or 10). */
+static bool
+scalar(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) ||
+	    json_object_is_type(v, json_type_boolean) ||
+	    json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double);
+}
+
+/* any_string calls fn on v, a scalar or an array of them, until it
  * returns true; false if v holds anything else. */
 static bool
 any_string(json_object *v, bool (*fn)(const char *, const void *),
@@ -94,7 +105,7 @@ any_string(json_object *v, bool (*fn)(const char *, const void *),
 {
 	size_t i, n;
 
-	if (json_object_is_type(v, json_type_string))
+	if (scalar(v))
 		return fn(json_object_get_string(v), arg);
 	if (!json_object_is_type(v, json_type_array))
 		return false;
@@ -102,8 +113,7 @@ any_string(json_object *v, bool (*fn)(const char *, const void *),
 	for (i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(v, i);
 
-		if (json_object_is_type(e, json_type_string) &&
-		    fn(json_object_get_string(e), arg))
+		if (scalar(e) && fn(json_object_get_string(e), arg))
 			return true;
 	}
 	return false;
@@ -207,6 +217,10 @@ cidr_match(const char *cidr, const char *ip)
 
 	snprintf(buf, sizeof(buf), "%s", cidr);
 	af = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	/* An IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d. */
+	if (af == AF_INET && strncasecmp(ip, "::ffff:", 7) == 0 &&
+	    strchr(ip, '.') != NULL)
+		ip += 7;
 	bits = af == AF_INET ? 32 : 128;
 	if ((slash = strchr(buf, '/')) != NULL) {
 		*slash = '\0';

@@ -58,6 +58,13 @@ struct eval_case {
 	"\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::b\",\"Condition\":" \
 	"{\"StringNotEquals\":{\"s3:prefix\":\"private/\"}}}}"
 
+#define TLS_BOOL HDR "{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":" \
+	"\"s3:*\",\"Resource\":\"arn:aws:s3:::b/*\",\"Condition\":" \
+	"{\"Bool\":{\"aws:SecureTransport\":false}}}}"
+#define NULL_PREFIX HDR "{\"Effect\":\"Allow\",\"Principal\":\"*\"," \
+	"\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::b\"," \
+	"\"Condition\":{\"Null\":{\"s3:prefix\":\"true\"}}}}"
+
 static const struct eval_case eval_cases[] = {
 	{ "an Allow for bob lets bob GetObject", ALLOW_BOB_GET, &who_bob,
 	    "s3:GetObject", "arn:aws:s3:::b/k", "127.0.0.1", false, NULL,
@@ -141,6 +148,15 @@ static const struct eval_case eval_cases[] = {
 	{ "StringNotEquals holds for an absent key", STR_NE, &who_anon,
 	    "s3:ListBucket", "arn:aws:s3:::b", "127.0.0.1", false, NULL,
 	    POLICY_ALLOW },
+	{ "a JSON false is the text false", TLS_BOOL, &who_anon,
+	    "s3:GetObject", "arn:aws:s3:::b/k", "127.0.0.1", false, NULL,
+	    POLICY_DENY },
+	{ "Null true holds for an absent key", NULL_PREFIX, &who_bob,
+	    "s3:ListBucket", "arn:aws:s3:::b", "127.0.0.1", false, NULL,
+	    POLICY_ALLOW },
+	{ "Null true fails for a present key", NULL_PREFIX, &who_bob,
+	    "s3:ListBucket", "arn:aws:s3:::b", "127.0.0.1", false, "x/",
+	    POLICY_NONE },
 };
 
 static void
@@ -279,13 +295,16 @@ test_wild(void)
 	    "CIDR: /0, a single address, a bad length");
 	ok(cidr_match("2001:db8::/32", "2001:db8:1::5") &&
 	    !cidr_match("2001:db8::/32", "2001:db9::1"), "CIDR: IPv6");
+	ok(cidr_match("127.0.0.0/8", "::ffff:127.0.0.1") &&
+	    !cidr_match("10.0.0.0/8", "::FFFF:127.0.0.1"),
+	    "CIDR: an IPv4-mapped client address");
 }
 
 int
 main(void)
 {
 	plan((int)(sizeof(eval_cases) / sizeof(eval_cases[0]) +
-	    sizeof(valid_cases) / sizeof(valid_cases[0])) + 3 + 7);
+	    sizeof(valid_cases) / sizeof(valid_cases[0])) + 3 + 8);
 	test_eval();
 	test_validate();
 	test_bounds();
