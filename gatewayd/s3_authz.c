@@ -82,6 +82,19 @@ struct authz_bucket {
 	char	ab_owner_id[PROTO_OWNERMAX + 1];	/* empty: root */
 };
 
+/* version_of names the action on one version (?versionId) as AWS does. */
+static const char *
+version_of(const struct s3_req *r, const char *a)
+{
+	if (r->sr_key.ps_len == 0 || !s3_query_has(r->sr_http, "versionId"))
+		return a;
+	if (strcmp(a, "s3:GetObject") == 0)
+		return "s3:GetObjectVersion";
+	if (strcmp(a, "s3:DeleteObject") == 0)
+		return "s3:DeleteObjectVersion";
+	return a;
+}
+
 const char *
 s3_authz_action(const struct s3_req *r)
 {
@@ -101,7 +114,7 @@ s3_authz_action(const struct s3_req *r)
 		a = row->ar_delete;
 	else
 		a = s3_method_is(r, "POST") ? row->ar_post : NULL;
-	return a != NULL ? a : ACTION_OTHER;
+	return a != NULL ? version_of(r, a) : ACTION_OTHER;
 }
 
 /* header_copy copies a request header into buf; NULL if absent. */
