@@ -117,6 +117,8 @@ main(int argc, char *argv[])
 		fatalx("%s: %s", env->gw_conf.c_run_dir, cairn_strerror(rc));
 	if ((rc = backend_open(&env->gw_backend, &env->gw_conf)) != 0)
 		fatalx("backend: %s", cairn_strerror(rc));
+	if (users_init(env) != 0 || s3_policy_init(env) != 0)
+		fatalx("out of memory");
 	log_info("erasure set: %d drives, %d data + %d parity, write quorum "
 	    "%d", env->gw_backend.be_ndrives, env->gw_backend.be_k,
 	    env->gw_backend.be_m, backend_quorum(&env->gw_backend));

@@ -66,6 +66,11 @@ enum s3_err {
 	S3E_INVALID_PART_ORDER,
 	S3E_ENTITY_TOO_SMALL,
 	S3E_INVALID_PART_NUMBER,
+	S3E_KEY_DISABLED,	/* InvalidAccessKeyId: a disabled user */
+	S3E_BUCKET_TAKEN,	/* BucketAlreadyExists: someone else's */
+	S3E_MALFORMED_POLICY,
+	S3E_NO_SUCH_POLICY,	/* NoSuchBucketPolicy */
+	S3E_MALFORMED_ACL,	/* MalformedACLError */
 	S3E__COUNT
 };
 
@@ -449,7 +454,205 @@ struct gatewayd {
 	atomic_ullong		 gw_errors;
 	atomic_ullong		 gw_bytes_in;
 	atomic_ullong		 gw_bytes_out;
+	struct users		*gw_users;	/* access key cache */
+	struct s3_policy_cache	*gw_policies;	/* bucket policy cache */
 };
+
+/* users.c */
+
+struct s3_req;
+struct s3_xml;
+
+/* Who sent a request, as authentication found: enum s3_who_kind. */
+enum s3_who_kind {
+	S3_WHO_ANON = 0,	/* no signature at all */
+	S3_WHO_ROOT = 1,	/* the root key of cairn.conf */
+	S3_WHO_USER = 2,	/* a user kept by metad */
+};
+
+/* The principal of a request: kind, name ("root" for root) and canonical
+ * id (64 hex digits); empty strings for an anonymous request. */
+struct s3_who {
+	int	w_kind;
+	char	w_name[PROTO_USERMAX + 1];
+	char	w_id[PROTO_OWNERMAX + 1];
+};
+
+#define USERS_TTL_MS	2000	/* a removed or disabled user stops by then */
+#define USERS_SLOTS	256
+
+/* One cached answer of metad about an access key (found or not). */
+struct users_entry {
+	char		ue_ak[SIGV4_KEYMAX];
+	bool		ue_found;
+	bool		ue_disabled;
+	char		ue_name[PROTO_USERMAX + 1];
+	char		ue_id[PROTO_OWNERMAX + 1];
+	char		ue_secret[PROTO_SECRETMAX + 1];
+	uint64_t	ue_expires_ms;	/* util_mono_ms() */
+};
+
+/*
+ * The access key cache: a direct-mapped table, each slot valid for
+ * USERS_TTL_MS.  Made by users_init before the HTTP layer starts; every
+ * worker thread reads and fills it under us_lock.
+ */
+struct users {
+	pthread_mutex_t		us_lock;
+	struct users_entry	us_slot[USERS_SLOTS];
+};
+
+/* users_init allocates env->gw_users; 0 or CAIRN_ENOMEM. */
+int users_init(struct gatewayd *env);
+
+/*
+ * users_secret finds who owns access key ak (root, or a user of metad
+ * through the cache) and copies its secret into secret (len bytes; the
+ * caller wipes it).  S3E_INVALID_ACCESS_KEY for an unknown key,
+ * S3E_KEY_DISABLED for a disabled user.
+ */
+enum s3_err users_secret(struct gatewayd *env, const char *ak,
+    struct s3_who *who, char *secret, size_t len);
+
+/* users_root_id writes root's canonical id (65 bytes with the NUL). */
+void users_root_id(const struct gatewayd *env, char *out);
+
+/* s3_policy.c */
+
+#define POLICY_MAX	20480	/* bytes of a bucket policy, as S3 */
+#define POLICY_TTL_MS	1000	/* another gateway's change shows by then */
+#define POLICY_SLOTS	64
+
+/* What a policy says of a request. */
+enum s3_policy_effect {
+	POLICY_NONE = 0,	/* no statement applies */
+	POLICY_ALLOW,
+	POLICY_DENY,		/* an explicit Deny: wins over everything */
+};
+
+/*
+ * A request as the policy evaluator sees it.  Strings are NUL-terminated;
+ * NULL means the condition key is absent from the request.
+ */
+struct s3_policy_ctx {
+	const struct s3_who	*pc_who;
+	const char		*pc_action;	/* "s3:GetObject" */
+	const char		*pc_resource;	/* "arn:aws:s3:::b/k" */
+	const char		*pc_ip;		/* aws:SourceIp */
+	bool			 pc_tls;	/* aws:SecureTransport */
+	const char		*pc_prefix;	/* s3:prefix */
+	const char		*pc_delimiter;	/* s3:delimiter */
+	const char		*pc_max_keys;	/* s3:max-keys */
+	const char		*pc_acl;	/* s3:x-amz-acl */
+	const char		*pc_referer;	/* aws:Referer */
+	const char		*pc_user_agent;	/* aws:UserAgent */
+};
+
+/* One cached policy document (or the knowledge that there is none). */
+struct s3_policy_entry {
+	char		 pe_bucket[PROTO_BUCKETMAX + 1];
+	char		*pe_doc;	/* NULL: no policy */
+	size_t		 pe_len;
+	uint64_t	 pe_expires_ms;
+};
+
+/* The policy cache: direct-mapped by bucket name, shared by every worker
+ * thread under pc_lock; made by s3_policy_init. */
+struct s3_policy_cache {
+	pthread_mutex_t		pc_lock;
+	struct s3_policy_entry	pc_slot[POLICY_SLOTS];
+};
+
+/*
+ * s3_policy_validate checks a bucket policy for bucket: JSON, the fields
+ * S3 requires, known actions and operators, resources of this bucket.
+ * S3E_MALFORMED_POLICY with S3's message in *msg.
+ */
+enum s3_err s3_policy_validate(const char *doc, size_t len,
+    struct proto_str bucket, const char **msg);
+
+/* s3_policy_eval tells what the policy doc (validated before it was
+ * stored) says of the request ctx. */
+enum s3_policy_effect s3_policy_eval(const char *doc, size_t len,
+    const struct s3_policy_ctx *ctx);
+
+/* s3_policy_store.c */
+
+/* s3_policy_init allocates env->gw_policies; 0 or CAIRN_ENOMEM. */
+int s3_policy_init(struct gatewayd *env);
+
+/*
+ * s3_policy_get returns bucket's policy in *doc (malloc'd, the caller
+ * frees it; NULL if none), from the cache or metad.  0 or an error.
+ */
+int s3_policy_get(struct gatewayd *env, struct proto_str bucket, char **doc,
+    size_t *len);
+
+/* s3_policy answers Get/Put/DeleteBucketPolicy (?policy). */
+void s3_policy(struct s3_req *r);
+
+/* s3_authz.c */
+
+/*
+ * s3_authz decides whether r's principal may do what r asks, before
+ * routing: root and a bucket's owner may, others where the bucket policy
+ * or an ACL allows; an explicit Deny wins (but root may always manage
+ * the policy).  Returns S3E_NONE or the error to answer.
+ */
+enum s3_err s3_authz(struct s3_req *r);
+
+/*
+ * s3_authz_key decides action on one key of r's bucket, for requests
+ * that name many keys (DeleteObjects): S3E_NONE or S3E_ACCESS_DENIED.
+ */
+enum s3_err s3_authz_key(struct s3_req *r, struct proto_str key,
+    const char *action);
+
+/* s3_authz_owns tells whether r's principal owns b (root owns all). */
+bool s3_authz_owns(const struct s3_req *r, const struct msg_bucket *b);
+
+/* s3_authz_action returns the IAM action name of r ("s3:GetObject"). */
+const char *s3_authz_action(const struct s3_req *r);
+
+/* s3_acl.c */
+
+/*
+ * s3_acl_parse maps an x-amz-acl value to enum msg_canned_acl: S3E_NONE,
+ * S3E_INVALID_ARGUMENT for an unknown one, S3E_NOT_IMPLEMENTED for one
+ * cairn cannot express.  Absent (NULL) is private.
+ */
+enum s3_err s3_acl_parse(const char *v, size_t len, uint8_t *acl);
+
+/* s3_acl_bucket_new sets the owner (the request's user) and the canned
+ * ACL (x-amz-acl) of a bucket that CreateBucket makes. */
+enum s3_err s3_acl_bucket_new(struct s3_req *r, struct msg_bucket *b);
+
+/* s3_acl_name returns the x-amz-acl name of a canned ACL. */
+const char *s3_acl_name(uint8_t acl);
+
+/*
+ * s3_acl_from_request replaces the ACL stored with rec (a stored header
+ * x-amz-acl, never sent back) by the request's x-amz-acl; private is
+ * stored as no header.  x-amz-grant-* headers get S3E_NOT_IMPLEMENTED.
+ */
+enum s3_err s3_acl_from_request(struct s3_req *r, struct msg_objrec *rec);
+
+/* s3_acl_of_object returns the canned ACL stored with rec. */
+uint8_t s3_acl_of_object(const struct msg_objrec *rec);
+
+/*
+ * s3_acl_allows tells whether canned ACL acl grants who the action, on a
+ * bucket (object false: list, write objects) or an object (read it).
+ */
+bool s3_acl_allows(uint8_t acl, const struct s3_who *who, const char *action,
+    bool object);
+
+/* s3_acl_bucket and s3_acl_object answer ?acl on a bucket or an object. */
+void s3_acl_bucket(struct s3_req *r);
+void s3_acl_object(struct s3_req *r);
+
+/* s3_xml_raw appends s as it is: markup the other functions cannot make. */
+void s3_xml_raw(struct s3_xml *x, const char *s);
 
 /* s3.c */
 
@@ -467,6 +670,8 @@ struct s3_req {
 	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
 	uint8_t			 sr_put_cond_etag[16];
 	char			 sr_resource[PROTO_KEYMAX * 3 + 80];
+	struct s3_who		 sr_who;	/* who sent it */
+	char			 sr_owner_name[PROTO_USERMAX + 1];
 };
 
 /* s3_serve is the HTTP layer's entry: authenticate, route, answer. */

@@ -7,8 +7,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 #include "log.h"
@@ -325,15 +323,15 @@ set_resource(struct s3_req *r)
 
 /* --- authentication ----------------------------------------------------------------------- */
 
-static void
-owner_id(struct s3_req *r)
+/* anonymous lets a request without any signature on, as nobody: only a
+ * policy or an ACL can let it through s3_authz.  Its body is unsigned. */
+static enum s3_err
+anonymous(struct s3_req *r)
 {
-	const char *ak = r->sr_env->gw_conf.c_root_access_key;
-	unsigned char md[32];
-	unsigned int len = sizeof(md);
-
-	EVP_Digest(ak, strlen(ak), md, &len, EVP_sha256(), NULL);
-	util_hex(r->sr_owner_id, md, sizeof(md));
+	r->sr_who.w_kind = S3_WHO_ANON;
+	snprintf(r->sr_payload_hash, sizeof(r->sr_payload_hash),
+	    "UNSIGNED-PAYLOAD");
+	return S3E_NONE;
 }
 
 static enum s3_err
@@ -347,20 +345,21 @@ authenticate(struct s3_req *r, char *canon)
 		(const struct sigv4_header *)hr->hr_headers, hr->hr_nheaders,
 	};
 	struct sigv4_auth a;
+	char secret[PROTO_SECRETMAX + 1];
 	enum s3_err e;
 
-	if ((e = sigv4_parse(&sr, &a)) != S3E_NONE)
+	if ((e = sigv4_parse(&sr, &a)) == S3E_ACCESS_DENIED)
+		return anonymous(r);
+	if (e != S3E_NONE || (e = users_secret(r->sr_env, a.sa_access_key,
+	    &r->sr_who, secret, sizeof(secret))) != S3E_NONE)
 		return e;
-	if (conf->c_root_access_key[0] == '\0' ||
-	    strcmp(a.sa_access_key, conf->c_root_access_key) != 0)
-		return S3E_INVALID_ACCESS_KEY;
-	e = sigv4_check(&sr, &a, conf->c_root_secret_key, conf->c_region,
-	    time(NULL), canon, CANON_MAX);
+	e = sigv4_check(&sr, &a, secret, conf->c_region, time(NULL), canon,
+	    CANON_MAX);
+	if (e == S3E_NONE && strncmp(a.sa_payload_hash,
+	    "STREAMING-AWS4-HMAC-SHA256-", 27) == 0)
+		e = sigv4_chain_init(&r->sr_chain, &a, secret);
+	explicit_bzero(secret, sizeof(secret));
 	if (e != S3E_NONE)
-		return e;
-	if (strncmp(a.sa_payload_hash, "STREAMING-AWS4-HMAC-SHA256-", 27) == 0 &&
-	    (e = sigv4_chain_init(&r->sr_chain, &a, conf->c_root_secret_key)) !=
-	    S3E_NONE)
 		return e;
 	snprintf(r->sr_payload_hash, sizeof(r->sr_payload_hash), "%s",
 	    a.sa_payload_hash);
@@ -443,6 +442,8 @@ route_bucket(struct s3_req *r)
 	struct http_req *hr = r->sr_http;
 	char v[8];
 
+	if (s3_subres_route(r, false))
+		return;
 	if (s3_method_is(r, "GET") && s3_query_has(hr, "location"))
 		s3_bucket_location(r);
 	else if (s3_method_is(r, "POST") && s3_query_has(hr, "delete"))
@@ -526,7 +527,6 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 		s3_fail(&r, e, NULL);
 		goto out;
 	}
-	owner_id(&r);
 	if ((canon = calloc(1, CANON_MAX)) == NULL) {
 		s3_fail(&r, S3E_SLOW_DOWN, NULL);
 		goto out;
@@ -540,6 +540,8 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	else if (e != S3E_NONE)
 		s3_fail(&r, e, NULL);
 	free(canon);
+	if (e == S3E_NONE && (e = s3_authz(&r)) != S3E_NONE)
+		s3_fail(&r, e, NULL);
 	if (e != S3E_NONE)
 		goto out;
 	if (r.sr_bucket.ps_len == 0)

@@ -45,10 +45,15 @@ s3_bucket_create(struct s3_req *r)
 	struct msg_bucket b = { .b_name = r->sr_bucket };
 	struct http_hdr_out hdr;
 	char loc[PROTO_BUCKETMAX + 2];
+	enum s3_err e;
 	int rc;
 
 	if (!bucket_name_ok(r->sr_bucket)) {
 		s3_fail(r, S3E_INVALID_BUCKET_NAME, NULL);
+		return;
+	}
+	if ((e = s3_acl_bucket_new(r, &b)) != S3E_NONE) {
+		s3_fail(r, e, NULL);
 		return;
 	}
 	b.b_created_ns = util_now_ns();
@@ -122,7 +127,7 @@ owner_xml(struct s3_req *r, struct s3_xml *x)
 {
 	s3_xml_open(x, "Owner");
 	s3_xml_str(x, "ID", r->sr_owner_id);
-	s3_xml_str(x, "DisplayName", "root");
+	s3_xml_str(x, "DisplayName", r->sr_owner_name);
 	s3_xml_close(x, "Owner");
 }
 
@@ -146,6 +151,8 @@ s3_bucket_list_all(struct s3_req *r)
 	owner_xml(r, &x);
 	s3_xml_open(&x, "Buckets");
 	for (i = 0; i < bl.bl_count; i++) {
+		if (!s3_authz_owns(r, &bl.bl_items[i]))
+			continue;
 		s3_xml_open(&x, "Bucket");
 		s3_xml_text(&x, "Name", bl.bl_items[i].b_name.ps_ptr,
 		    bl.bl_items[i].b_name.ps_len);

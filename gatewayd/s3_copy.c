@@ -359,7 +359,8 @@ copy_from(struct s3_req *r, struct copy_src *src, struct msg_objrec *rec)
 		return;
 	}
 	if ((e = directive(r, src, rec)) != S3E_NONE ||
-	    (e = tagging_directive(r, src, rec)) != S3E_NONE) {
+	    (e = tagging_directive(r, src, rec)) != S3E_NONE ||
+	    (e = s3_acl_from_request(r, rec)) != S3E_NONE) {
 		s3_fail(r, e, NULL);
 		return;
 	}

@@ -203,6 +203,8 @@ delete_one(struct s3_req *r, struct proto_str key)
 	if (key.ps_len == 0 || key.ps_len > PROTO_KEYMAX ||
 	    memchr(key.ps_ptr, '\0', key.ps_len) != NULL)
 		return CAIRN_EINVAL;
+	if (s3_authz_key(r, key, "s3:DeleteObject") != S3E_NONE)
+		return CAIRN_EACCES;
 	rc = backend_obj_delete(be, &c, r->sr_bucket, key, &old, &has_old);
 	if (rc == 0 && has_old)
 		backend_shards_delete(be, &old);

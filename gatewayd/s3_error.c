@@ -108,6 +108,19 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "upload is smaller than the minimum allowed object size." },
 	[S3E_INVALID_PART_NUMBER] = { "InvalidPartNumber", 416, "The "
 	    "requested partnumber is not satisfiable" },
+	[S3E_KEY_DISABLED] = { "InvalidAccessKeyId", 403, "The AWS Access "
+	    "Key Id you provided is not active." },
+	[S3E_BUCKET_TAKEN] = { "BucketAlreadyExists", 409, "The requested "
+	    "bucket name is not available. The bucket namespace is shared by "
+	    "all users of the system. Please select a different name and try "
+	    "again." },
+	[S3E_MALFORMED_POLICY] = { "MalformedPolicy", 400, "Policies must "
+	    "be valid JSON and the first byte must be '{'" },
+	[S3E_NO_SUCH_POLICY] = { "NoSuchBucketPolicy", 404, "The bucket "
+	    "policy does not exist" },
+	[S3E_MALFORMED_ACL] = { "MalformedACLError", 400, "The XML you "
+	    "provided was not well-formed or did not validate against our "
+	    "published schema" },
 };
 
 static const struct s3_error_row *
@@ -151,6 +164,8 @@ s3_error_from(int rc)
 	case CAIRN_EBADPART:		return S3E_INVALID_PART;
 	case CAIRN_EPARTORDER:		return S3E_INVALID_PART_ORDER;
 	case CAIRN_EPARTSMALL:		return S3E_ENTITY_TOO_SMALL;
+	case CAIRN_ENOUSER:		return S3E_INVALID_ACCESS_KEY;
+	case CAIRN_EACCES:		return S3E_ACCESS_DENIED;
 	case CAIRN_EQUORUM:
 	case CAIRN_EUNAVAIL:
 	case CAIRN_ETIMEDOUT:

@@ -133,7 +133,7 @@ entry_xml(struct s3_req *r, struct s3_xml *x, const struct list_params *lp,
 	if (lp->lp_fetch_owner) {
 		s3_xml_open(x, "Owner");
 		s3_xml_str(x, "ID", r->sr_owner_id);
-		s3_xml_str(x, "DisplayName", "root");
+		s3_xml_str(x, "DisplayName", r->sr_owner_name);
 		s3_xml_close(x, "Owner");
 	}
 	s3_xml_str(x, "StorageClass", "STANDARD");

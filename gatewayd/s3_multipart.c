@@ -85,7 +85,7 @@ xml_owner(struct s3_req *r, struct s3_xml *x, const char *tag)
 {
 	s3_xml_open(x, tag);
 	s3_xml_str(x, "ID", r->sr_owner_id);
-	s3_xml_str(x, "DisplayName", "root");
+	s3_xml_str(x, "DisplayName", r->sr_owner_name);
 	s3_xml_close(x, tag);
 }
 
@@ -127,7 +127,7 @@ upload_create(struct s3_req *r)
 	/* The template stores no data; its data id is the upload id's. */
 	util_unhex(uc->uc_rec.or_data_id, id, PROTO_IDLEN);
 	if ((e = s3_object_collect_headers(r->sr_http, &uc->uc_rec)) !=
-	    S3E_NONE)
+	    S3E_NONE || (e = s3_acl_from_request(r, &uc->uc_rec)) != S3E_NONE)
 		s3_fail(r, e, NULL);
 	else if ((rc = backend_upload_create(be, uc)) != 0)
 		s3_fail_rc(r, rc);

@@ -425,6 +425,7 @@ s3_object_put(struct s3_req *r)
 	rec->or_mtime_ns = util_now_ns();
 	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
 	    (e = s3_tagging_from_request(r, rec)) != S3E_NONE ||
+	    (e = s3_acl_from_request(r, rec)) != S3E_NONE ||
 	    (e = digest_init(r, &pd, &bd)) != S3E_NONE)
 		put_fail(r, e, &pd);
 	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)
@@ -590,8 +591,9 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 	}
 	store += 192;
 	for (i = 0; i < rec->or_nhdrs; i++) {
-		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-tagging"))
-			continue;	/* only its count is shown */
+		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-tagging") ||
+		    proto_str_eq(rec->or_hdr_name[i], "x-amz-acl"))
+			continue;	/* a count only; the ACL by ?acl */
 		if (s3_checksum_is_header(rec->or_hdr_name[i].ps_ptr,
 		    rec->or_hdr_name[i].ps_len) &&
 		    !checksum_mode(r->sr_http, rg))

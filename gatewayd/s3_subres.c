@@ -24,11 +24,14 @@ object_tagging(struct s3_req *r)
 }
 
 static const struct s3_subres bucket_subres[] = {
+	{ "policy", s3_policy },
+	{ "acl", s3_acl_bucket },
 	{ NULL, NULL }
 };
 
 static const struct s3_subres object_subres[] = {
 	{ "tagging", object_tagging },
+	{ "acl", s3_acl_object },
 	{ NULL, NULL }
 };
 

@@ -163,3 +163,9 @@ s3_xml_key(struct s3_xml *x, const char *tag, struct proto_str key)
 	urlenc(x, key.ps_ptr, key.ps_len);
 	s3_xml_close(x, tag);
 }
+
+void
+s3_xml_raw(struct s3_xml *x, const char *s)
+{
+	puts_(x, s);
+}

@@ -29,6 +29,8 @@ cairn_strerror(int err)
 	case CAIRN_EBADPART:		return "invalid part";
 	case CAIRN_EPARTORDER:		return "parts not in ascending order";
 	case CAIRN_EPARTSMALL:		return "part too small";
+	case CAIRN_ENOUSER:		return "no such user";
+	case CAIRN_EUSEREXISTS:		return "user or access key exists";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

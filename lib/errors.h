@@ -44,6 +44,10 @@ enum cairn_err {
 	CAIRN_EBADPART = -1101,		/* a listed part is missing or differs */
 	CAIRN_EPARTORDER = -1102,	/* parts not in ascending order */
 	CAIRN_EPARTSMALL = -1103,	/* a part but the last under 5 MiB */
+
+	/* -1140..-1159: users */
+	CAIRN_ENOUSER = -1140,		/* no such user or access key */
+	CAIRN_EUSEREXISTS = -1141,	/* user name or access key taken */
 };
 
 /* cairn_strerror returns a static English text for err (0 or negative). */

@@ -226,6 +226,12 @@ proto_type_name(uint32_t type)
 	CASE(MSG_SCRUB_HEAL);
 	CASE(MSG_SCRUB_PASS);
 	CASE(MSG_SCRUB_STATUS);
+	CASE(MSG_META_USER_ADD);
+	CASE(MSG_META_USER_GET);
+	CASE(MSG_META_USER_LIST);
+	CASE(MSG_META_USER_REMOVE);
+	CASE(MSG_META_USER_STATE);
+	CASE(MSG_META_OBJ_SET_HDR);
 	}
 	return "MSG_UNKNOWN";
 }
@@ -1595,6 +1601,119 @@ msg_scrub_report_unpack(const msgpack_object *o, struct msg_scrub_report *r)
 			return CAIRN_EPROTO;
 	if (unpack_names(&it[1], r->rp_unrec, &r->rp_nunrec) != 0 ||
 	    unpack_names(&it[2], r->rp_healed, &r->rp_nhealed) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_user_pack(msgpack_packer *pk, const struct msg_user *u)
+{
+	msgpack_pack_array(pk, 6);
+	pack_str(pk, u->u_name);
+	pack_str(pk, u->u_id);
+	pack_str(pk, u->u_access_key);
+	pack_bin(pk, u->u_secret.ps_ptr, u->u_secret.ps_len);
+	pack_bool(pk, u->u_disabled);
+	msgpack_pack_uint64(pk, u->u_created_ns);
+}
+
+int
+msg_user_unpack(const msgpack_object *o, struct msg_user *u)
+{
+	const msgpack_object *it = arr(o, 6);
+
+	memset(u, 0, sizeof(*u));
+	if (it == NULL || get_str(&it[0], &u->u_name, PROTO_USERMAX) != 0 ||
+	    u->u_name.ps_len == 0 ||
+	    get_str(&it[1], &u->u_id, PROTO_OWNERMAX) != 0 ||
+	    get_str(&it[2], &u->u_access_key, PROTO_SECRETMAX) != 0 ||
+	    u->u_access_key.ps_len == 0 ||
+	    get_bin(&it[3], &u->u_secret, PROTO_SECRETMAX) != 0 ||
+	    get_bool(&it[4], &u->u_disabled) != 0 ||
+	    get_u64(&it[5], &u->u_created_ns) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_user_list_pack(msgpack_packer *pk, const struct msg_user_list *ul)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_array(pk, ul->ul_count);
+	for (i = 0; i < ul->ul_count; i++)
+		msg_user_pack(pk, &ul->ul_items[i]);
+}
+
+int
+msg_user_list_unpack(const msgpack_object *o, struct msg_user_list *ul)
+{
+	const msgpack_object *it = arr(o, 1);
+	uint32_t i, n;
+
+	memset(ul, 0, sizeof(*ul));
+	if (it == NULL || it[0].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	n = it[0].via.array.size;
+	if (n > 0 && (ul->ul_items = calloc(n, sizeof(*ul->ul_items))) == NULL)
+		return CAIRN_ENOMEM;
+	ul->ul_count = n;
+	for (i = 0; i < n; i++)
+		if (msg_user_unpack(&it[0].via.array.ptr[i],
+		    &ul->ul_items[i]) != 0) {
+			msg_user_list_free(ul);
+			return CAIRN_EPROTO;
+		}
+	return 0;
+}
+
+void
+msg_user_list_free(struct msg_user_list *ul)
+{
+	free(ul->ul_items);
+	ul->ul_items = NULL;
+	ul->ul_count = 0;
+}
+
+void
+msg_user_state_pack(msgpack_packer *pk, const struct msg_user_state *us)
+{
+	msgpack_pack_array(pk, 2);
+	pack_str(pk, us->us_name);
+	pack_bool(pk, us->us_disabled);
+}
+
+int
+msg_user_state_unpack(const msgpack_object *o, struct msg_user_state *us)
+{
+	const msgpack_object *it = arr(o, 2);
+
+	if (it == NULL || get_str(&it[0], &us->us_name, PROTO_USERMAX) != 0 ||
+	    us->us_name.ps_len == 0 || get_bool(&it[1], &us->us_disabled) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_obj_hdr_pack(msgpack_packer *pk, const struct msg_obj_hdr *oh)
+{
+	msgpack_pack_array(pk, 4);
+	pack_str(pk, oh->oh_bucket);
+	pack_str(pk, oh->oh_key);
+	pack_str(pk, oh->oh_name);
+	pack_str(pk, oh->oh_value);
+}
+
+int
+msg_obj_hdr_unpack(const msgpack_object *o, struct msg_obj_hdr *oh)
+{
+	const msgpack_object *it = arr(o, 4);
+
+	if (it == NULL || get_str(&it[0], &oh->oh_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &oh->oh_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &oh->oh_name, 64) != 0 || oh->oh_name.ps_len == 0 ||
+	    get_str(&it[3], &oh->oh_value, PROTO_HDRLEN) != 0)
 		return CAIRN_EPROTO;
 	return 0;
 }

@@ -42,6 +42,8 @@
 #define PROTO_OWNERMAX	64		/* user id of a bucket owner */
 #define PROTO_BCONFKIND	32		/* name of a bucket configuration */
 #define PROTO_BCONFMAX	(1u << 20)	/* one bucket configuration, bytes */
+#define PROTO_USERMAX	64		/* user name, bytes */
+#define PROTO_SECRETMAX	128		/* access key id or secret, bytes */
 
 enum proto_type {
 	/* 1-99: replies and control; every daemon */
@@ -71,6 +73,13 @@ enum proto_type {
 	MSG_META_UPLOAD_PARTS = 125,	/* msg_part_list_req -> msg_part_list_reply */
 	MSG_META_UPLOAD_LIST = 126,	/* msg_upload_list_req -> msg_upload_list_reply */
 	MSG_META_SCAN = 140,		/* msg_scan_req -> msg_scan_reply */
+	/* 180-199: users and object ACLs (metad) */
+	MSG_META_USER_ADD = 180,	/* msg_user -> nil */
+	MSG_META_USER_GET = 181,	/* msg_name (access key) -> msg_user */
+	MSG_META_USER_LIST = 182,	/* nil -> msg_user_list */
+	MSG_META_USER_REMOVE = 183,	/* msg_name (user name) -> nil */
+	MSG_META_USER_STATE = 184,	/* msg_user_state -> nil */
+	MSG_META_OBJ_SET_HDR = 185,	/* msg_obj_hdr -> nil */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -735,5 +744,57 @@ void msg_upload_list_reply_pack(msgpack_packer *pk,
 int msg_upload_list_reply_unpack(const msgpack_object *o,
     struct msg_upload_list_reply *ur);
 void msg_upload_list_reply_free(struct msg_upload_list_reply *ur);
+
+/*
+ * A user (a principal other than the root of cairn.conf).  MSG_META_USER_ADD
+ * request; MSG_META_USER_GET reply, found by access key, with the secret
+ * in clear (the gateway needs it to check signatures; the socket is
+ * reachable only by cairn's own account).  u_id is the canonical id, 64
+ * hex digits, that owns the user's buckets.  In a msg_user_list the
+ * secret is always empty.
+ */
+struct msg_user {
+	struct proto_str	 u_name;	/* 1..PROTO_USERMAX bytes */
+	struct proto_str	 u_id;		/* PROTO_OWNERMAX hex digits */
+	struct proto_str	 u_access_key;	/* 1..PROTO_SECRETMAX bytes */
+	struct proto_str	 u_secret;	/* 0..PROTO_SECRETMAX bytes */
+	bool			 u_disabled;
+	uint64_t		 u_created_ns;
+};
+
+/* MSG_META_USER_LIST reply: every user, in name order, without secrets. */
+struct msg_user_list {
+	uint32_t		 ul_count;
+	struct msg_user		*ul_items;	/* unpack: malloc'd, see _free */
+};
+
+/* MSG_META_USER_STATE request: disable or enable the user us_name. */
+struct msg_user_state {
+	struct proto_str	 us_name;
+	bool			 us_disabled;
+};
+
+/*
+ * MSG_META_OBJ_SET_HDR request: set the stored header oh_name of the
+ * current version of oh_bucket/oh_key to oh_value, or remove it when the
+ * value is empty; the rest of the record is unchanged.  CAIRN_ENOKEY or
+ * CAIRN_ENOBUCKET if there is no such object.
+ */
+struct msg_obj_hdr {
+	struct proto_str	 oh_bucket;
+	struct proto_str	 oh_key;
+	struct proto_str	 oh_name;	/* 1..64 bytes */
+	struct proto_str	 oh_value;	/* 0..PROTO_HDRLEN bytes */
+};
+
+void msg_user_pack(msgpack_packer *pk, const struct msg_user *u);
+int msg_user_unpack(const msgpack_object *o, struct msg_user *u);
+void msg_user_list_pack(msgpack_packer *pk, const struct msg_user_list *ul);
+int msg_user_list_unpack(const msgpack_object *o, struct msg_user_list *ul);
+void msg_user_list_free(struct msg_user_list *ul);
+void msg_user_state_pack(msgpack_packer *pk, const struct msg_user_state *us);
+int msg_user_state_unpack(const msgpack_object *o, struct msg_user_state *us);
+void msg_obj_hdr_pack(msgpack_packer *pk, const struct msg_obj_hdr *oh);
+int msg_obj_hdr_unpack(const msgpack_object *o, struct msg_obj_hdr *oh);
 
 #endif

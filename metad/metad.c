@@ -157,6 +157,18 @@ metad_scan(struct metad *env, const struct proto_msg *req,
 	return meta_scan(&env->m_db, &s, reply);
 }
 
+static int
+metad_obj_set_hdr(struct metad *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_obj_hdr oh;
+
+	if (msg_obj_hdr_unpack(req->pm_payload, &oh) != 0)
+		return CAIRN_EPROTO;
+	atomic_fetch_add(&env->m_nputs, 1);
+	return metad_nil(meta_objhdr_set(&env->m_db, &oh), reply);
+}
+
 /*
  * dispatch runs one request on an RPC worker thread.  A payload that does
  * not unpack gets CAIRN_EPROTO, which rpc.c logs with the message type.
@@ -201,6 +213,15 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return meta_upload_dispatch(&env->m_db, req, reply);
 	case MSG_META_SCAN:
 		return metad_scan(env, req, reply);
+	case MSG_META_USER_ADD:
+	case MSG_META_USER_GET:
+	case MSG_META_USER_LIST:
+	case MSG_META_USER_REMOVE:
+	case MSG_META_USER_STATE:
+		return meta_user_dispatch(&env->m_db, env->m_user_key, req,
+		    reply);
+	case MSG_META_OBJ_SET_HDR:
+		return metad_obj_set_hdr(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}
@@ -287,6 +308,8 @@ metad_start(struct metad *env)
 	if ((rc = meta_db_open(&env->m_db, c->c_metad_path)) != 0)
 		fatalx("%s: cannot open the metadata database: %s",
 		    c->c_metad_path, cairn_strerror(rc));
+	if ((rc = meta_user_key_load(c->c_metad_path, env->m_user_key)) != 0)
+		fatalx("%s/users.key: %s", c->c_metad_path, cairn_strerror(rc));
 	rc = rpc_server_start(&env->m_rpc, "metad", c->c_metad_listen,
 	    c->c_metad_workers, dispatch, status, env);
 	if (rc != 0)
@@ -342,6 +365,7 @@ main(int argc, char *argv[])
 	sdnotify_stopping();
 	rpc_server_stop(&env.m_rpc);
 	meta_db_close(&env.m_db);
+	explicit_bzero(env.m_user_key, sizeof(env.m_user_key));
 	conf_wipe(&env.m_conf);
 	log_info("exiting");
 	return 0;

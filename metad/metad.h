@@ -27,6 +27,11 @@
 #define META_K_UPLOAD	'U'		/* "U" bucket NUL key NUL id -> msg_objrec */
 #define META_K_PART	'P'		/* "P" id number(BE32) -> msg_objrec */
 #define META_K_BCONF	'C'		/* "C" bucket NUL kind -> document */
+#define META_K_USER	'N'		/* "N" user name -> msg_user, sealed */
+#define META_K_ACCESS	'A'		/* "A" access key -> user name */
+
+/* Bytes of the key that seals user secrets (AES-256). */
+#define META_USERKEY_LEN	32
 
 /* Longest leveldb key: 'O', bucket, NUL, object key. */
 #define META_KEYLEN	(1 + PROTO_BUCKETMAX + 1 + PROTO_KEYMAX)
@@ -83,6 +88,7 @@ struct metad {
 	atomic_uint_fast64_t	 m_nlists;
 	atomic_uint_fast64_t	 m_nbucket_ops;
 	atomic_uint_fast64_t	 m_nerrors;
+	unsigned char		 m_user_key[META_USERKEY_LEN];	/* users.key */
 };
 
 /* meta_db.c */
@@ -279,5 +285,28 @@ int meta_upload_list(struct meta_db *db, const struct msg_upload_list_req *ul,
  */
 int meta_scan(struct meta_db *db, const struct msg_scan_req *s,
     msgpack_packer *reply);
+
+/* meta_user.c */
+
+/*
+ * meta_user_key_load reads the key that seals user secrets from
+ * dir/users.key, or creates the file (mode 0600, random key) if there is
+ * none.  A file others may read is refused.  0 or a negative error.
+ */
+int meta_user_key_load(const char *dir, unsigned char *key);
+
+/*
+ * meta_user_dispatch unpacks and runs one MSG_META_USER_* request; key
+ * seals and opens the secrets.  A secret leaves metad only in the reply
+ * of MSG_META_USER_GET.
+ */
+int meta_user_dispatch(struct meta_db *db, const unsigned char *key,
+    const struct proto_msg *req, msgpack_packer *reply);
+
+/* meta_objhdr.c */
+
+/* meta_objhdr_set sets or removes one stored header of an object
+ * (MSG_META_OBJ_SET_HDR), under the key's lock. */
+int meta_objhdr_set(struct meta_db *db, const struct msg_obj_hdr *oh);
 
 #endif
