@@ -66,6 +66,10 @@ enum s3_err {
 	S3E_INVALID_PART_ORDER,
 	S3E_ENTITY_TOO_SMALL,
 	S3E_INVALID_PART_NUMBER,
+	S3E_ACCESS_FORBIDDEN,		/* a CORS preflight refused */
+	S3E_NO_SUCH_TAG_SET,
+	S3E_NO_SUCH_CORS,		/* NoSuchCORSConfiguration */
+	S3E_NO_SUCH_REPLICATION,	/* ReplicationConfigurationNotFoundError */
 	S3E__COUNT
 };
 
@@ -221,6 +225,10 @@ struct http_req {
 	uint64_t		 hr_start_ms;
 	char			 hr_peer[INET6_ADDRSTRLEN];	/* client IP */
 	bool			 hr_tls;	/* came over TLS */
+	/* headers every response to this request carries (CORS); set and
+	 * owned by the handler layer, and alive until it has answered */
+	const struct http_hdr_out *hr_extra;
+	size_t			 hr_nextra;
 };
 
 struct gatewayd;
@@ -467,6 +475,7 @@ struct s3_req {
 	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
 	uint8_t			 sr_put_cond_etag[16];
 	char			 sr_resource[PROTO_KEYMAX * 3 + 80];
+	struct s3_cors_hdrs	*sr_cors;	/* CORS headers, if any */
 };
 
 /* s3_serve is the HTTP layer's entry: authenticate, route, answer. */
@@ -522,6 +531,121 @@ bool s3_subres_route(struct s3_req *r, bool object);
 /* s3_method_is tells whether the request's method is m. */
 bool s3_method_is(const struct s3_req *r, const char *m);
 
+/* s3_bconf.c */
+
+/*
+ * One element of a parsed bucket configuration document: its name, its
+ * character data (NUL-terminated; entities decoded) and its children in
+ * document order.  A tree is owned by whoever parsed it and freed with
+ * s3_bconf_free.
+ */
+struct s3_bconf_node {
+	char			*bn_name;
+	char			*bn_text;
+	size_t			 bn_text_len;
+	struct s3_bconf_node	*bn_child;	/* first child */
+	struct s3_bconf_node	*bn_last;	/* last child */
+	struct s3_bconf_node	*bn_next;	/* next sibling */
+	struct s3_bconf_node	*bn_parent;
+};
+
+/* The handlers of one configuration subresource; bo_delete may be NULL
+ * (MethodNotAllowed), as for ?notification. */
+struct s3_bconf_ops {
+	void	(*bo_get)(struct s3_req *r);
+	void	(*bo_put)(struct s3_req *r);
+	void	(*bo_delete)(struct s3_req *r);
+};
+
+/* s3_bconf_parse reads the request body (at most max bytes, else
+ * MalformedXML) and parses it into *root, which the caller frees with
+ * s3_bconf_free (NULL on error).  A DOCTYPE is refused. */
+enum s3_err s3_bconf_parse(struct s3_req *r, size_t max,
+    struct s3_bconf_node **root);
+
+/* s3_bconf_parse_text parses len bytes of s into *root, as above. */
+enum s3_err s3_bconf_parse_text(const char *s, size_t len,
+    struct s3_bconf_node **root);
+
+/* s3_bconf_free frees n, its children and its later siblings. */
+void s3_bconf_free(struct s3_bconf_node *n);
+
+/* s3_bconf_is tells whether n (may be NULL) is an element called name. */
+bool s3_bconf_is(const struct s3_bconf_node *n, const char *name);
+
+/* s3_bconf_child returns n's first child called name, or NULL. */
+struct s3_bconf_node *s3_bconf_child(const struct s3_bconf_node *n,
+    const char *name);
+
+/* s3_bconf_count counts n's children called name. */
+int s3_bconf_count(const struct s3_bconf_node *n, const char *name);
+
+/* s3_bconf_only tells whether every child of n has one of the names
+ * (a NULL-terminated list). */
+bool s3_bconf_only(const struct s3_bconf_node *n, const char *const *names);
+
+/* s3_bconf_at_most_one tells whether none of the names comes twice. */
+bool s3_bconf_at_most_one(const struct s3_bconf_node *n,
+    const char *const *names);
+
+/* s3_bconf_store stores root in its canonical form (S3 namespace on the
+ * root, the text of leaves only) as the request bucket's configuration
+ * kind (BCONF_*), and answers status or the error. */
+void s3_bconf_store(struct s3_req *r, const char *kind,
+    const struct s3_bconf_node *root, int status);
+
+/* s3_bconf_fetch gets the stored configuration kind into doc, which
+ * points into c's reply (the caller must rpc_call_fini c); 0,
+ * CAIRN_ENOCONF if there is none, or another error. */
+int s3_bconf_fetch(struct s3_req *r, struct rpc_call *c, const char *kind,
+    struct proto_str *doc);
+
+/* s3_bconf_answer answers the stored configuration kind, or missing. */
+void s3_bconf_answer(struct s3_req *r, const char *kind, enum s3_err missing);
+
+/* s3_bconf_load gets and parses the stored configuration kind into *root
+ * (the caller's, to s3_bconf_free); 0, CAIRN_ENOCONF or an error. */
+int s3_bconf_load(struct s3_req *r, const char *kind,
+    struct s3_bconf_node **root);
+
+/* s3_bconf_remove deletes the configuration kind and answers status. */
+void s3_bconf_remove(struct s3_req *r, const char *kind, int status);
+
+/* s3_bconf_serve runs the handler of ops for the request's method. */
+void s3_bconf_serve(struct s3_req *r, const struct s3_bconf_ops *ops);
+
+/* s3_bucket_tagging.c */
+
+/* s3_bucket_tagging answers Put/Get/DeleteBucketTagging (?tagging). */
+void s3_bucket_tagging(struct s3_req *r);
+
+/* s3_cors.c */
+
+/* s3_cors answers Put/Get/DeleteBucketCors (?cors). */
+void s3_cors(struct s3_req *r);
+
+/* s3_cors_preflight answers an OPTIONS request, unauthenticated, from the
+ * bucket's CORS rules. */
+void s3_cors_preflight(struct s3_req *r);
+
+/* s3_cors_actual looks, if the request carries Origin, for the first CORS
+ * rule that allows it and makes every response carry that rule's headers
+ * (r->sr_cors, freed by s3_cors_free). */
+void s3_cors_actual(struct s3_req *r);
+
+/* s3_cors_free drops what s3_cors_actual set up; safe if it did nothing. */
+void s3_cors_free(struct s3_req *r);
+
+/* s3_notification.c */
+
+/* s3_notification answers Put/GetBucketNotificationConfiguration. */
+void s3_notification(struct s3_req *r);
+
+/* s3_replication.c */
+
+/* s3_replication answers Put/Get/DeleteBucketReplication (?replication). */
+void s3_replication(struct s3_req *r);
+
 /* s3_bucket.c */
 void s3_bucket_list_all(struct s3_req *r);
 void s3_bucket_create(struct s3_req *r);
@@ -561,6 +685,11 @@ void s3_objects_delete(struct s3_req *r);
 
 /* s3_tagging answers Get/Put/DeleteObjectTagging (?tagging) for method. */
 void s3_tagging(struct s3_req *r, const char *method);
+
+/* s3_tagging_check checks one tag's key and value (UTF-8, lengths, no
+ * NUL) against S3's rules: S3E_NONE or S3E_INVALID_TAG. */
+enum s3_err s3_tagging_check(const char *k, size_t klen, const char *v,
+    size_t vlen);
 
 /* s3_tagging_count returns how many tags rec carries. */
 int s3_tagging_count(const struct msg_objrec *rec);

@@ -443,6 +443,8 @@ route_bucket(struct s3_req *r)
 	struct http_req *hr = r->sr_http;
 	char v[8];
 
+	if (s3_subres_route(r, false))
+		return;
 	if (s3_method_is(r, "GET") && s3_query_has(hr, "location"))
 		s3_bucket_location(r);
 	else if (s3_method_is(r, "POST") && s3_query_has(hr, "delete"))
@@ -527,6 +529,13 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 		goto out;
 	}
 	owner_id(&r);
+	/* A CORS preflight is not signed; an actual request may need its
+	 * CORS headers even when it fails authentication. */
+	if (s3_method_is(&r, "OPTIONS")) {
+		s3_cors_preflight(&r);
+		goto out;
+	}
+	s3_cors_actual(&r);
 	if ((canon = calloc(1, CANON_MAX)) == NULL) {
 		s3_fail(&r, S3E_SLOW_DOWN, NULL);
 		goto out;
@@ -552,6 +561,7 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	    (int)hr->hr_method_len, hr->hr_method, r.sr_resource,
 	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
 out:
+	s3_cors_free(&r);
 	sigv4_chain_wipe(&r.sr_chain);
 	free(r.sr_keybuf);
 	free(r.sr_tagbuf);

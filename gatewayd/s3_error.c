@@ -108,6 +108,14 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "upload is smaller than the minimum allowed object size." },
 	[S3E_INVALID_PART_NUMBER] = { "InvalidPartNumber", 416, "The "
 	    "requested partnumber is not satisfiable" },
+	[S3E_ACCESS_FORBIDDEN] = { "AccessForbidden", 403, "CORSResponse: "
+	    "This CORS request is not allowed." },
+	[S3E_NO_SUCH_TAG_SET] = { "NoSuchTagSet", 404, "The TagSet does not "
+	    "exist" },
+	[S3E_NO_SUCH_CORS] = { "NoSuchCORSConfiguration", 404, "The CORS "
+	    "configuration does not exist" },
+	[S3E_NO_SUCH_REPLICATION] = { "ReplicationConfigurationNotFoundError",
+	    404, "The replication configuration was not found" },
 };
 
 static const struct s3_error_row *

@@ -56,18 +56,27 @@ utf8_chars(const char *s, size_t len)
 	return chars;
 }
 
+enum s3_err
+s3_tagging_check(const char *k, size_t klen, const char *v, size_t vlen)
+{
+	long kc = utf8_chars(k, klen), vc = utf8_chars(v, vlen);
+
+	if (kc < 1 || kc > TAG_KEYMAX || vc < 0 || vc > TAG_VALMAX ||
+	    memchr(k, '\0', klen) != NULL || memchr(v, '\0', vlen) != NULL)
+		return S3E_INVALID_TAG;
+	return S3E_NONE;
+}
+
 /* tag_add checks one tag against S3's rules and adds it. */
 static enum s3_err
 tag_add(struct tag_set *ts, const char *k, size_t klen, const char *v,
     size_t vlen)
 {
-	long kc = utf8_chars(k, klen), vc = utf8_chars(v, vlen);
 	int i;
 
 	if (ts->ts_n == TAGS_MAX)
 		return S3E_BAD_REQUEST;
-	if (kc < 1 || kc > TAG_KEYMAX || vc < 0 || vc > TAG_VALMAX ||
-	    memchr(k, '\0', klen) != NULL || memchr(v, '\0', vlen) != NULL)
+	if (s3_tagging_check(k, klen, v, vlen) != S3E_NONE)
 		return S3E_INVALID_TAG;
 	for (i = 0; i < ts->ts_n; i++)
 		if (strlen(ts->ts_key[i]) == klen &&

@@ -1,0 +1,240 @@
+/* s3_notification.c - Put/GetBucketNotificationConfiguration, stored only */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+
+#define NOTIF_BODYMAX	(256 * 1024)
+#define NOTIF_IDMAX	255
+
+/* One kind of destination: its element, the element naming it, and the
+ * service its ARN must name. */
+struct notif_kind {
+	const char	*nk_config;
+	const char	*nk_target;
+	const char	*nk_service;
+};
+
+static const struct notif_kind notif_kinds[] = {
+	{ "TopicConfiguration", "Topic", "sns" },
+	{ "QueueConfiguration", "Queue", "sqs" },
+	{ "CloudFunctionConfiguration", "CloudFunction", "lambda" },
+	{ NULL, NULL, NULL }
+};
+
+/* The event types S3 accepts in a notification configuration. */
+static const char *const notif_events[] = {
+	"s3:TestEvent",
+	"s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post",
+	"s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload",
+	"s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete",
+	"s3:ObjectRemoved:DeleteMarkerCreated",
+	"s3:ObjectRestore:*", "s3:ObjectRestore:Post",
+	"s3:ObjectRestore:Completed", "s3:ObjectRestore:Delete",
+	"s3:ReducedRedundancyLostObject",
+	"s3:Replication:*", "s3:Replication:OperationFailedReplication",
+	"s3:Replication:OperationNotTracked",
+	"s3:Replication:OperationMissedThreshold",
+	"s3:Replication:OperationReplicatedAfterThreshold",
+	"s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete",
+	"s3:LifecycleExpiration:DeleteMarkerCreated",
+	"s3:LifecycleTransition", "s3:IntelligentTiering",
+	"s3:ObjectTagging:*", "s3:ObjectTagging:Put",
+	"s3:ObjectTagging:Delete", "s3:ObjectAcl:Put",
+	NULL
+};
+
+static const char *const root_children[] = {
+	"TopicConfiguration", "QueueConfiguration",
+	"CloudFunctionConfiguration", "EventBridgeConfiguration", NULL
+};
+static const char *const config_single[] = { "Id", "Filter", NULL };
+static const char *const filter_children[] = { "S3Key", NULL };
+static const char *const key_children[] = { "FilterRule", NULL };
+static const char *const rule_children[] = { "Name", "Value", NULL };
+
+static bool
+event_known(const char *ev)
+{
+	size_t i;
+
+	for (i = 0; notif_events[i] != NULL; i++)
+		if (strcmp(ev, notif_events[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * arn_ok checks arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, every part
+ * present, for the given service.
+ */
+static bool
+arn_ok(const char *arn, const char *service)
+{
+	const char *p = arn;
+	size_t i, n;
+
+	if (strncmp(p, "arn:", 4) != 0)
+		return false;
+	p += 4;
+	for (i = 0; i < 4; i++) {
+		n = strcspn(p, ":");
+		if (n == 0 || p[n] != ':' || (i == 1 &&
+		    (strlen(service) != n || strncmp(p, service, n) != 0)))
+			return false;
+		p += n + 1;
+	}
+	return *p != '\0' && strpbrk(arn, " \t\r\n") == NULL;
+}
+
+/* filter_check checks Filter/S3Key/FilterRule: prefix and suffix once. */
+static enum s3_err
+filter_check(const struct s3_bconf_node *f, const char **msg)
+{
+	const struct s3_bconf_node *key, *rule, *name;
+	int prefix = 0, suffix = 0;
+
+	if (!s3_bconf_only(f, filter_children) ||
+	    s3_bconf_count(f, "S3Key") != 1)
+		return S3E_MALFORMED_XML;
+	key = s3_bconf_child(f, "S3Key");
+	if (!s3_bconf_only(key, key_children))
+		return S3E_MALFORMED_XML;
+	for (rule = key->bn_child; rule != NULL; rule = rule->bn_next) {
+		if (!s3_bconf_only(rule, rule_children) ||
+		    s3_bconf_count(rule, "Name") != 1 ||
+		    s3_bconf_count(rule, "Value") != 1)
+			return S3E_MALFORMED_XML;
+		name = s3_bconf_child(rule, "Name");
+		prefix += strcasecmp(name->bn_text, "prefix") == 0;
+		suffix += strcasecmp(name->bn_text, "suffix") == 0;
+		*msg = "filter rule name must be either prefix or suffix";
+		if (strcasecmp(name->bn_text, "prefix") != 0 &&
+		    strcasecmp(name->bn_text, "suffix") != 0)
+			return S3E_INVALID_ARGUMENT;
+	}
+	*msg = prefix > 1 ? "Cannot specify more than one prefix rule in a "
+	    "filter." : "Cannot specify more than one suffix rule in a filter.";
+	return prefix > 1 || suffix > 1 ? S3E_INVALID_ARGUMENT : S3E_NONE;
+}
+
+/* config_check checks one Topic, Queue or CloudFunction configuration. */
+static enum s3_err
+config_check(const struct s3_bconf_node *c, const struct notif_kind *k,
+    const char **msg)
+{
+	const char *const allowed[] = { "Id", k->nk_target, "Event", "Filter",
+	    "InvocationRole", NULL };
+	const struct s3_bconf_node *v, *target;
+
+	if (!s3_bconf_only(c, allowed) ||
+	    !s3_bconf_at_most_one(c, config_single) ||
+	    s3_bconf_count(c, k->nk_target) != 1 ||
+	    s3_bconf_child(c, "Event") == NULL)
+		return S3E_MALFORMED_XML;
+	v = s3_bconf_child(c, "Id");
+	if (v != NULL && v->bn_text_len > NOTIF_IDMAX) {
+		*msg = "The Id you have provided is too long";
+		return S3E_INVALID_ARGUMENT;
+	}
+	for (v = c->bn_child; v != NULL; v = v->bn_next) {
+		*msg = "The event is not supported for notifications";
+		if (s3_bconf_is(v, "Event") && !event_known(v->bn_text))
+			return S3E_INVALID_ARGUMENT;
+	}
+	target = s3_bconf_child(c, k->nk_target);
+	*msg = "The ARN is not well formed";
+	if (!arn_ok(target->bn_text, k->nk_service))
+		return S3E_INVALID_ARGUMENT;
+	v = s3_bconf_child(c, "Filter");
+	return v != NULL ? filter_check(v, msg) : S3E_NONE;
+}
+
+static const struct notif_kind *
+kind_of(const struct s3_bconf_node *c)
+{
+	const struct notif_kind *k;
+
+	for (k = notif_kinds; k->nk_config != NULL; k++)
+		if (s3_bconf_is(c, k->nk_config))
+			return k;
+	return NULL;
+}
+
+/* notif_check validates a NotificationConfiguration as S3 does. */
+static enum s3_err
+notif_check(const struct s3_bconf_node *root, const char **msg)
+{
+	const struct s3_bconf_node *c;
+	const struct notif_kind *k;
+	enum s3_err e;
+
+	if (!s3_bconf_is(root, "NotificationConfiguration") ||
+	    !s3_bconf_only(root, root_children) ||
+	    s3_bconf_count(root, "EventBridgeConfiguration") > 1)
+		return S3E_MALFORMED_XML;
+	for (c = root->bn_child; c != NULL; c = c->bn_next) {
+		if ((k = kind_of(c)) == NULL) {
+			if (c->bn_child != NULL)	/* EventBridge: empty */
+				return S3E_MALFORMED_XML;
+		} else if ((e = config_check(c, k, msg)) != S3E_NONE)
+			return e;
+	}
+	return S3E_NONE;
+}
+
+/* get_notification answers the stored configuration, or an empty one. */
+static void
+get_notification(struct s3_req *r)
+{
+	struct proto_str doc;
+	struct rpc_call c;
+	struct s3_xml x;
+	int rc;
+
+	rc = s3_bconf_fetch(r, &c, BCONF_NOTIFICATION, &doc);
+	if (rc == 0)
+		s3_respond_xml(r, doc.ps_ptr, doc.ps_len);
+	else if (rc != CAIRN_ENOCONF)
+		s3_fail_rc(r, rc);
+	else {
+		s3_xml_init(&x);
+		s3_xml_open_ns(&x, "NotificationConfiguration");
+		s3_xml_close(&x, "NotificationConfiguration");
+		s3_respond_doc(r, &x);
+	}
+	rpc_call_fini(&c);
+}
+
+/* put_notification stores it; an empty configuration removes it. */
+static void
+put_notification(struct s3_req *r)
+{
+	struct s3_bconf_node *root;
+	const char *msg = NULL;
+	enum s3_err e;
+
+	if ((e = s3_bconf_parse(r, NOTIF_BODYMAX, &root)) == S3E_NONE)
+		e = notif_check(root, &msg);
+	if (e != S3E_NONE)
+		s3_fail(r, e, e == S3E_INVALID_ARGUMENT ? msg : NULL);
+	else if (root->bn_child == NULL)
+		s3_bconf_remove(r, BCONF_NOTIFICATION, 200);
+	else
+		s3_bconf_store(r, BCONF_NOTIFICATION, root, 200);
+	s3_bconf_free(root);
+}
+
+static const struct s3_bconf_ops notification_ops = {
+	get_notification, put_notification, NULL
+};
+
+void
+s3_notification(struct s3_req *r)
+{
+	s3_bconf_serve(r, &notification_ops);
+}
