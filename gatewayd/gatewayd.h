@@ -549,13 +549,40 @@ struct s3_bconf_node {
 	struct s3_bconf_node	*bn_parent;
 };
 
-/* The handlers of one configuration subresource; bo_delete may be NULL
- * (MethodNotAllowed), as for ?notification. */
+/*
+ * One configuration subresource (?tagging, ?cors, ...): how its document
+ * is stored, checked and answered.  GET answers the stored document (or
+ * bo_missing), PUT parses, checks and stores (or removes, if bo_empty says
+ * it means none), DELETE removes it if bo_delete, else MethodNotAllowed.
+ */
 struct s3_bconf_ops {
-	void	(*bo_get)(struct s3_req *r);
-	void	(*bo_put)(struct s3_req *r);
-	void	(*bo_delete)(struct s3_req *r);
+	const char	*bo_kind;	/* BCONF_* */
+	size_t		 bo_max;	/* largest document accepted, bytes */
+	int		 bo_put_status;	/* 200, or 204 as for tagging */
+	enum s3_err	 bo_missing;	/* a GET of none */
+	/* checks a document as S3 does; msg (len bytes) may say why not */
+	enum s3_err	(*bo_check)(struct s3_req *r,
+			    const struct s3_bconf_node *root, char *msg,
+			    size_t len);
+	/* tells whether a valid document means "none" (NULL: never) */
+	bool		(*bo_empty)(const struct s3_bconf_node *root);
+	/* answers a GET itself (NULL: the stored document or bo_missing) */
+	void		(*bo_get)(struct s3_req *r);
+	bool		 bo_delete;
 };
+
+/* The handlers s3_bconf_xml calls, with the caller's argument. */
+struct s3_bconf_sax {
+	void	(*bs_start)(void *arg, const char *name, const char **attrs);
+	void	(*bs_end)(void *arg, const char *name);
+	void	(*bs_text)(void *arg, const char *s, int len);
+};
+
+/* s3_bconf_xml runs an XML parser over len bytes of s, calling sax with
+ * arg, and refuses a DOCTYPE: S3E_NONE if the document is well formed,
+ * S3E_MALFORMED_XML, or S3E_SLOW_DOWN out of memory. */
+enum s3_err s3_bconf_xml(const char *s, size_t len,
+    const struct s3_bconf_sax *sax, void *arg);
 
 /* s3_bconf_parse reads the request body (at most max bytes, else
  * MalformedXML) and parses it into *root, which the caller frees with
@@ -584,6 +611,9 @@ int s3_bconf_count(const struct s3_bconf_node *n, const char *name);
  * (a NULL-terminated list). */
 bool s3_bconf_only(const struct s3_bconf_node *n, const char *const *names);
 
+/* s3_bconf_word_in tells whether s is one of the words (NULL-terminated). */
+bool s3_bconf_word_in(const char *s, const char *const *words);
+
 /* s3_bconf_at_most_one tells whether none of the names comes twice. */
 bool s3_bconf_at_most_one(const struct s3_bconf_node *n,
     const char *const *names);
@@ -611,7 +641,7 @@ int s3_bconf_load(struct s3_req *r, const char *kind,
 /* s3_bconf_remove deletes the configuration kind and answers status. */
 void s3_bconf_remove(struct s3_req *r, const char *kind, int status);
 
-/* s3_bconf_serve runs the handler of ops for the request's method. */
+/* s3_bconf_serve answers the request's method on the subresource ops. */
 void s3_bconf_serve(struct s3_req *r, const struct s3_bconf_ops *ops);
 
 /* s3_bucket_tagging.c */

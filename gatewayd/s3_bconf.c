@@ -61,8 +61,8 @@ node_new(struct s3_bconf_node *parent, const char *name)
 	return n;
 }
 
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+tree_start(void *arg, const char *name, const char **attrs)
 {
 	struct bconf_parse *bp = arg;
 	struct s3_bconf_node *n;
@@ -79,8 +79,8 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	bp->bp_cur = n;
 }
 
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
+static void
+tree_end(void *arg, const char *name)
 {
 	struct bconf_parse *bp = arg;
 
@@ -90,8 +90,8 @@ on_end(void *arg, const XML_Char *name)
 		bp->bp_cur = bp->bp_cur->bn_parent;
 }
 
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
+static void
+tree_text(void *arg, const char *s, int len)
 {
 	struct bconf_parse *bp = arg;
 	struct s3_bconf_node *n = bp->bp_cur;
@@ -110,7 +110,40 @@ on_text(void *arg, const XML_Char *s, int len)
 	n->bn_text = p;
 }
 
-/* on_doctype refuses a DOCTYPE: no entity tricks in a configuration. */
+/* --- expat, shared with s3_tagging.c ---------------------------------------------- */
+
+/* What expat calls back with: the caller's handlers and argument. */
+struct bconf_xml {
+	const struct s3_bconf_sax	*bx_sax;
+	void				*bx_arg;
+	bool				 bx_doctype;
+};
+
+static void XMLCALL
+on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct bconf_xml *bx = arg;
+
+	bx->bx_sax->bs_start(bx->bx_arg, name, attrs);
+}
+
+static void XMLCALL
+on_end(void *arg, const XML_Char *name)
+{
+	struct bconf_xml *bx = arg;
+
+	bx->bx_sax->bs_end(bx->bx_arg, name);
+}
+
+static void XMLCALL
+on_text(void *arg, const XML_Char *s, int len)
+{
+	struct bconf_xml *bx = arg;
+
+	bx->bx_sax->bs_text(bx->bx_arg, s, len);
+}
+
+/* on_doctype refuses a DOCTYPE: no entity tricks in a request body. */
 static void XMLCALL
 on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
     const XML_Char *pubid, int has_internal)
@@ -119,31 +152,47 @@ on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
 	(void)sysid;
 	(void)pubid;
 	(void)has_internal;
-	((struct bconf_parse *)arg)->bp_bad = true;
+	((struct bconf_xml *)arg)->bx_doctype = true;
 }
+
+enum s3_err
+s3_bconf_xml(const char *s, size_t len, const struct s3_bconf_sax *sax,
+    void *arg)
+{
+	struct bconf_xml bx = { sax, arg, false };
+	XML_Parser p;
+	bool ok;
+
+	if (len > INT32_MAX || (p = XML_ParserCreate("UTF-8")) == NULL)
+		return S3E_SLOW_DOWN;
+	XML_SetUserData(p, &bx);
+	XML_SetElementHandler(p, on_start, on_end);
+	XML_SetCharacterDataHandler(p, on_text);
+	XML_SetStartDoctypeDeclHandler(p, on_doctype);
+	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+	ok = XML_Parse(p, s, (int)len, 1) == XML_STATUS_OK && !bx.bx_doctype;
+	XML_ParserFree(p);
+	return ok ? S3E_NONE : S3E_MALFORMED_XML;
+}
+
+static const struct s3_bconf_sax tree_sax = {
+	tree_start, tree_end, tree_text
+};
 
 enum s3_err
 s3_bconf_parse_text(const char *s, size_t len, struct s3_bconf_node **root)
 {
 	struct bconf_parse bp;
-	XML_Parser p;
-	bool ok;
+	enum s3_err e;
 
 	memset(&bp, 0, sizeof(bp));
 	*root = NULL;
-	if (len > INT32_MAX || (p = XML_ParserCreate("UTF-8")) == NULL)
-		return S3E_SLOW_DOWN;
-	XML_SetUserData(p, &bp);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, s, (int)len, 1) == XML_STATUS_OK && !bp.bp_bad &&
-	    bp.bp_root != NULL;
-	XML_ParserFree(p);
-	if (!ok) {
+	e = s3_bconf_xml(s, len, &tree_sax, &bp);
+	if (e == S3E_NONE && (bp.bp_bad || bp.bp_root == NULL))
+		e = S3E_MALFORMED_XML;
+	if (e != S3E_NONE) {
 		s3_bconf_free(bp.bp_root);
-		return S3E_MALFORMED_XML;
+		return e;
 	}
 	*root = bp.bp_root;
 	return S3E_NONE;
@@ -216,6 +265,17 @@ s3_bconf_only(const struct s3_bconf_node *n, const char *const *names)
 }
 
 bool
+s3_bconf_word_in(const char *s, const char *const *words)
+{
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
 s3_bconf_at_most_one(const struct s3_bconf_node *n, const char *const *names)
 {
 	size_t i;
@@ -245,34 +305,45 @@ write_node(struct s3_xml *x, const struct s3_bconf_node *n, bool root)
 	s3_xml_close(x, n->bn_name);
 }
 
-void
-s3_bconf_store(struct s3_req *r, const char *kind,
-    const struct s3_bconf_node *root, int status)
+/* bconf_write stores value as the configuration kind, or removes it
+ * (value NULL), and answers status or the error. */
+static void
+bconf_write(struct s3_req *r, const char *kind, const struct s3_xml *value,
+    int status)
 {
 	struct msg_bconf bc;
 	struct rpc_call c;
-	struct s3_xml x;
 	int rc;
 
-	s3_xml_init(&x);
-	write_node(&x, root, true);
-	if (x.x_err || x.x_len > PROTO_BCONFMAX) {
-		s3_xml_free(&x);
-		s3_fail(r, x.x_err ? S3E_SLOW_DOWN : S3E_MALFORMED_XML, NULL);
-		return;
-	}
+	memset(&bc, 0, sizeof(bc));
 	bc.bc_bucket = r->sr_bucket;
 	bc.bc_kind = proto_str_c(kind);
-	bc.bc_value.ps_ptr = x.x_buf;
-	bc.bc_value.ps_len = x.x_len;
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_PUT,
-	    &bc);
+	if (value != NULL) {
+		bc.bc_value.ps_ptr = value->x_buf;
+		bc.bc_value.ps_len = value->x_len;
+	}
+	rc = backend_bconf(&r->sr_env->gw_backend, &c, value != NULL ?
+	    MSG_META_BCONF_PUT : MSG_META_BCONF_DELETE, &bc);
 	rpc_call_fini(&c);
-	s3_xml_free(&x);
 	if (rc != 0)
 		s3_fail_rc(r, rc);
 	else
 		s3_respond_empty(r, status, NULL, 0);
+}
+
+void
+s3_bconf_store(struct s3_req *r, const char *kind,
+    const struct s3_bconf_node *root, int status)
+{
+	struct s3_xml x;
+
+	s3_xml_init(&x);
+	write_node(&x, root, true);
+	if (x.x_err || x.x_len > PROTO_BCONFMAX)
+		s3_fail(r, x.x_err ? S3E_SLOW_DOWN : S3E_MALFORMED_XML, NULL);
+	else
+		bconf_write(r, kind, &x, status);
+	s3_xml_free(&x);
 }
 
 int
@@ -326,31 +397,40 @@ s3_bconf_load(struct s3_req *r, const char *kind, struct s3_bconf_node **root)
 void
 s3_bconf_remove(struct s3_req *r, const char *kind, int status)
 {
-	struct msg_bconf bc;
-	struct rpc_call c;
-	int rc;
+	bconf_write(r, kind, NULL, status);
+}
 
-	memset(&bc, 0, sizeof(bc));
-	bc.bc_bucket = r->sr_bucket;
-	bc.bc_kind = proto_str_c(kind);
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_DELETE,
-	    &bc);
-	rpc_call_fini(&c);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
+/* bconf_put parses, checks and stores (or removes) a document. */
+static void
+bconf_put(struct s3_req *r, const struct s3_bconf_ops *ops)
+{
+	struct s3_bconf_node *root;
+	char msg[512] = "";
+	enum s3_err e;
+
+	if ((e = s3_bconf_parse(r, ops->bo_max, &root)) == S3E_NONE)
+		e = ops->bo_check(r, root, msg, sizeof(msg));
+	if (e != S3E_NONE)
+		s3_fail(r, e, e != S3E_MALFORMED_XML && msg[0] != '\0' ? msg :
+		    NULL);
+	else if (ops->bo_empty != NULL && ops->bo_empty(root))
+		s3_bconf_remove(r, ops->bo_kind, ops->bo_put_status);
 	else
-		s3_respond_empty(r, status, NULL, 0);
+		s3_bconf_store(r, ops->bo_kind, root, ops->bo_put_status);
+	s3_bconf_free(root);
 }
 
 void
 s3_bconf_serve(struct s3_req *r, const struct s3_bconf_ops *ops)
 {
-	if (s3_method_is(r, "GET"))
+	if (s3_method_is(r, "GET") && ops->bo_get != NULL)
 		ops->bo_get(r);
+	else if (s3_method_is(r, "GET"))
+		s3_bconf_answer(r, ops->bo_kind, ops->bo_missing);
 	else if (s3_method_is(r, "PUT"))
-		ops->bo_put(r);
-	else if (s3_method_is(r, "DELETE") && ops->bo_delete != NULL)
-		ops->bo_delete(r);
+		bconf_put(r, ops);
+	else if (s3_method_is(r, "DELETE") && ops->bo_delete)
+		s3_bconf_remove(r, ops->bo_kind, 204);
 	else
 		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }

@@ -1,6 +1,7 @@
 /* s3_bucket_tagging.c - bucket tags: Put/Get/DeleteBucketTagging */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "gatewayd.h"
@@ -84,39 +85,29 @@ tags_check(const struct s3_bconf_node *root, const char **message)
 	return tags_unique(set) ? S3E_NONE : S3E_INVALID_TAG;
 }
 
-static void
-get_tagging(struct s3_req *r)
+static enum s3_err
+check_tagging(struct s3_req *r, const struct s3_bconf_node *root, char *msg,
+    size_t len)
 {
-	s3_bconf_answer(r, BCONF_TAGGING, S3E_NO_SUCH_TAG_SET);
-}
-
-/* put_tagging stores the tags; an empty set removes them, as in S3. */
-static void
-put_tagging(struct s3_req *r)
-{
-	struct s3_bconf_node *root;
-	const char *message = NULL;
+	const char *m = "";
 	enum s3_err e;
 
-	if ((e = s3_bconf_parse(r, BUCKET_TAGS_BODYMAX, &root)) == S3E_NONE)
-		e = tags_check(root, &message);
-	if (e != S3E_NONE)
-		s3_fail(r, e, e == S3E_INVALID_TAG ? message : NULL);
-	else if (s3_bconf_child(root, "TagSet")->bn_child == NULL)
-		s3_bconf_remove(r, BCONF_TAGGING, 204);
-	else
-		s3_bconf_store(r, BCONF_TAGGING, root, 204);
-	s3_bconf_free(root);
+	(void)r;
+	e = tags_check(root, &m);
+	snprintf(msg, len, "%s", m);
+	return e;
 }
 
-static void
-delete_tagging(struct s3_req *r)
+/* empty_tagging: an empty tag set removes the tags, as in S3. */
+static bool
+empty_tagging(const struct s3_bconf_node *root)
 {
-	s3_bconf_remove(r, BCONF_TAGGING, 204);
+	return s3_bconf_child(root, "TagSet")->bn_child == NULL;
 }
 
 static const struct s3_bconf_ops tagging_ops = {
-	get_tagging, put_tagging, delete_tagging
+	BCONF_TAGGING, BUCKET_TAGS_BODYMAX, 204, S3E_NO_SUCH_TAG_SET,
+	check_tagging, empty_tagging, NULL, true
 };
 
 void

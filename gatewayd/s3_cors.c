@@ -47,17 +47,6 @@ wildcards(const char *s)
 	return n;
 }
 
-static bool
-is_method(const char *m)
-{
-	size_t i;
-
-	for (i = 0; cors_methods[i] != NULL; i++)
-		if (strcmp(m, cors_methods[i]) == 0)
-			return true;
-	return false;
-}
-
 /* max_age_ok tells whether s is a whole number of seconds. */
 static bool
 max_age_ok(const char *s)
@@ -73,7 +62,7 @@ value_check(const struct s3_bconf_node *v, char *msg, size_t len)
 {
 	const char *s = v->bn_text;
 
-	if (s3_bconf_is(v, "AllowedMethod") && !is_method(s))
+	if (s3_bconf_is(v, "AllowedMethod") && !s3_bconf_word_in(s, cors_methods))
 		snprintf(msg, len, "Found unsupported HTTP method in CORS "
 		    "config. Unsupported method is %s", s);
 	else if ((s3_bconf_is(v, "AllowedOrigin") ||
@@ -300,36 +289,17 @@ hdrs_fill(struct s3_cors_hdrs *ch, const struct s3_bconf_node *rule,
 
 /* --- the handlers ------------------------------------------------------------ */
 
-static void
-get_cors(struct s3_req *r)
+static enum s3_err
+check_cors(struct s3_req *r, const struct s3_bconf_node *root, char *msg,
+    size_t len)
 {
-	s3_bconf_answer(r, BCONF_CORS, S3E_NO_SUCH_CORS);
-}
-
-static void
-put_cors(struct s3_req *r)
-{
-	struct s3_bconf_node *root;
-	char msg[512];
-	enum s3_err e;
-
-	if ((e = s3_bconf_parse(r, CORS_BODYMAX, &root)) == S3E_NONE)
-		e = cors_check(root, msg, sizeof(msg));
-	if (e != S3E_NONE)
-		s3_fail(r, e, e == S3E_INVALID_REQUEST ? msg : NULL);
-	else
-		s3_bconf_store(r, BCONF_CORS, root, 200);
-	s3_bconf_free(root);
-}
-
-static void
-delete_cors(struct s3_req *r)
-{
-	s3_bconf_remove(r, BCONF_CORS, 204);
+	(void)r;
+	return cors_check(root, msg, len);
 }
 
 static const struct s3_bconf_ops cors_ops = {
-	get_cors, put_cors, delete_cors
+	BCONF_CORS, CORS_BODYMAX, 200, S3E_NO_SUCH_CORS, check_cors, NULL,
+	NULL, true
 };
 
 void

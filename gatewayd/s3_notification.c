@@ -57,17 +57,6 @@ static const char *const filter_children[] = { "S3Key", NULL };
 static const char *const key_children[] = { "FilterRule", NULL };
 static const char *const rule_children[] = { "Name", "Value", NULL };
 
-static bool
-event_known(const char *ev)
-{
-	size_t i;
-
-	for (i = 0; notif_events[i] != NULL; i++)
-		if (strcmp(ev, notif_events[i]) == 0)
-			return true;
-	return false;
-}
-
 /*
  * arn_ok checks arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, every part
  * present, for the given service.
@@ -143,7 +132,7 @@ config_check(const struct s3_bconf_node *c, const struct notif_kind *k,
 	}
 	for (v = c->bn_child; v != NULL; v = v->bn_next) {
 		*msg = "The event is not supported for notifications";
-		if (s3_bconf_is(v, "Event") && !event_known(v->bn_text))
+		if (s3_bconf_is(v, "Event") && !s3_bconf_word_in(v->bn_text, notif_events))
 			return S3E_INVALID_ARGUMENT;
 	}
 	target = s3_bconf_child(c, k->nk_target);
@@ -210,27 +199,29 @@ get_notification(struct s3_req *r)
 	rpc_call_fini(&c);
 }
 
-/* put_notification stores it; an empty configuration removes it. */
-static void
-put_notification(struct s3_req *r)
+static enum s3_err
+check_notification(struct s3_req *r, const struct s3_bconf_node *root,
+    char *msg, size_t len)
 {
-	struct s3_bconf_node *root;
-	const char *msg = NULL;
+	const char *m = "";
 	enum s3_err e;
 
-	if ((e = s3_bconf_parse(r, NOTIF_BODYMAX, &root)) == S3E_NONE)
-		e = notif_check(root, &msg);
-	if (e != S3E_NONE)
-		s3_fail(r, e, e == S3E_INVALID_ARGUMENT ? msg : NULL);
-	else if (root->bn_child == NULL)
-		s3_bconf_remove(r, BCONF_NOTIFICATION, 200);
-	else
-		s3_bconf_store(r, BCONF_NOTIFICATION, root, 200);
-	s3_bconf_free(root);
+	(void)r;
+	e = notif_check(root, &m);
+	snprintf(msg, len, "%s", m);
+	return e;
+}
+
+/* empty_notification: an empty configuration removes it, as in S3. */
+static bool
+empty_notification(const struct s3_bconf_node *root)
+{
+	return root->bn_child == NULL;
 }
 
 static const struct s3_bconf_ops notification_ops = {
-	get_notification, put_notification, NULL
+	BCONF_NOTIFICATION, NOTIF_BODYMAX, 200, S3E_NONE, check_notification,
+	empty_notification, get_notification, false
 };
 
 void

@@ -40,18 +40,6 @@ static const char *const storage_classes[] = {
 	"GLACIER_IR", NULL
 };
 
-/* text_in tells whether n's text is one of the words. */
-static bool
-text_in(const struct s3_bconf_node *n, const char *const *words)
-{
-	size_t i;
-
-	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(n->bn_text, words[i]) == 0)
-			return true;
-	return false;
-}
-
 /* status_ok checks <Status>Enabled|Disabled</Status> under n. */
 static bool
 status_ok(const struct s3_bconf_node *n)
@@ -59,7 +47,7 @@ status_ok(const struct s3_bconf_node *n)
 	static const char *const words[] = { "Enabled", "Disabled", NULL };
 
 	return s3_bconf_count(n, "Status") == 1 &&
-	    text_in(s3_bconf_child(n, "Status"), words);
+	    s3_bconf_word_in(s3_bconf_child(n, "Status")->bn_text, words);
 }
 
 static bool
@@ -120,7 +108,7 @@ dest_check(struct s3_req *r, const struct s3_bconf_node *d, const char **msg)
 	    s3_bconf_count(d, "Bucket") != 1)
 		return S3E_MALFORMED_XML;
 	if ((sc = s3_bconf_child(d, "StorageClass")) != NULL &&
-	    !text_in(sc, storage_classes))
+	    !s3_bconf_word_in(sc->bn_text, storage_classes))
 		return S3E_MALFORMED_XML;
 	*msg = "Invalid bucket ARN.";
 	if ((name = bucket_arn_name(s3_bconf_child(d, "Bucket")->bn_text)) ==
@@ -231,43 +219,33 @@ versioning_enabled(struct s3_req *r, bool *on)
 	return rc;
 }
 
-static void
-get_replication(struct s3_req *r)
+/* check_replication checks the document, then that the bucket keeps
+ * versions, as S3 does. */
+static enum s3_err
+check_replication(struct s3_req *r, const struct s3_bconf_node *root,
+    char *msg, size_t len)
 {
-	s3_bconf_answer(r, BCONF_REPLICATION, S3E_NO_SUCH_REPLICATION);
-}
-
-static void
-put_replication(struct s3_req *r)
-{
-	struct s3_bconf_node *root;
-	const char *msg = NULL;
+	const char *m = "";
 	enum s3_err e;
 	bool on;
 	int rc;
 
-	if ((e = s3_bconf_parse(r, REPL_BODYMAX, &root)) == S3E_NONE)
-		e = repl_check(r, root, &msg);
+	e = repl_check(r, root, &m);
+	snprintf(msg, len, "%s", m);
 	if (e != S3E_NONE)
-		s3_fail(r, e, e == S3E_MALFORMED_XML ? NULL : msg);
-	else if ((rc = versioning_enabled(r, &on)) != 0)
-		s3_fail_rc(r, rc);
-	else if (!on)
-		s3_fail(r, S3E_INVALID_REQUEST, "Versioning must be 'Enabled' "
-		    "on the bucket to apply a replication configuration");
-	else
-		s3_bconf_store(r, BCONF_REPLICATION, root, 200);
-	s3_bconf_free(root);
-}
-
-static void
-delete_replication(struct s3_req *r)
-{
-	s3_bconf_remove(r, BCONF_REPLICATION, 204);
+		return e;
+	if ((rc = versioning_enabled(r, &on)) != 0) {
+		msg[0] = '\0';
+		return s3_error_from(rc);
+	}
+	snprintf(msg, len, "Versioning must be 'Enabled' on the bucket to "
+	    "apply a replication configuration");
+	return on ? S3E_NONE : S3E_INVALID_REQUEST;
 }
 
 static const struct s3_bconf_ops replication_ops = {
-	get_replication, put_replication, delete_replication
+	BCONF_REPLICATION, REPL_BODYMAX, 200, S3E_NO_SUCH_REPLICATION,
+	check_replication, NULL, NULL, true
 };
 
 void
