@@ -585,8 +585,10 @@ enum s3_err s3_bconf_xml(const char *s, size_t len,
     const struct s3_bconf_sax *sax, void *arg);
 
 /* s3_bconf_parse reads the request body (at most max bytes, else
- * MalformedXML) and parses it into *root, which the caller frees with
- * s3_bconf_free (NULL on error).  A DOCTYPE is refused. */
+ * MalformedXML), checks it against its Content-MD5 (if sent) and the
+ * signed SHA-256 (BadDigest, XAmzContentSHA256Mismatch), and parses it
+ * into *root, which the caller frees with s3_bconf_free (NULL on error).
+ * A DOCTYPE is refused. */
 enum s3_err s3_bconf_parse(struct s3_req *r, size_t max,
     struct s3_bconf_node **root);
 

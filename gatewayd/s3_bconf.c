@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include <expat.h>
+#include <openssl/evp.h>
 
 #include "errors.h"
 #include "gatewayd.h"
+#include "util.h"
 
 #define BCONF_DEPTHMAX	16	/* deeper than any S3 configuration */
 
@@ -198,6 +200,34 @@ s3_bconf_parse_text(const char *s, size_t len, struct s3_bconf_node **root)
 	return S3E_NONE;
 }
 
+/*
+ * body_check checks the body against its Content-MD5, if sent, and the
+ * SHA-256 the request signed, unless it signed none (UNSIGNED-PAYLOAD).
+ */
+static enum s3_err
+body_check(struct s3_req *r, const char *body, size_t len)
+{
+	unsigned char md[32], want[33];
+	const char *md5;
+	size_t mlen;
+
+	if ((md5 = http_header(r->sr_http, "content-md5", &mlen)) != NULL) {
+		if (mlen != 24 || EVP_DecodeBlock(want,
+		    (const unsigned char *)md5, 24) != 18)
+			return S3E_INVALID_DIGEST;
+		EVP_Digest(body, len, md, NULL, EVP_md5(), NULL);
+		if (memcmp(md, want, 16) != 0)
+			return S3E_BAD_DIGEST;
+	}
+	if (strlen(r->sr_payload_hash) != 64)
+		return S3E_NONE;
+	EVP_Digest(body, len, md, NULL, EVP_sha256(), NULL);
+	if (util_unhex(want, r->sr_payload_hash, 32) != 0 ||
+	    memcmp(md, want, 32) != 0)
+		return S3E_CONTENT_SHA256_MISMATCH;
+	return S3E_NONE;
+}
+
 enum s3_err
 s3_bconf_parse(struct s3_req *r, size_t max, struct s3_bconf_node **root)
 {
@@ -212,7 +242,7 @@ s3_bconf_parse(struct s3_req *r, size_t max, struct s3_bconf_node **root)
 		return S3E_SLOW_DOWN;
 	if (http_body_read(hr, body, hr->hr_body_len) != (long)hr->hr_body_len)
 		e = S3E_INCOMPLETE_BODY;
-	else
+	else if ((e = body_check(r, body, hr->hr_body_len)) == S3E_NONE)
 		e = s3_bconf_parse_text(body, hr->hr_body_len, root);
 	free(body);
 	return e;

@@ -28,9 +28,10 @@ ARN_SQS = 'arn:aws:sqs:us-east-1:123456789012:queue'
 ARN_LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:fn'
 
 
-def raw(endpoint, method, path, body=b'', headers=None):
-    """raw sends a SigV4-signed request with a body as given; returns
-    (status, headers, body)."""
+def raw(endpoint, method, path, body=b'', headers=None, sent=None):
+    """raw sends a SigV4-signed request with a body as given (or, if sent
+    is not None, signs body but sends sent); returns (status, headers,
+    body)."""
     url = endpoint + path
     req = AWSRequest(method=method, url=url, data=body,
                      headers=dict(headers or {}))
@@ -40,7 +41,8 @@ def raw(endpoint, method, path, body=b'', headers=None):
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.netloc, timeout=30)
     conn.request(method, u.path + ('?' + u.query if u.query else ''),
-                 body=body, headers=dict(req.headers))
+                 body=body if sent is None else sent,
+                 headers=dict(req.headers))
     r = conn.getresponse()
     out = (r.status, dict(r.getheaders()), r.read())
     conn.close()
@@ -86,6 +88,19 @@ def tagging_checks(s3, ep):
         return (st == 400 and b'MalformedXML' in body and st2 == 400 and
                 b'MalformedXML' in body2)
 
+    doc = (b'<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag>'
+           b'</TagSet></Tagging>')
+
+    def bad_md5():
+        st, _, body = raw(ep, 'PUT', '/%s?tagging' % B, doc, headers={
+            'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg=='})
+        return st == 400 and b'<Code>BadDigest</Code>' in body
+
+    def tampered():
+        st, _, body = raw(ep, 'PUT', '/%s?tagging' % B, doc,
+                          sent=doc.replace(b'<Value>b', b'<Value>c'))
+        return st == 400 and b'XAmzContentSHA256Mismatch' in body
+
     def delete():
         st = s3.delete_bucket_tagging(**g)
         return (st['ResponseMetadata']['HTTPStatusCode'] == 204 and
@@ -117,6 +132,9 @@ def tagging_checks(s3, ep):
         ('a refused set leaves the stored one',
          lambda: len(s3.get_bucket_tagging(**g)['TagSet']) == 4),
         ('bad XML: MalformedXML', malformed),
+        ('a wrong Content-MD5: BadDigest', bad_md5),
+        ('a body other than the signed one: XAmzContentSHA256Mismatch',
+         tampered),
         ('DeleteBucketTagging answers 204 and removes the set', delete),
         ('a missing bucket: NoSuchBucket',
          lambda: err_of(s3.get_bucket_tagging, Bucket='no-such-bkt')[0] ==

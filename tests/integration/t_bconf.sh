@@ -10,7 +10,7 @@ B=cli-bconf
 
 n=$(AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x "$PY" "$BCONF" --count) ||
     bail "bconf.py --count failed"
-plan $((n + 27))
+plan $((n + 28))
 cluster_start
 "$PY" "$BCONF" "http://$ADDR" "$DATA/cairn.conf" \
     "$top_builddir/tests/integration/set_versioning" --no-plan |
@@ -135,6 +135,13 @@ out=$(curl -s -D - -o /dev/null -H 'Origin: https://other.test' "$url" |
 check "a GET with an Origin no GET rule allows carries none" \
     bash -c 'grep -qx "http/1.1 200 ok" <<<"$1" &&
     ! grep -q "^access-control" <<<"$1"' _ "$out"
+url=$(awscli s3 presign "s3://$B/missing")
+out=$(curl -s -D - -o /dev/null -H 'Origin: https://app.example.com' "$url" |
+    tr -d '\r' | tr 'A-Z' 'a-z')
+check "an error answer carries the CORS headers too" \
+    bash -c 'grep -qx "http/1.1 404 not found" <<<"$1" &&
+    grep -qx "access-control-allow-origin: https://app.example.com" <<<"$1"' \
+    _ "$out"
 check "delete-bucket-cors" awscli s3api delete-bucket-cors --bucket "$B"
 
 cat >"$f/notif.json" <<'JSON'
