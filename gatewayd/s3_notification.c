@@ -154,6 +154,81 @@ kind_of(const struct s3_bconf_node *c)
 	return NULL;
 }
 
+/* --- overlapping configurations ------------------------------------------------- */
+
+/* events_overlap tells whether two event types name a common event:
+ * equal, or one is "s3:Kind:*" and the other of that kind. */
+static bool
+events_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (la > 0 && a[la - 1] == '*' && strncmp(a, b, la - 1) == 0)
+		return true;
+	return lb > 0 && b[lb - 1] == '*' && strncmp(a, b, lb - 1) == 0;
+}
+
+/* filter_value returns the value of a configuration's prefix or suffix
+ * rule, "" if it has none. */
+static const char *
+filter_value(const struct s3_bconf_node *c, const char *name)
+{
+	const struct s3_bconf_node *f, *r;
+
+	if ((f = s3_bconf_child(c, "Filter")) == NULL ||
+	    (f = s3_bconf_child(f, "S3Key")) == NULL)
+		return "";
+	for (r = f->bn_child; r != NULL; r = r->bn_next)
+		if (strcasecmp(s3_bconf_child(r, "Name")->bn_text, name) == 0)
+			return s3_bconf_child(r, "Value")->bn_text;
+	return "";
+}
+
+/* affix_overlap: some key can have both prefixes (or both suffixes). */
+static bool
+affix_overlap(const char *a, const char *b, bool suffix)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+
+	if (suffix)
+		return strcmp(a + la - n, b + lb - n) == 0;
+	return strncmp(a, b, n) == 0;
+}
+
+/* configs_overlap tells whether one event can reach both configurations. */
+static bool
+configs_overlap(const struct s3_bconf_node *a, const struct s3_bconf_node *b)
+{
+	const struct s3_bconf_node *ea, *eb;
+	bool events = false;
+
+	for (ea = a->bn_child; ea != NULL && !events; ea = ea->bn_next)
+		for (eb = b->bn_child; eb != NULL && !events; eb = eb->bn_next)
+			events = s3_bconf_is(ea, "Event") &&
+			    s3_bconf_is(eb, "Event") &&
+			    events_overlap(ea->bn_text, eb->bn_text);
+	return events && affix_overlap(filter_value(a, "prefix"),
+	    filter_value(b, "prefix"), false) &&
+	    affix_overlap(filter_value(a, "suffix"), filter_value(b, "suffix"),
+	    true);
+}
+
+/* any_overlap checks every pair of (checked) configurations. */
+static bool
+any_overlap(const struct s3_bconf_node *root)
+{
+	const struct s3_bconf_node *a, *b;
+
+	for (a = root->bn_child; a != NULL; a = a->bn_next)
+		for (b = a->bn_next; b != NULL && kind_of(a) != NULL;
+		    b = b->bn_next)
+			if (kind_of(b) != NULL && configs_overlap(a, b))
+				return true;
+	return false;
+}
+
 /* notif_check validates a NotificationConfiguration as S3 does. */
 static enum s3_err
 notif_check(const struct s3_bconf_node *root, const char **msg)
@@ -173,7 +248,9 @@ notif_check(const struct s3_bconf_node *root, const char **msg)
 		} else if ((e = config_check(c, k, msg)) != S3E_NONE)
 			return e;
 	}
-	return S3E_NONE;
+	*msg = "Configurations overlap. Configurations on the same bucket "
+	    "cannot share a common event type.";
+	return any_overlap(root) ? S3E_INVALID_ARGUMENT : S3E_NONE;
 }
 
 /* get_notification answers the stored configuration, or an empty one. */

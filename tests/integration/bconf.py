@@ -247,6 +247,23 @@ def notification_checks(s3, ep):
         t.update(kw)
         return {'TopicConfigurations': [t]}
 
+    def two(ev_a, pre_a, ev_b, pre_b):
+        return {'TopicConfigurations': [
+            {'TopicArn': ARN_SNS, 'Events': [ev], 'Filter': {'Key': {
+                'FilterRules': [{'Name': 'prefix', 'Value': pre}]}}}
+            for ev, pre in ((ev_a, pre_a), (ev_b, pre_b))]}
+
+    def overlap():
+        return (put_err(two('s3:ObjectCreated:*', 'a/',
+                            's3:ObjectCreated:Put', 'a/b/')) ==
+                ('InvalidArgument', 'Configurations overlap. Configurations '
+                 'on the same bucket cannot share a common event type.',
+                 400) and
+                put_err(two('s3:ObjectCreated:*', 'a/',
+                            's3:ObjectCreated:Put', 'b/')) is None and
+                put_err(two('s3:ObjectCreated:*', 'a/',
+                            's3:ObjectRemoved:*', 'a/')) is None)
+
     def roundtrip():
         conf = notification_config()
         s3.put_bucket_notification_configuration(
@@ -266,6 +283,8 @@ def notification_checks(s3, ep):
     return [
         ('GetBucketNotificationConfiguration of none: empty',
          lambda: get() == {}),
+        ('configurations that share an event and keys: InvalidArgument',
+         overlap),
         ('PutBucketNotificationConfiguration, Get returns it', roundtrip),
         ('an unknown event: InvalidArgument',
          lambda: put_err(topic(Events=['s3:ObjectCreated:Nope'])) ==
