@@ -13,6 +13,8 @@
 #define CORS_IDMAX	255
 #define CORS_BODYMAX	(64 * 1024)
 #define CORS_HDRSMAX	8
+#define CORS_VARY	"Origin, Access-Control-Request-Headers, " \
+			"Access-Control-Request-Method"
 
 /*
  * The CORS headers of one response, with the strings they point to.
@@ -283,8 +285,7 @@ hdrs_fill(struct s3_cors_hdrs *ch, const struct s3_bconf_node *rule,
 		    age->bn_text_len);
 	if (!any)
 		hdr_add(ch, "access-control-allow-credentials", "true", 4);
-	hdr_add(ch, "vary", "Origin, Access-Control-Request-Headers, "
-	    "Access-Control-Request-Method", 69);
+	hdr_add(ch, "vary", CORS_VARY, sizeof(CORS_VARY) - 1);
 }
 
 /* --- the handlers ------------------------------------------------------------ */
@@ -308,7 +309,8 @@ s3_cors(struct s3_req *r)
 	s3_bconf_serve(r, &cors_ops);
 }
 
-/* preflight_refuse answers a preflight the configuration does not allow. */
+/* preflight_refuse answers a preflight the configuration does not allow,
+ * in S3's words ("evalution" included, as clients may match them). */
 static void
 preflight_refuse(struct s3_req *r, int rc)
 {
@@ -329,42 +331,61 @@ preflight_refuse(struct s3_req *r, int rc)
 		    "resource's CORS spec.");
 }
 
+/* What a preflight asks: its origin, method and headers, as received. */
+struct preflight {
+	const char	*pf_origin, *pf_method, *pf_hdrs;
+	size_t		 pf_olen, pf_mlen, pf_hlen;
+};
+
+/* preflight_read finds what the preflight asks, or answers 400. */
+static bool
+preflight_read(struct s3_req *r, struct preflight *pf)
+{
+	struct http_req *hr = r->sr_http;
+
+	if ((pf->pf_origin = http_header(hr, "origin", &pf->pf_olen)) ==
+	    NULL) {
+		s3_fail(r, S3E_BAD_REQUEST, "Insufficient information. Origin "
+		    "request header needed.");
+		return false;
+	}
+	if ((pf->pf_method = http_header(hr, "access-control-request-method",
+	    &pf->pf_mlen)) == NULL) {
+		s3_fail(r, S3E_BAD_REQUEST, "Invalid Access-Control-Request-"
+		    "Method: null");
+		return false;
+	}
+	if ((pf->pf_hdrs = http_header(hr, "access-control-request-headers",
+	    &pf->pf_hlen)) == NULL) {
+		pf->pf_hdrs = "";
+		pf->pf_hlen = 0;
+	}
+	return true;
+}
+
 void
 s3_cors_preflight(struct s3_req *r)
 {
 	const struct s3_bconf_node *rule = NULL;
 	struct s3_bconf_node *root = NULL;
 	struct s3_cors_hdrs ch;
-	const char *origin, *method, *hdrs;
-	size_t olen, mlen, hlen = 0;
+	struct preflight pf;
 	int rc;
 
-	if ((origin = http_header(r->sr_http, "origin", &olen)) == NULL) {
-		s3_fail(r, S3E_BAD_REQUEST, "Insufficient information. Origin "
-		    "request header needed.");
+	if (!preflight_read(r, &pf))
 		return;
-	}
-	if ((method = http_header(r->sr_http, "access-control-request-method",
-	    &mlen)) == NULL) {
-		s3_fail(r, S3E_BAD_REQUEST, "Invalid Access-Control-Request-"
-		    "Method: null");
-		return;
-	}
-	if ((hdrs = http_header(r->sr_http, "access-control-request-headers",
-	    &hlen)) == NULL)
-		hdrs = "";
 	rc = r->sr_bucket.ps_len == 0 ? CAIRN_ENOBUCKET :
 	    s3_bconf_load(r, BCONF_CORS, &root);
 	if (rc == 0)
-		rule = rule_find(root, origin, olen, method, mlen, hdrs, hlen);
-	if (rule == NULL) {
-		preflight_refuse(r, rc);
-		s3_bconf_free(root);
-		return;
-	}
+		rule = rule_find(root, pf.pf_origin, pf.pf_olen, pf.pf_method,
+		    pf.pf_mlen, pf.pf_hdrs, pf.pf_hlen);
 	memset(&ch, 0, sizeof(ch));
-	hdrs_fill(&ch, rule, origin, olen, hdrs, hlen);
-	if (ch.ch_err)
+	if (rule != NULL)
+		hdrs_fill(&ch, rule, pf.pf_origin, pf.pf_olen, pf.pf_hdrs,
+		    pf.pf_hlen);
+	if (rule == NULL)
+		preflight_refuse(r, rc);
+	else if (ch.ch_err)
 		s3_fail(r, S3E_SLOW_DOWN, NULL);
 	else
 		s3_respond_empty(r, 200, ch.ch_h, ch.ch_n);
