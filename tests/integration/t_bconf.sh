@@ -62,7 +62,7 @@ preflight() {
 	[[ -n $2 ]] && h+=(-H "Access-Control-Request-Method: $2")
 	[[ -n ${3:-} ]] && h+=(-H "Access-Control-Request-Headers: $3")
 	curl -s -D - -o "$TESTDIR/preflight.body" -X OPTIONS "${h[@]}" \
-	    "http://$ADDR${4:-/$B}" | tr -d '\r' | tr 'A-Z' 'a-z'
+	    "http://$ADDR${4:-/$B}" | tr -d '\r' | tr '[:upper:]' '[:lower:]'
 	cat "$TESTDIR/preflight.body" >>"$TESTDIR/preflight.bodies"
 }
 out=$(preflight https://app.example.com GET)
@@ -113,31 +113,38 @@ check "a preflight without Access-Control-Request-Method: 400 BadRequest" \
     bash -c '[[ $1 == "http/1.1 400"* ]] && grep -q "<Code>BadRequest</Code>" "$2"' \
     _ "$out" "$TESTDIR/preflight.body"
 
+# get_headers URL [CURL-ARGS...]: the status line and headers of a GET,
+# lowercased, CR removed.
+get_headers() {
+	local url=$1
+
+	shift
+	curl -s -D - -o /dev/null "$@" "$url" | tr -d '\r' |
+	    tr '[:upper:]' '[:lower:]'
+}
+
 # A real GET: a presigned URL, fetched with and without Origin.
 echo hello >"$f/obj"
 check "put-object" awscli s3api put-object --bucket "$B" --key obj \
     --body "$f/obj"
 url=$(awscli s3 presign "s3://$B/obj")
-out=$(curl -s -D - -o /dev/null -H 'Origin: https://app.example.com' "$url" |
-    tr -d '\r' | tr 'A-Z' 'a-z')
+out=$(get_headers "$url" -H 'Origin: https://app.example.com')
 check "a GET with an allowed Origin carries the rule's CORS headers" \
     bash -c 'grep -qx "http/1.1 200 ok" <<<"$1" &&
     grep -qx "access-control-allow-origin: https://app.example.com" <<<"$1" &&
     grep -qx "access-control-allow-methods: get, head" <<<"$1" &&
     grep -qx "access-control-expose-headers: etag" <<<"$1" &&
     grep -qx "access-control-max-age: 600" <<<"$1"' _ "$out"
-out=$(curl -s -D - -o /dev/null "$url" | tr -d '\r' | tr 'A-Z' 'a-z')
+out=$(get_headers "$url")
 check "a GET without Origin carries none" \
     bash -c 'grep -qx "http/1.1 200 ok" <<<"$1" &&
     ! grep -q "^access-control" <<<"$1"' _ "$out"
-out=$(curl -s -D - -o /dev/null -H 'Origin: https://other.test' "$url" |
-    tr -d '\r' | tr 'A-Z' 'a-z')
+out=$(get_headers "$url" -H 'Origin: https://other.test')
 check "a GET with an Origin no GET rule allows carries none" \
     bash -c 'grep -qx "http/1.1 200 ok" <<<"$1" &&
     ! grep -q "^access-control" <<<"$1"' _ "$out"
 url=$(awscli s3 presign "s3://$B/missing")
-out=$(curl -s -D - -o /dev/null -H 'Origin: https://app.example.com' "$url" |
-    tr -d '\r' | tr 'A-Z' 'a-z')
+out=$(get_headers "$url" -H 'Origin: https://app.example.com')
 check "an error answer carries the CORS headers too" \
     bash -c 'grep -qx "http/1.1 404 not found" <<<"$1" &&
     grep -qx "access-control-allow-origin: https://app.example.com" <<<"$1"' \
