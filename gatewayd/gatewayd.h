@@ -569,6 +569,9 @@ struct s3_bconf_ops {
 	/* answers a GET itself (NULL: the stored document or bo_missing) */
 	void		(*bo_get)(struct s3_req *r);
 	bool		 bo_delete;
+	/* completes a checked document before it is stored, as S3 fills in
+	 * what the client left out (NULL: nothing); false: out of memory */
+	bool		(*bo_fill)(struct s3_bconf_node *root);
 };
 
 /* The handlers s3_bconf_xml calls, with the caller's argument. */
@@ -595,6 +598,11 @@ enum s3_err s3_bconf_parse(struct s3_req *r, size_t max,
 /* s3_bconf_parse_text parses len bytes of s into *root, as above. */
 enum s3_err s3_bconf_parse_text(const char *s, size_t len,
     struct s3_bconf_node **root);
+
+/* s3_bconf_prepend adds an element name with text as the first child of
+ * parent; NULL out of memory. */
+struct s3_bconf_node *s3_bconf_prepend(struct s3_bconf_node *parent,
+    const char *name, const char *text);
 
 /* s3_bconf_free frees n, its children and its later siblings. */
 void s3_bconf_free(struct s3_bconf_node *n);

@@ -63,6 +63,30 @@ node_new(struct s3_bconf_node *parent, const char *name)
 	return n;
 }
 
+struct s3_bconf_node *
+s3_bconf_prepend(struct s3_bconf_node *parent, const char *name,
+    const char *text)
+{
+	struct s3_bconf_node *n;
+	char *t;
+
+	if ((t = strdup(text)) == NULL)
+		return NULL;
+	if ((n = node_new(NULL, name)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	free(n->bn_text);
+	n->bn_text = t;
+	n->bn_text_len = strlen(t);
+	n->bn_parent = parent;
+	n->bn_next = parent->bn_child;
+	parent->bn_child = n;
+	if (parent->bn_last == NULL)
+		parent->bn_last = n;
+	return n;
+}
+
 static void
 tree_start(void *arg, const char *name, const char **attrs)
 {
@@ -440,6 +464,8 @@ bconf_put(struct s3_req *r, const struct s3_bconf_ops *ops)
 
 	if ((e = s3_bconf_parse(r, ops->bo_max, &root)) == S3E_NONE)
 		e = ops->bo_check(r, root, msg, sizeof(msg));
+	if (e == S3E_NONE && ops->bo_fill != NULL && !ops->bo_fill(root))
+		e = S3E_SLOW_DOWN;
 	if (e != S3E_NONE)
 		s3_fail(r, e, e != S3E_MALFORMED_XML && msg[0] != '\0' ? msg :
 		    NULL);

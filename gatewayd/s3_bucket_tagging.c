@@ -107,7 +107,7 @@ empty_tagging(const struct s3_bconf_node *root)
 
 static const struct s3_bconf_ops tagging_ops = {
 	BCONF_TAGGING, BUCKET_TAGS_BODYMAX, 204, S3E_NO_SUCH_TAG_SET,
-	check_tagging, empty_tagging, NULL, true
+	check_tagging, empty_tagging, NULL, true, NULL
 };
 
 void

@@ -300,7 +300,7 @@ check_cors(struct s3_req *r, const struct s3_bconf_node *root, char *msg,
 
 static const struct s3_bconf_ops cors_ops = {
 	BCONF_CORS, CORS_BODYMAX, 200, S3E_NO_SUCH_CORS, check_cors, NULL,
-	NULL, true
+	NULL, true, NULL
 };
 
 void

@@ -245,7 +245,7 @@ check_replication(struct s3_req *r, const struct s3_bconf_node *root,
 
 static const struct s3_bconf_ops replication_ops = {
 	BCONF_REPLICATION, REPL_BODYMAX, 200, S3E_NO_SUCH_REPLICATION,
-	check_replication, NULL, NULL, true
+	check_replication, NULL, NULL, true, NULL
 };
 
 void

@@ -264,6 +264,12 @@ def notification_checks(s3, ep):
                 put_err(two('s3:ObjectCreated:*', 'a/',
                             's3:ObjectRemoved:*', 'a/')) is None)
 
+    def id_given():
+        s3.put_bucket_notification_configuration(
+            NotificationConfiguration=topic(), **g)
+        ids = [t.get('Id', '') for t in get()['TopicConfigurations']]
+        return len(ids) == 1 and len(ids[0]) == 48 and get() == get()
+
     def roundtrip():
         conf = notification_config()
         s3.put_bucket_notification_configuration(
@@ -285,6 +291,7 @@ def notification_checks(s3, ep):
          lambda: get() == {}),
         ('configurations that share an event and keys: InvalidArgument',
          overlap),
+        ('a configuration without an Id is given one', id_given),
         ('PutBucketNotificationConfiguration, Get returns it', roundtrip),
         ('an unknown event: InvalidArgument',
          lambda: put_err(topic(Events=['s3:ObjectCreated:Nope'])) ==
