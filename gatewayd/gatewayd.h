@@ -604,6 +604,10 @@ enum s3_err s3_bconf_parse_text(const char *s, size_t len,
 struct s3_bconf_node *s3_bconf_prepend(struct s3_bconf_node *parent,
     const char *name, const char *text);
 
+/* s3_bconf_fill_id gives n a first child name (an Id) if it has none, as
+ * S3 does: the base64 of a random UUID's text.  False out of memory. */
+bool s3_bconf_fill_id(struct s3_bconf_node *n, const char *name);
+
 /* s3_bconf_free frees n, its children and its later siblings. */
 void s3_bconf_free(struct s3_bconf_node *n);
 

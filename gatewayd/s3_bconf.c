@@ -1,6 +1,7 @@
 /* s3_bconf.c - stored bucket configurations: parse, store, answer, remove */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,25 @@ s3_bconf_prepend(struct s3_bconf_node *parent, const char *name,
 	if (parent->bn_last == NULL)
 		parent->bn_last = n;
 	return n;
+}
+
+bool
+s3_bconf_fill_id(struct s3_bconf_node *n, const char *name)
+{
+	unsigned char u[16];
+	char text[37], id[49];
+
+	if (s3_bconf_child(n, name) != NULL)
+		return true;
+	util_random(u, sizeof(u));
+	u[6] = (u[6] & 0x0f) | 0x40;	/* a version 4 UUID */
+	u[8] = (u[8] & 0x3f) | 0x80;
+	snprintf(text, sizeof(text), "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4],
+	    u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+	    u[15]);
+	EVP_EncodeBlock((unsigned char *)id, (const unsigned char *)text, 36);
+	return s3_bconf_prepend(n, name, id) != NULL;
 }
 
 static void

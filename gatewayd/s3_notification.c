@@ -5,11 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "errors.h"
 #include "gatewayd.h"
-#include "util.h"
 
 #define NOTIF_BODYMAX	(256 * 1024)
 #define NOTIF_IDMAX	255
@@ -299,38 +296,15 @@ empty_notification(const struct s3_bconf_node *root)
 	return root->bn_child == NULL;
 }
 
-/* new_id makes an Id as S3 does for a configuration without one: the
- * base64 of a random UUID's text. */
-static void
-new_id(char *out)
-{
-	unsigned char u[16];
-	char text[37];
-
-	util_random(u, sizeof(u));
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-	snprintf(text, sizeof(text), "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4],
-	    u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-	    u[15]);
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)text, 36);
-}
-
 /* fill_notification gives each configuration without an Id one. */
 static bool
 fill_notification(struct s3_bconf_node *root)
 {
 	struct s3_bconf_node *c;
-	char id[64];
 
-	for (c = root->bn_child; c != NULL; c = c->bn_next) {
-		if (kind_of(c) == NULL || s3_bconf_child(c, "Id") != NULL)
-			continue;
-		new_id(id);
-		if (s3_bconf_prepend(c, "Id", id) == NULL)
+	for (c = root->bn_child; c != NULL; c = c->bn_next)
+		if (kind_of(c) != NULL && !s3_bconf_fill_id(c, "Id"))
 			return false;
-	}
 	return true;
 }
 

@@ -243,9 +243,21 @@ check_replication(struct s3_req *r, const struct s3_bconf_node *root,
 	return on ? S3E_NONE : S3E_INVALID_REQUEST;
 }
 
+/* fill_replication gives each rule without an ID one, as S3 does. */
+static bool
+fill_replication(struct s3_bconf_node *root)
+{
+	struct s3_bconf_node *rule;
+
+	for (rule = root->bn_child; rule != NULL; rule = rule->bn_next)
+		if (s3_bconf_is(rule, "Rule") && !s3_bconf_fill_id(rule, "ID"))
+			return false;
+	return true;
+}
+
 static const struct s3_bconf_ops replication_ops = {
 	BCONF_REPLICATION, REPL_BODYMAX, 200, S3E_NO_SUCH_REPLICATION,
-	check_replication, NULL, NULL, true, NULL
+	check_replication, NULL, NULL, true, fill_replication
 };
 
 void

@@ -373,6 +373,13 @@ def replication_checks(s3, ep, conf, helper):
         got = s3.get_bucket_replication(**g)['ReplicationConfiguration']
         return st['ResponseMetadata']['HTTPStatusCode'] == 200 and got == c
 
+    def id_given():
+        c = replication_config()
+        del c['Rules'][0]['ID']
+        s3.put_bucket_replication(ReplicationConfiguration=c, **g)
+        got = s3.get_bucket_replication(**g)['ReplicationConfiguration']
+        return len(got['Rules'][0].get('ID', '')) == 48
+
     def delete():
         st = s3.delete_bucket_replication(**g)
         return (st['ResponseMetadata']['HTTPStatusCode'] == 204 and
@@ -405,6 +412,7 @@ def replication_checks(s3, ep, conf, helper):
         ('versioning enabled (through S3 or metad)',
          lambda: set_versioning(s3, conf, helper)),
         ('PutBucketReplication, GetBucketReplication returns it', roundtrip),
+        ('a rule without an ID is given one', id_given),
         ('DeleteBucketReplication answers 204 and removes it', delete),
     ]
 
