@@ -71,6 +71,10 @@ enum s3_err {
 	S3E_MALFORMED_POLICY,
 	S3E_NO_SUCH_POLICY,	/* NoSuchBucketPolicy */
 	S3E_MALFORMED_ACL,	/* MalformedACLError */
+	S3E_ACCESS_FORBIDDEN,		/* a CORS preflight refused */
+	S3E_NO_SUCH_TAG_SET,
+	S3E_NO_SUCH_CORS,		/* NoSuchCORSConfiguration */
+	S3E_NO_SUCH_REPLICATION,	/* ReplicationConfigurationNotFoundError */
 	S3E__COUNT
 };
 
@@ -226,6 +230,10 @@ struct http_req {
 	uint64_t		 hr_start_ms;
 	char			 hr_peer[INET6_ADDRSTRLEN];	/* client IP */
 	bool			 hr_tls;	/* came over TLS */
+	/* headers every response to this request carries (CORS); set and
+	 * owned by the handler layer, and alive until it has answered */
+	const struct http_hdr_out *hr_extra;
+	size_t			 hr_nextra;
 };
 
 struct gatewayd;
@@ -672,6 +680,7 @@ struct s3_req {
 	char			 sr_resource[PROTO_KEYMAX * 3 + 80];
 	struct s3_who		 sr_who;	/* who sent it */
 	char			 sr_owner_name[PROTO_USERMAX + 1];
+	struct s3_cors_hdrs	*sr_cors;	/* CORS headers, if any */
 };
 
 /* s3_serve is the HTTP layer's entry: authenticate, route, answer. */
@@ -727,6 +736,165 @@ bool s3_subres_route(struct s3_req *r, bool object);
 /* s3_method_is tells whether the request's method is m. */
 bool s3_method_is(const struct s3_req *r, const char *m);
 
+/* s3_bconf.c */
+
+/*
+ * One element of a parsed bucket configuration document: its name, its
+ * character data (NUL-terminated; entities decoded) and its children in
+ * document order.  A tree is owned by whoever parsed it and freed with
+ * s3_bconf_free.
+ */
+struct s3_bconf_node {
+	char			*bn_name;
+	char			*bn_text;
+	size_t			 bn_text_len;
+	struct s3_bconf_node	*bn_child;	/* first child */
+	struct s3_bconf_node	*bn_last;	/* last child */
+	struct s3_bconf_node	*bn_next;	/* next sibling */
+	struct s3_bconf_node	*bn_parent;
+};
+
+/*
+ * One configuration subresource (?tagging, ?cors, ...): how its document
+ * is stored, checked and answered.  GET answers the stored document (or
+ * bo_missing), PUT parses, checks and stores (or removes, if bo_empty says
+ * it means none), DELETE removes it if bo_delete, else MethodNotAllowed.
+ */
+struct s3_bconf_ops {
+	const char	*bo_kind;	/* BCONF_* */
+	size_t		 bo_max;	/* largest document accepted, bytes */
+	int		 bo_put_status;	/* 200, or 204 as for tagging */
+	enum s3_err	 bo_missing;	/* a GET of none */
+	/* checks a document as S3 does; msg (len bytes) may say why not */
+	enum s3_err	(*bo_check)(struct s3_req *r,
+			    const struct s3_bconf_node *root, char *msg,
+			    size_t len);
+	/* tells whether a valid document means "none" (NULL: never) */
+	bool		(*bo_empty)(const struct s3_bconf_node *root);
+	/* answers a GET itself (NULL: the stored document or bo_missing) */
+	void		(*bo_get)(struct s3_req *r);
+	bool		 bo_delete;
+	/* completes a checked document before it is stored, as S3 fills in
+	 * what the client left out (NULL: nothing); false: out of memory */
+	bool		(*bo_fill)(struct s3_bconf_node *root);
+};
+
+/* The handlers s3_bconf_xml calls, with the caller's argument. */
+struct s3_bconf_sax {
+	void	(*bs_start)(void *arg, const char *name, const char **attrs);
+	void	(*bs_end)(void *arg, const char *name);
+	void	(*bs_text)(void *arg, const char *s, int len);
+};
+
+/* s3_bconf_xml runs an XML parser over len bytes of s, calling sax with
+ * arg, and refuses a DOCTYPE: S3E_NONE if the document is well formed,
+ * S3E_MALFORMED_XML, or S3E_SLOW_DOWN out of memory. */
+enum s3_err s3_bconf_xml(const char *s, size_t len,
+    const struct s3_bconf_sax *sax, void *arg);
+
+/* s3_bconf_parse reads the request body (at most max bytes, else
+ * MalformedXML), checks it against its Content-MD5 (if sent) and the
+ * signed SHA-256 (BadDigest, XAmzContentSHA256Mismatch), and parses it
+ * into *root, which the caller frees with s3_bconf_free (NULL on error).
+ * A DOCTYPE is refused. */
+enum s3_err s3_bconf_parse(struct s3_req *r, size_t max,
+    struct s3_bconf_node **root);
+
+/* s3_bconf_parse_text parses len bytes of s into *root, as above. */
+enum s3_err s3_bconf_parse_text(const char *s, size_t len,
+    struct s3_bconf_node **root);
+
+/* s3_bconf_prepend adds an element name with text as the first child of
+ * parent; NULL out of memory. */
+struct s3_bconf_node *s3_bconf_prepend(struct s3_bconf_node *parent,
+    const char *name, const char *text);
+
+/* s3_bconf_fill_id gives n a first child name (an Id) if it has none, as
+ * S3 does: the base64 of a random UUID's text.  False out of memory. */
+bool s3_bconf_fill_id(struct s3_bconf_node *n, const char *name);
+
+/* s3_bconf_free frees n, its children and its later siblings. */
+void s3_bconf_free(struct s3_bconf_node *n);
+
+/* s3_bconf_is tells whether n (may be NULL) is an element called name. */
+bool s3_bconf_is(const struct s3_bconf_node *n, const char *name);
+
+/* s3_bconf_child returns n's first child called name, or NULL. */
+struct s3_bconf_node *s3_bconf_child(const struct s3_bconf_node *n,
+    const char *name);
+
+/* s3_bconf_count counts n's children called name. */
+int s3_bconf_count(const struct s3_bconf_node *n, const char *name);
+
+/* s3_bconf_only tells whether every child of n has one of the names
+ * (a NULL-terminated list). */
+bool s3_bconf_only(const struct s3_bconf_node *n, const char *const *names);
+
+/* s3_bconf_word_in tells whether s is one of the words (NULL-terminated). */
+bool s3_bconf_word_in(const char *s, const char *const *words);
+
+/* s3_bconf_at_most_one tells whether none of the names comes twice. */
+bool s3_bconf_at_most_one(const struct s3_bconf_node *n,
+    const char *const *names);
+
+/* s3_bconf_store stores root in its canonical form (S3 namespace on the
+ * root, the text of leaves only) as the request bucket's configuration
+ * kind (BCONF_*), and answers status or the error. */
+void s3_bconf_store(struct s3_req *r, const char *kind,
+    const struct s3_bconf_node *root, int status);
+
+/* s3_bconf_fetch gets the stored configuration kind into doc, which
+ * points into c's reply (the caller must rpc_call_fini c); 0,
+ * CAIRN_ENOCONF if there is none, or another error. */
+int s3_bconf_fetch(struct s3_req *r, struct rpc_call *c, const char *kind,
+    struct proto_str *doc);
+
+/* s3_bconf_answer answers the stored configuration kind, or missing. */
+void s3_bconf_answer(struct s3_req *r, const char *kind, enum s3_err missing);
+
+/* s3_bconf_load gets and parses the stored configuration kind into *root
+ * (the caller's, to s3_bconf_free); 0, CAIRN_ENOCONF or an error. */
+int s3_bconf_load(struct s3_req *r, const char *kind,
+    struct s3_bconf_node **root);
+
+/* s3_bconf_remove deletes the configuration kind and answers status. */
+void s3_bconf_remove(struct s3_req *r, const char *kind, int status);
+
+/* s3_bconf_serve answers the request's method on the subresource ops. */
+void s3_bconf_serve(struct s3_req *r, const struct s3_bconf_ops *ops);
+
+/* s3_bucket_tagging.c */
+
+/* s3_bucket_tagging answers Put/Get/DeleteBucketTagging (?tagging). */
+void s3_bucket_tagging(struct s3_req *r);
+
+/* s3_cors.c */
+
+/* s3_cors answers Put/Get/DeleteBucketCors (?cors). */
+void s3_cors(struct s3_req *r);
+
+/* s3_cors_preflight answers an OPTIONS request, unauthenticated, from the
+ * bucket's CORS rules. */
+void s3_cors_preflight(struct s3_req *r);
+
+/* s3_cors_actual looks, if the request carries Origin, for the first CORS
+ * rule that allows it and makes every response carry that rule's headers
+ * (r->sr_cors, freed by s3_cors_free). */
+void s3_cors_actual(struct s3_req *r);
+
+/* s3_cors_free drops what s3_cors_actual set up; safe if it did nothing. */
+void s3_cors_free(struct s3_req *r);
+
+/* s3_notification.c */
+
+/* s3_notification answers Put/GetBucketNotificationConfiguration. */
+void s3_notification(struct s3_req *r);
+
+/* s3_replication.c */
+
+/* s3_replication answers Put/Get/DeleteBucketReplication (?replication). */
+void s3_replication(struct s3_req *r);
+
 /* s3_bucket.c */
 void s3_bucket_list_all(struct s3_req *r);
 void s3_bucket_create(struct s3_req *r);
@@ -766,6 +934,11 @@ void s3_objects_delete(struct s3_req *r);
 
 /* s3_tagging answers Get/Put/DeleteObjectTagging (?tagging) for method. */
 void s3_tagging(struct s3_req *r, const char *method);
+
+/* s3_tagging_check checks one tag's key and value (UTF-8, lengths, no
+ * NUL) against S3's rules: S3E_NONE or S3E_INVALID_TAG. */
+enum s3_err s3_tagging_check(const char *k, size_t klen, const char *v,
+    size_t vlen);
 
 /* s3_tagging_count returns how many tags rec carries. */
 int s3_tagging_count(const struct msg_objrec *rec);

@@ -200,6 +200,22 @@ reason(int status)
 	}
 }
 
+/* add_extra adds the headers the handler layer wants on every response. */
+static void
+add_extra(struct http_task *t, h2o_req_t *req)
+{
+	const struct http_hdr_out *h = t->t_req.hr_extra;
+	size_t i;
+
+	for (i = 0; h != NULL && i < t->t_req.hr_nextra; i++) {
+		h2o_iovec_t v = h2o_strdup(&req->pool, h[i].ho_value,
+		    strlen(h[i].ho_value));
+
+		h2o_add_header_by_str(&req->pool, &req->res.headers,
+		    h[i].ho_name, strlen(h[i].ho_name), 1, NULL, v.base, v.len);
+	}
+}
+
 static void
 start_response(struct http_task *t, h2o_req_t *req)
 {
@@ -215,6 +231,7 @@ start_response(struct http_task *t, h2o_req_t *req)
 		h2o_add_header_by_str(&req->pool, &req->res.headers, n,
 		    strlen(n), 1, NULL, vv.base, vv.len);
 	}
+	add_extra(t, req);
 	t->t_gen.proceed = on_proceed;
 	t->t_gen.stop = on_stop;
 	h2o_start_response(req, &t->t_gen);

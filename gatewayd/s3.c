@@ -527,6 +527,13 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 		s3_fail(&r, e, NULL);
 		goto out;
 	}
+	/* A CORS preflight is not signed; an actual request may need its
+	 * CORS headers even when it fails authentication. */
+	if (s3_method_is(&r, "OPTIONS")) {
+		s3_cors_preflight(&r);
+		goto out;
+	}
+	s3_cors_actual(&r);
 	if ((canon = calloc(1, CANON_MAX)) == NULL) {
 		s3_fail(&r, S3E_SLOW_DOWN, NULL);
 		goto out;
@@ -554,6 +561,7 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	    (int)hr->hr_method_len, hr->hr_method, r.sr_resource,
 	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
 out:
+	s3_cors_free(&r);
 	sigv4_chain_wipe(&r.sr_chain);
 	free(r.sr_keybuf);
 	free(r.sr_tagbuf);

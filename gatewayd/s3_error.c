@@ -121,6 +121,14 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	[S3E_MALFORMED_ACL] = { "MalformedACLError", 400, "The XML you "
 	    "provided was not well-formed or did not validate against our "
 	    "published schema" },
+	[S3E_ACCESS_FORBIDDEN] = { "AccessForbidden", 403, "CORSResponse: "
+	    "This CORS request is not allowed." },
+	[S3E_NO_SUCH_TAG_SET] = { "NoSuchTagSet", 404, "The TagSet does not "
+	    "exist" },
+	[S3E_NO_SUCH_CORS] = { "NoSuchCORSConfiguration", 404, "The CORS "
+	    "configuration does not exist" },
+	[S3E_NO_SUCH_REPLICATION] = { "ReplicationConfigurationNotFoundError",
+	    404, "The replication configuration was not found" },
 };
 
 static const struct s3_error_row *

@@ -26,6 +26,10 @@ object_tagging(struct s3_req *r)
 static const struct s3_subres bucket_subres[] = {
 	{ "policy", s3_policy },
 	{ "acl", s3_acl_bucket },
+	{ "tagging", s3_bucket_tagging },
+	{ "cors", s3_cors },
+	{ "notification", s3_notification },
+	{ "replication", s3_replication },
 	{ NULL, NULL }
 };
 

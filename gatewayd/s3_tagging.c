@@ -56,18 +56,27 @@ utf8_chars(const char *s, size_t len)
 	return chars;
 }
 
+enum s3_err
+s3_tagging_check(const char *k, size_t klen, const char *v, size_t vlen)
+{
+	long kc = utf8_chars(k, klen), vc = utf8_chars(v, vlen);
+
+	if (kc < 1 || kc > TAG_KEYMAX || vc < 0 || vc > TAG_VALMAX ||
+	    memchr(k, '\0', klen) != NULL || memchr(v, '\0', vlen) != NULL)
+		return S3E_INVALID_TAG;
+	return S3E_NONE;
+}
+
 /* tag_add checks one tag against S3's rules and adds it. */
 static enum s3_err
 tag_add(struct tag_set *ts, const char *k, size_t klen, const char *v,
     size_t vlen)
 {
-	long kc = utf8_chars(k, klen), vc = utf8_chars(v, vlen);
 	int i;
 
 	if (ts->ts_n == TAGS_MAX)
 		return S3E_BAD_REQUEST;
-	if (kc < 1 || kc > TAG_KEYMAX || vc < 0 || vc > TAG_VALMAX ||
-	    memchr(k, '\0', klen) != NULL || memchr(v, '\0', vlen) != NULL)
+	if (s3_tagging_check(k, klen, v, vlen) != S3E_NONE)
 		return S3E_INVALID_TAG;
 	for (i = 0; i < ts->ts_n; i++)
 		if (strlen(ts->ts_key[i]) == klen &&
@@ -208,35 +217,16 @@ on_text(void *arg, const XML_Char *s, int len)
 	ts->ts_text_len += (size_t)len;
 }
 
-static void XMLCALL
-on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	((struct tag_set *)arg)->ts_bad = true;
-}
+static const struct s3_bconf_sax tag_sax = { on_start, on_end, on_text };
 
 static enum s3_err
 parse_xml(struct tag_set *ts, const char *body, size_t len)
 {
-	XML_Parser p;
-	bool ok;
+	enum s3_err e = s3_bconf_xml(body, len, &tag_sax, ts);
 
-	if ((p = XML_ParserCreate("UTF-8")) == NULL)
-		return S3E_SLOW_DOWN;
-	XML_SetUserData(p, ts);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK && !ts->ts_bad;
-	XML_ParserFree(p);
-	if (!ok)
-		return S3E_MALFORMED_XML;
-	return ts->ts_err;
+	if (e == S3E_NONE && ts->ts_bad)
+		e = S3E_MALFORMED_XML;
+	return e != S3E_NONE ? e : ts->ts_err;
 }
 
 /* --- the handlers ------------------------------------------------------------ */
