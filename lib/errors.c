@@ -29,6 +29,7 @@ cairn_strerror(int err)
 	case CAIRN_EBADPART:		return "invalid part";
 	case CAIRN_EPARTORDER:		return "parts not in ascending order";
 	case CAIRN_EPARTSMALL:		return "part too small";
+	case CAIRN_ENOVERSION:		return "no such version";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

@@ -44,6 +44,9 @@ enum cairn_err {
 	CAIRN_EBADPART = -1101,		/* a listed part is missing or differs */
 	CAIRN_EPARTORDER = -1102,	/* parts not in ascending order */
 	CAIRN_EPARTSMALL = -1103,	/* a part but the last under 5 MiB */
+
+	/* -1120..-1139: versioning and object lock */
+	CAIRN_ENOVERSION = -1120,	/* no such version of the key */
 };
 
 /* cairn_strerror returns a static English text for err (0 or negative). */
