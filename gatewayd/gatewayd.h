@@ -66,6 +66,8 @@ enum s3_err {
 	S3E_INVALID_PART_ORDER,
 	S3E_ENTITY_TOO_SMALL,
 	S3E_INVALID_PART_NUMBER,
+	S3E_NO_SUCH_VERSION,
+	S3E_INVALID_VERSION,	/* InvalidArgument: a malformed versionId */
 	S3E__COUNT
 };
 
@@ -467,6 +469,10 @@ struct s3_req {
 	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
 	uint8_t			 sr_put_cond_etag[16];
 	char			 sr_resource[PROTO_KEYMAX * 3 + 80];
+	/* Versioning headers of the answer (s3_common_headers adds them). */
+	char			 sr_version_id[PROTO_VERIDLEN + 1];
+	bool			 sr_delete_marker;
+	char			 sr_marker_date[40];	/* Last-Modified */
 };
 
 /* s3_serve is the HTTP layer's entry: authenticate, route, answer. */
@@ -502,7 +508,8 @@ void s3_respond_doc(struct s3_req *r, struct s3_xml *x);
 void s3_respond_empty(struct s3_req *r, int status,
     const struct http_hdr_out *hdrs, size_t nhdrs);
 
-/* s3_common_headers fills the request id headers into hdrs (2 entries). */
+/* s3_common_headers fills the request id headers into hdrs (2 entries,
+ * and up to 3 more of s3_version_headers). */
 size_t s3_common_headers(struct s3_req *r, struct http_hdr_out *hdrs);
 
 /* s3_time_iso formats ns since 1970 as 2006-01-02T15:04:05.000Z;
@@ -821,5 +828,68 @@ void s3_xml_bool(struct s3_xml *x, const char *tag, bool v);
 
 /* s3_xml_key writes a key element, URL-encoded if x_urlenc. */
 void s3_xml_key(struct s3_xml *x, const char *tag, struct proto_str key);
+
+/* backend_version.c */
+
+/* backend_ver_put makes p's record the latest version; d tells which
+ * version id it got and the record given up (in c's reply). */
+int backend_ver_put(struct backend *be, struct rpc_call *c,
+    const struct msg_obj_put *p, struct msg_ver_done *d);
+
+/* backend_ver_get reads one version (empty id: the latest), delete
+ * markers included; rec points into c's reply. */
+int backend_ver_get(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref, struct msg_objrec *rec);
+
+/* backend_ver_delete deletes as S3 does (see msg_ver_ref); d in c. */
+int backend_ver_delete(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref, struct msg_ver_done *d);
+
+/* backend_ver_list runs one ListObjectVersions page; free lr after. */
+int backend_ver_list(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_list_req *l, struct msg_ver_list_reply *lr);
+
+/* s3_version.c */
+
+/* s3_version_valid tells whether s (len bytes) is a version id we make
+ * ("null" or PROTO_VERIDLEN lowercase hex digits). */
+bool s3_version_valid(const char *s, size_t len);
+
+/*
+ * s3_version_query reads the request's ?versionId into buf
+ * (PROTO_VERIDLEN + 1 bytes; empty if absent): S3E_INVALID_VERSION if
+ * malformed.
+ */
+enum s3_err s3_version_query(struct s3_req *r, char *buf);
+
+/* s3_version_note makes the answer carry the version id (if any). */
+void s3_version_note(struct s3_req *r, struct proto_str version_id);
+
+/*
+ * s3_version_get reads the version the request names (?versionId, else
+ * the latest) into rec, in c.  A delete marker, an unknown version or
+ * another error is answered here (false); true: rec is an object.
+ */
+bool s3_version_get(struct s3_req *r, struct rpc_call *c,
+    struct msg_objrec *rec);
+
+/*
+ * s3_version_delete deletes key (version_id empty: as a DELETE without
+ * versionId), deletes the shards no record refers to any more, and
+ * copies the version id made or removed into vid (PROTO_VERIDLEN + 1
+ * bytes) and whether it is a delete marker.
+ */
+int s3_version_delete(struct s3_req *r, struct proto_str key,
+    struct proto_str version_id, char *vid, bool *marker);
+
+/* s3_version_headers adds x-amz-version-id, x-amz-delete-marker and a
+ * marker's Last-Modified, as noted on r; returns how many (up to 3). */
+size_t s3_version_headers(struct s3_req *r, struct http_hdr_out *hdrs);
+
+/* s3_versioning answers GET and PUT ?versioning on a bucket. */
+void s3_versioning(struct s3_req *r);
+
+/* s3_version_list answers GET ?versions (ListObjectVersions). */
+void s3_version_list(struct s3_req *r);
 
 #endif

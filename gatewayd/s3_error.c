@@ -108,6 +108,10 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "upload is smaller than the minimum allowed object size." },
 	[S3E_INVALID_PART_NUMBER] = { "InvalidPartNumber", 416, "The "
 	    "requested partnumber is not satisfiable" },
+	[S3E_NO_SUCH_VERSION] = { "NoSuchVersion", 404, "The specified "
+	    "version does not exist." },
+	[S3E_INVALID_VERSION] = { "InvalidArgument", 400, "Invalid version "
+	    "id specified" },
 };
 
 static const struct s3_error_row *
@@ -151,6 +155,7 @@ s3_error_from(int rc)
 	case CAIRN_EBADPART:		return S3E_INVALID_PART;
 	case CAIRN_EPARTORDER:		return S3E_INVALID_PART_ORDER;
 	case CAIRN_EPARTSMALL:		return S3E_ENTITY_TOO_SMALL;
+	case CAIRN_ENOVERSION:		return S3E_NO_SUCH_VERSION;
 	case CAIRN_EQUORUM:
 	case CAIRN_EUNAVAIL:
 	case CAIRN_ETIMEDOUT:

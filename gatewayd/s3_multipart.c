@@ -485,6 +485,7 @@ complete_commit(struct s3_req *r, struct msg_upload_complete *cc)
 		if (ud->ud_has_old)
 			backend_shards_delete(be, &ud->ud_old);
 		backend_upload_drop(be, &ud->ud_rec, ud->ud_dropped);
+		s3_version_note(r, ud->ud_rec.or_version_id);
 		complete_ok(r, &ud->ud_rec);
 	}
 	rpc_call_fini(&c);

@@ -24,6 +24,8 @@ object_tagging(struct s3_req *r)
 }
 
 static const struct s3_subres bucket_subres[] = {
+	{ "versioning", s3_versioning },
+	{ "versions", s3_version_list },
 	{ NULL, NULL }
 };
 
