@@ -64,3 +64,17 @@ backend_ver_list(struct backend *be, struct rpc_call *c,
 		return rc;
 	return msg_ver_list_reply_unpack(c->rc_reply.pm_payload, lr);
 }
+
+int
+backend_ver_set_hdr(struct backend *be, const struct msg_ver_hdr *h)
+{
+	struct rpc_call c;
+	int rc;
+
+	if ((rc = rpc_call_init(&c, be->be_metad, MSG_META_VER_SET_HDR)) == 0) {
+		msg_ver_hdr_pack(rpc_call_packer(&c), h);
+		rc = rpc_call_run(&c);
+	}
+	rpc_call_fini(&c);
+	return rc;
+}

@@ -68,6 +68,10 @@ enum s3_err {
 	S3E_INVALID_PART_NUMBER,
 	S3E_NO_SUCH_VERSION,
 	S3E_INVALID_VERSION,	/* InvalidArgument: a malformed versionId */
+	S3E_INVALID_BUCKET_STATE,
+	S3E_NO_LOCK_CONFIG,	/* ObjectLockConfigurationNotFoundError */
+	S3E_NO_OBJECT_LOCK,	/* NoSuchObjectLockConfiguration */
+	S3E_LOCK_MISSING,	/* InvalidRequest: the bucket has no lock */
 	S3E__COUNT
 };
 
@@ -845,6 +849,9 @@ int backend_ver_get(struct backend *be, struct rpc_call *c,
 int backend_ver_delete(struct backend *be, struct rpc_call *c,
     const struct msg_ver_ref *ref, struct msg_ver_done *d);
 
+/* backend_ver_set_hdr sets one stored header of one version. */
+int backend_ver_set_hdr(struct backend *be, const struct msg_ver_hdr *h);
+
 /* backend_ver_list runs one ListObjectVersions page; free lr after. */
 int backend_ver_list(struct backend *be, struct rpc_call *c,
     const struct msg_ver_list_req *l, struct msg_ver_list_reply *lr);
@@ -886,10 +893,70 @@ int s3_version_delete(struct s3_req *r, struct proto_str key,
  * marker's Last-Modified, as noted on r; returns how many (up to 3). */
 size_t s3_version_headers(struct s3_req *r, struct http_hdr_out *hdrs);
 
+/*
+ * s3_version_set_hdr sets the stored header name (value empty: removes
+ * it) of the version the request names (?versionId, else the latest).
+ * CAIRN_EINVAL for a malformed versionId.
+ */
+int s3_version_set_hdr(struct s3_req *r, const char *name, const char *value);
+
 /* s3_versioning answers GET and PUT ?versioning on a bucket. */
 void s3_versioning(struct s3_req *r);
 
 /* s3_version_list answers GET ?versions (ListObjectVersions). */
 void s3_version_list(struct s3_req *r);
+
+/* s3_lock_xml.c */
+
+#define S3_LOCK_BODYMAX	4096	/* an object lock document */
+#define S3_LOCK_LEAVES	8	/* leaf elements of one */
+
+/*
+ * An object lock document as its leaf elements: each one's path from the
+ * root ("Retention/Mode") and text.  Owned by the request reading it.
+ */
+struct s3_lock_doc {
+	int	 ld_n;
+	char	 ld_name[S3_LOCK_LEAVES][128];
+	char	 ld_value[S3_LOCK_LEAVES][64];
+	/* parser state */
+	char	 ld_path[128];
+	size_t	 ld_plen;
+	char	 ld_text[64];
+	size_t	 ld_textlen;
+	bool	 ld_bad;
+};
+
+/* s3_lock_doc_parse reads body into d; false if it is no such document. */
+bool s3_lock_doc_parse(struct s3_lock_doc *d, const char *body, size_t len);
+
+/* s3_lock_doc_get returns the text at path, or NULL. */
+const char *s3_lock_doc_get(const struct s3_lock_doc *d, const char *path);
+
+/* s3_lock_read_body reads and parses the request's (bounded) body. */
+enum s3_err s3_lock_read_body(struct s3_req *r, struct s3_lock_doc *d);
+
+/* s3_lock.c */
+
+/* s3_lock_bypass tells whether x-amz-bypass-governance-retention: true. */
+bool s3_lock_bypass(struct s3_req *r);
+
+/* s3_lock_bucket_create turns object lock (and versioning) on in b if
+ * the CreateBucket request asks for it. */
+void s3_lock_bucket_create(struct s3_req *r, struct msg_bucket *b);
+
+/*
+ * s3_lock_from_request checks the x-amz-object-lock-* headers of a PUT
+ * and adds them to rec's stored headers (pointing at the request).
+ */
+enum s3_err s3_lock_from_request(struct s3_req *r, struct msg_objrec *rec);
+
+/* s3_lock_config answers GET and PUT ?object-lock on a bucket. */
+void s3_lock_config(struct s3_req *r);
+
+/* s3_lock_retention and s3_lock_legal_hold answer ?retention and
+ * ?legal-hold on an object (version). */
+void s3_lock_retention(struct s3_req *r);
+void s3_lock_legal_hold(struct s3_req *r);
 
 #endif

@@ -68,7 +68,7 @@ static int
 source_get(struct s3_req *r, struct copy_src *src)
 {
 	struct msg_ver_ref ref = { src->sc_bucket, src->sc_key,
-	    proto_str_c(src->sc_version) };
+	    proto_str_c(src->sc_version), false };
 	int rc;
 
 	rc = backend_ver_get(&r->sr_env->gw_backend, &src->sc_call, &ref,

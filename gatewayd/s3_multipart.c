@@ -127,7 +127,7 @@ upload_create(struct s3_req *r)
 	/* The template stores no data; its data id is the upload id's. */
 	util_unhex(uc->uc_rec.or_data_id, id, PROTO_IDLEN);
 	if ((e = s3_object_collect_headers(r->sr_http, &uc->uc_rec)) !=
-	    S3E_NONE)
+	    S3E_NONE || (e = s3_lock_from_request(r, &uc->uc_rec)) != S3E_NONE)
 		s3_fail(r, e, NULL);
 	else if ((rc = backend_upload_create(be, uc)) != 0)
 		s3_fail_rc(r, rc);

@@ -431,6 +431,7 @@ s3_object_put(struct s3_req *r)
 	rec->or_mtime_ns = util_now_ns();
 	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
 	    (e = s3_tagging_from_request(r, rec)) != S3E_NONE ||
+	    (e = s3_lock_from_request(r, rec)) != S3E_NONE ||
 	    (e = digest_init(r, &pd, &bd)) != S3E_NONE)
 		put_fail(r, e, &pd);
 	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)

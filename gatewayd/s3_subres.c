@@ -26,11 +26,14 @@ object_tagging(struct s3_req *r)
 static const struct s3_subres bucket_subres[] = {
 	{ "versioning", s3_versioning },
 	{ "versions", s3_version_list },
+	{ "object-lock", s3_lock_config },
 	{ NULL, NULL }
 };
 
 static const struct s3_subres object_subres[] = {
 	{ "tagging", object_tagging },
+	{ "retention", s3_lock_retention },
+	{ "legal-hold", s3_lock_legal_hold },
 	{ NULL, NULL }
 };
 

@@ -106,6 +106,7 @@ s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
 	ref.vr_bucket = r->sr_bucket;
 	ref.vr_key = r->sr_key;
 	ref.vr_version_id = proto_str_c(vid);
+	ref.vr_bypass = false;
 	if ((rc = backend_ver_get(&r->sr_env->gw_backend, c, &ref,
 	    rec)) != 0) {
 		s3_fail_rc(r, rc);
@@ -126,7 +127,8 @@ s3_version_delete(struct s3_req *r, struct proto_str key,
     struct proto_str version_id, char *vid, bool *marker)
 {
 	struct backend *be = &r->sr_env->gw_backend;
-	struct msg_ver_ref ref = { r->sr_bucket, key, version_id };
+	struct msg_ver_ref ref = { r->sr_bucket, key, version_id,
+	    s3_lock_bypass(r) };
 	struct msg_ver_done *d;
 	struct rpc_call c;
 	int rc;
@@ -279,9 +281,15 @@ versioning_set(struct s3_req *r, uint8_t state)
 	bs.bs_bucket.b_name = r->sr_bucket;
 	bs.bs_bucket.b_versioning = state;
 	bs.bs_fields = BUCKET_SET_VERSIONING;
-	if (state == BUCKET_VER_OFF)
-		rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
-		    &b);
+	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
+	    &b)) == 0 && b.b_object_lock && state == BUCKET_VER_SUSPENDED) {
+		s3_fail(r, S3E_INVALID_BUCKET_STATE, "An Object Lock "
+		    "configuration is present on this bucket, so the "
+		    "versioning state cannot be changed.");
+		return;
+	}
+	if (rc != 0 || state == BUCKET_VER_OFF)
+		;	/* a missing bucket, or nothing to change */
 	else {
 		rc = backend_bucket_set(&r->sr_env->gw_backend, &c, &bs, &b);
 		rpc_call_fini(&c);
@@ -326,4 +334,27 @@ s3_versioning(struct s3_req *r)
 		versioning_put(r);
 	else
 		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+}
+
+int
+s3_version_set_hdr(struct s3_req *r, const char *name, const char *value)
+{
+	char vid[PROTO_VERIDLEN + 1];
+	struct msg_ver_hdr h;
+	enum s3_err e;
+	int rc;
+
+	if ((e = s3_version_query(r, vid)) != S3E_NONE)
+		return CAIRN_EINVAL;
+	h.vh_ref.vr_bucket = r->sr_bucket;
+	h.vh_ref.vr_key = r->sr_key;
+	h.vh_ref.vr_version_id = proto_str_c(vid);
+	h.vh_ref.vr_bypass = false;
+	h.vh_n = 1;
+	h.vh_name[0] = proto_str_c(name);
+	h.vh_value[0] = proto_str_c(value);
+	rc = backend_ver_set_hdr(&r->sr_env->gw_backend, &h);
+	if (rc == 0 && vid[0] != '\0')
+		strcpy(r->sr_version_id, vid);
+	return rc;
 }

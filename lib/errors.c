@@ -30,6 +30,9 @@ cairn_strerror(int err)
 	case CAIRN_EPARTORDER:		return "parts not in ascending order";
 	case CAIRN_EPARTSMALL:		return "part too small";
 	case CAIRN_ENOVERSION:		return "no such version";
+	case CAIRN_EMARKER:		return "the version is a delete marker";
+	case CAIRN_ELOCKED:		return "the version is locked";
+	case CAIRN_ENOLOCK:		return "the bucket has no object lock";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

@@ -223,7 +223,7 @@ proto_type_name(uint32_t type)
 	CASE(MSG_META_VER_GET);
 	CASE(MSG_META_VER_DELETE);
 	CASE(MSG_META_VER_LIST);
-	CASE(MSG_META_VER_SET_TAGS);
+	CASE(MSG_META_VER_SET_HDR);
 	CASE(MSG_CHUNK_VERIFY);
 	CASE(MSG_CHUNK_LIST);
 	CASE(MSG_CHUNK_SWEEP);
@@ -1647,20 +1647,22 @@ msg_scrub_report_unpack(const msgpack_object *o, struct msg_scrub_report *r)
 void
 msg_ver_ref_pack(msgpack_packer *pk, const struct msg_ver_ref *r)
 {
-	msgpack_pack_array(pk, 3);
+	msgpack_pack_array(pk, 4);
 	pack_str(pk, r->vr_bucket);
 	pack_str(pk, r->vr_key);
 	pack_str(pk, r->vr_version_id);
+	pack_bool(pk, r->vr_bypass);
 }
 
 int
 msg_ver_ref_unpack(const msgpack_object *o, struct msg_ver_ref *r)
 {
-	const msgpack_object *it = arr(o, 3);
+	const msgpack_object *it = arr(o, 4);
 
 	if (it == NULL || get_str(&it[0], &r->vr_bucket, PROTO_BUCKETMAX) != 0 ||
 	    get_str(&it[1], &r->vr_key, PROTO_KEYMAX) != 0 ||
-	    get_str(&it[2], &r->vr_version_id, PROTO_VERIDLEN) != 0)
+	    get_str(&it[2], &r->vr_version_id, PROTO_VERIDLEN) != 0 ||
+	    get_bool(&it[3], &r->vr_bypass) != 0)
 		return CAIRN_EPROTO;
 	return 0;
 }
@@ -1822,20 +1824,36 @@ msg_ver_list_reply_free(struct msg_ver_list_reply *r)
 }
 
 void
-msg_ver_tags_pack(msgpack_packer *pk, const struct msg_ver_tags *t)
+msg_ver_hdr_pack(msgpack_packer *pk, const struct msg_ver_hdr *h)
 {
+	uint32_t i;
+
 	msgpack_pack_array(pk, 2);
-	msg_ver_ref_pack(pk, &t->vt_ref);
-	pack_str(pk, t->vt_tags);
+	msg_ver_ref_pack(pk, &h->vh_ref);
+	msgpack_pack_array(pk, 2 * h->vh_n);
+	for (i = 0; i < h->vh_n; i++) {
+		pack_str(pk, h->vh_name[i]);
+		pack_str(pk, h->vh_value[i]);
+	}
 }
 
 int
-msg_ver_tags_unpack(const msgpack_object *o, struct msg_ver_tags *t)
+msg_ver_hdr_unpack(const msgpack_object *o, struct msg_ver_hdr *h)
 {
-	const msgpack_object *it = arr(o, 2);
+	const msgpack_object *it = arr(o, 2), *p;
+	uint32_t i;
 
-	if (it == NULL || msg_ver_ref_unpack(&it[0], &t->vt_ref) != 0 ||
-	    get_str(&it[1], &t->vt_tags, PROTO_HDRLEN) != 0)
+	if (it == NULL || msg_ver_ref_unpack(&it[0], &h->vh_ref) != 0 ||
+	    it[1].type != MSGPACK_OBJECT_ARRAY || it[1].via.array.size == 0 ||
+	    it[1].via.array.size % 2 != 0 ||
+	    it[1].via.array.size > 2 * PROTO_VERHDRS)
 		return CAIRN_EPROTO;
+	h->vh_n = it[1].via.array.size / 2;
+	p = it[1].via.array.ptr;
+	for (i = 0; i < h->vh_n; i++)
+		if (get_str(&p[2 * i], &h->vh_name[i], PROTO_HDRLEN) != 0 ||
+		    h->vh_name[i].ps_len == 0 ||
+		    get_str(&p[2 * i + 1], &h->vh_value[i], PROTO_HDRLEN) != 0)
+			return CAIRN_EPROTO;
 	return 0;
 }

@@ -80,7 +80,7 @@ enum proto_type {
 	MSG_META_VER_GET = 161,		/* msg_ver_ref -> msg_objrec */
 	MSG_META_VER_DELETE = 162,	/* msg_ver_ref -> msg_ver_done */
 	MSG_META_VER_LIST = 163,	/* msg_ver_list_req -> msg_ver_list_reply */
-	MSG_META_VER_SET_TAGS = 164,	/* msg_ver_tags -> nil */
+	MSG_META_VER_SET_HDR = 164,	/* msg_ver_hdr -> nil */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -770,6 +770,8 @@ struct msg_ver_ref {
 	struct proto_str	 vr_bucket;
 	struct proto_str	 vr_key;
 	struct proto_str	 vr_version_id;
+	/* DELETE: x-amz-bypass-governance-retention (object lock) */
+	bool			 vr_bypass;
 };
 
 /*
@@ -829,10 +831,19 @@ struct msg_ver_list_reply {
 	struct proto_str	*vl_prefixes;	/* unpack: malloc'd */
 };
 
-/* MSG_META_VER_SET_TAGS request: msg_obj_tags for one version. */
-struct msg_ver_tags {
-	struct msg_ver_ref	 vt_ref;
-	struct proto_str	 vt_tags;
+/*
+ * MSG_META_VER_SET_HDR request: set stored response headers of one
+ * version (vh_ref; empty version id: the latest), each name to its
+ * value, or remove it if the value is empty, all at once; nothing else
+ * of the record changes.  Tags are the header "x-amz-tagging".
+ * CAIRN_EMARKER for a delete marker.
+ */
+#define PROTO_VERHDRS	4
+struct msg_ver_hdr {
+	struct msg_ver_ref	 vh_ref;
+	uint32_t		 vh_n;		/* 1..PROTO_VERHDRS */
+	struct proto_str	 vh_name[PROTO_VERHDRS];	/* 1..HDRLEN */
+	struct proto_str	 vh_value[PROTO_VERHDRS];	/* 0..HDRLEN */
 };
 
 void msg_ver_ref_pack(msgpack_packer *pk, const struct msg_ver_ref *r);
@@ -848,7 +859,7 @@ void msg_ver_list_reply_pack(msgpack_packer *pk,
 int msg_ver_list_reply_unpack(const msgpack_object *o,
     struct msg_ver_list_reply *r);
 void msg_ver_list_reply_free(struct msg_ver_list_reply *r);
-void msg_ver_tags_pack(msgpack_packer *pk, const struct msg_ver_tags *t);
-int msg_ver_tags_unpack(const msgpack_object *o, struct msg_ver_tags *t);
+void msg_ver_hdr_pack(msgpack_packer *pk, const struct msg_ver_hdr *h);
+int msg_ver_hdr_unpack(const msgpack_object *o, struct msg_ver_hdr *h);
 
 #endif

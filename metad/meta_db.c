@@ -561,7 +561,7 @@ int
 meta_db_obj_delete(struct meta_db *db, const struct msg_obj_ref *r,
     msgpack_packer *reply)
 {
-	struct msg_ver_ref vr = { r->r_bucket, r->r_key, { "", 0 } };
+	struct msg_ver_ref vr = { r->r_bucket, r->r_key, { "", 0 }, false };
 
 	/* A delete marker in a versioned bucket, else the record goes. */
 	return meta_version_delete(db, &vr, false, reply);

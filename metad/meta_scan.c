@@ -137,8 +137,9 @@ meta_scan_resume(struct meta_db *db, leveldb_iterator_t *it,
 	if (!meta_scan_split(it, &si) || !str_eq(si.si_bucket,
 	    s->sc_after_bucket) || !str_eq(si.si_key, key))
 		return;
-	(void)meta_version_bucket(db, si.si_bucket, &state);
-	if (state != BUCKET_VER_OFF) {
+	(void)meta_version_bucket(db, si.si_bucket, &state, NULL);
+	/* Not when it alone fills the page: the cursor would not move. */
+	if (state != BUCKET_VER_OFF && s->sc_max > 1) {
 		msg_scan_entry_pack(pk, si.si_bucket, si.si_key, si.si_val,
 		    si.si_vlen);
 		(*n)++;

@@ -489,7 +489,10 @@ commit_object(struct complete_state *cs, msgpack_packer *reply)
 	cs->cs_batch = NULL;
 	leveldb_writebatch_delete(mv.mv_batch, cs->cs_ukey, cs->cs_uklen);
 	if ((rc = meta_version_bucket(cs->cs_db, ref->u_bucket,
-	    &mv.mv_state)) == 0 && (rc = meta_version_load(&mv)) == 0 &&
+	    &mv.mv_state, &mv.mv_lock)) == 0 &&
+	    (rc = meta_version_load(&mv)) == 0 && (!mv.mv_lock ||
+	    (rc = meta_lock_default(cs->cs_db, ref->u_bucket, &cs->cs_rec,
+	    mv.mv_lock_mode, mv.mv_lock_until)) == 0) &&
 	    (rc = meta_version_commit(&mv, &cs->cs_rec)) == 0)
 		rc = meta_version_write(&mv);
 	if (rc == 0)

@@ -128,7 +128,7 @@ meta_version_key(char *buf, struct proto_str bucket, struct proto_str key,
 
 int
 meta_version_bucket(struct meta_db *db, struct proto_str bucket,
-    uint8_t *state)
+    uint8_t *state, bool *lock)
 {
 	char key[1 + PROTO_BUCKETMAX], *val;
 	struct msg_bucket b;
@@ -148,6 +148,8 @@ meta_version_bucket(struct meta_db *db, struct proto_str bucket,
 	if (msgpack_unpack_next(&u, val, vlen, NULL) == MSGPACK_UNPACK_SUCCESS &&
 	    msg_bucket_unpack(&u.data, &b) == 0) {
 		*state = b.b_versioning;
+		if (lock != NULL)
+			*lock = b.b_object_lock;
 		rc = 0;
 	}
 	msgpack_unpacked_destroy(&u);
@@ -351,7 +353,11 @@ ver_put_locked(struct meta_vchange *mv, const struct msg_obj_put *p,
 	int rc;
 
 	if ((rc = meta_version_bucket(mv->mv_db, p->p_bucket,
-	    &mv->mv_state)) != 0 || (rc = meta_version_load(mv)) != 0)
+	    &mv->mv_state, &mv->mv_lock)) != 0 ||
+	    (rc = meta_version_load(mv)) != 0)
+		return rc;
+	if (mv->mv_lock && (rc = meta_lock_default(mv->mv_db, p->p_bucket,
+	    rec, mv->mv_lock_mode, mv->mv_lock_until)) != 0)
 		return rc;
 	/* A delete marker is no object to a conditional write. */
 	if (mv->mv_cur_marker)

@@ -162,6 +162,9 @@ ver_remove(struct meta_vchange *mv, const struct ver_want *w, bool *marker)
 	memcpy(mv->mv_vid, w->vw_id.ps_ptr, w->vw_id.ps_len);
 	mv->mv_vid[w->vw_id.ps_len] = '\0';
 	if (mv->mv_cur != NULL && ver_is(w, mv->mv_cur_vid, mv->mv_cur_vidlen)) {
+		if ((rc = meta_lock_check(mv->mv_cur, mv->mv_curlen,
+		    mv->mv_bypass, util_now_ns())) != 0)
+			return rc;
 		*marker = mv->mv_cur_marker;
 		if (!*marker && (rc = ver_keep_raw(mv, mv->mv_cur,
 		    mv->mv_curlen)) != 0)
@@ -175,6 +178,11 @@ ver_remove(struct meta_vchange *mv, const struct ver_want *w, bool *marker)
 		return 0;
 	if (rc != 0)
 		return rc;
+	if ((rc = meta_lock_check(val, vlen, mv->mv_bypass,
+	    util_now_ns())) != 0) {
+		leveldb_free(val);
+		return rc;
+	}
 	*marker = meta_version_is_marker(val, vlen);
 	if (!*marker)
 		rc = ver_keep_raw(mv, val, vlen);
@@ -221,8 +229,9 @@ ver_delete_locked(struct meta_vchange *mv, const struct msg_ver_ref *r,
 	int rc;
 
 	if ((rc = meta_version_bucket(mv->mv_db, r->vr_bucket,
-	    &mv->mv_state)) != 0 || (rc = meta_version_load(mv)) != 0)
+	    &mv->mv_state, NULL)) != 0 || (rc = meta_version_load(mv)) != 0)
 		return rc;
+	mv->mv_bypass = r->vr_bypass;
 	if (r->vr_version_id.ps_len == 0)
 		return ver_mark(mv, marker);
 	if (ver_want_parse(&w, r->vr_version_id) != 0)
@@ -310,6 +319,36 @@ ver_cur_is(const char *val, size_t vlen, const struct ver_want *w)
 }
 
 int
+meta_version_locate(struct meta_db *db, const struct msg_ver_ref *r,
+    char *key, size_t *klen, char **val, size_t *vlen)
+{
+	struct ver_want w;
+	int rc;
+
+	*klen = meta_db_obj_key(key, r->vr_bucket, r->vr_key);
+	if (r->vr_version_id.ps_len > 0 &&
+	    ver_want_parse(&w, r->vr_version_id) != 0)
+		return CAIRN_EINVAL;
+	rc = meta_db_get(db, key, *klen, val, vlen);
+	if (rc == 0 && (r->vr_version_id.ps_len == 0 ||
+	    ver_cur_is(*val, *vlen, &w)))
+		return 0;
+	if (rc == 0)
+		leveldb_free(*val);
+	else if (rc != CAIRN_ENOENT)
+		return rc;
+	if (r->vr_version_id.ps_len == 0)
+		rc = CAIRN_ENOKEY;
+	else
+		rc = ver_find(db, r->vr_bucket, r->vr_key, &w, key, klen, val,
+		    vlen);
+	if ((rc == CAIRN_ENOKEY || rc == CAIRN_ENOVERSION) &&
+	    meta_db_bucket_exists(db, r->vr_bucket) == CAIRN_ENOBUCKET)
+		return CAIRN_ENOBUCKET;
+	return rc;
+}
+
+int
 meta_version_get(struct meta_db *db, const struct msg_ver_ref *r,
     msgpack_packer *reply)
 {
@@ -354,6 +393,8 @@ meta_version_dispatch(struct meta_db *db, const struct proto_msg *req,
 	struct msg_obj_put p;
 	struct msg_ver_ref r;
 	struct msg_ver_list_req l;
+	struct msg_ver_hdr h;
+	int rc;
 
 	switch (req->pm_type) {
 	case MSG_META_VER_PUT:
@@ -371,6 +412,12 @@ meta_version_dispatch(struct meta_db *db, const struct proto_msg *req,
 		if (msg_ver_list_req_unpack(req->pm_payload, &l) != 0)
 			return CAIRN_EPROTO;
 		return meta_version_list(db, &l, reply);
+	case MSG_META_VER_SET_HDR:
+		if (msg_ver_hdr_unpack(req->pm_payload, &h) != 0)
+			return CAIRN_EPROTO;
+		if ((rc = meta_version_set_hdr(db, &h)) == 0)
+			proto_pack_nil(reply);
+		return rc;
 	default:
 		return CAIRN_EMSGTYPE;
 	}

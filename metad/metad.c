@@ -203,7 +203,7 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	case MSG_META_VER_GET:
 	case MSG_META_VER_DELETE:
 	case MSG_META_VER_LIST:
-	case MSG_META_VER_SET_TAGS:
+	case MSG_META_VER_SET_HDR:
 		return meta_version_dispatch(&env->m_db, req, reply);
 	case MSG_META_SCAN:
 		return metad_scan(env, req, reply);

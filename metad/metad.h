@@ -307,6 +307,10 @@ struct meta_vchange {
 	char			*mv_drop;	/* malloc'd; NULL: none */
 	size_t			 mv_droplen;
 	char			 mv_vid[PROTO_VERIDLEN + 1];	/* made or removed */
+	bool			 mv_lock;	/* the bucket has object lock */
+	bool			 mv_bypass;	/* of governance retention */
+	char			 mv_lock_mode[16];	/* default retention */
+	char			 mv_lock_until[40];
 };
 
 /* meta_version_init starts a change of bucket/key (names must outlive it). */
@@ -330,9 +334,10 @@ int meta_version_commit(struct meta_vchange *mv, struct msg_objrec *rec);
 /* meta_version_write writes mv_batch, synced. */
 int meta_version_write(struct meta_vchange *mv);
 
-/* meta_version_bucket reads the versioning state of a bucket; ENOBUCKET. */
+/* meta_version_bucket reads the versioning state of a bucket and, if
+ * lock is not NULL, whether it has object lock; ENOBUCKET. */
 int meta_version_bucket(struct meta_db *db, struct proto_str bucket,
-    uint8_t *state);
+    uint8_t *state, bool *lock);
 
 /*
  * meta_version_put makes p's record the latest version and packs the
@@ -375,9 +380,54 @@ int meta_version_delete(struct meta_db *db, const struct msg_ver_ref *r,
 int meta_version_get(struct meta_db *db, const struct msg_ver_ref *r,
     msgpack_packer *reply);
 
+/*
+ * meta_version_locate finds the version r names (the latest if its id is
+ * empty, markers included): its DB key into key (META_VKEYLEN bytes) and
+ * its record into *val (leveldb_free it).  ENOKEY, ENOVERSION, EINVAL
+ * (a malformed id), ENOBUCKET.
+ */
+int meta_version_locate(struct meta_db *db, const struct msg_ver_ref *r,
+    char *key, size_t *klen, char **val, size_t *vlen);
+
 /* meta_version_dispatch unpacks and runs one MSG_META_VER_* request. */
 int meta_version_dispatch(struct meta_db *db, const struct proto_msg *req,
     msgpack_packer *reply);
+
+/* meta_version_hdr.c */
+
+/*
+ * meta_version_set_hdr sets (or with an empty value removes) one stored
+ * header of one version, under the key's lock; CAIRN_EMARKER for a
+ * delete marker, else as meta_version_locate.
+ */
+int meta_version_set_hdr(struct meta_db *db, const struct msg_ver_hdr *h);
+
+/* meta_lock.c */
+
+/* The stored headers of a version's retention and legal hold. */
+#define META_LOCK_MODE	"x-amz-object-lock-mode"
+#define META_LOCK_UNTIL	"x-amz-object-lock-retain-until-date"
+#define META_LOCK_HOLD	"x-amz-object-lock-legal-hold"
+#define META_LOCK_DATELEN 40
+
+/* meta_lock_date reads an ISO 8601 UTC date as S3 writes it, into ns. */
+bool meta_lock_date(struct proto_str s, uint64_t *ns);
+
+/*
+ * meta_lock_check tells whether the stored record may be deleted now:
+ * 0, or CAIRN_ELOCKED under a legal hold, a COMPLIANCE retention, or a
+ * GOVERNANCE retention without bypass.
+ */
+int meta_lock_check(const char *val, size_t vlen, bool bypass,
+    uint64_t now_ns);
+
+/*
+ * meta_lock_default gives rec, if it has no retention of its own, the
+ * bucket's default retention: headers pointing to mode and until
+ * (META_LOCK_DATELEN bytes), which must outlive rec.
+ */
+int meta_lock_default(struct meta_db *db, struct proto_str bucket,
+    struct msg_objrec *rec, char *mode, char *until);
 
 /* meta_version_list.c */
 

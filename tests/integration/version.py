@@ -8,6 +8,7 @@ Usage: version.py ENDPOINT_URL
 Prints TAP.  Each check is one line; a check that raises fails alone.
 """
 
+import datetime
 import hashlib
 import json
 import os
@@ -212,6 +213,20 @@ def main():
         return (r['VersionId'] != r2['VersionId'] and
                 g['ContentLength'] == (5 << 20) + 1000)
 
+    def tagging_by_version():
+        old, new = state['ids'][0], state['ids'][1]
+        s3.put_object_tagging(Key='k', VersionId=old, Tagging={'TagSet': [
+            {'Key': 'gen', 'Value': 'first'}]}, **b)
+        t_old = s3.get_object_tagging(Key='k', VersionId=old, **b)
+        t_new = s3.get_object_tagging(Key='k', VersionId=new, **b)
+        s3.delete_object_tagging(Key='k', VersionId=old, **b)
+        t_gone = s3.get_object_tagging(Key='k', VersionId=old, **b)
+        return (t_old['TagSet'] == [{'Key': 'gen', 'Value': 'first'}] and
+                t_old['VersionId'] == old and t_new['TagSet'] == [] and
+                t_gone['TagSet'] == [] and
+                s3tap.code_of(s3.get_object_tagging, Key='k',
+                              VersionId='1' * 32, **b) == 'NoSuchVersion')
+
     def delete_objects_versions():
         s3.put_object(Key='d1', Body=b'one', **b)
         v2 = s3.put_object(Key='d1', Body=b'two', **b)['VersionId']
@@ -300,6 +315,8 @@ def main():
         ('CopyObject of an old version restores it as a new version',
          copy_old_version),
         ('CompleteMultipartUpload returns a version id', multipart_version),
+        ('tagging of a given version leaves the others alone',
+         tagging_by_version),
         ('DeleteObjects with VersionId, markers and a bad id',
          delete_objects_versions),
         ('PutBucketVersioning Suspended', suspend),
@@ -309,7 +326,145 @@ def main():
          suspended_delete),
         ('a bucket with versions is not empty', bucket_not_empty),
         ('deleting every version lets the bucket go', delete_everything),
-    ])
+    ] + lock_checks(s3))
+
+
+def lock_checks(s3):
+    """lock_checks returns the object lock checks, on their own buckets."""
+    lb = dict(Bucket='lock-bucket')
+    pb = dict(Bucket='plain-bucket')
+    st = {}
+    future = datetime.datetime.now(datetime.timezone.utc) + \
+        datetime.timedelta(days=2)
+
+    def create():
+        s3.create_bucket(ObjectLockEnabledForBucket=True, **lb)
+        s3.create_bucket(**pb)
+        return s3.get_bucket_versioning(**lb)['Status'] == 'Enabled'
+
+    def conf_without_rule():
+        c = s3.get_object_lock_configuration(**lb)['ObjectLockConfiguration']
+        return c == {'ObjectLockEnabled': 'Enabled'}
+
+    def plain_bucket_errors():
+        return (s3tap.code_of(s3.get_object_lock_configuration, **pb) ==
+                'ObjectLockConfigurationNotFoundError' and
+                s3tap.code_of(s3.put_object_lock_configuration,
+                              ObjectLockConfiguration={
+                                  'ObjectLockEnabled': 'Enabled'}, **pb) ==
+                'InvalidBucketState' and
+                s3tap.code_of(s3.put_object, Key='x', Body=b'x',
+                              ObjectLockMode='GOVERNANCE',
+                              ObjectLockRetainUntilDate=future, **pb) ==
+                'InvalidRequest')
+
+    def no_retention_yet():
+        st['free'] = s3.put_object(Key='free', Body=b'free', **lb)['VersionId']
+        return s3tap.code_of(s3.get_object_retention, Key='free',
+                             **lb) == 'NoSuchObjectLockConfiguration'
+
+    def bad_conf():
+        return s3tap.code_of(s3.put_object_lock_configuration,
+                             ObjectLockConfiguration={
+                                 'ObjectLockEnabled': 'Enabled',
+                                 'Rule': {'DefaultRetention': {
+                                     'Mode': 'GOVERNANCE', 'Days': 1,
+                                     'Years': 1}}}, **lb) == 'MalformedXML'
+
+    def default_rule():
+        rule = {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 1}}
+        s3.put_object_lock_configuration(ObjectLockConfiguration={
+            'ObjectLockEnabled': 'Enabled', 'Rule': rule}, **lb)
+        c = s3.get_object_lock_configuration(**lb)['ObjectLockConfiguration']
+        st['gov'] = s3.put_object(Key='gov', Body=b'g', **lb)['VersionId']
+        h = s3.head_object(Key='gov', **lb)
+        left = h['ObjectLockRetainUntilDate'] - datetime.datetime.now(
+            datetime.timezone.utc)
+        return (c.get('Rule') == rule and
+                h['ObjectLockMode'] == 'GOVERNANCE' and
+                datetime.timedelta(hours=23) < left <
+                datetime.timedelta(hours=25))
+
+    def governance_delete():
+        v = st['gov']
+        denied = s3tap.code_of(s3.delete_object, Key='gov', VersionId=v,
+                               **lb)
+        s3.delete_object(Key='gov', VersionId=v,
+                         BypassGovernanceRetention=True, **lb)
+        return (denied == 'AccessDenied' and s3tap.code_of(
+            s3.head_object, Key='gov', VersionId=v, **lb) in
+            ('404', 'NoSuchVersion'))
+
+    def compliance():
+        v = s3.put_object(Key='comp', Body=b'c', ObjectLockMode='COMPLIANCE',
+                          ObjectLockRetainUntilDate=future,
+                          **lb)['VersionId']
+        st['comp'] = v
+        r = s3.get_object_retention(Key='comp', VersionId=v, **lb)
+        return (r['Retention']['Mode'] == 'COMPLIANCE' and
+                s3tap.code_of(s3.delete_object, Key='comp', VersionId=v,
+                              BypassGovernanceRetention=True, **lb) ==
+                'AccessDenied' and
+                s3.delete_object(Key='comp', **lb)['DeleteMarker'])
+
+    def compliance_not_shortened():
+        sooner = future - datetime.timedelta(days=1)
+        later = future + datetime.timedelta(days=1)
+        short = s3tap.code_of(s3.put_object_retention, Key='comp',
+                              VersionId=st['comp'], Retention={
+                                  'Mode': 'COMPLIANCE',
+                                  'RetainUntilDate': sooner}, **lb)
+        s3.put_object_retention(Key='comp', VersionId=st['comp'], Retention={
+            'Mode': 'COMPLIANCE', 'RetainUntilDate': later}, **lb)
+        r = s3.get_object_retention(Key='comp', VersionId=st['comp'], **lb)
+        return (short == 'AccessDenied' and
+                r['Retention']['RetainUntilDate'] > future)
+
+    def legal_hold():
+        v = st['free']
+        s3.put_object_legal_hold(Key='free', VersionId=v, LegalHold={
+            'Status': 'ON'}, **lb)
+        on = s3.get_object_legal_hold(Key='free', VersionId=v, **lb)
+        held = s3tap.code_of(s3.delete_object, Key='free', VersionId=v,
+                             BypassGovernanceRetention=True, **lb)
+        s3.put_object_legal_hold(Key='free', VersionId=v, LegalHold={
+            'Status': 'OFF'}, **lb)
+        gone = s3tap.status_of(s3.delete_object, Key='free', VersionId=v,
+                               **lb)
+        return (on['LegalHold']['Status'] == 'ON' and
+                held == 'AccessDenied' and gone == 204)
+
+    def no_suspend():
+        return s3tap.code_of(s3.put_bucket_versioning,
+                             VersioningConfiguration={'Status': 'Suspended'},
+                             **lb) == 'InvalidBucketState'
+
+    def retention_on_plain_bucket():
+        s3.put_object(Key='p', Body=b'p', **pb)
+        return s3tap.code_of(s3.put_object_retention, Key='p', Retention={
+            'Mode': 'GOVERNANCE', 'RetainUntilDate': future},
+            **pb) == 'InvalidRequest'
+
+    return [
+        ('CreateBucket with object lock turns versioning on', create),
+        ('GetObjectLockConfiguration without a rule', conf_without_rule),
+        ('a bucket without object lock: S3\'s errors', plain_bucket_errors),
+        ('a version without retention: NoSuchObjectLockConfiguration',
+         no_retention_yet),
+        ('a rule with Days and Years is MalformedXML', bad_conf),
+        ('the default retention applies to a new version', default_rule),
+        ('GOVERNANCE: DELETE of the version is AccessDenied, but not '
+         'with the bypass', governance_delete),
+        ('COMPLIANCE: no DELETE of the version, a delete marker is fine',
+         compliance),
+        ('COMPLIANCE retention can be extended, not shortened',
+         compliance_not_shortened),
+        ('a legal hold keeps a version until it is OFF', legal_hold),
+        ('versioning of an object lock bucket cannot be suspended',
+         no_suspend),
+        ('PutObjectRetention in a bucket without object lock',
+         retention_on_plain_bucket),
+    ]
 
 
 def keep(s3, mode, bucket):
