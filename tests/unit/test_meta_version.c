@@ -326,6 +326,71 @@ test_scan(struct meta_db *db, struct reply *r)
 	    "scan in pages of 1 still meets every version");
 }
 
+/* lput puts a record with the given lock headers; its version id. */
+static int
+lput(struct meta_db *db, struct reply *r, const char *mode,
+    const char *until, const char *hold, char *vid)
+{
+	struct msg_obj_put p = { S("lk"), S("k"), { 0 }, 0, { 0 } };
+	struct msg_ver_done d;
+	int rc;
+
+	mkrec(&p.p_rec, 7);
+	if (mode != NULL) {
+		p.p_rec.or_hdr_name[p.p_rec.or_nhdrs] = S(META_LOCK_MODE);
+		p.p_rec.or_hdr_value[p.p_rec.or_nhdrs++] = S(mode);
+		p.p_rec.or_hdr_name[p.p_rec.or_nhdrs] = S(META_LOCK_UNTIL);
+		p.p_rec.or_hdr_value[p.p_rec.or_nhdrs++] = S(until);
+	}
+	if (hold != NULL) {
+		p.p_rec.or_hdr_name[p.p_rec.or_nhdrs] = S(META_LOCK_HOLD);
+		p.p_rec.or_hdr_value[p.p_rec.or_nhdrs++] = S(hold);
+	}
+	if ((rc = meta_version_put(db, &p, true, rb(r))) != 0)
+		return rc;
+	if (msg_ver_done_unpack(robj(r), &d) != 0)
+		return CAIRN_EPROTO;
+	snprintf(vid, PROTO_VERIDLEN + 1, "%.*s", (int)d.vd_version_id.ps_len,
+	    d.vd_version_id.ps_ptr);
+	return 0;
+}
+
+/* ldel deletes version vid of lk/k, with or without the bypass. */
+static int
+ldel(struct meta_db *db, struct reply *r, const char *vid, bool bypass)
+{
+	struct msg_ver_ref ref = { S("lk"), S("k"), S(vid), bypass };
+
+	return meta_version_delete(db, &ref, true, rb(r));
+}
+
+static void
+test_lock(struct meta_db *db, struct reply *r)
+{
+	struct msg_bucket b = { .b_name = S("lk"), .b_object_lock = true,
+	    .b_versioning = BUCKET_VER_ENABLED };
+	char v[4][PROTO_VERIDLEN + 1];
+	uint64_t ns;
+
+	ok(meta_lock_date(S("2030-01-02T03:04:05.000Z"), &ns) &&
+	    ns == 1893553445ull * 1000000000u &&
+	    !meta_lock_date(S("2030-01-02"), &ns), "lock: dates as S3 writes");
+	meta_db_bucket_create(db, &b);
+	lput(db, r, "GOVERNANCE", "2999-01-01T00:00:00Z", NULL, v[0]);
+	lput(db, r, "COMPLIANCE", "2999-01-01T00:00:00Z", NULL, v[1]);
+	lput(db, r, "COMPLIANCE", "2001-01-01T00:00:00Z", "ON", v[2]);
+	lput(db, r, "COMPLIANCE", "2001-01-01T00:00:00Z", NULL, v[3]);
+	is_int(ldel(db, r, v[0], false), CAIRN_ELOCKED,
+	    "lock: GOVERNANCE keeps a version");
+	is_int(ldel(db, r, v[0], true), 0, "lock: but not with the bypass");
+	is_int(ldel(db, r, v[1], true), CAIRN_ELOCKED,
+	    "lock: COMPLIANCE keeps it even with the bypass");
+	is_int(ldel(db, r, v[2], true), CAIRN_ELOCKED,
+	    "lock: so does a legal hold");
+	is_int(ldel(db, r, v[3], false), 0, "lock: a past date keeps nothing");
+	is_int(ldel(db, r, "", false), 0, "lock: a delete marker may be added");
+}
+
 int
 main(void)
 {
@@ -334,7 +399,7 @@ main(void)
 	char path[PATH_MAX], cmd[PATH_MAX + 16];
 
 	log_init("test_meta_version", 0);
-	plan(8 + 18 + 8 + 2);
+	plan(8 + 18 + 8 + 2 + 7);
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 	snprintf(path, sizeof(path), "%s/meta", tmpdir);
@@ -346,6 +411,7 @@ main(void)
 	test_enabled(&db, &r);
 	test_suspended(&db, &r);
 	test_scan(&db, &r);
+	test_lock(&db, &r);
 	meta_db_close(&db);
 	msgpack_unpacked_destroy(&r.rp_u);
 	msgpack_sbuffer_destroy(&r.rp_sb);
