@@ -268,6 +268,22 @@ def main():
         return (r['DeleteMarker'] and r.get('VersionId') == 'null' and
                 len(nulls) == 1 and nulls[0][3] and nulls[0][2])
 
+    def delimiter_and_prefix():
+        d = dict(Bucket='ver-delim')
+        s3.create_bucket(**d)
+        s3.put_bucket_versioning(VersioningConfiguration={
+            'Status': 'Enabled'}, **d)
+        for k in ('dir/a', 'dir/b', 'top', 'top', 'x y'):
+            s3.put_object(Key=k, Body=b'.', **d)
+        r = s3.list_object_versions(Delimiter='/', **d)
+        p = s3.list_object_versions(Prefix='dir/', MaxKeys=1, **d)
+        u = s3.list_object_versions(Prefix='x', EncodingType='url', **d)
+        return ([c['Prefix'] for c in r['CommonPrefixes']] == ['dir/'] and
+                [v['Key'] for v in r['Versions']] == ['top', 'top', 'x y']
+                and p['IsTruncated'] and p['NextKeyMarker'] == 'dir/a' and
+                [v['Key'] for v in p['Versions']] == ['dir/a'] and
+                u['Versions'][0]['Key'] in ('x%20y', 'x y'))
+
     def bucket_not_empty():
         return s3tap.code_of(s3.delete_bucket, **b) == 'BucketNotEmpty'
 
@@ -324,6 +340,8 @@ def main():
          suspended_puts_null),
         ('in a suspended bucket a DELETE makes a null delete marker',
          suspended_delete),
+        ('ListObjectVersions with a delimiter, a prefix, url encoding',
+         delimiter_and_prefix),
         ('a bucket with versions is not empty', bucket_not_empty),
         ('deleting every version lets the bucket go', delete_everything),
     ] + lock_checks(s3))
