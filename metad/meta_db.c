@@ -607,6 +607,8 @@ set_tags(struct meta_db *db, const char *key, size_t klen,
 	}
 	msgpack_unpacked_init(&u);
 	rc = meta_db_unpack_objrec(&u, val, vlen, rec);
+	if (rc == 0 && rec->or_delete_marker)
+		rc = CAIRN_ENOENT;	/* a deleted key has no tags */
 	if (rc == 0) {
 		retag(&sb, rec, t->t_tags);
 		rc = meta_db_write(db, key, klen, sb.data, sb.size);
