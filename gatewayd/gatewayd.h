@@ -75,6 +75,12 @@ enum s3_err {
 	S3E_NO_SUCH_TAG_SET,
 	S3E_NO_SUCH_CORS,		/* NoSuchCORSConfiguration */
 	S3E_NO_SUCH_REPLICATION,	/* ReplicationConfigurationNotFoundError */
+	S3E_NO_SUCH_VERSION,
+	S3E_INVALID_VERSION,	/* InvalidArgument: a malformed versionId */
+	S3E_INVALID_BUCKET_STATE,
+	S3E_NO_LOCK_CONFIG,	/* ObjectLockConfigurationNotFoundError */
+	S3E_NO_OBJECT_LOCK,	/* NoSuchObjectLockConfiguration */
+	S3E_LOCK_MISSING,	/* InvalidRequest: the bucket has no lock */
 	S3E__COUNT
 };
 
@@ -681,6 +687,10 @@ struct s3_req {
 	struct s3_who		 sr_who;	/* who sent it */
 	char			 sr_owner_name[PROTO_USERMAX + 1];
 	struct s3_cors_hdrs	*sr_cors;	/* CORS headers, if any */
+	/* Versioning headers of the answer (s3_common_headers adds them). */
+	char			 sr_version_id[PROTO_VERIDLEN + 1];
+	bool			 sr_delete_marker;
+	char			 sr_marker_date[40];	/* Last-Modified */
 };
 
 /* s3_serve is the HTTP layer's entry: authenticate, route, answer. */
@@ -716,7 +726,8 @@ void s3_respond_doc(struct s3_req *r, struct s3_xml *x);
 void s3_respond_empty(struct s3_req *r, int status,
     const struct http_hdr_out *hdrs, size_t nhdrs);
 
-/* s3_common_headers fills the request id headers into hdrs (2 entries). */
+/* s3_common_headers fills the request id headers into hdrs (2 entries,
+ * and up to 3 more of s3_version_headers). */
 size_t s3_common_headers(struct s3_req *r, struct http_hdr_out *hdrs);
 
 /* s3_time_iso formats ns since 1970 as 2006-01-02T15:04:05.000Z;
@@ -1199,5 +1210,131 @@ void s3_xml_bool(struct s3_xml *x, const char *tag, bool v);
 
 /* s3_xml_key writes a key element, URL-encoded if x_urlenc. */
 void s3_xml_key(struct s3_xml *x, const char *tag, struct proto_str key);
+
+/* backend_version.c */
+
+/* backend_ver_put makes p's record the latest version; d tells which
+ * version id it got and the record given up (in c's reply). */
+int backend_ver_put(struct backend *be, struct rpc_call *c,
+    const struct msg_obj_put *p, struct msg_ver_done *d);
+
+/* backend_ver_get reads one version (empty id: the latest), delete
+ * markers included; rec points into c's reply. */
+int backend_ver_get(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref, struct msg_objrec *rec);
+
+/* backend_ver_delete deletes as S3 does (see msg_ver_ref); d in c. */
+int backend_ver_delete(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref, struct msg_ver_done *d);
+
+/* backend_ver_set_hdr sets one stored header of one version. */
+int backend_ver_set_hdr(struct backend *be, const struct msg_ver_hdr *h);
+
+/* backend_ver_list runs one ListObjectVersions page; free lr after. */
+int backend_ver_list(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_list_req *l, struct msg_ver_list_reply *lr);
+
+/* s3_version.c */
+
+/* s3_version_valid tells whether s (len bytes) is a version id we make
+ * ("null" or PROTO_VERIDLEN lowercase hex digits). */
+bool s3_version_valid(const char *s, size_t len);
+
+/*
+ * s3_version_query reads the request's ?versionId into buf
+ * (PROTO_VERIDLEN + 1 bytes; empty if absent): S3E_INVALID_VERSION if
+ * malformed.
+ */
+enum s3_err s3_version_query(struct s3_req *r, char *buf);
+
+/* s3_version_note makes the answer carry the version id (if any). */
+void s3_version_note(struct s3_req *r, struct proto_str version_id);
+
+/*
+ * s3_version_get reads the version the request names (?versionId, else
+ * the latest) into rec, in c.  A delete marker, an unknown version or
+ * another error is answered here (false); true: rec is an object.
+ */
+bool s3_version_get(struct s3_req *r, struct rpc_call *c,
+    struct msg_objrec *rec);
+
+/*
+ * s3_version_delete deletes key (version_id empty: as a DELETE without
+ * versionId), deletes the shards no record refers to any more, and
+ * copies the version id made or removed into vid (PROTO_VERIDLEN + 1
+ * bytes) and whether it is a delete marker.
+ */
+int s3_version_delete(struct s3_req *r, struct proto_str key,
+    struct proto_str version_id, char *vid, bool *marker);
+
+/* s3_version_headers adds x-amz-version-id, x-amz-delete-marker and a
+ * marker's Last-Modified, as noted on r; returns how many (up to 3). */
+size_t s3_version_headers(struct s3_req *r, struct http_hdr_out *hdrs);
+
+/*
+ * s3_version_set_hdr sets the stored header name (value empty: removes
+ * it) of the version the request names (?versionId, else the latest).
+ * CAIRN_EINVAL for a malformed versionId.
+ */
+int s3_version_set_hdr(struct s3_req *r, const char *name, const char *value);
+
+/* s3_versioning answers GET and PUT ?versioning on a bucket. */
+void s3_versioning(struct s3_req *r);
+
+/* s3_version_list answers GET ?versions (ListObjectVersions). */
+void s3_version_list(struct s3_req *r);
+
+/* s3_lock_xml.c */
+
+#define S3_LOCK_BODYMAX	4096	/* an object lock document */
+#define S3_LOCK_LEAVES	8	/* leaf elements of one */
+
+/*
+ * An object lock document as its leaf elements: each one's path from the
+ * root ("Retention/Mode") and text.  Owned by the request reading it.
+ */
+struct s3_lock_doc {
+	int	 ld_n;
+	char	 ld_name[S3_LOCK_LEAVES][128];
+	char	 ld_value[S3_LOCK_LEAVES][64];
+	/* parser state */
+	char	 ld_path[128];
+	size_t	 ld_plen;
+	char	 ld_text[64];
+	size_t	 ld_textlen;
+	bool	 ld_bad;
+};
+
+/* s3_lock_doc_parse reads body into d; false if it is no such document. */
+bool s3_lock_doc_parse(struct s3_lock_doc *d, const char *body, size_t len);
+
+/* s3_lock_doc_get returns the text at path, or NULL. */
+const char *s3_lock_doc_get(const struct s3_lock_doc *d, const char *path);
+
+/* s3_lock_read_body reads and parses the request's (bounded) body. */
+enum s3_err s3_lock_read_body(struct s3_req *r, struct s3_lock_doc *d);
+
+/* s3_lock.c */
+
+/* s3_lock_bypass tells whether x-amz-bypass-governance-retention: true. */
+bool s3_lock_bypass(struct s3_req *r);
+
+/* s3_lock_bucket_create turns object lock (and versioning) on in b if
+ * the CreateBucket request asks for it. */
+void s3_lock_bucket_create(struct s3_req *r, struct msg_bucket *b);
+
+/*
+ * s3_lock_from_request checks the x-amz-object-lock-* headers of a PUT
+ * and adds them to rec's stored headers (pointing at the request).
+ */
+enum s3_err s3_lock_from_request(struct s3_req *r, struct msg_objrec *rec);
+
+/* s3_lock_config answers GET and PUT ?object-lock on a bucket. */
+void s3_lock_config(struct s3_req *r);
+
+/* s3_lock_retention and s3_lock_legal_hold answer ?retention and
+ * ?legal-hold on an object (version). */
+void s3_lock_retention(struct s3_req *r);
+void s3_lock_legal_hold(struct s3_req *r);
 
 #endif

@@ -23,14 +23,14 @@ s3_common_headers(struct s3_req *r, struct http_hdr_out *hdrs)
 	hdrs[0].ho_value = r->sr_http->hr_id;
 	hdrs[1].ho_name = "x-amz-id-2";
 	hdrs[1].ho_value = r->sr_http->hr_id;
-	return 2;
+	return 2 + s3_version_headers(r, hdrs + 2);
 }
 
 static void
 fail_xml(struct s3_req *r, enum s3_err e, const char *message,
     const char *canon)
 {
-	struct http_hdr_out hdrs[3];
+	struct http_hdr_out hdrs[6];
 	struct s3_xml x;
 	size_t n;
 
@@ -81,7 +81,7 @@ s3_fail_rc(struct s3_req *r, int rc)
 void
 s3_respond_xml(struct s3_req *r, const char *xml, size_t len)
 {
-	struct http_hdr_out hdrs[3];
+	struct http_hdr_out hdrs[6];
 	size_t n = s3_common_headers(r, hdrs);
 
 	hdrs[n].ho_name = "content-type";
@@ -375,7 +375,8 @@ static const char *const list_params[] = {
 };
 
 /* Query parameters an object request may carry. */
-static const char *const object_params[] = { "x-id", "partNumber", NULL };
+static const char *const object_params[] = { "x-id", "partNumber",
+	"versionId", NULL };
 
 /* The parameters of a presigned URL, which any request may carry. */
 static const char *const auth_params[] = {

@@ -57,6 +57,7 @@ s3_bucket_create(struct s3_req *r)
 		return;
 	}
 	b.b_created_ns = util_now_ns();
+	s3_lock_bucket_create(r, &b);
 	if ((rc = backend_bucket_create(&r->sr_env->gw_backend, &b)) != 0) {
 		s3_fail_rc(r, rc);
 		return;

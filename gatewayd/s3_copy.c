@@ -19,11 +19,12 @@ struct copy_src {
 	struct proto_str	 sc_key;
 	struct rpc_call		 sc_call;
 	struct msg_objrec	 sc_rec;
+	char			 sc_version[PROTO_VERIDLEN + 1];	/* or "" */
 };
 
 /*
  * parse_source reads x-amz-copy-source: "[/]bucket/key", URL-encoded,
- * with an optional "?versionId=null" (the only version there is yet).
+ * with an optional "?versionId=" and the version to copy.
  */
 static enum s3_err
 parse_source(struct s3_req *r, struct copy_src *src)
@@ -35,9 +36,12 @@ parse_source(struct s3_req *r, struct copy_src *src)
 
 	v = http_header(r->sr_http, "x-amz-copy-source", &len);
 	if ((q = memchr(v, '?', len)) != NULL) {
-		if ((size_t)(v + len - q) != strlen("?versionId=null") ||
-		    memcmp(q, "?versionId=null", (size_t)(v + len - q)) != 0)
+		if ((size_t)(v + len - q) <= 11 || memcmp(q, "?versionId=",
+		    11) != 0 || !s3_version_valid(q + 11,
+		    (size_t)(v + len - q) - 11))
 			return S3E_INVALID_ARGUMENT;
+		memcpy(src->sc_version, q + 11, (size_t)(v + len - q) - 11);
+		src->sc_version[(size_t)(v + len - q) - 11] = '\0';
 		len = (size_t)(q - v);
 	}
 	n = s3_url_decode(v, len, src->sc_buf, sizeof(src->sc_buf));
@@ -53,6 +57,25 @@ parse_source(struct s3_req *r, struct copy_src *src)
 	    src->sc_key.ps_len > PROTO_KEYMAX)
 		return S3E_INVALID_ARGUMENT;
 	return S3E_NONE;
+}
+
+/*
+ * source_get reads the source's record (the version asked, else the
+ * latest).  A delete marker is no object to copy: NoSuchKey for the
+ * latest, InvalidArgument when named.
+ */
+static int
+source_get(struct s3_req *r, struct copy_src *src)
+{
+	struct msg_ver_ref ref = { src->sc_bucket, src->sc_key,
+	    proto_str_c(src->sc_version), false };
+	int rc;
+
+	rc = backend_ver_get(&r->sr_env->gw_backend, &src->sc_call, &ref,
+	    &src->sc_rec);
+	if (rc == 0 && src->sc_rec.or_delete_marker)
+		rc = src->sc_version[0] != '\0' ? CAIRN_EINVAL : CAIRN_ENOKEY;
+	return rc;
 }
 
 /* directive builds the new record's headers: the source's or the request's. */
@@ -74,6 +97,8 @@ directive(struct s3_req *r, const struct copy_src *src, struct msg_objrec *rec)
 	    src->sc_bucket.ps_len) == 0 &&
 	    src->sc_key.ps_len == r->sr_key.ps_len &&
 	    memcmp(src->sc_key.ps_ptr, r->sr_key.ps_ptr, src->sc_key.ps_len) == 0;
+	/* Copying an older version onto its key restores it, as in S3. */
+	same = same && src->sc_version[0] == '\0';
 	if (same && !replace)
 		return S3E_COPY_TO_ITSELF;
 	if (replace)
@@ -387,8 +412,7 @@ s3_object_copy(struct s3_req *r)
 		s3_fail(r, S3E_SLOW_DOWN, NULL);
 	} else if ((e = parse_source(r, src)) != S3E_NONE) {
 		s3_fail(r, e, "Invalid copy source");
-	} else if ((rc = backend_obj_get(&r->sr_env->gw_backend,
-	    &src->sc_call, src->sc_bucket, src->sc_key, &src->sc_rec)) != 0) {
+	} else if ((rc = source_get(r, src)) != 0) {
 		s3_fail_rc(r, rc);
 	} else {
 		copy_from(r, src, rec);
@@ -442,8 +466,7 @@ s3_copy_part(struct s3_req *r, struct msg_objrec *rec, unsigned char **buf)
 	if ((src = calloc(1, sizeof(*src))) == NULL)
 		return S3E_SLOW_DOWN;
 	if ((e = parse_source(r, src)) == S3E_NONE &&
-	    (rc = backend_obj_get(&r->sr_env->gw_backend, &src->sc_call,
-	    src->sc_bucket, src->sc_key, &src->sc_rec)) != 0)
+	    (rc = source_get(r, src)) != 0)
 		e = s3_error_from(rc);
 	if (e == S3E_NONE) {
 		s3_object_etag(&src->sc_rec, etag);

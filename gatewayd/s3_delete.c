@@ -26,9 +26,13 @@ struct delete_req {
 	size_t	 dr_klen[DELETE_MAXKEYS];
 	int	 dr_nkeys;
 	bool	 dr_quiet;
+	/* each key's VersionId, "" if none; "?" if too long to be one */
+	char	 dr_vid[DELETE_MAXKEYS][PROTO_VERIDLEN + 1];
 	/* parser state */
 	int	 dr_depth;
 	bool	 dr_in_key, dr_in_quiet, dr_in_object, dr_bad;
+	bool	 dr_in_vid;
+	size_t	 dr_vid_len;
 	char	 dr_quiet_text[8];
 	size_t	 dr_quiet_len;
 };
@@ -54,7 +58,24 @@ dr_append(struct delete_req *d, const char *s, size_t len)
 	d->dr_len += len;
 }
 
-/* on_start and on_end track <Delete><Object><Key> and <Quiet>. */
+/* vid_append adds text to the current Object's VersionId. */
+static void
+vid_append(struct delete_req *d, const char *s, size_t len)
+{
+	char *v = d->dr_vid[d->dr_nkeys];
+
+	if (d->dr_vid_len + len > PROTO_VERIDLEN) {
+		strcpy(v, "?");
+		d->dr_vid_len = PROTO_VERIDLEN + 1;
+		return;
+	}
+	memcpy(v + d->dr_vid_len, s, len);
+	d->dr_vid_len += len;
+	v[d->dr_vid_len] = '\0';
+}
+
+/* on_start and on_end track <Delete><Object><Key>, <VersionId> and
+ * <Quiet>. */
 static void XMLCALL
 on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
@@ -77,6 +98,10 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		d->dr_in_key = true;
 		d->dr_off[d->dr_nkeys] = d->dr_len;
 		d->dr_klen[d->dr_nkeys] = 0;
+	} else if (d->dr_depth == 3 && d->dr_in_object &&
+	    strcmp(name, "VersionId") == 0) {
+		d->dr_in_vid = true;
+		d->dr_vid_len = 0;
 	}
 }
 
@@ -86,7 +111,11 @@ on_end(void *arg, const XML_Char *name)
 	struct delete_req *d = arg;
 
 	(void)name;
-	if (d->dr_in_key && d->dr_depth == 3) {
+	if (d->dr_in_vid && d->dr_depth == 3) {
+		d->dr_in_vid = false;
+		if (d->dr_vid_len == 0)
+			strcpy(d->dr_vid[d->dr_nkeys], "?");
+	} else if (d->dr_in_key && d->dr_depth == 3) {
 		d->dr_in_key = false;
 		d->dr_klen[d->dr_nkeys] = d->dr_len - d->dr_off[d->dr_nkeys];
 		dr_append(d, "", 1);
@@ -113,6 +142,8 @@ on_text(void *arg, const XML_Char *s, int len)
 
 	if (d->dr_in_key && d->dr_depth == 3)
 		dr_append(d, s, (size_t)len);
+	else if (d->dr_in_vid && d->dr_depth == 3)
+		vid_append(d, s, (size_t)len);
 	else if (d->dr_in_quiet && d->dr_depth == 2) {
 		if (d->dr_quiet_len + (size_t)len >= sizeof(d->dr_quiet_text))
 			d->dr_bad = true;
@@ -190,44 +221,62 @@ read_body(struct s3_req *r, char **out, size_t *outlen)
 	return S3E_NONE;
 }
 
+/* What one key's delete did, for its result entry. */
+struct delete_done {
+	const char	*dd_asked;	/* VersionId asked, "" if none */
+	char		 dd_vid[PROTO_VERIDLEN + 1];
+	bool		 dd_marker;
+};
+
 /* delete_one removes one key; returns 0 or the error to report for it. */
 static int
-delete_one(struct s3_req *r, struct proto_str key)
+delete_one(struct s3_req *r, struct proto_str key, struct delete_done *dd)
 {
-	struct backend *be = &r->sr_env->gw_backend;
-	struct msg_objrec old;
-	struct rpc_call c;
-	bool has_old;
-	int rc;
-
 	if (key.ps_len == 0 || key.ps_len > PROTO_KEYMAX ||
 	    memchr(key.ps_ptr, '\0', key.ps_len) != NULL)
 		return CAIRN_EINVAL;
-	if (s3_authz_key(r, key, "s3:DeleteObject") != S3E_NONE)
+	if (dd->dd_asked[0] != '\0' && !s3_version_valid(dd->dd_asked,
+	    strlen(dd->dd_asked)))
+		return CAIRN_EINVAL;
+	if (s3_authz_key(r, key, dd->dd_asked[0] != '\0' ?
+	    "s3:DeleteObjectVersion" : "s3:DeleteObject") != S3E_NONE)
 		return CAIRN_EACCES;
-	rc = backend_obj_delete(be, &c, r->sr_bucket, key, &old, &has_old);
-	if (rc == 0 && has_old)
-		backend_shards_delete(be, &old);
-	rpc_call_fini(&c);
-	return rc;
+	return s3_version_delete(r, key, proto_str_c(dd->dd_asked),
+	    dd->dd_vid, &dd->dd_marker);
+}
+
+/* deleted_xml writes a Deleted entry, with the version and marker. */
+static void
+deleted_xml(struct s3_xml *x, struct proto_str key,
+    const struct delete_done *dd)
+{
+	s3_xml_open(x, "Deleted");
+	s3_xml_text(x, "Key", key.ps_ptr, key.ps_len);
+	if (dd->dd_asked[0] != '\0')
+		s3_xml_str(x, "VersionId", dd->dd_asked);
+	if (dd->dd_marker) {
+		s3_xml_bool(x, "DeleteMarker", true);
+		s3_xml_str(x, "DeleteMarkerVersionId", dd->dd_vid);
+	}
+	s3_xml_close(x, "Deleted");
 }
 
 static void
-result_entry(struct s3_xml *x, struct proto_str key, int rc, bool quiet)
+result_entry(struct s3_xml *x, struct proto_str key, int rc, bool quiet,
+    const struct delete_done *dd)
 {
 	enum s3_err e;
 
 	if (rc == 0) {
-		if (quiet)
-			return;
-		s3_xml_open(x, "Deleted");
-		s3_xml_text(x, "Key", key.ps_ptr, key.ps_len);
-		s3_xml_close(x, "Deleted");
+		if (!quiet)
+			deleted_xml(x, key, dd);
 		return;
 	}
 	e = rc == CAIRN_EINVAL ? S3E_INVALID_ARGUMENT : s3_error_from(rc);
 	s3_xml_open(x, "Error");
 	s3_xml_text(x, "Key", key.ps_ptr, key.ps_len);
+	if (dd->dd_asked[0] != '\0')
+		s3_xml_str(x, "VersionId", dd->dd_asked);
 	s3_xml_str(x, "Code", s3_error_code(e));
 	s3_xml_str(x, "Message", s3_error_message(e));
 	s3_xml_close(x, "Error");
@@ -239,6 +288,7 @@ run(struct s3_req *r, struct delete_req *d)
 {
 	struct msg_bucket b;
 	struct proto_str key;
+	struct delete_done dd;
 	struct s3_xml x;
 	int i, rc;
 
@@ -252,12 +302,13 @@ run(struct s3_req *r, struct delete_req *d)
 	for (i = 0; i < d->dr_nkeys; i++) {
 		key.ps_ptr = d->dr_buf + d->dr_off[i];
 		key.ps_len = d->dr_klen[i];
-		rc = delete_one(r, key);
+		dd.dd_asked = d->dr_vid[i];
+		rc = delete_one(r, key, &dd);
 		if (rc == CAIRN_ENOBUCKET || rc == CAIRN_EUNAVAIL)
 			log_warnx("%s: %s: delete of one key: %s",
 			    r->sr_http->hr_id, r->sr_resource,
 			    cairn_strerror(rc));
-		result_entry(&x, key, rc, d->dr_quiet);
+		result_entry(&x, key, rc, d->dr_quiet, &dd);
 	}
 	s3_xml_close(&x, "DeleteResult");
 	s3_respond_doc(r, &x);

@@ -129,6 +129,18 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "configuration does not exist" },
 	[S3E_NO_SUCH_REPLICATION] = { "ReplicationConfigurationNotFoundError",
 	    404, "The replication configuration was not found" },
+	[S3E_NO_SUCH_VERSION] = { "NoSuchVersion", 404, "The specified "
+	    "version does not exist." },
+	[S3E_INVALID_VERSION] = { "InvalidArgument", 400, "Invalid version "
+	    "id specified" },
+	[S3E_INVALID_BUCKET_STATE] = { "InvalidBucketState", 409, "The "
+	    "request is not valid with the current state of the bucket." },
+	[S3E_NO_LOCK_CONFIG] = { "ObjectLockConfigurationNotFoundError", 404,
+	    "Object Lock configuration does not exist for this bucket" },
+	[S3E_NO_OBJECT_LOCK] = { "NoSuchObjectLockConfiguration", 404, "The "
+	    "specified object does not have a ObjectLock configuration" },
+	[S3E_LOCK_MISSING] = { "InvalidRequest", 400, "Bucket is missing "
+	    "Object Lock Configuration" },
 };
 
 static const struct s3_error_row *
@@ -174,6 +186,9 @@ s3_error_from(int rc)
 	case CAIRN_EPARTSMALL:		return S3E_ENTITY_TOO_SMALL;
 	case CAIRN_ENOUSER:		return S3E_INVALID_ACCESS_KEY;
 	case CAIRN_EACCES:		return S3E_ACCESS_DENIED;
+	case CAIRN_ENOVERSION:		return S3E_NO_SUCH_VERSION;
+	case CAIRN_EMARKER:		return S3E_METHOD_NOT_ALLOWED;
+	case CAIRN_ELOCKED:		return S3E_ACCESS_DENIED;
 	case CAIRN_EQUORUM:
 	case CAIRN_EUNAVAIL:
 	case CAIRN_ETIMEDOUT:

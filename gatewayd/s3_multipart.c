@@ -127,7 +127,8 @@ upload_create(struct s3_req *r)
 	/* The template stores no data; its data id is the upload id's. */
 	util_unhex(uc->uc_rec.or_data_id, id, PROTO_IDLEN);
 	if ((e = s3_object_collect_headers(r->sr_http, &uc->uc_rec)) !=
-	    S3E_NONE || (e = s3_acl_from_request(r, &uc->uc_rec)) != S3E_NONE)
+	    S3E_NONE || (e = s3_acl_from_request(r, &uc->uc_rec)) != S3E_NONE ||
+	    (e = s3_lock_from_request(r, &uc->uc_rec)) != S3E_NONE)
 		s3_fail(r, e, NULL);
 	else if ((rc = backend_upload_create(be, uc)) != 0)
 		s3_fail_rc(r, rc);
@@ -485,6 +486,7 @@ complete_commit(struct s3_req *r, struct msg_upload_complete *cc)
 		if (ud->ud_has_old)
 			backend_shards_delete(be, &ud->ud_old);
 		backend_upload_drop(be, &ud->ud_rec, ud->ud_dropped);
+		s3_version_note(r, ud->ud_rec.or_version_id);
 		complete_ok(r, &ud->ud_rec);
 	}
 	rpc_call_fini(&c);

@@ -213,17 +213,23 @@ commit(struct s3_req *r, const struct msg_objrec *rec)
 	struct backend *be = &r->sr_env->gw_backend;
 	struct msg_obj_put p = { r->sr_bucket, r->sr_key, *rec,
 	    r->sr_put_cond, { 0 } };
-	struct msg_objrec old;
+	struct msg_ver_done *d;
 	struct rpc_call c;
-	bool has_old;
 	int rc;
 
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return CAIRN_ENOMEM;
 	memcpy(p.p_cond_etag, r->sr_put_cond_etag, sizeof(p.p_cond_etag));
-	rc = backend_obj_put(be, &c, &p, &old, &has_old);
-	if (rc == 0 && has_old && !(!old.or_inline && !rec->or_inline &&
-	    memcmp(old.or_data_id, rec->or_data_id, PROTO_IDLEN) == 0))
-		backend_shards_delete(be, &old);
+	/* The bucket's versioning decides whether a record is given up. */
+	rc = backend_ver_put(be, &c, &p, d);
+	if (rc == 0)
+		s3_version_note(r, d->vd_version_id);
+	if (rc == 0 && d->vd_has_old && !(!d->vd_old.or_inline &&
+	    !rec->or_inline && memcmp(d->vd_old.or_data_id, rec->or_data_id,
+	    PROTO_IDLEN) == 0))
+		backend_shards_delete(be, &d->vd_old);
 	rpc_call_fini(&c);
+	free(d);
 	return rc;
 }
 
@@ -426,6 +432,7 @@ s3_object_put(struct s3_req *r)
 	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
 	    (e = s3_tagging_from_request(r, rec)) != S3E_NONE ||
 	    (e = s3_acl_from_request(r, rec)) != S3E_NONE ||
+	    (e = s3_lock_from_request(r, rec)) != S3E_NONE ||
 	    (e = digest_init(r, &pd, &bd)) != S3E_NONE)
 		put_fail(r, e, &pd);
 	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)
@@ -744,19 +751,16 @@ conditions_hold(struct s3_req *r, const struct msg_objrec *rec)
 void
 s3_object_get(struct s3_req *r)
 {
-	struct http_hdr_out h[PROTO_HDRMAX + 12];
+	struct http_hdr_out h[PROTO_HDRMAX + 16];
 	struct msg_objrec rec;
 	struct get_range rg;
 	struct rpc_call c;
 	enum s3_err e = S3E_NONE;
 	char *store;
 	size_t n;
-	int rc;
 
-	if ((rc = backend_obj_get(&r->sr_env->gw_backend, &c, r->sr_bucket,
-	    r->sr_key, &rec)) != 0) {
+	if (!s3_version_get(r, &c, &rec)) {	/* answered */
 		rpc_call_fini(&c);
-		s3_fail_rc(r, rc);
 		return;
 	}
 	if (!conditions_hold(r, &rec)) {
@@ -791,17 +795,16 @@ s3_object_get(struct s3_req *r)
 void
 s3_object_delete(struct s3_req *r)
 {
-	struct backend *be = &r->sr_env->gw_backend;
-	struct msg_objrec old;
-	struct rpc_call c;
-	bool has_old;
+	char want[PROTO_VERIDLEN + 1];
+	enum s3_err e;
 	int rc;
 
-	rc = backend_obj_delete(be, &c, r->sr_bucket, r->sr_key, &old,
-	    &has_old);
-	if (rc == 0 && has_old)
-		backend_shards_delete(be, &old);
-	rpc_call_fini(&c);
+	if ((e = s3_version_query(r, want)) != S3E_NONE) {
+		s3_fail(r, e, NULL);
+		return;
+	}
+	rc = s3_version_delete(r, r->sr_key, proto_str_c(want),
+	    r->sr_version_id, &r->sr_delete_marker);
 	if (rc != 0)
 		s3_fail_rc(r, rc);
 	else

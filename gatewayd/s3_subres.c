@@ -30,12 +30,17 @@ static const struct s3_subres bucket_subres[] = {
 	{ "cors", s3_cors },
 	{ "notification", s3_notification },
 	{ "replication", s3_replication },
+	{ "versioning", s3_versioning },
+	{ "versions", s3_version_list },
+	{ "object-lock", s3_lock_config },
 	{ NULL, NULL }
 };
 
 static const struct s3_subres object_subres[] = {
 	{ "tagging", object_tagging },
 	{ "acl", s3_acl_object },
+	{ "retention", s3_lock_retention },
+	{ "legal-hold", s3_lock_legal_hold },
 	{ NULL, NULL }
 };
 

@@ -266,13 +266,16 @@ get_tagging(struct s3_req *r)
 	struct tag_set *ts;
 	struct proto_str t;
 	struct s3_xml x;
-	int i, rc;
+	int i;
 
-	rc = backend_obj_get(&r->sr_env->gw_backend, &c, r->sr_bucket,
-	    r->sr_key, &rec);
-	if (rc != 0 || (ts = calloc(1, sizeof(*ts))) == NULL) {
+	/* The version ?versionId names, else the latest; errors answered. */
+	if (!s3_version_get(r, &c, &rec)) {
 		rpc_call_fini(&c);
-		s3_fail_rc(r, rc != 0 ? rc : CAIRN_ENOMEM);
+		return;
+	}
+	if ((ts = calloc(1, sizeof(*ts))) == NULL) {
+		rpc_call_fini(&c);
+		s3_fail_rc(r, CAIRN_ENOMEM);
 		return;
 	}
 	t = stored_tags(&rec);
@@ -299,9 +302,10 @@ set_tagging(struct s3_req *r, const char *tags, int status)
 {
 	int rc;
 
-	rc = backend_obj_set_tags(&r->sr_env->gw_backend, r->sr_bucket,
-	    r->sr_key, proto_str_c(tags));
-	if (rc != 0)
+	rc = s3_version_set_hdr(r, "x-amz-tagging", tags);
+	if (rc == CAIRN_EINVAL)
+		s3_fail(r, S3E_INVALID_VERSION, NULL);
+	else if (rc != 0)
 		s3_fail_rc(r, rc);
 	else
 		s3_respond_empty(r, status, NULL, 0);

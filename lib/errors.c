@@ -31,6 +31,10 @@ cairn_strerror(int err)
 	case CAIRN_EPARTSMALL:		return "part too small";
 	case CAIRN_ENOUSER:		return "no such user";
 	case CAIRN_EUSEREXISTS:		return "user or access key exists";
+	case CAIRN_ENOVERSION:		return "no such version";
+	case CAIRN_EMARKER:		return "the version is a delete marker";
+	case CAIRN_ELOCKED:		return "the version is locked";
+	case CAIRN_ENOLOCK:		return "the bucket has no object lock";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

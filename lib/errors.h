@@ -48,6 +48,11 @@ enum cairn_err {
 	/* -1140..-1159: users */
 	CAIRN_ENOUSER = -1140,		/* no such user or access key */
 	CAIRN_EUSEREXISTS = -1141,	/* user name or access key taken */
+	/* -1120..-1139: versioning and object lock */
+	CAIRN_ENOVERSION = -1120,	/* no such version of the key */
+	CAIRN_EMARKER = -1121,		/* the version is a delete marker */
+	CAIRN_ELOCKED = -1122,		/* object lock keeps the version */
+	CAIRN_ENOLOCK = -1123,		/* the bucket has no object lock */
 };
 
 /* cairn_strerror returns a static English text for err (0 or negative). */

@@ -219,6 +219,11 @@ proto_type_name(uint32_t type)
 	CASE(MSG_CHUNK_READ);
 	CASE(MSG_CHUNK_DELETE);
 	CASE(MSG_META_SCAN);
+	CASE(MSG_META_VER_PUT);
+	CASE(MSG_META_VER_GET);
+	CASE(MSG_META_VER_DELETE);
+	CASE(MSG_META_VER_LIST);
+	CASE(MSG_META_VER_SET_HDR);
 	CASE(MSG_CHUNK_VERIFY);
 	CASE(MSG_CHUNK_LIST);
 	CASE(MSG_CHUNK_SWEEP);
@@ -461,13 +466,30 @@ msg_bucket_list_free(struct msg_bucket_list *bl)
 static void objparts_pack(msgpack_packer *pk, const struct msg_objrec *r);
 static int objparts_unpack(const msgpack_object *o, struct msg_objrec *r);
 
+/* objrec_versioned: the record has the versioning fields 13 and 14. */
+static bool
+objrec_versioned(const struct msg_objrec *r)
+{
+	return r->or_version_id.ps_len > 0 || r->or_delete_marker;
+}
+
+/* objrec_nfields: 11 (single PUT), 12 (multipart), 14 (versioned; the
+ * 12th field is then nil for a single PUT). */
+static uint32_t
+objrec_nfields(const struct msg_objrec *r)
+{
+	if (objrec_versioned(r))
+		return 14;
+	return r->or_nparts > 0 ? 12 : 11;
+}
+
 void
 msg_objrec_pack(msgpack_packer *pk, const struct msg_objrec *r)
 {
 	uint32_t i, n = r->or_inline ? 0 : (uint32_t)r->or_k + r->or_m;
 
 	/* A single PUT keeps the 11 fields of version 1, byte for byte. */
-	msgpack_pack_array(pk, r->or_nparts > 0 ? 12 : 11);
+	msgpack_pack_array(pk, objrec_nfields(r));
 	msgpack_pack_uint64(pk, r->or_size);
 	msgpack_pack_uint64(pk, r->or_mtime_ns);
 	pack_bin(pk, r->or_etag, sizeof(r->or_etag));
@@ -487,6 +509,12 @@ msg_objrec_pack(msgpack_packer *pk, const struct msg_objrec *r)
 	}
 	if (r->or_nparts > 0)
 		objparts_pack(pk, r);
+	else if (objrec_versioned(r))
+		msgpack_pack_nil(pk);
+	if (objrec_versioned(r)) {
+		pack_str(pk, r->or_version_id);
+		pack_bool(pk, r->or_delete_marker);
+	}
 }
 
 static int
@@ -537,6 +565,16 @@ objrec_hdrs_unpack(const msgpack_object *o, struct msg_objrec *r)
 	return 0;
 }
 
+/* objrec_version_unpack reads fields 13 and 14: version id, marker. */
+static int
+objrec_version_unpack(const msgpack_object *it, struct msg_objrec *r)
+{
+	if (get_str(&it[0], &r->or_version_id, PROTO_VERIDLEN) != 0 ||
+	    get_bool(&it[1], &r->or_delete_marker) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
 int
 msg_objrec_unpack(const msgpack_object *o, struct msg_objrec *r)
 {
@@ -546,6 +584,11 @@ msg_objrec_unpack(const msgpack_object *o, struct msg_objrec *r)
 	memset(r, 0, sizeof(*r));
 	if (it == NULL && (it = arr(o, 12)) != NULL)
 		multipart = true;
+	if (it == NULL && (it = arr(o, 14)) != NULL) {
+		multipart = it[11].type != MSGPACK_OBJECT_NIL;
+		if (objrec_version_unpack(&it[12], r) != 0)
+			return CAIRN_EPROTO;
+	}
 	if (it == NULL || get_u64(&it[0], &r->or_size) != 0 ||
 	    get_u64(&it[1], &r->or_mtime_ns) != 0 ||
 	    get_fixed(&it[2], r->or_etag, sizeof(r->or_etag)) != 0 ||
@@ -1305,7 +1348,7 @@ msg_scan_req_unpack(const msgpack_object *o, struct msg_scan_req *s)
 	if (it == NULL || get_str(&it[0], &s->sc_bucket, PROTO_BUCKETMAX) != 0 ||
 	    get_str(&it[1], &s->sc_prefix, PROTO_KEYMAX) != 0 ||
 	    get_str(&it[2], &s->sc_after_bucket, PROTO_BUCKETMAX) != 0 ||
-	    get_str(&it[3], &s->sc_after_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[3], &s->sc_after_key, PROTO_SCANKEYMAX) != 0 ||
 	    get_u32(&it[4], &s->sc_max, PROTO_SCANMAX) != 0 || s->sc_max == 0)
 		return CAIRN_EPROTO;
 	return 0;
@@ -1340,7 +1383,7 @@ scan_entry_unpack(const msgpack_object *o, struct msg_scan_entry *e)
 	const msgpack_object *it = arr(o, 3);
 
 	if (it == NULL || get_str(&it[0], &e->se_bucket, PROTO_BUCKETMAX) != 0 ||
-	    get_str(&it[1], &e->se_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[1], &e->se_key, PROTO_SCANKEYMAX) != 0 ||
 	    msg_objrec_unpack(&it[2], &e->se_rec) != 0)
 		return CAIRN_EPROTO;
 	return 0;
@@ -1715,5 +1758,220 @@ msg_obj_hdr_unpack(const msgpack_object *o, struct msg_obj_hdr *oh)
 	    get_str(&it[2], &oh->oh_name, 64) != 0 || oh->oh_name.ps_len == 0 ||
 	    get_str(&it[3], &oh->oh_value, PROTO_HDRLEN) != 0)
 		return CAIRN_EPROTO;
+	return 0;
+}
+/* --- versioning ------------------------------------------------------------- */
+
+void
+msg_ver_ref_pack(msgpack_packer *pk, const struct msg_ver_ref *r)
+{
+	msgpack_pack_array(pk, 4);
+	pack_str(pk, r->vr_bucket);
+	pack_str(pk, r->vr_key);
+	pack_str(pk, r->vr_version_id);
+	pack_bool(pk, r->vr_bypass);
+}
+
+int
+msg_ver_ref_unpack(const msgpack_object *o, struct msg_ver_ref *r)
+{
+	const msgpack_object *it = arr(o, 4);
+
+	if (it == NULL || get_str(&it[0], &r->vr_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &r->vr_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &r->vr_version_id, PROTO_VERIDLEN) != 0 ||
+	    get_bool(&it[3], &r->vr_bypass) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_ver_done_pack(msgpack_packer *pk, const struct msg_ver_done *d)
+{
+	msgpack_pack_array(pk, 3);
+	pack_str(pk, d->vd_version_id);
+	pack_bool(pk, d->vd_delete_marker);
+	if (d->vd_has_old)
+		msg_objrec_pack(pk, &d->vd_old);
+	else
+		msgpack_pack_nil(pk);
+}
+
+int
+msg_ver_done_unpack(const msgpack_object *o, struct msg_ver_done *d)
+{
+	const msgpack_object *it = arr(o, 3);
+
+	memset(d, 0, sizeof(*d));
+	if (it == NULL || get_str(&it[0], &d->vd_version_id,
+	    PROTO_VERIDLEN) != 0 || get_bool(&it[1], &d->vd_delete_marker) != 0)
+		return CAIRN_EPROTO;
+	d->vd_has_old = it[2].type != MSGPACK_OBJECT_NIL;
+	if (d->vd_has_old && msg_objrec_unpack(&it[2], &d->vd_old) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_ver_list_req_pack(msgpack_packer *pk, const struct msg_ver_list_req *l)
+{
+	msgpack_pack_array(pk, 6);
+	pack_str(pk, l->vl_bucket);
+	pack_str(pk, l->vl_prefix);
+	pack_str(pk, l->vl_delimiter);
+	pack_str(pk, l->vl_key_marker);
+	pack_str(pk, l->vl_version_marker);
+	msgpack_pack_uint32(pk, l->vl_max);
+}
+
+int
+msg_ver_list_req_unpack(const msgpack_object *o, struct msg_ver_list_req *l)
+{
+	const msgpack_object *it = arr(o, 6);
+
+	if (it == NULL || get_str(&it[0], &l->vl_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &l->vl_prefix, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &l->vl_delimiter, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[3], &l->vl_key_marker, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[4], &l->vl_version_marker, PROTO_VERIDLEN) != 0 ||
+	    get_u32(&it[5], &l->vl_max, PROTO_LISTMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+static void
+ver_entry_pack(msgpack_packer *pk, const struct msg_ver_entry *e)
+{
+	msgpack_pack_array(pk, 8);
+	pack_str(pk, e->ve_key);
+	pack_str(pk, e->ve_version_id);
+	pack_bool(pk, e->ve_latest);
+	pack_bool(pk, e->ve_delete_marker);
+	msgpack_pack_uint64(pk, e->ve_size);
+	msgpack_pack_uint64(pk, e->ve_mtime_ns);
+	pack_bin(pk, e->ve_etag, sizeof(e->ve_etag));
+	msgpack_pack_uint32(pk, e->ve_nparts);
+}
+
+static int
+ver_entry_unpack(const msgpack_object *o, struct msg_ver_entry *e)
+{
+	const msgpack_object *it = arr(o, 8);
+
+	if (it == NULL || get_str(&it[0], &e->ve_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[1], &e->ve_version_id, PROTO_VERIDLEN) != 0 ||
+	    get_bool(&it[2], &e->ve_latest) != 0 ||
+	    get_bool(&it[3], &e->ve_delete_marker) != 0 ||
+	    get_u64(&it[4], &e->ve_size) != 0 ||
+	    get_u64(&it[5], &e->ve_mtime_ns) != 0 ||
+	    get_fixed(&it[6], e->ve_etag, sizeof(e->ve_etag)) != 0 ||
+	    get_u32(&it[7], &e->ve_nparts, PROTO_PARTMAX) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_ver_list_reply_pack(msgpack_packer *pk, const struct msg_ver_list_reply *r)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 5);
+	pack_bool(pk, r->vl_truncated);
+	pack_str(pk, r->vl_next_key);
+	pack_str(pk, r->vl_next_version);
+	msgpack_pack_array(pk, r->vl_nentries);
+	for (i = 0; i < r->vl_nentries; i++)
+		ver_entry_pack(pk, &r->vl_entries[i]);
+	msgpack_pack_array(pk, r->vl_nprefixes);
+	for (i = 0; i < r->vl_nprefixes; i++)
+		pack_str(pk, r->vl_prefixes[i]);
+}
+
+static int
+ver_items_unpack(const msgpack_object *ents, const msgpack_object *pfx,
+    struct msg_ver_list_reply *r)
+{
+	uint32_t i;
+
+	r->vl_nentries = ents->via.array.size;
+	r->vl_nprefixes = pfx->via.array.size;
+	if (r->vl_nentries + r->vl_nprefixes > PROTO_LISTMAX)
+		return CAIRN_EPROTO;
+	r->vl_entries = calloc(r->vl_nentries + 1, sizeof(*r->vl_entries));
+	r->vl_prefixes = calloc(r->vl_nprefixes + 1, sizeof(*r->vl_prefixes));
+	if (r->vl_entries == NULL || r->vl_prefixes == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < r->vl_nentries; i++)
+		if (ver_entry_unpack(&ents->via.array.ptr[i],
+		    &r->vl_entries[i]) != 0)
+			return CAIRN_EPROTO;
+	for (i = 0; i < r->vl_nprefixes; i++)
+		if (get_str(&pfx->via.array.ptr[i], &r->vl_prefixes[i],
+		    PROTO_KEYMAX) != 0)
+			return CAIRN_EPROTO;
+	return 0;
+}
+
+int
+msg_ver_list_reply_unpack(const msgpack_object *o,
+    struct msg_ver_list_reply *r)
+{
+	const msgpack_object *it = arr(o, 5);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (it == NULL || get_bool(&it[0], &r->vl_truncated) != 0 ||
+	    get_str(&it[1], &r->vl_next_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &r->vl_next_version, PROTO_VERIDLEN) != 0 ||
+	    it[3].type != MSGPACK_OBJECT_ARRAY ||
+	    it[4].type != MSGPACK_OBJECT_ARRAY)
+		return CAIRN_EPROTO;
+	if ((rc = ver_items_unpack(&it[3], &it[4], r)) != 0)
+		msg_ver_list_reply_free(r);
+	return rc;
+}
+
+void
+msg_ver_list_reply_free(struct msg_ver_list_reply *r)
+{
+	free(r->vl_entries);
+	free(r->vl_prefixes);
+	r->vl_entries = NULL;
+	r->vl_prefixes = NULL;
+	r->vl_nentries = r->vl_nprefixes = 0;
+}
+
+void
+msg_ver_hdr_pack(msgpack_packer *pk, const struct msg_ver_hdr *h)
+{
+	uint32_t i;
+
+	msgpack_pack_array(pk, 2);
+	msg_ver_ref_pack(pk, &h->vh_ref);
+	msgpack_pack_array(pk, 2 * h->vh_n);
+	for (i = 0; i < h->vh_n; i++) {
+		pack_str(pk, h->vh_name[i]);
+		pack_str(pk, h->vh_value[i]);
+	}
+}
+
+int
+msg_ver_hdr_unpack(const msgpack_object *o, struct msg_ver_hdr *h)
+{
+	const msgpack_object *it = arr(o, 2), *p;
+	uint32_t i;
+
+	if (it == NULL || msg_ver_ref_unpack(&it[0], &h->vh_ref) != 0 ||
+	    it[1].type != MSGPACK_OBJECT_ARRAY || it[1].via.array.size == 0 ||
+	    it[1].via.array.size % 2 != 0 ||
+	    it[1].via.array.size > 2 * PROTO_VERHDRS)
+		return CAIRN_EPROTO;
+	h->vh_n = it[1].via.array.size / 2;
+	p = it[1].via.array.ptr;
+	for (i = 0; i < h->vh_n; i++)
+		if (get_str(&p[2 * i], &h->vh_name[i], PROTO_HDRLEN) != 0 ||
+		    h->vh_name[i].ps_len == 0 ||
+		    get_str(&p[2 * i + 1], &h->vh_value[i], PROTO_HDRLEN) != 0)
+			return CAIRN_EPROTO;
 	return 0;
 }

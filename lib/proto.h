@@ -44,6 +44,11 @@
 #define PROTO_BCONFMAX	(1u << 20)	/* one bucket configuration, bytes */
 #define PROTO_USERMAX	64		/* user name, bytes */
 #define PROTO_SECRETMAX	128		/* access key id or secret, bytes */
+#define PROTO_VERIDLEN	32		/* version id: hex text */
+#define PROTO_VERORDER	8		/* order bytes of a noncurrent version */
+/* A scan entry's key: the key, or key NUL order bytes for a noncurrent
+ * version (see msg_scan_req). */
+#define PROTO_SCANKEYMAX (PROTO_KEYMAX + 1 + PROTO_VERORDER)
 
 enum proto_type {
 	/* 1-99: replies and control; every daemon */
@@ -80,6 +85,11 @@ enum proto_type {
 	MSG_META_USER_REMOVE = 183,	/* msg_name (user name) -> nil */
 	MSG_META_USER_STATE = 184,	/* msg_user_state -> nil */
 	MSG_META_OBJ_SET_HDR = 185,	/* msg_obj_hdr -> nil */
+	MSG_META_VER_PUT = 160,		/* msg_obj_put -> msg_ver_done */
+	MSG_META_VER_GET = 161,		/* msg_ver_ref -> msg_objrec */
+	MSG_META_VER_DELETE = 162,	/* msg_ver_ref -> msg_ver_done */
+	MSG_META_VER_LIST = 163,	/* msg_ver_list_req -> msg_ver_list_reply */
+	MSG_META_VER_SET_HDR = 164,	/* msg_ver_hdr -> nil */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -237,6 +247,14 @@ struct msg_objrec {
 	uint32_t		 or_nparts;	/* 0: a single PUT */
 	const struct msg_objpart *or_parts;	/* pack: the parts */
 	const msgpack_object	*or_parts_raw;	/* unpack: into the buffer */
+	/*
+	 * Appended with versioning: the version id (PROTO_VERIDLEN hex
+	 * digits; empty: the "null" version) and whether this version is a
+	 * delete marker (no data, size 0).  A record without them, as
+	 * stored before, reads as the null version and no marker.
+	 */
+	struct proto_str	 or_version_id;
+	bool			 or_delete_marker;
 };
 
 /*
@@ -495,7 +513,9 @@ struct msg_upload_list_reply {
  * MSG_META_SCAN request: the object records of every bucket (or of
  * bucket alone, if not empty) whose key starts with prefix, in (bucket,
  * key) order, after the cursor (after_bucket, after_key; both empty to
- * start), at most max of them.
+ * start), at most max of them.  Each key's noncurrent versions follow its
+ * current record, newest first, as entries whose key is the object key,
+ * a NUL and PROTO_VERORDER order bytes; such an entry is a cursor too.
  */
 struct msg_scan_req {
 	struct proto_str	 sc_bucket;
@@ -796,5 +816,110 @@ void msg_user_state_pack(msgpack_packer *pk, const struct msg_user_state *us);
 int msg_user_state_unpack(const msgpack_object *o, struct msg_user_state *us);
 void msg_obj_hdr_pack(msgpack_packer *pk, const struct msg_obj_hdr *oh);
 int msg_obj_hdr_unpack(const msgpack_object *o, struct msg_obj_hdr *oh);
+/* --- versioning (160-179) ------------------------------------------------ */
+
+/*
+ * A version of an object: MSG_META_VER_GET and MSG_META_VER_DELETE
+ * request.  vr_version_id is empty for the latest version (GET) or for a
+ * DELETE without a versionId, "null" for the null version, else
+ * PROTO_VERIDLEN hex digits.  MSG_META_VER_GET answers the record, delete
+ * markers included (or_delete_marker), CAIRN_ENOVERSION for an unknown
+ * version and CAIRN_ENOKEY when there is no version at all.
+ */
+struct msg_ver_ref {
+	struct proto_str	 vr_bucket;
+	struct proto_str	 vr_key;
+	struct proto_str	 vr_version_id;
+	/* DELETE: x-amz-bypass-governance-retention (object lock) */
+	bool			 vr_bypass;
+};
+
+/*
+ * MSG_META_VER_PUT and MSG_META_VER_DELETE reply.  vd_version_id names
+ * the version made (a PUT, or a DELETE that made a delete marker) or
+ * removed (a DELETE with a version id); "null" for the null version,
+ * empty in a bucket that was never versioned.  vd_delete_marker: that
+ * version is a delete marker.  vd_old is the record no key refers to any
+ * more: its shards are the caller's to delete.
+ */
+struct msg_ver_done {
+	struct proto_str	 vd_version_id;
+	bool			 vd_delete_marker;
+	bool			 vd_has_old;
+	struct msg_objrec	 vd_old;
+};
+
+/*
+ * MSG_META_VER_LIST request: the versions of the keys of bucket that
+ * start with prefix, keys ascending and each key's versions newest
+ * first, after the position (key_marker, version_marker): with only a
+ * key marker, after every version of that key; with both, after that
+ * version.  Common prefixes as in msg_list_req.
+ */
+struct msg_ver_list_req {
+	struct proto_str	 vl_bucket;
+	struct proto_str	 vl_prefix;
+	struct proto_str	 vl_delimiter;
+	struct proto_str	 vl_key_marker;
+	struct proto_str	 vl_version_marker;
+	uint32_t		 vl_max;	/* 0..PROTO_LISTMAX */
+};
+
+/* One version in a ListObjectVersions page. */
+struct msg_ver_entry {
+	struct proto_str	 ve_key;
+	struct proto_str	 ve_version_id;	/* "null" for the null version */
+	bool			 ve_latest;
+	bool			 ve_delete_marker;
+	uint64_t		 ve_size;
+	uint64_t		 ve_mtime_ns;
+	uint8_t			 ve_etag[16];
+	uint32_t		 ve_nparts;
+};
+
+/*
+ * MSG_META_VER_LIST reply; when truncated, next_key and next_version
+ * continue (next_version empty after a common prefix).
+ */
+struct msg_ver_list_reply {
+	bool			 vl_truncated;
+	struct proto_str	 vl_next_key;
+	struct proto_str	 vl_next_version;
+	uint32_t		 vl_nentries;
+	struct msg_ver_entry	*vl_entries;	/* unpack: malloc'd */
+	uint32_t		 vl_nprefixes;
+	struct proto_str	*vl_prefixes;	/* unpack: malloc'd */
+};
+
+/*
+ * MSG_META_VER_SET_HDR request: set stored response headers of one
+ * version (vh_ref; empty version id: the latest), each name to its
+ * value, or remove it if the value is empty, all at once; nothing else
+ * of the record changes.  Tags are the header "x-amz-tagging".
+ * CAIRN_EMARKER for a delete marker.
+ */
+#define PROTO_VERHDRS	4
+struct msg_ver_hdr {
+	struct msg_ver_ref	 vh_ref;
+	uint32_t		 vh_n;		/* 1..PROTO_VERHDRS */
+	struct proto_str	 vh_name[PROTO_VERHDRS];	/* 1..HDRLEN */
+	struct proto_str	 vh_value[PROTO_VERHDRS];	/* 0..HDRLEN */
+};
+
+void msg_ver_ref_pack(msgpack_packer *pk, const struct msg_ver_ref *r);
+int msg_ver_ref_unpack(const msgpack_object *o, struct msg_ver_ref *r);
+void msg_ver_done_pack(msgpack_packer *pk, const struct msg_ver_done *d);
+int msg_ver_done_unpack(const msgpack_object *o, struct msg_ver_done *d);
+void msg_ver_list_req_pack(msgpack_packer *pk,
+    const struct msg_ver_list_req *l);
+int msg_ver_list_req_unpack(const msgpack_object *o,
+    struct msg_ver_list_req *l);
+void msg_ver_list_reply_pack(msgpack_packer *pk,
+    const struct msg_ver_list_reply *r);
+int msg_ver_list_reply_unpack(const msgpack_object *o,
+    struct msg_ver_list_reply *r);
+void msg_ver_list_reply_free(struct msg_ver_list_reply *r);
+void msg_ver_hdr_pack(msgpack_packer *pk, const struct msg_ver_hdr *h);
+int msg_ver_hdr_unpack(const msgpack_object *o, struct msg_ver_hdr *h);
 
 #endif

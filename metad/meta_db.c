@@ -494,7 +494,7 @@ meta_db_unpack_objrec(msgpack_unpacked *u, const char *val, size_t vlen,
  * NULL if none): 0, CAIRN_EPRECONDITION, or CAIRN_ENOKEY for If-Match on
  * a missing key, as S3 answers.
  */
-static int
+int
 meta_db_cond(const struct msg_obj_put *p, const char *old, size_t oldlen)
 {
 	msgpack_unpacked u;
@@ -519,63 +519,12 @@ meta_db_cond(const struct msg_obj_put *p, const char *old, size_t oldlen)
 	return rc;
 }
 
-/*
- * meta_db_swap reads the record under key into *old (NULL if none) and,
- * if the put's condition (cond, may be NULL) holds, writes new (or
- * deletes the key if new is NULL), under the key's lock so that no other
- * put or delete of the key comes in between.
- */
-static int
-meta_db_swap(struct meta_db *db, const char *key, size_t klen,
-    const msgpack_sbuffer *new, const struct msg_obj_put *cond, char **old,
-    size_t *oldlen)
-{
-	pthread_mutex_t *lock = meta_db_key_lock(db, key, klen);
-	int rc;
-
-	pthread_mutex_lock(lock);
-	rc = meta_db_get(db, key, klen, old, oldlen);
-	if (rc == CAIRN_ENOENT) {
-		*old = NULL;
-		rc = 0;
-	}
-	if (rc == 0 && cond != NULL)
-		rc = meta_db_cond(cond, *old, *oldlen);
-	if (rc == 0 && (new != NULL || *old != NULL))
-		rc = meta_db_write(db, key, klen, new != NULL ? new->data :
-		    NULL, new != NULL ? new->size : 0);
-	pthread_mutex_unlock(lock);
-	if (rc != 0 && *old != NULL) {
-		leveldb_free(*old);
-		*old = NULL;
-	}
-	return rc;
-}
-
 int
 meta_db_obj_put(struct meta_db *db, const struct msg_obj_put *p,
     msgpack_packer *reply)
 {
-	char key[META_KEYLEN], *old = NULL;
-	msgpack_sbuffer sb;
-	size_t klen, oldlen = 0;
-	int rc;
-
-	if ((rc = meta_db_check_obj(p->p_bucket, p->p_key)) != 0)
-		return rc;
-	klen = meta_db_obj_key(key, p->p_bucket, p->p_key);
-	meta_db_pack_objrec(&sb, &p->p_rec);
-	pthread_rwlock_rdlock(&db->md_bucket_lock);
-	rc = meta_db_bucket_exists(db, p->p_bucket);
-	if (rc == 0)
-		rc = meta_db_swap(db, key, klen, &sb, p, &old, &oldlen);
-	pthread_rwlock_unlock(&db->md_bucket_lock);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc == 0)
-		meta_db_reply_raw(reply, old, oldlen);
-	if (old != NULL)
-		leveldb_free(old);
-	return rc;
+	/* The bucket's versioning decides what becomes of the old record. */
+	return meta_version_put(db, p, false, reply);
 }
 
 int
@@ -597,6 +546,10 @@ meta_db_obj_get(struct meta_db *db, const struct msg_obj_ref *r,
 	}
 	if (rc != 0)
 		return rc;
+	if (meta_version_is_marker(val, vlen)) {
+		leveldb_free(val);
+		return CAIRN_ENOKEY;	/* the latest version is deleted */
+	}
 	meta_db_reply_raw(reply, val, vlen);
 	leveldb_free(val);
 	return 0;
@@ -606,24 +559,10 @@ int
 meta_db_obj_delete(struct meta_db *db, const struct msg_obj_ref *r,
     msgpack_packer *reply)
 {
-	char key[META_KEYLEN], *old = NULL;
-	size_t klen, oldlen = 0;
-	int rc;
+	struct msg_ver_ref vr = { r->r_bucket, r->r_key, { "", 0 }, false };
 
-	if ((rc = meta_db_check_obj(r->r_bucket, r->r_key)) != 0)
-		return rc;
-	klen = meta_db_obj_key(key, r->r_bucket, r->r_key);
-	pthread_rwlock_rdlock(&db->md_bucket_lock);
-	rc = meta_db_swap(db, key, klen, NULL, NULL, &old, &oldlen);
-	/* A missing key is no error, but a missing bucket is. */
-	if (rc == 0 && old == NULL)
-		rc = meta_db_bucket_exists(db, r->r_bucket);
-	pthread_rwlock_unlock(&db->md_bucket_lock);
-	if (rc == 0)
-		meta_db_reply_raw(reply, old, oldlen);
-	if (old != NULL)
-		leveldb_free(old);
-	return rc;
+	/* A delete marker in a versioned bucket, else the record goes. */
+	return meta_version_delete(db, &vr, false, reply);
 }
 
 /* retag packs rec with its "x-amz-tagging" stored header set to tags. */
@@ -666,6 +605,8 @@ set_tags(struct meta_db *db, const char *key, size_t klen,
 	}
 	msgpack_unpacked_init(&u);
 	rc = meta_db_unpack_objrec(&u, val, vlen, rec);
+	if (rc == 0 && rec->or_delete_marker)
+		rc = CAIRN_ENOENT;	/* a deleted key has no tags */
 	if (rc == 0) {
 		retag(&sb, rec, t->t_tags);
 		rc = meta_db_write(db, key, klen, sb.data, sb.size);

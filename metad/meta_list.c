@@ -226,6 +226,11 @@ meta_list_add_entry(struct meta_list_scan *s, struct proto_str key)
 		    (int)(key.ps_len < 128 ? key.ps_len : 128), key.ps_ptr);
 		return rc;
 	}
+	if (rec.or_delete_marker) {	/* the key's latest is deleted */
+		leveldb_iter_next(s->ls_it);
+		s->ls_nnexts++;
+		return 0;
+	}
 	if ((e->le_key = meta_list_copy(s, key)).ps_ptr == NULL)
 		return CAIRN_ENOMEM;
 	lr->lr_nentries++;
@@ -233,6 +238,17 @@ meta_list_add_entry(struct meta_list_scan *s, struct proto_str key)
 	leveldb_iter_next(s->ls_it);
 	s->ls_nnexts++;
 	return 0;
+}
+
+/* meta_list_is_marker tells whether the iterator is on a delete marker. */
+static bool
+meta_list_is_marker(struct meta_list_scan *s)
+{
+	const char *v;
+	size_t vlen;
+
+	v = leveldb_iter_value(s->ls_it, &vlen);
+	return meta_version_is_marker(v, vlen);
 }
 
 /* meta_list_step lists, skips or rolls up the key under the iterator. */
@@ -269,7 +285,13 @@ meta_list_run(struct meta_list_scan *s)
 		rc = meta_list_step(s, key);
 	if (rc != 0)
 		return rc;
-	/* Anything left under the prefix is a new entry or prefix. */
+	/* Anything left under the prefix but delete markers is a new entry
+	 * or prefix. */
+	while (meta_list_current(s, &key) && meta_list_rollup(s->ls_req,
+	    key) == 0 && meta_list_is_marker(s)) {
+		leveldb_iter_next(s->ls_it);
+		s->ls_nnexts++;
+	}
 	if (meta_list_current(s, &key)) {
 		lr->lr_truncated = true;
 		lr->lr_next = s->ls_last;

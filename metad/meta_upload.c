@@ -472,38 +472,32 @@ reply_done(struct complete_state *cs, const char *old, size_t oldlen,
 	return rc;
 }
 
-/* commit_object writes the new record, the removals, and replies. */
+/*
+ * commit_object writes the new record as the latest version, the
+ * removals, and replies; the upload's batch becomes the version change's.
+ */
 static int
 commit_object(struct complete_state *cs, msgpack_packer *reply)
 {
 	const struct msg_upload_ref *ref = cs->cs_ref;
-	char okey[META_KEYLEN], *old = NULL;
-	msgpack_sbuffer sb;
-	size_t oklen, oldlen = 0;
+	struct meta_vchange mv;
 	int rc;
 
-	oklen = meta_db_obj_key(okey, ref->u_bucket, ref->u_key);
-	meta_db_pack_objrec(&sb, &cs->cs_rec);
-	if (sb.size > PROTO_MSGMAX - 4096) {
-		msgpack_sbuffer_destroy(&sb);
-		return CAIRN_ETOOBIG;
-	}
-	rc = meta_db_get(cs->cs_db, okey, oklen, &old, &oldlen);
-	if (rc == CAIRN_ENOENT)
-		rc = 0;
-	if (rc == 0) {
-		leveldb_writebatch_put(cs->cs_batch, okey, oklen, sb.data,
-		    sb.size);
-		leveldb_writebatch_delete(cs->cs_batch, cs->cs_ukey,
-		    cs->cs_uklen);
-		rc = write_batch(cs->cs_db, cs->cs_batch);
-		cs->cs_batch = NULL;
-	}
+	meta_version_init(&mv, cs->cs_db, ref->u_bucket, ref->u_key);
+	leveldb_writebatch_destroy(mv.mv_batch);
+	mv.mv_batch = cs->cs_batch;
+	cs->cs_batch = NULL;
+	leveldb_writebatch_delete(mv.mv_batch, cs->cs_ukey, cs->cs_uklen);
+	if ((rc = meta_version_bucket(cs->cs_db, ref->u_bucket,
+	    &mv.mv_state, &mv.mv_lock)) == 0 &&
+	    (rc = meta_version_load(&mv)) == 0 && (!mv.mv_lock ||
+	    (rc = meta_lock_default(cs->cs_db, ref->u_bucket, &cs->cs_rec,
+	    mv.mv_lock_mode, mv.mv_lock_until)) == 0) &&
+	    (rc = meta_version_commit(&mv, &cs->cs_rec)) == 0)
+		rc = meta_version_write(&mv);
 	if (rc == 0)
-		rc = reply_done(cs, old, oldlen, reply);
-	if (old != NULL)
-		leveldb_free(old);
-	msgpack_sbuffer_destroy(&sb);
+		rc = reply_done(cs, mv.mv_drop, mv.mv_droplen, reply);
+	meta_version_fini(&mv);
 	return rc;
 }
 

@@ -211,6 +211,12 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	case MSG_META_UPLOAD_PARTS:
 	case MSG_META_UPLOAD_LIST:
 		return meta_upload_dispatch(&env->m_db, req, reply);
+	case MSG_META_VER_PUT:
+	case MSG_META_VER_GET:
+	case MSG_META_VER_DELETE:
+	case MSG_META_VER_LIST:
+	case MSG_META_VER_SET_HDR:
+		return meta_version_dispatch(&env->m_db, req, reply);
 	case MSG_META_SCAN:
 		return metad_scan(env, req, reply);
 	case MSG_META_USER_ADD:

@@ -32,6 +32,7 @@
 
 /* Bytes of the key that seals user secrets (AES-256). */
 #define META_USERKEY_LEN	32
+#define META_K_VERSION	'V'		/* "V" bucket NUL key NUL ~mtime -> msg_objrec */
 
 /* Longest leveldb key: 'O', bucket, NUL, object key. */
 #define META_KEYLEN	(1 + PROTO_BUCKETMAX + 1 + PROTO_KEYMAX)
@@ -189,6 +190,12 @@ void meta_db_reply_raw(msgpack_packer *reply, const char *val, size_t vlen);
 /* meta_db_check_obj checks a bucket and key before they make a DB key. */
 int meta_db_check_obj(struct proto_str bucket, struct proto_str key);
 
+/*
+ * meta_db_cond checks a conditional put against the current record (old,
+ * NULL if none): 0, CAIRN_EPRECONDITION or CAIRN_ENOKEY.
+ */
+int meta_db_cond(const struct msg_obj_put *p, const char *old, size_t oldlen);
+
 /* meta_db_size returns leveldb's estimate of the bytes on disk. */
 uint64_t meta_db_size(struct meta_db *db);
 
@@ -308,5 +315,173 @@ int meta_user_dispatch(struct meta_db *db, const unsigned char *key,
 /* meta_objhdr_set sets or removes one stored header of an object
  * (MSG_META_OBJ_SET_HDR), under the key's lock. */
 int meta_objhdr_set(struct meta_db *db, const struct msg_obj_hdr *oh);
+/* meta_version.c */
+
+/* Longest "V" key: 'V', bucket, NUL, key, NUL, 8 order bytes. */
+#define META_VKEYLEN	(META_KEYLEN + 1 + PROTO_VERORDER)
+
+/*
+ * One change of the versions of a key, made by a put, a delete or a
+ * completed upload while holding md_bucket_lock shared and the key's lock.
+ * meta_version_load reads the current latest record (mv_cur); the change
+ * collects its writes in mv_batch, written at once by meta_version_write.
+ * mv_drop is the record no key refers to any more after the change: the
+ * caller replies with it, and the gateway deletes its shards.
+ */
+struct meta_vchange {
+	struct meta_db		*mv_db;
+	struct proto_str	 mv_bucket;
+	struct proto_str	 mv_key;
+	uint8_t			 mv_state;	/* the bucket's versioning */
+	leveldb_writebatch_t	*mv_batch;
+	char			 mv_okey[META_KEYLEN];
+	size_t			 mv_oklen;
+	char			*mv_cur;	/* leveldb_free; NULL: none */
+	size_t			 mv_curlen;
+	uint64_t		 mv_cur_mtime;
+	bool			 mv_cur_marker;
+	size_t			 mv_cur_vidlen;	/* 0: the null version */
+	char			 mv_cur_vid[PROTO_VERIDLEN];
+	char			*mv_drop;	/* malloc'd; NULL: none */
+	size_t			 mv_droplen;
+	char			 mv_vid[PROTO_VERIDLEN + 1];	/* made or removed */
+	bool			 mv_lock;	/* the bucket has object lock */
+	bool			 mv_bypass;	/* of governance retention */
+	char			 mv_lock_mode[16];	/* default retention */
+	char			 mv_lock_until[40];
+};
+
+/* meta_version_init starts a change of bucket/key (names must outlive it). */
+void meta_version_init(struct meta_vchange *mv, struct meta_db *db,
+    struct proto_str bucket, struct proto_str key);
+
+/* meta_version_fini frees what the change holds. */
+void meta_version_fini(struct meta_vchange *mv);
+
+/* meta_version_load reads the key's latest record into mv. */
+int meta_version_load(struct meta_vchange *mv);
+
+/*
+ * meta_version_commit adds to mv_batch the writes that make rec the latest
+ * version under the bucket's versioning (mv_state): rec's mtime is raised
+ * above the current one's and its version id set (pointing into mv); the
+ * current record is kept as noncurrent or given up in mv_drop.
+ */
+int meta_version_commit(struct meta_vchange *mv, struct msg_objrec *rec);
+
+/* meta_version_write writes mv_batch, synced. */
+int meta_version_write(struct meta_vchange *mv);
+
+/* meta_version_bucket reads the versioning state of a bucket and, if
+ * lock is not NULL, whether it has object lock; ENOBUCKET. */
+int meta_version_bucket(struct meta_db *db, struct proto_str bucket,
+    uint8_t *state, bool *lock);
+
+/*
+ * meta_version_put makes p's record the latest version and packs the
+ * record given up (or nil), or with full a msg_ver_done.
+ */
+int meta_version_put(struct meta_db *db, const struct msg_obj_put *p,
+    bool full, msgpack_packer *reply);
+
+/* meta_version_is_marker tells whether stored record bytes are a marker. */
+bool meta_version_is_marker(const char *val, size_t vlen);
+
+/* meta_version_id_make writes the PROTO_VERIDLEN digits and a NUL of a
+ * new version id of the given mtime into out. */
+void meta_version_id_make(char *out, uint64_t mtime_ns);
+
+/* meta_version_id_parse checks a version id ("null" or PROTO_VERIDLEN hex
+ * digits) and reads its mtime; CAIRN_EINVAL if malformed. */
+int meta_version_id_parse(struct proto_str id, bool *null, uint64_t *mtime_ns);
+
+/* meta_version_prefix writes "V" bucket NUL key NUL; returns its length. */
+size_t meta_version_prefix(char *buf, struct proto_str bucket,
+    struct proto_str key);
+
+/* meta_version_key writes the "V" key of the version of that mtime. */
+size_t meta_version_key(char *buf, struct proto_str bucket,
+    struct proto_str key, uint64_t mtime_ns);
+
+/* meta_version_rm.c */
+
+/*
+ * meta_version_delete deletes bucket/key as S3 does: without a version id
+ * a delete marker (versioned bucket) or the record; with one, that
+ * version for good, the next newest becoming the latest.  Packs the
+ * record given up (or nil), or with full a msg_ver_done.
+ */
+int meta_version_delete(struct meta_db *db, const struct msg_ver_ref *r,
+    bool full, msgpack_packer *reply);
+
+/* meta_version_get packs the record of one version (markers included). */
+int meta_version_get(struct meta_db *db, const struct msg_ver_ref *r,
+    msgpack_packer *reply);
+
+/*
+ * meta_version_locate finds the version r names (the latest if its id is
+ * empty, markers included): its DB key into key (META_VKEYLEN bytes) and
+ * its record into *val (leveldb_free it).  ENOKEY, ENOVERSION, EINVAL
+ * (a malformed id), ENOBUCKET.
+ */
+int meta_version_locate(struct meta_db *db, const struct msg_ver_ref *r,
+    char *key, size_t *klen, char **val, size_t *vlen);
+
+/* meta_version_dispatch unpacks and runs one MSG_META_VER_* request. */
+int meta_version_dispatch(struct meta_db *db, const struct proto_msg *req,
+    msgpack_packer *reply);
+
+/* meta_version_hdr.c */
+
+/*
+ * meta_version_set_hdr sets (or with an empty value removes) one stored
+ * header of one version, under the key's lock; CAIRN_EMARKER for a
+ * delete marker, else as meta_version_locate.
+ */
+int meta_version_set_hdr(struct meta_db *db, const struct msg_ver_hdr *h);
+
+/* meta_lock.c */
+
+/* The stored headers of a version's retention and legal hold. */
+#define META_LOCK_MODE	"x-amz-object-lock-mode"
+#define META_LOCK_UNTIL	"x-amz-object-lock-retain-until-date"
+#define META_LOCK_HOLD	"x-amz-object-lock-legal-hold"
+#define META_LOCK_DATELEN 40
+
+/* meta_lock_date reads an ISO 8601 UTC date as S3 writes it, into ns. */
+bool meta_lock_date(struct proto_str s, uint64_t *ns);
+
+/*
+ * meta_lock_check tells whether the stored record may be deleted now:
+ * 0, or CAIRN_ELOCKED under a legal hold, a COMPLIANCE retention, or a
+ * GOVERNANCE retention without bypass.
+ */
+int meta_lock_check(const char *val, size_t vlen, bool bypass,
+    uint64_t now_ns);
+
+/*
+ * meta_lock_default gives rec, if it has no retention of its own, the
+ * bucket's default retention: headers pointing to mode and until
+ * (META_LOCK_DATELEN bytes), which must outlive rec.
+ */
+int meta_lock_default(struct meta_db *db, struct proto_str bucket,
+    struct msg_objrec *rec, char *mode, char *until);
+
+/* meta_version_list.c */
+
+/* meta_version_list packs one ListObjectVersions page. */
+int meta_version_list(struct meta_db *db, const struct msg_ver_list_req *l,
+    msgpack_packer *reply);
+
+/*
+ * meta_version_scan packs as scan entries the noncurrent versions of
+ * bucket/key after the order bytes after (NULL: all), using the
+ * iterator it, while *n < max and sb stays under maxbytes; *more if it
+ * stopped early.
+ */
+void meta_version_scan(leveldb_iterator_t *it, msgpack_packer *pk,
+    const msgpack_sbuffer *sb, size_t maxbytes, struct proto_str bucket,
+    struct proto_str key, const char *after, uint32_t *n, uint32_t max,
+    bool *more);
 
 #endif

@@ -104,17 +104,21 @@ pass_entry(struct scrubd *env, struct scrub_pass *p,
 {
 	struct scrub_counts c;
 	enum scrub_result res;
+	struct proto_str key = e->se_key;
+	const char *nul;
 	uint64_t bytes;
 
 	if (p->sp_full && live_ids(p, &e->se_rec) != 0)
 		return CAIRN_ENOMEM;
+	/* A noncurrent version's entry is named by its key alone. */
+	if ((nul = memchr(key.ps_ptr, '\0', key.ps_len)) != NULL)
+		key.ps_len = (size_t)(nul - key.ps_ptr);
 	memset(&c, 0, sizeof(c));
-	res = scrub_object(env, e->se_bucket, e->se_key, &e->se_rec, &c,
-	    &bytes);
+	res = scrub_object(env, e->se_bucket, key, &e->se_rec, &c, &bytes);
 	if (res == SCRUB_HEALED)
-		scrub_names_add(&p->sp_healed, e->se_bucket, e->se_key);
+		scrub_names_add(&p->sp_healed, e->se_bucket, key);
 	else if (res == SCRUB_UNRECOVERABLE || res == SCRUB_FAILED)
-		scrub_names_add(&p->sp_unrec, e->se_bucket, e->se_key);
+		scrub_names_add(&p->sp_unrec, e->se_bucket, key);
 	scrubd_add_counts(env, &c);
 	pthread_mutex_lock(&env->sd_lock);
 	env->sd_pass_objects++;
@@ -162,7 +166,7 @@ pass_walk(struct scrubd *env, struct scrub_pass *p)
 
 	ckb = NULL;
 	if ((cbb = malloc(PROTO_BUCKETMAX + 1)) == NULL ||
-	    (ckb = malloc(PROTO_KEYMAX + 1)) == NULL) {
+	    (ckb = malloc(PROTO_SCANKEYMAX + 1)) == NULL) {
 		free(cbb);
 		return CAIRN_ENOMEM;
 	}
