@@ -443,6 +443,8 @@ route_bucket(struct s3_req *r)
 	struct http_req *hr = r->sr_http;
 	char v[8];
 
+	if (s3_subres_route(r, false))
+		return;
 	if (s3_method_is(r, "GET") && s3_query_has(hr, "location"))
 		s3_bucket_location(r);
 	else if (s3_method_is(r, "POST") && s3_query_has(hr, "delete"))

@@ -108,6 +108,8 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "upload is smaller than the minimum allowed object size." },
 	[S3E_INVALID_PART_NUMBER] = { "InvalidPartNumber", 416, "The "
 	    "requested partnumber is not satisfiable" },
+	[S3E_NO_SUCH_LIFECYCLE] = { "NoSuchLifecycleConfiguration", 404,
+	    "The lifecycle configuration does not exist" },
 };
 
 static const struct s3_error_row *

@@ -24,6 +24,7 @@ object_tagging(struct s3_req *r)
 }
 
 static const struct s3_subres bucket_subres[] = {
+	{ "lifecycle", s3_lifecycle },
 	{ NULL, NULL }
 };
 

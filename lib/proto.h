@@ -71,6 +71,9 @@ enum proto_type {
 	MSG_META_UPLOAD_PARTS = 125,	/* msg_part_list_req -> msg_part_list_reply */
 	MSG_META_UPLOAD_LIST = 126,	/* msg_upload_list_req -> msg_upload_list_reply */
 	MSG_META_SCAN = 140,		/* msg_scan_req -> msg_scan_reply */
+	/* 141-145: lifecycle (metad's expiry, then scrubd's trigger) */
+	MSG_META_OBJ_EXPIRE = 141,	/* msg_obj_expire -> msg_objrec */
+	MSG_SCRUB_LIFECYCLE = 142,	/* nil -> msg_scrub_report */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -550,6 +553,21 @@ struct msg_chunk_list_req {
 	uint32_t		 cl_max;	/* 1..PROTO_CLISTMAX */
 };
 
+/*
+ * MSG_META_OBJ_EXPIRE request: remove the current record of bucket/key,
+ * but only if it is still the one lifecycle expiry decided on (same
+ * mtime and ETag), checked and removed atomically under the key's lock.
+ * The reply is the removed record (its shards are the caller's to
+ * delete); CAIRN_EPRECONDITION if the key was overwritten since,
+ * CAIRN_ENOKEY if it is gone.
+ */
+struct msg_obj_expire {
+	struct proto_str	 x_bucket;
+	struct proto_str	 x_key;
+	uint64_t		 x_mtime_ns;
+	uint8_t			 x_etag[16];
+};
+
 /* One file of a chunk list page. */
 struct msg_chunk_list_entry {
 	uint8_t			 ce_id[PROTO_IDLEN];
@@ -690,6 +708,8 @@ int msg_chunk_list_unpack(const msgpack_object *o, struct msg_chunk_list *l);
 void msg_chunk_list_free(struct msg_chunk_list *l);
 void msg_chunk_sweep_pack(msgpack_packer *pk, const struct msg_chunk_sweep *s);
 int msg_chunk_sweep_unpack(const msgpack_object *o, struct msg_chunk_sweep *s);
+void msg_obj_expire_pack(msgpack_packer *pk, const struct msg_obj_expire *x);
+int msg_obj_expire_unpack(const msgpack_object *o, struct msg_obj_expire *x);
 void msg_scrub_scope_pack(msgpack_packer *pk, const struct msg_scrub_scope *s);
 int msg_scrub_scope_unpack(const msgpack_object *o, struct msg_scrub_scope *s);
 void msg_scrub_report_pack(msgpack_packer *pk,

@@ -44,7 +44,7 @@ meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
 }
 
 /* meta_db_write stores val under key, or deletes key if val is NULL. */
-static int
+int
 meta_db_write(struct meta_db *db, const char *key, size_t klen,
     const char *val, size_t vlen)
 {

@@ -147,6 +147,18 @@ metad_obj_list(struct metad *env, const struct proto_msg *req,
 }
 
 static int
+metad_obj_expire(struct metad *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_obj_expire x;
+
+	if (msg_obj_expire_unpack(req->pm_payload, &x) != 0)
+		return CAIRN_EPROTO;
+	atomic_fetch_add(&env->m_ndeletes, 1);
+	return meta_expire(&env->m_db, &x, reply);
+}
+
+static int
 metad_scan(struct metad *env, const struct proto_msg *req,
     msgpack_packer *reply)
 {
@@ -201,6 +213,8 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return meta_upload_dispatch(&env->m_db, req, reply);
 	case MSG_META_SCAN:
 		return metad_scan(env, req, reply);
+	case MSG_META_OBJ_EXPIRE:
+		return metad_obj_expire(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}

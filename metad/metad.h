@@ -160,6 +160,13 @@ size_t meta_db_obj_key(char *buf, struct proto_str bucket,
 int meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
     size_t *vlen);
 
+/*
+ * meta_db_write stores val (vlen bytes) under key, synced, or deletes key
+ * if val is NULL.  The caller holds whatever lock the key needs.
+ */
+int meta_db_write(struct meta_db *db, const char *key, size_t klen,
+    const char *val, size_t vlen);
+
 /* meta_db_fail logs a leveldb error, frees it and returns CAIRN_EIO. */
 int meta_db_fail(struct meta_db *db, const char *what, char *err);
 
@@ -268,6 +275,17 @@ int meta_upload_list(struct meta_db *db, const struct msg_upload_list_req *ul,
  * of records.
  */
 int meta_scan(struct meta_db *db, const struct msg_scan_req *s,
+    msgpack_packer *reply);
+
+/* meta_expire.c */
+
+/*
+ * meta_expire removes the current record of x's key if its mtime and
+ * ETag are still x's, atomically under the key's lock, and packs the
+ * removed record into reply.  CAIRN_EPRECONDITION if it changed,
+ * CAIRN_ENOKEY if there is none.
+ */
+int meta_expire(struct meta_db *db, const struct msg_obj_expire *x,
     msgpack_packer *reply);
 
 #endif
