@@ -123,6 +123,21 @@ def t_boto3_roundtrip():
         got[2]['AbortIncompleteMultipartUpload']['DaysAfterInitiation'] == 7
 
 
+def t_awscli():
+    aws = ['/usr/bin/aws', '--endpoint-url', ENDPOINT, 's3api']
+    conf = json.dumps({'Rules': [{'ID': 'cli', 'Status': 'Enabled',
+                                  'Filter': {'Prefix': 'tmp/'},
+                                  'Expiration': {'Days': 2}}]})
+    subprocess.run(aws + ['put-bucket-lifecycle-configuration', '--bucket',
+                          CFG, '--lifecycle-configuration', conf],
+                   check=True, capture_output=True)
+    out = subprocess.run(aws + ['get-bucket-lifecycle-configuration',
+                                '--bucket', CFG, '--output', 'json'],
+                         check=True, capture_output=True, text=True).stdout
+    rules = json.loads(out)['Rules']
+    return [(r['ID'], r['Expiration']['Days']) for r in rules] == [('cli', 2)]
+
+
 def t_get_as_sent():
     text = doc(RULE % ('one', 'x/'))
     status, _ = put_doc(text)
@@ -260,8 +275,15 @@ def t_method():
 
 
 def t_no_bucket():
-    status, body = put_doc(doc(RULE % ('a', 'a/')), bucket='no-such-bucket')
-    return status == 404 and '<Code>NoSuchBucket</Code>' in body
+    good = True
+    for method in ('PUT', 'GET', 'DELETE'):
+        status, body = raw(method, 'lifecycle', doc(RULE % ('a', 'a/'))
+                           if method == 'PUT' else b'',
+                           bucket='no-such-bucket', md5=method == 'PUT')
+        if status != 404 or '<Code>NoSuchBucket</Code>' not in body:
+            print('# %s: %d %s' % (method, status, body))
+            good = False
+    return good
 
 
 def t_delete():
@@ -472,6 +494,7 @@ def main():
         ('GET without a configuration: 404 NoSuchLifecycleConfiguration',
          t_get_none),
         ('boto3 PUT and GET round-trip the rules', t_boto3_roundtrip),
+        ('the AWS CLI puts and gets a configuration', t_awscli),
         ('GET answers the document as it was sent', t_get_as_sent),
         ('a rule with the legacy Prefix is accepted', t_legacy_prefix),
         ('x-amz-checksum-crc32 instead of Content-MD5 is accepted',
@@ -486,7 +509,7 @@ def main():
         ('a refused PUT keeps the stored configuration', t_refused_keeps_old),
         ('1000 rules are accepted', t_1000_rules),
         ('POST ?lifecycle: MethodNotAllowed', t_method),
-        ('PUT on a missing bucket: NoSuchBucket', t_no_bucket),
+        ('PUT, GET, DELETE on a missing bucket: NoSuchBucket', t_no_bucket),
         ('DELETE answers 204, then GET 404', t_delete),
         ('expiry: objects, tags and an upload set up', t_expiry_setup),
         ('Days 1 (prefix, tag, size filters) expire when due, not before',
