@@ -31,6 +31,7 @@ struct lc_parse {
 	char			 p_path[LC_PATHMAX];
 	size_t			 p_pathlen[LC_DEPTHMAX + 1];
 	int			 p_depth;
+	int			 p_deep;	/* elements open beyond p_depth */
 	char			 p_text[LC_TEXTMAX + 1];
 	size_t			 p_textlen;
 	bool			 p_text_long;
@@ -246,9 +247,10 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		p->p_pathlen[++p->p_depth] = 0;
 		return;
 	}
-	if (p->p_depth >= LC_DEPTHMAX || len + nlen + 2 > sizeof(p->p_path)) {
+	if (p->p_deep > 0 || p->p_depth >= LC_DEPTHMAX ||
+	    len + nlen + 2 > sizeof(p->p_path)) {
 		fail(p, LIFECYCLE_MALFORMED, NULL);
-		p->p_pathlen[++p->p_depth] = len;
+		p->p_deep++;
 		return;
 	}
 	if (len > 0)
@@ -508,6 +510,10 @@ on_end(void *arg, const XML_Char *name)
 
 	(void)name;
 	p->p_text[p->p_textlen] = '\0';
+	if (p->p_deep > 0) {
+		p->p_deep--;
+		return;
+	}
 	if (p->p_text_long)
 		fail(p, LIFECYCLE_INVALID_ARGUMENT, "A value is too long");
 	else if (p->p_err == LIFECYCLE_OK && p->p_depth > 1 &&

@@ -69,6 +69,27 @@ test_parse(void)
 	is_int(lc.lc_n, 0, "a refused document leaves nothing");
 }
 
+/* test_deep feeds elements nested far deeper than any rule has. */
+static void
+test_deep(void)
+{
+	struct lifecycle lc;
+	char *xml, *p;
+	int i;
+
+	if ((xml = malloc(64 * 1024)) == NULL)
+		return;
+	p = xml + sprintf(xml, "<LifecycleConfiguration><Rule>");
+	for (i = 0; i < 1000; i++)
+		p += sprintf(p, "<Filter>");
+	for (i = 0; i < 1000; i++)
+		p += sprintf(p, "</Filter>");
+	sprintf(p, "</Rule></LifecycleConfiguration>");
+	is_int(parse_one(xml, &lc), LIFECYCLE_MALFORMED,
+	    "elements nested 1000 deep: malformed");
+	free(xml);
+}
+
 static void
 test_due(void)
 {
@@ -138,12 +159,13 @@ main(void)
 	char cmd[PATH_MAX + 16];
 
 	log_init("test_lifecycle", 0);
-	plan(10 + 3 + 8);
+	plan(10 + 1 + 3 + 8);
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
 	test_parse();
+	test_deep();
 	test_due();
 	test_expire();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
