@@ -16,6 +16,7 @@ static const struct cmd_entry *cairn_cmds[] = {
 	&cmd_scrub_entry,
 	&cmd_heal_entry,
 	&cmd_user_entry,
+	&cmd_lifecycle_entry,
 };
 
 #define CAIRN_NCMDS	(sizeof(cairn_cmds) / sizeof(cairn_cmds[0]))

@@ -41,6 +41,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_scrub_entry;
 extern const struct cmd_entry cmd_heal_entry;
 extern const struct cmd_entry cmd_user_entry;
+extern const struct cmd_entry cmd_lifecycle_entry;
 
 /* cairn.c */
 

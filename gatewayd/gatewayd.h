@@ -81,6 +81,7 @@ enum s3_err {
 	S3E_NO_LOCK_CONFIG,	/* ObjectLockConfigurationNotFoundError */
 	S3E_NO_OBJECT_LOCK,	/* NoSuchObjectLockConfiguration */
 	S3E_LOCK_MISSING,	/* InvalidRequest: the bucket has no lock */
+	S3E_NO_SUCH_LIFECYCLE,	/* NoSuchLifecycleConfiguration */
 	S3E__COUNT
 };
 
@@ -940,6 +941,15 @@ bool s3_cond_has_overrides(const struct s3_req *r);
 
 /* s3_objects_delete answers DeleteObjects (POST /bucket?delete). */
 void s3_objects_delete(struct s3_req *r);
+
+/* s3_lifecycle.c */
+
+/*
+ * s3_lifecycle answers Put/Get/DeleteBucketLifecycleConfiguration
+ * (?lifecycle) for every method; the document is checked with
+ * lib/lifecycle.c and stored as sent (BCONF_LIFECYCLE).
+ */
+void s3_lifecycle(struct s3_req *r);
 
 /* s3_tagging.c */
 

@@ -141,6 +141,8 @@ static const struct s3_error_row s3_errors[S3E__COUNT] = {
 	    "specified object does not have a ObjectLock configuration" },
 	[S3E_LOCK_MISSING] = { "InvalidRequest", 400, "Bucket is missing "
 	    "Object Lock Configuration" },
+	[S3E_NO_SUCH_LIFECYCLE] = { "NoSuchLifecycleConfiguration", 404,
+	    "The lifecycle configuration does not exist" },
 };
 
 static const struct s3_error_row *

@@ -33,6 +33,7 @@ static const struct s3_subres bucket_subres[] = {
 	{ "versioning", s3_versioning },
 	{ "versions", s3_version_list },
 	{ "object-lock", s3_lock_config },
+	{ "lifecycle", s3_lifecycle },
 	{ NULL, NULL }
 };
 

@@ -62,6 +62,8 @@ static const struct conf_key conf_keys[] = {
 	INT("scrubd", "objects_per_sec", c_scrub_objects_per_sec, 1, 1000000),
 	INT("scrubd", "interval", c_scrub_interval_s, 1, 365 * 86400),
 	INT("scrubd", "orphan_grace", c_scrub_orphan_grace_s, 1, 365 * 86400),
+	INT("scrubd", "lifecycle_interval", c_lc_interval_s, 1, 86400),
+	INT("scrubd", "lifecycle_day", c_lc_day_s, 1, 86400),
 };
 
 #define CONF_FILEMAX	(1024 * 1024)
@@ -103,6 +105,8 @@ conf_defaults(struct conf *c)
 	c->c_scrub_objects_per_sec = 200;
 	c->c_scrub_interval_s = 86400;
 	c->c_scrub_orphan_grace_s = 86400;
+	c->c_lc_interval_s = 3600;
+	c->c_lc_day_s = 86400;
 }
 
 /* parse_size reads "123", "4K", "16KiB", "5G"...; binary multiples. */

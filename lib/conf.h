@@ -59,6 +59,8 @@ struct conf {
 	int	c_scrub_objects_per_sec;
 	int	c_scrub_interval_s;	/* from the end of a pass to the next */
 	int	c_scrub_orphan_grace_s;	/* an unreferenced shard is kept this long */
+	int	c_lc_interval_s;	/* between lifecycle passes */
+	int	c_lc_day_s;		/* a lifecycle "day" (tests shorten it) */
 
 	int	c_ndrives;
 	struct conf_drive c_drives[CONF_DRIVEMAX];

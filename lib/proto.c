@@ -237,6 +237,8 @@ proto_type_name(uint32_t type)
 	CASE(MSG_META_USER_REMOVE);
 	CASE(MSG_META_USER_STATE);
 	CASE(MSG_META_OBJ_SET_HDR);
+	CASE(MSG_META_OBJ_EXPIRE);
+	CASE(MSG_SCRUB_LIFECYCLE);
 	}
 	return "MSG_UNKNOWN";
 }
@@ -1973,5 +1975,28 @@ msg_ver_hdr_unpack(const msgpack_object *o, struct msg_ver_hdr *h)
 		    h->vh_name[i].ps_len == 0 ||
 		    get_str(&p[2 * i + 1], &h->vh_value[i], PROTO_HDRLEN) != 0)
 			return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_obj_expire_pack(msgpack_packer *pk, const struct msg_obj_expire *x)
+{
+	msgpack_pack_array(pk, 4);
+	pack_str(pk, x->x_bucket);
+	pack_str(pk, x->x_key);
+	msgpack_pack_uint64(pk, x->x_mtime_ns);
+	pack_bin(pk, x->x_etag, sizeof(x->x_etag));
+}
+
+int
+msg_obj_expire_unpack(const msgpack_object *o, struct msg_obj_expire *x)
+{
+	const msgpack_object *it = arr(o, 4);
+
+	if (it == NULL || get_str(&it[0], &x->x_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &x->x_key, PROTO_KEYMAX) != 0 ||
+	    get_u64(&it[2], &x->x_mtime_ns) != 0 ||
+	    get_fixed(&it[3], x->x_etag, sizeof(x->x_etag)) != 0)
+		return CAIRN_EPROTO;
 	return 0;
 }

@@ -90,6 +90,9 @@ enum proto_type {
 	MSG_META_VER_DELETE = 162,	/* msg_ver_ref -> msg_ver_done */
 	MSG_META_VER_LIST = 163,	/* msg_ver_list_req -> msg_ver_list_reply */
 	MSG_META_VER_SET_HDR = 164,	/* msg_ver_hdr -> nil */
+	/* 141-145: lifecycle (metad's expiry, then scrubd's trigger) */
+	MSG_META_OBJ_EXPIRE = 141,	/* msg_obj_expire -> msg_objrec */
+	MSG_SCRUB_LIFECYCLE = 142,	/* nil -> msg_scrub_report */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -579,6 +582,21 @@ struct msg_chunk_list_req {
 	uint32_t		 cl_max;	/* 1..PROTO_CLISTMAX */
 };
 
+/*
+ * MSG_META_OBJ_EXPIRE request: remove the current record of bucket/key,
+ * but only if it is still the one lifecycle expiry decided on (same
+ * mtime and ETag), checked and removed atomically under the key's lock.
+ * The reply is the removed record (its shards are the caller's to
+ * delete); CAIRN_EPRECONDITION if the key was overwritten since,
+ * CAIRN_ENOKEY if it is gone.
+ */
+struct msg_obj_expire {
+	struct proto_str	 x_bucket;
+	struct proto_str	 x_key;
+	uint64_t		 x_mtime_ns;
+	uint8_t			 x_etag[16];
+};
+
 /* One file of a chunk list page. */
 struct msg_chunk_list_entry {
 	uint8_t			 ce_id[PROTO_IDLEN];
@@ -719,6 +737,8 @@ int msg_chunk_list_unpack(const msgpack_object *o, struct msg_chunk_list *l);
 void msg_chunk_list_free(struct msg_chunk_list *l);
 void msg_chunk_sweep_pack(msgpack_packer *pk, const struct msg_chunk_sweep *s);
 int msg_chunk_sweep_unpack(const msgpack_object *o, struct msg_chunk_sweep *s);
+void msg_obj_expire_pack(msgpack_packer *pk, const struct msg_obj_expire *x);
+int msg_obj_expire_unpack(const msgpack_object *o, struct msg_obj_expire *x);
 void msg_scrub_scope_pack(msgpack_packer *pk, const struct msg_scrub_scope *s);
 int msg_scrub_scope_unpack(const msgpack_object *o, struct msg_scrub_scope *s);
 void msg_scrub_report_pack(msgpack_packer *pk,

@@ -147,6 +147,18 @@ metad_obj_list(struct metad *env, const struct proto_msg *req,
 }
 
 static int
+metad_obj_expire(struct metad *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_obj_expire x;
+
+	if (msg_obj_expire_unpack(req->pm_payload, &x) != 0)
+		return CAIRN_EPROTO;
+	atomic_fetch_add(&env->m_ndeletes, 1);
+	return meta_expire(&env->m_db, &x, reply);
+}
+
+static int
 metad_scan(struct metad *env, const struct proto_msg *req,
     msgpack_packer *reply)
 {
@@ -228,6 +240,8 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		    reply);
 	case MSG_META_OBJ_SET_HDR:
 		return metad_obj_set_hdr(env, req, reply);
+	case MSG_META_OBJ_EXPIRE:
+		return metad_obj_expire(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}

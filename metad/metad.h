@@ -484,4 +484,15 @@ void meta_version_scan(leveldb_iterator_t *it, msgpack_packer *pk,
     struct proto_str key, const char *after, uint32_t *n, uint32_t max,
     bool *more);
 
+/* meta_expire.c */
+
+/*
+ * meta_expire removes the current record of x's key if its mtime and
+ * ETag are still x's, atomically under the key's lock, and packs the
+ * removed record into reply.  CAIRN_EPRECONDITION if it changed,
+ * CAIRN_ENOKEY if there is none.
+ */
+int meta_expire(struct meta_db *db, const struct msg_obj_expire *x,
+    msgpack_packer *reply);
+
 #endif

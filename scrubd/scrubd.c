@@ -524,6 +524,34 @@ scrubd_pass_req(struct scrubd *env, const struct proto_msg *req,
 	return rc;
 }
 
+/* report_lifecycle puts the lifecycle counters of c into rp. */
+static void
+report_lifecycle(struct msg_scrub_report *rp, const struct scrub_lc_counts *c)
+{
+	report_stat(rp, "objects_expired", c->lc_expired);
+	report_stat(rp, "expiry_kept", c->lc_skipped);
+	report_stat(rp, "uploads_aborted", c->lc_aborted);
+	report_stat(rp, "lifecycle_errors", c->lc_errors);
+}
+
+/* scrubd_lifecycle_req runs a lifecycle pass now, unthrottled. */
+static int
+scrubd_lifecycle_req(struct scrubd *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct scrub_lc_counts c;
+	struct msg_scrub_report rp;
+
+	if (!proto_is_nil(req->pm_payload))
+		return CAIRN_EPROTO;
+	scrub_lifecycle_run(env, false, &c);
+	memset(&rp, 0, sizeof(rp));
+	report_stat(&rp, "objects_checked", c.lc_checked);
+	report_lifecycle(&rp, &c);
+	msg_scrub_report_pack(reply, &rp);
+	return 0;
+}
+
 /* report_daemon fills rp with the daemon's counters (sd_lock held). */
 static void
 report_daemon(struct scrubd *env, struct msg_scrub_report *rp)
@@ -542,6 +570,9 @@ report_daemon(struct scrubd *env, struct msg_scrub_report *rp)
 	report_stat(rp, "bytes_per_sec", env->sd_conf.c_scrub_bytes_per_sec);
 	report_stat(rp, "objects_per_sec",
 	    (uint64_t)env->sd_conf.c_scrub_objects_per_sec);
+	report_lifecycle(rp, &env->sd_lc_total);
+	report_stat(rp, "lifecycle_passes", env->sd_lc_passes);
+	report_stat(rp, "last_lifecycle_end", env->sd_lc_last_end);
 	scrub_names_fill(&env->sd_unrec, rp->rp_unrec, &rp->rp_nunrec);
 }
 
@@ -589,6 +620,8 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return scrubd_pass_req(env, req, reply);
 	case MSG_SCRUB_STATUS:
 		return scrubd_status_req(env, req, reply);
+	case MSG_SCRUB_LIFECYCLE:
+		return scrubd_lifecycle_req(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}
@@ -600,6 +633,7 @@ static const char *const status_names[] = {
 	"shards_healed", "objects_healed", "unrecoverable_now",
 	"orphans_removed", "tmp_removed", "passes", "pass_running",
 	"pass_objects", "last_pass_end", "drives_replaced", "heal_requests",
+	"objects_expired", "uploads_aborted",
 };
 
 /* status adds the main counters to MSG_CTL_STATUS. */
@@ -647,6 +681,8 @@ scrubd_reload(struct scrubd *env)
 		    nc->c_scrub_objects_per_sec;
 		env->sd_conf.c_scrub_interval_s = nc->c_scrub_interval_s;
 		env->sd_conf.c_scrub_orphan_grace_s = nc->c_scrub_orphan_grace_s;
+		env->sd_conf.c_lc_interval_s = nc->c_lc_interval_s;
+		env->sd_conf.c_lc_day_s = nc->c_lc_day_s;
 		pthread_cond_broadcast(&env->sd_cond);
 		pthread_mutex_unlock(&env->sd_lock);
 		log_setverbose(env->sd_verbose);
@@ -668,6 +704,7 @@ scrubd_start(struct scrubd *env)
 
 	if (pthread_mutex_init(&env->sd_lock, NULL) != 0 ||
 	    pthread_mutex_init(&env->sd_heal_lock, NULL) != 0 ||
+	    pthread_mutex_init(&env->sd_lc_lock, NULL) != 0 ||
 	    pthread_cond_init(&env->sd_cond, NULL) != 0)
 		fatalx("%s: cannot make locks", __func__);
 	if ((rc = util_mkdirs(c->c_run_dir, 0700)) != 0)
@@ -689,12 +726,16 @@ scrubd_start(struct scrubd *env)
 		fatalx("%s: cannot listen: %s", c->c_scrub_listen,
 		    cairn_strerror(rc));
 	if (pthread_create(&env->sd_pass_thread, NULL, pass_thread, env) != 0 ||
-	    pthread_create(&env->sd_heal_thread, NULL, heal_thread, env) != 0)
+	    pthread_create(&env->sd_heal_thread, NULL, heal_thread, env) != 0 ||
+	    pthread_create(&env->sd_lc_thread, NULL, scrub_lifecycle_thread,
+	    env) != 0)
 		fatalx("%s: cannot start threads", __func__);
 	log_info("scanning %d drives at most %" PRIu64 " bytes/s and %d "
 	    "objects/s, a pass every %d s, orphan grace %d s", c->c_ndrives,
 	    c->c_scrub_bytes_per_sec, c->c_scrub_objects_per_sec,
 	    c->c_scrub_interval_s, c->c_scrub_orphan_grace_s);
+	log_info("lifecycle: a pass every %d s, a day is %d s",
+	    c->c_lc_interval_s, c->c_lc_day_s);
 }
 
 /* scrubd_stop ends the threads, the server and the clients. */
@@ -709,6 +750,7 @@ scrubd_stop(struct scrubd *env)
 	pthread_mutex_unlock(&env->sd_lock);
 	pthread_join(env->sd_pass_thread, NULL);
 	pthread_join(env->sd_heal_thread, NULL);
+	pthread_join(env->sd_lc_thread, NULL);
 	rpc_server_stop(&env->sd_rpc);
 	for (i = 0; i < env->sd_ndrives; i++)
 		rpc_client_close(env->sd_chunk[i]);

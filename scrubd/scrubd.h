@@ -186,6 +186,29 @@ void scrub_pass_free(struct scrub_pass *p);
  */
 void scrub_sweep(struct scrubd *env, struct scrub_pass *p);
 
+/* scrub_lifecycle.c */
+
+/* The counters of lifecycle passes. */
+struct scrub_lc_counts {
+	uint64_t	lc_checked;	/* records looked at */
+	uint64_t	lc_expired;	/* current versions removed */
+	uint64_t	lc_skipped;	/* due, but overwritten since: kept */
+	uint64_t	lc_aborted;	/* multipart uploads aborted */
+	uint64_t	lc_errors;	/* metad calls that failed */
+};
+
+/*
+ * scrub_lifecycle_run runs one lifecycle pass over every bucket that has
+ * a configuration (throttled by objects_per_sec if throttle), adds its
+ * counts to the daemon's and copies them to counts.  Passes run one at a
+ * time (sd_lc_lock).
+ */
+void scrub_lifecycle_run(struct scrubd *env, bool throttle,
+    struct scrub_lc_counts *counts);
+
+/* scrub_lifecycle_thread runs a throttled pass every lifecycle_interval. */
+void *scrub_lifecycle_thread(void *arg);
+
 /* scrubd.c */
 
 /*
@@ -211,6 +234,8 @@ struct scrubd {
 	pthread_mutex_t		 sd_heal_lock;
 	pthread_t		 sd_pass_thread;
 	pthread_t		 sd_heal_thread;
+	pthread_t		 sd_lc_thread;
+	pthread_mutex_t		 sd_lc_lock;	/* one lifecycle pass at a time */
 	bool			 sd_stop;
 	bool			 sd_wake;	/* start a pass now */
 	bool			 sd_state_dirty;	/* drive ids to save */
@@ -229,6 +254,9 @@ struct scrubd {
 	uint64_t		 sd_drives_replaced;
 	uint64_t		 sd_heal_requests;
 	uint64_t		 sd_started_s;
+	struct scrub_lc_counts	 sd_lc_total;
+	uint64_t		 sd_lc_passes;
+	uint64_t		 sd_lc_last_end;	/* wall clock, s */
 };
 
 /* scrubd_add_counts adds c to the daemon's totals. */

@@ -32,6 +32,7 @@ union payload {
 	struct msg_bucket_list	 bl;
 	struct msg_bucket_set	 bs;
 	struct msg_bconf	 bc;
+	struct msg_obj_expire	 ox;
 	struct msg_objrec	 r;
 	struct msg_obj_ref	 ref;
 	struct msg_obj_tags	 tags;
@@ -154,6 +155,15 @@ fill_bconf(union payload *p)
 	p->bc.bc_bucket = proto_str_c("my-bucket");
 	p->bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
 	p->bc.bc_value = proto_str_c("<LifecycleConfiguration/>");
+}
+
+static void
+fill_obj_expire(union payload *p)
+{
+	p->ox.x_bucket = proto_str_c("logs");
+	p->ox.x_key = proto_str_c("2026/11/22/app.log");
+	p->ox.x_mtime_ns = 1763769600123456789ULL;
+	fill_bytes(p->ox.x_etag, sizeof(p->ox.x_etag), 7);
 }
 
 static struct msg_bucket sample_buckets[3];
@@ -380,6 +390,18 @@ pack_bconf(msgpack_packer *pk, const union payload *p)
 	msg_bconf_pack(pk, &p->bc);
 }
 
+static void
+pack_obj_expire(msgpack_packer *pk, const union payload *p)
+{
+	msg_obj_expire_pack(pk, &p->ox);
+}
+
+static int
+unpack_obj_expire(const msgpack_object *o, union payload *p)
+{
+	return msg_obj_expire_unpack(o, &p->ox);
+}
+
 static int
 unpack_bconf(const msgpack_object *o, union payload *p)
 {
@@ -593,6 +615,15 @@ equal_bconf(const union payload *a, const union payload *b)
 	return str_same(a->bc.bc_bucket, b->bc.bc_bucket) &&
 	    str_same(a->bc.bc_kind, b->bc.bc_kind) &&
 	    str_same(a->bc.bc_value, b->bc.bc_value);
+}
+
+static bool
+equal_obj_expire(const union payload *a, const union payload *b)
+{
+	return str_same(a->ox.x_bucket, b->ox.x_bucket) &&
+	    str_same(a->ox.x_key, b->ox.x_key) &&
+	    a->ox.x_mtime_ns == b->ox.x_mtime_ns &&
+	    memcmp(a->ox.x_etag, b->ox.x_etag, sizeof(a->ox.x_etag)) == 0;
 }
 
 static bool
@@ -1109,6 +1140,9 @@ static const struct codec codec_bucket_set = { "msg_bucket_set",
     equal_bucket_set, NULL };
 static const struct codec codec_bconf = { "msg_bconf", MSG_META_BCONF_PUT,
     fill_bconf, pack_bconf, unpack_bconf, equal_bconf, NULL };
+static const struct codec codec_obj_expire = { "msg_obj_expire",
+    MSG_META_OBJ_EXPIRE, fill_obj_expire, pack_obj_expire, unpack_obj_expire,
+    equal_obj_expire, NULL };
 static const struct codec codec_bucket_list = { "msg_bucket_list", MSG_OK,
     fill_bucket_list, pack_bucket_list, unpack_bucket_list,
     equal_bucket_list, free_bucket_list };
@@ -1186,6 +1220,7 @@ static const struct codec *const codecs[] = {
 	&codec_part_put, &codec_upload_complete, &codec_upload_done,
 	&codec_part_list_req, &codec_part_list_reply, &codec_upload_list_req,
 	&codec_upload_list_reply, &codec_bucket_set, &codec_bconf,
+	&codec_obj_expire,
 };
 #define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
 #define CODEC_CHECKS	7	/* ok() calls per codec in check_codec */

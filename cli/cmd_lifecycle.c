@@ -1,0 +1,60 @@
+/* cmd_lifecycle.c - cairn lifecycle run: a lifecycle pass now, reported */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cairn.h"
+#include "errors.h"
+#include "proto.h"
+
+/* A pass over many buckets takes long: wait up to a day. */
+#define LIFECYCLE_TIMEOUT_MS	(24 * 3600 * 1000)
+
+static int cmd_lifecycle_exec(const struct cairn_opts *, int, char **);
+
+const struct cmd_entry cmd_lifecycle_entry = {
+	.name = "lifecycle",
+	.usage = "run [--json]",
+	.exec = cmd_lifecycle_exec,
+};
+
+static void
+print_human(const struct msg_scrub_report *rp)
+{
+	printf("%llu objects checked, %llu expired, %llu kept (overwritten "
+	    "since they were due), %llu uploads aborted, %llu errors\n",
+	    (unsigned long long)cmd_scrub_stat(rp, "objects_checked"),
+	    (unsigned long long)cmd_scrub_stat(rp, "objects_expired"),
+	    (unsigned long long)cmd_scrub_stat(rp, "expiry_kept"),
+	    (unsigned long long)cmd_scrub_stat(rp, "uploads_aborted"),
+	    (unsigned long long)cmd_scrub_stat(rp, "lifecycle_errors"));
+}
+
+static int
+cmd_lifecycle_exec(const struct cairn_opts *opts, int argc, char **argv)
+{
+	struct cmd_scrub_call sc;
+	bool json = opts->co_json;
+	int rc;
+
+	if (argc == 3 && (strcmp(argv[2], "--json") == 0 ||
+	    strcmp(argv[2], "-j") == 0))
+		json = true;
+	else if (argc != 2)
+		return cairn_usage(&cmd_lifecycle_entry);
+	if (strcmp(argv[1], "run") != 0)
+		return cairn_usage(&cmd_lifecycle_entry);
+	rc = cmd_scrub_call(opts, &sc, MSG_SCRUB_LIFECYCLE, NULL,
+	    LIFECYCLE_TIMEOUT_MS);
+	if (rc == 0) {
+		if (json)
+			cmd_scrub_json(&sc.sc_report);
+		else
+			print_human(&sc.sc_report);
+	}
+	if (rc == 0 && cmd_scrub_stat(&sc.sc_report, "lifecycle_errors") > 0)
+		rc = CAIRN_EIO;
+	cmd_scrub_done(&sc);
+	return rc == 0 ? CAIRN_EXIT_OK : CAIRN_EXIT_FAIL;
+}

@@ -1,0 +1,180 @@
+/* s3_lifecycle.c - Put/Get/DeleteBucketLifecycleConfiguration (?lifecycle) */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "errors.h"
+#include "gatewayd.h"
+#include "lifecycle.h"
+
+/* lc_error maps a refusal of lib/lifecycle.c to its S3 error. */
+static enum s3_err
+lc_error(enum lifecycle_err e)
+{
+	switch (e) {
+	case LIFECYCLE_OK:		return S3E_NONE;
+	case LIFECYCLE_MALFORMED:	return S3E_MALFORMED_XML;
+	case LIFECYCLE_INVALID_ARGUMENT: return S3E_INVALID_ARGUMENT;
+	case LIFECYCLE_INVALID_REQUEST:	return S3E_INVALID_REQUEST;
+	case LIFECYCLE_NOT_IMPLEMENTED:	return S3E_NOT_IMPLEMENTED;
+	default:			return S3E_SLOW_DOWN;
+	}
+}
+
+/* md5_check compares the body with its Content-MD5 header. */
+static enum s3_err
+md5_check(const char *md5, size_t mlen, const char *body, size_t len)
+{
+	unsigned char md[16], want[18];
+
+	if (mlen != 24 || EVP_DecodeBlock(want, (const unsigned char *)md5,
+	    24) != 18)
+		return S3E_INVALID_DIGEST;
+	EVP_Digest(body, len, md, NULL, EVP_md5(), NULL);
+	return memcmp(md, want, 16) == 0 ? S3E_NONE : S3E_BAD_DIGEST;
+}
+
+/*
+ * integrity checks what S3 requires of this request: a Content-MD5 or an
+ * additional checksum, and that the body matches it.  *msg gets S3's
+ * message for a refusal that has its own.
+ */
+static enum s3_err
+integrity(struct s3_req *r, const char *body, size_t len, const char **msg)
+{
+	struct s3_checksum ck;
+	const char *md5;
+	size_t mlen;
+	enum s3_err e;
+
+	*msg = NULL;
+	if ((md5 = http_header(r->sr_http, "content-md5", &mlen)) != NULL)
+		return md5_check(md5, mlen, body, len);
+	if ((e = s3_checksum_init(&ck, r->sr_http, false)) != S3E_NONE)
+		*msg = ck.ck_msg;
+	else if (ck.ck_alg == NULL || !ck.ck_have_want) {
+		e = S3E_INVALID_REQUEST;
+		*msg = "Missing required header for this request: Content-MD5";
+	} else {
+		s3_checksum_update(&ck, body, len);
+		e = s3_checksum_final(&ck, NULL, 0);
+	}
+	s3_checksum_free(&ck);
+	return e;
+}
+
+/* read_body reads the whole (bounded) body into a malloc'd buffer. */
+static enum s3_err
+read_body(struct s3_req *r, char **out)
+{
+	struct http_req *hr = r->sr_http;
+
+	*out = NULL;
+	if (hr->hr_body_len > LIFECYCLE_BODYMAX)
+		return S3E_MALFORMED_XML;
+	if ((*out = malloc(hr->hr_body_len + 1)) == NULL)
+		return S3E_SLOW_DOWN;
+	if (http_body_read(hr, *out, hr->hr_body_len) != (long)hr->hr_body_len)
+		return S3E_INCOMPLETE_BODY;
+	return S3E_NONE;
+}
+
+/* store keeps the checked document as the client sent it. */
+static void
+store(struct s3_req *r, const char *body, size_t len)
+{
+	struct msg_bconf bc;
+	struct rpc_call c;
+	int rc;
+
+	bc.bc_bucket = r->sr_bucket;
+	bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
+	bc.bc_value.ps_ptr = body;
+	bc.bc_value.ps_len = len;
+	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_PUT, &bc);
+	rpc_call_fini(&c);
+	if (rc != 0)
+		s3_fail_rc(r, rc);
+	else
+		s3_respond_empty(r, 200, NULL, 0);
+}
+
+static void
+put_lifecycle(struct s3_req *r)
+{
+	char *body, msg[LIFECYCLE_MSGMAX];
+	const char *why = NULL;
+	struct lifecycle lc;
+	enum lifecycle_err le;
+	size_t len = r->sr_http->hr_body_len;
+	enum s3_err e;
+
+	if ((e = read_body(r, &body)) == S3E_NONE &&
+	    (e = integrity(r, body, len, &why)) == S3E_NONE) {
+		le = lifecycle_parse(body, len, &lc, msg, sizeof(msg));
+		e = lc_error(le);
+		why = msg[0] != '\0' ? msg : NULL;
+		if (le == LIFECYCLE_OK)
+			lifecycle_free(&lc);
+	}
+	if (e != S3E_NONE)
+		s3_fail(r, e, why);
+	else
+		store(r, body, len);
+	free(body);
+}
+
+static void
+get_lifecycle(struct s3_req *r)
+{
+	struct msg_bconf bc;
+	struct rpc_call c;
+	int rc;
+
+	bc.bc_bucket = r->sr_bucket;
+	bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
+	bc.bc_value = proto_str_c(NULL);
+	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_GET, &bc);
+	if (rc == CAIRN_ENOCONF)
+		s3_fail(r, S3E_NO_SUCH_LIFECYCLE, NULL);
+	else if (rc != 0)
+		s3_fail_rc(r, rc);
+	else
+		s3_respond_xml(r, bc.bc_value.ps_ptr, bc.bc_value.ps_len);
+	rpc_call_fini(&c);
+}
+
+static void
+delete_lifecycle(struct s3_req *r)
+{
+	struct msg_bconf bc;
+	struct rpc_call c;
+	int rc;
+
+	bc.bc_bucket = r->sr_bucket;
+	bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
+	bc.bc_value = proto_str_c(NULL);
+	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_DELETE,
+	    &bc);
+	rpc_call_fini(&c);
+	if (rc != 0)
+		s3_fail_rc(r, rc);
+	else
+		s3_respond_empty(r, 204, NULL, 0);
+}
+
+void
+s3_lifecycle(struct s3_req *r)
+{
+	if (s3_method_is(r, "PUT"))
+		put_lifecycle(r);
+	else if (s3_method_is(r, "GET"))
+		get_lifecycle(r);
+	else if (s3_method_is(r, "DELETE"))
+		delete_lifecycle(r);
+	else
+		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+}
