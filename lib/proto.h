@@ -30,6 +30,8 @@
 #define PROTO_HDRMAX	64		/* stored response headers per object */
 #define PROTO_HDRLEN	8192		/* one stored header name or value */
 #define PROTO_LISTMAX	1000		/* keys in one list page */
+#define PROTO_CC_HDRMAX	4		/* header edits of one complete */
+#define PROTO_CKSUMLEN	64		/* base64 of a part's checksum */
 #define PROTO_STATMAX	16		/* counters in a status reply */
 #define PROTO_PARTMAX	10000		/* parts of a multipart upload */
 #define PROTO_PARTMIN	(5u << 20)	/* smallest part but the last, bytes */
@@ -247,6 +249,7 @@ struct msg_objpart {
 	bool			 op_inline;
 	struct proto_str	 op_data;	/* inline bytes */
 	uint8_t			 op_data_id[PROTO_IDLEN];
+	struct proto_str	 op_cksum;	/* base64 of its checksum, or empty */
 };
 
 /* MSG_META_OBJ_GET and MSG_META_OBJ_DELETE request. */
@@ -406,6 +409,11 @@ struct msg_upload_complete {
 	const uint32_t		*cc_numbers;	/* pack */
 	const uint8_t		(*cc_etags)[16];	/* pack */
 	const msgpack_object	*cc_raw;	/* unpack */
+	/* Header edits of the new record: replace the template's header
+	 * of the same name, or drop it if the value is empty. */
+	uint32_t		 cc_nhdrs;	/* 0..PROTO_CC_HDRMAX */
+	struct proto_str	 cc_hdr_name[PROTO_CC_HDRMAX];
+	struct proto_str	 cc_hdr_value[PROTO_CC_HDRMAX];
 };
 
 /*
@@ -435,6 +443,8 @@ struct msg_part_entry {
 	uint64_t		 pe_size;
 	uint64_t		 pe_mtime_ns;
 	uint8_t			 pe_etag[16];
+	char			 pe_cksum_name[32];	/* stored checksum */
+	char			 pe_cksum[48];	/* header and value, or "" */
 };
 
 /* MSG_META_UPLOAD_PARTS reply; next is the last number of the page. */
