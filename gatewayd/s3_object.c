@@ -456,6 +456,7 @@ parse_range(struct http_req *hr, uint64_t size, struct get_range *rg)
 	size_t len;
 	unsigned long long a, b;
 
+	memset(rg, 0, sizeof(*rg));	/* no partNumber: no parts count */
 	rg->gr_first = 0;
 	rg->gr_last = size ? size - 1 : 0;
 	rg->gr_partial = false;

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 import s3tap
 
 MiB = 1024 * 1024
-ENDPOINT = sys.argv[1] if len(sys.argv) > 1 else ''
+ENDPOINT = sys.argv[1] if sys.argv[1:2] != ['--count'] else ''
 S3 = s3tap.client(ENDPOINT) if ENDPOINT else None
 BUCKET = 'mpck-' + uuid.uuid4().hex[:12]
 
