@@ -385,9 +385,9 @@ struct msg_upload_create {
 };
 
 /*
- * MSG_META_UPLOAD_PART request: make pp_rec (a record without headers:
- * size, mtime, MD5, inline data or data id and layout) part pp_number of
- * the upload.  The reply is the part record it replaced, or nil.
+ * MSG_META_UPLOAD_PART request: make pp_rec (a record with at most one
+ * header, the part's x-amz-checksum-<alg>: size, mtime, MD5, inline data
+ * or data id and layout) part pp_number of the upload.  The reply is the part record it replaced, or nil.
  */
 struct msg_part_put {
 	struct msg_upload_ref	 pp_ref;
@@ -399,7 +399,8 @@ struct msg_part_put {
  * MSG_META_UPLOAD_COMPLETE request: the parts as the client listed them
  * (number and ETag each).  Pack reads cc_numbers and cc_etags; unpack
  * checks the list and leaves cc_raw pointing into the message; read item
- * i with msg_upload_complete_get.
+ * i with msg_upload_complete_get.  The header edits (the object's
+ * checksum) are a fifth element, left out when there are none.
  */
 struct msg_upload_complete {
 	struct msg_upload_ref	 cc_ref;
@@ -437,7 +438,7 @@ struct msg_part_list_req {
 	uint32_t		 pl_max;	/* 0..PROTO_LISTMAX */
 };
 
-/* One part in a ListParts page. */
+/* One part in a ListParts page, with its checksum header if it has one. */
 struct msg_part_entry {
 	uint32_t		 pe_number;
 	uint64_t		 pe_size;

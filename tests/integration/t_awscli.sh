@@ -1,5 +1,5 @@
 #!/bin/bash
-# t_awscli.sh - buckets, objects of every size class, listings, sync, cp, mv and rm with aws(1)
+# t_awscli.sh - objects, listings, sync, cp, mv and rm with aws(1)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
