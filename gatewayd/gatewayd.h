@@ -810,6 +810,12 @@ enum s3_err s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
 enum s3_err s3_object_receive_ck(struct s3_req *r, struct msg_objrec *rec,
     unsigned char **buf, struct s3_checksum *ck);
 
+/* s3_attributes.c */
+
+/* s3_attributes answers GetObjectAttributes (GET ?attributes): the ETag,
+ * checksum, parts, storage class and size x-amz-object-attributes names. */
+void s3_attributes(struct s3_req *r);
+
 /* s3_mpck.c */
 
 /*

@@ -29,6 +29,7 @@ static const struct s3_subres bucket_subres[] = {
 
 static const struct s3_subres object_subres[] = {
 	{ "tagging", object_tagging },
+	{ "attributes", s3_attributes },
 	{ NULL, NULL }
 };
 

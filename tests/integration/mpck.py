@@ -440,6 +440,60 @@ def trailer_part(wrong):
     return lp['Parts'][0].get('ChecksumCRC32') == val
 
 
+def attributes_multipart():
+    """GetObjectAttributes of the COMPOSITE CRC32 object, and its parts
+    a page at a time."""
+    key = 'comp-crc32-True'
+    every = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']
+    r = S3.get_object_attributes(Bucket=BUCKET, Key=key,
+                                 ObjectAttributes=every)
+    md5s = b''.join(hashlib.md5(p).digest() for p in (P1, P2))
+    expect(r.get('ETag') == hashlib.md5(md5s).hexdigest() + '-2', r)
+    expect(r['Checksum'].get('ChecksumCRC32') ==
+           composite('crc32', [P1, P2]), r)
+    expect(r.get('StorageClass') == 'STANDARD', r)
+    expect(r.get('ObjectSize') == len(P1) + len(P2), r)
+    op = r['ObjectParts']
+    expect(op.get('TotalPartsCount') == 2 and not op.get('IsTruncated'), op)
+    expect([(p['PartNumber'], p['Size'], p.get('ChecksumCRC32'))
+            for p in op['Parts']] ==
+           [(1, len(P1), value('crc32', P1)), (2, len(P2), value('crc32', P2))],
+           op)
+    op = S3.get_object_attributes(Bucket=BUCKET, Key=key, MaxParts=1,
+                                  ObjectAttributes=['ObjectParts'])
+    op = op['ObjectParts']
+    expect(op.get('IsTruncated') and op.get('NextPartNumberMarker') == 1 and
+           len(op['Parts']) == 1, op)
+    op = S3.get_object_attributes(Bucket=BUCKET, Key=key, MaxParts=1,
+                                  PartNumberMarker=1,
+                                  ObjectAttributes=['ObjectParts'])
+    op = op['ObjectParts']
+    expect(not op.get('IsTruncated') and
+           [p['PartNumber'] for p in op['Parts']] == [2], op)
+    return True
+
+
+def attributes_single():
+    """GetObjectAttributes of a single PUT: its checksum, no parts."""
+    S3.put_object(Bucket=BUCKET, Key='single', Body=P2,
+                  ChecksumAlgorithm='SHA256')
+    r = S3.get_object_attributes(Bucket=BUCKET, Key='single',
+                                 ObjectAttributes=['ETag', 'Checksum',
+                                                   'ObjectParts'])
+    expect(r.get('ETag') == hashlib.md5(P2).hexdigest(), r)
+    expect(r['Checksum'].get('ChecksumSHA256') == value('sha256', P2), r)
+    expect('ObjectParts' not in r, r)
+    return 'LastModified' in r
+
+
+def attributes_refused():
+    expect_error('InvalidArgument', 400, S3.get_object_attributes,
+                 Bucket=BUCKET, Key='single', ObjectAttributes=['Owner'])
+    expect_error('NoSuchKey', 404, S3.get_object_attributes,
+                 Bucket=BUCKET, Key='no-such-key', ObjectAttributes=['ETag'])
+    return True
+
+
 def cleanup():
     for o in S3.list_objects_v2(Bucket=BUCKET).get('Contents') or []:
         S3.delete_object(Bucket=BUCKET, Key=o['Key'])
@@ -503,6 +557,12 @@ CHECKS = [
      complete_missing_part_value),
     ('UploadPartCopy into an upload with a checksum is NotImplemented',
      copy_part_refused),
+    ('GetObjectAttributes of a multipart object, its parts paged',
+     attributes_multipart),
+    ('GetObjectAttributes of a single PUT with a checksum',
+     attributes_single),
+    ('GetObjectAttributes: an unknown attribute is InvalidArgument, a '
+     'missing key NoSuchKey', attributes_refused),
     ('remove everything', cleanup),
 ]
 
