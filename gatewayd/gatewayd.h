@@ -893,6 +893,13 @@ void s3_mpck_part_xml(struct s3_xml *x, const char *name, const char *value);
 void s3_mpck_respond_create(struct s3_req *r, const struct s3_mpck *m,
     struct s3_xml *x);
 
+/*
+ * s3_mpck_copy_headers drops a COMPOSITE checksum from the headers a copy
+ * takes from its source: it describes parts the copy does not have.  A
+ * FULL_OBJECT one, of the same bytes, stays.
+ */
+void s3_mpck_copy_headers(struct msg_objrec *rec);
+
 /* s3_mpck_free releases m's digest context. */
 void s3_mpck_free(struct s3_mpck *m);
 

@@ -145,7 +145,7 @@ s3_mpck_part_check(struct s3_req *r, struct s3_mpck *m)
 		got = s3_checksum_alg(&ck);
 		snprintf(m->mk_msg, sizeof(m->mk_msg), "Checksum Type mismatch "
 		    "occurred, expected checksum Type: %s, actual checksum "
-		    "Type: %s", want ? want : "null", got ? got : "null");
+		    "Type: %s.", want ? want : "null", got ? got : "null");
 		e = S3E_INVALID_REQUEST;
 	}
 	s3_checksum_free(&ck);
@@ -392,4 +392,31 @@ s3_mpck_respond_create(struct s3_req *r, const struct s3_mpck *m,
 	atomic_fetch_add(&r->sr_env->gw_bytes_out, x->x_len);
 	(void)http_respond(r->sr_http, 200, h, n, x->x_buf, x->x_len);
 	s3_xml_free(x);
+}
+
+void
+s3_mpck_copy_headers(struct msg_objrec *rec)
+{
+	uint32_t i, n = 0;
+	bool composite = false;
+	char name[40];
+
+	for (i = 0; i < rec->or_nhdrs; i++)
+		composite |= proto_str_eq(rec->or_hdr_name[i], TYPE_HDR) &&
+		    proto_str_eq(rec->or_hdr_value[i], "COMPOSITE");
+	if (!composite)
+		return;
+	for (i = 0; i < rec->or_nhdrs; i++) {
+		if (rec->or_hdr_name[i].ps_len < sizeof(name)) {
+			memcpy(name, rec->or_hdr_name[i].ps_ptr,
+			    rec->or_hdr_name[i].ps_len);
+			name[rec->or_hdr_name[i].ps_len] = '\0';
+			if (strcmp(name, TYPE_HDR) == 0 ||
+			    s3_checksum_is_value(name))
+				continue;
+		}
+		rec->or_hdr_name[n] = rec->or_hdr_name[i];
+		rec->or_hdr_value[n++] = rec->or_hdr_value[i];
+	}
+	rec->or_nhdrs = n;
 }

@@ -440,6 +440,21 @@ def trailer_part(wrong):
     return lp['Parts'][0].get('ChecksumCRC32') == val
 
 
+def copy_checksums():
+    """CopyObject keeps a FULL_OBJECT checksum, of the same bytes, and
+    drops a COMPOSITE one, which describes parts the copy does not have."""
+    S3.copy_object(Bucket=BUCKET, Key='copy-full',
+                   CopySource={'Bucket': BUCKET, 'Key': 'full-crc32'})
+    got = head_checksum('copy-full', 'crc32')
+    expect(got == (value('crc32', P1 + P2), 'FULL_OBJECT'), got)
+    S3.copy_object(Bucket=BUCKET, Key='copy-comp',
+                   CopySource={'Bucket': BUCKET, 'Key': 'comp-crc32-True'})
+    got = head_checksum('copy-comp', 'crc32')
+    expect(got == (None, None), got)
+    return S3.get_object(Bucket=BUCKET, Key='copy-comp')['Body'].read() == \
+        P1 + P2
+
+
 def attributes_multipart():
     """GetObjectAttributes of the COMPOSITE CRC32 object, and its parts
     a page at a time."""
@@ -557,6 +572,8 @@ CHECKS = [
      complete_missing_part_value),
     ('UploadPartCopy into an upload with a checksum is NotImplemented',
      copy_part_refused),
+    ('CopyObject keeps a FULL_OBJECT checksum, drops a COMPOSITE one',
+     copy_checksums),
     ('GetObjectAttributes of a multipart object, its parts paged',
      attributes_multipart),
     ('GetObjectAttributes of a single PUT with a checksum',
