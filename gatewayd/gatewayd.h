@@ -826,15 +826,15 @@ void s3_attributes(struct s3_req *r);
  */
 struct s3_mpck {
 	struct s3_checksum	 mk_ck;		/* ck_alg NULL: none */
-	bool			 mk_full;	/* FULL_OBJECT, else COMPOSITE */
+	bool			 mk_full;	/* else COMPOSITE */
 	char			 mk_name[32];	/* x-amz-checksum-<alg> */
-	char			 mk_value[64];	/* base64; "-N" if COMPOSITE */
-	char			 mk_msg[192];	/* why a request was refused */
+	char			 mk_value[64];	/* "-N" if COMPOSITE */
+	char			 mk_msg[192];	/* why refused */
 };
 
 /* One part as CompleteMultipartUpload lists it: its Checksum<ALG>. */
 struct s3_mpck_part {
-	char	mp_alg[12];			/* "CRC32", ...; "" if none */
+	char	mp_alg[12];		/* "CRC32", ...; "" if none */
 	char	mp_value[PROTO_CKSUMLEN + 1];
 };
 

@@ -33,7 +33,7 @@ struct attr_req {
 	unsigned	 ar_want;
 	uint32_t	 ar_marker;	/* x-amz-part-number-marker */
 	uint32_t	 ar_max;	/* x-amz-max-parts */
-	char		 ar_ck_name[40];	/* x-amz-checksum-<alg>, or "" */
+	char		 ar_ck_name[40];	/* x-amz-checksum-<alg>; "" */
 	char		 ar_ck_value[80];
 	char		 ar_ck_type[16];
 };

@@ -436,7 +436,7 @@ crc_shift(uint64_t crc, uint64_t len, uint64_t poly, int width)
 	uint64_t sq = (uint64_t)1 << (width - 2);	/* x^1 */
 	int i;
 
-	for (i = 0; i < 3; i++)				/* x^8: one byte */
+	for (i = 0; i < 3; i++)		/* x^8: one byte */
 		sq = crc_mulmod(sq, sq, poly, width);
 	for (; len != 0; len >>= 1) {
 		if (len & 1)

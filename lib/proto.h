@@ -387,7 +387,8 @@ struct msg_upload_create {
 /*
  * MSG_META_UPLOAD_PART request: make pp_rec (a record with at most one
  * header, the part's x-amz-checksum-<alg>: size, mtime, MD5, inline data
- * or data id and layout) part pp_number of the upload.  The reply is the part record it replaced, or nil.
+ * or data id and layout) part pp_number of the upload.  The reply is the
+ * part record it replaced, or nil.
  */
 struct msg_part_put {
 	struct msg_upload_ref	 pp_ref;
@@ -444,8 +445,9 @@ struct msg_part_entry {
 	uint64_t		 pe_size;
 	uint64_t		 pe_mtime_ns;
 	uint8_t			 pe_etag[16];
-	char			 pe_cksum_name[32];	/* stored checksum */
-	char			 pe_cksum[48];	/* header and value, or "" */
+	/* The part's stored checksum: header name and value, or "". */
+	char			 pe_cksum_name[32];
+	char			 pe_cksum[48];
 };
 
 /* MSG_META_UPLOAD_PARTS reply; next is the last number of the page. */

@@ -68,7 +68,7 @@ def expect_error(want, status, fn, *args, **kw):
     return got[2]
 
 
-# --- checksums, computed here ---------------------------------------------------
+# --- checksums, computed here ------------------------------------------
 
 def _table(poly):
     t = []
@@ -123,7 +123,7 @@ def member(alg):
     return 'Checksum' + alg.upper()
 
 
-# --- requests with headers boto3 does not send ------------------------------------
+# --- requests with headers boto3 does not send -------------------------
 
 class Headers:
     """Headers adds headers to every request of one operation while it is
@@ -208,7 +208,7 @@ def head_checksum(key, alg, **kw):
     return h.get('x-amz-checksum-' + alg), h.get('x-amz-checksum-type')
 
 
-# --- the checks --------------------------------------------------------------------
+# --- the checks --------------------------------------------------------
 
 def setup():
     S3.create_bucket(Bucket=BUCKET)
@@ -472,7 +472,8 @@ def attributes_multipart():
     expect(op.get('TotalPartsCount') == 2 and not op.get('IsTruncated'), op)
     expect([(p['PartNumber'], p['Size'], p.get('ChecksumCRC32'))
             for p in op['Parts']] ==
-           [(1, len(P1), value('crc32', P1)), (2, len(P2), value('crc32', P2))],
+           [(1, len(P1), value('crc32', P1)),
+            (2, len(P2), value('crc32', P2))],
            op)
     op = S3.get_object_attributes(Bucket=BUCKET, Key=key, MaxParts=1,
                                   ObjectAttributes=['ObjectParts'])

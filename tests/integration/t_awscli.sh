@@ -6,7 +6,7 @@
 SIZES=(0 1 4096 $((INLINE_MAX - 1)) "$INLINE_MAX" $((INLINE_MAX + 1))
     $((1024 * 1024 + 1)) $((64 * 1024 * 1024)))
 
-plan $(( 3 + 3 * ${#SIZES[@]} + 13 + 17 ))
+plan $(( 3 + 3 * ${#SIZES[@]} + 13 + 15 ))
 cluster_start
 B=cli-bucket
 
@@ -155,12 +155,12 @@ check "s3 sync up: 5 files, two above the multipart threshold" \
 check "s3 ls --recursive lists every file with its size" \
     same_lines "$(sizes_of "$src" tree)" ls_recursive tree
 dst=$TESTDIR/sync-dst
-check "s3 sync down: the same files, the same SHA-256" \
-    bash -c '"$1" --endpoint-url "http://$2" s3 sync --only-show-errors \
-    "s3://$3/tree" "$4" && diff <(cd "$5" && find . -type f -print0 |
-    LC_ALL=C sort -z | xargs -0 sha256sum) <(cd "$4" && find . -type f \
-    -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)' \
-    _ "$AWS" "$ADDR" "$S" "$dst" "$src"
+# synced_down [ARGS...]: s3 sync of the tree into $dst gives $src's files.
+synced_down() {
+	awscli s3 sync --only-show-errors "$@" "s3://$S/tree" "$dst" &&
+	    same_tree "$src" "$dst"
+}
+check "s3 sync down: the same files, the same SHA-256" synced_down
 check "s3 sync up again has nothing to do" \
     same_lines "" awscli s3 sync --dryrun "$src" "s3://$S/tree"
 rm "$src/c/empty"
@@ -170,30 +170,38 @@ check "s3 sync --delete up: the removed file goes, the new one comes" \
 check "s3 ls --recursive after sync --delete" \
     same_lines "$(sizes_of "$src" tree)" ls_recursive tree
 echo extra >"$dst/extra"
-check "s3 sync --delete down: the local extra file goes" \
-    awscli s3 sync --only-show-errors --delete "s3://$S/tree" "$dst"
-check "and the local tree is the source's, byte for byte" \
-    same_tree "$src" "$dst"
+check "s3 sync --delete down: the local extra file goes, the tree is \
+the source's" synced_down --delete
 down=$TESTDIR/cp-down
+# copied_down: s3 cp --recursive of the tree into $down gives $src's files.
+copied_down() {
+	awscli s3 cp --recursive --only-show-errors "s3://$S/tree" "$down" &&
+	    same_tree "$src" "$down"
+}
 check "s3 cp --recursive down, multipart objects too: same SHA-256" \
-    bash -c '"$1" --endpoint-url "http://$2" s3 cp --recursive \
-    --only-show-errors "s3://$3/tree" "$4"' _ "$AWS" "$ADDR" "$S" "$down"
-check "the copied tree is the source's" same_tree "$src" "$down"
+    copied_down
 sum17=$(sha256 "$src/a/big17")
-check "s3 mv up: the local file is gone" \
-    bash -c '"$1" --endpoint-url "http://$2" s3 mv --only-show-errors \
-    "$3" "s3://$4/moved/big17" && [[ ! -e $3 ]]' \
-    _ "$AWS" "$ADDR" "$down/a/big17" "$S"
+back17=$TESTDIR/files/back17
+# absent KEY: head-object finds no KEY.
+absent() { ! awscli s3api head-object --bucket "$S" --key "$1" 2>/dev/null; }
+# moved_up, moved_within, moved_down: the three kinds of s3 mv, each
+# checking that the source is gone.
+moved_up() {
+	awscli s3 mv --only-show-errors "$down/a/big17" \
+	    "s3://$S/moved/big17" && [[ ! -e $down/a/big17 ]]
+}
+moved_within() {
+	awscli s3 mv --only-show-errors "s3://$S/moved/big17" \
+	    "s3://$S/moved/again17" && absent moved/big17
+}
+moved_down() {
+	awscli s3 mv --only-show-errors "s3://$S/moved/again17" "$back17" &&
+	    [[ $(sha256 "$back17") == "$sum17" ]] && absent moved/again17
+}
+check "s3 mv up: the local file is gone" moved_up
 check "s3 mv within cairn (17 MiB, a multipart copy): the source is gone" \
-    bash -c '"$1" --endpoint-url "http://$2" s3 mv --only-show-errors \
-    "s3://$3/moved/big17" "s3://$3/moved/again17" &&
-    ! "$1" --endpoint-url "http://$2" s3api head-object --bucket "$3" \
-    --key moved/big17 2>/dev/null' _ "$AWS" "$ADDR" "$S"
-check "s3 mv down: the same SHA-256, the object is gone" \
-    bash -c '"$1" --endpoint-url "http://$2" s3 mv --only-show-errors \
-    "s3://$3/moved/again17" "$4" && [[ $(sha256sum <"$4") == "$5  -" ]] &&
-    [[ -z $("$1" --endpoint-url "http://$2" s3 ls "s3://$3/moved/") ]]' \
-    _ "$AWS" "$ADDR" "$S" "$TESTDIR/files/back17" "$sum17"
+    moved_within
+check "s3 mv down: the same SHA-256, the object is gone" moved_down
 check "s3 rm --recursive of the tree" \
     awscli s3 rm --recursive --only-show-errors "s3://$S/tree"
 check "s3 ls --recursive of the removed tree is empty" \
