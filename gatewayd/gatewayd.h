@@ -1155,6 +1155,42 @@ uint64_t s3_checksum_crc64nvme(uint64_t crc, const void *buf, size_t len);
 
 /* s3_checksum_free releases the digest context (safe after a failed init). */
 void s3_checksum_free(struct s3_checksum *ck);
+
+/*
+ * s3_checksum_start starts ck on the algorithm named as the SDKs do
+ * ("CRC32", ..., "SHA256"), without a request and with no value to
+ * check; S3E_INVALID_REQUEST for another name.  Always s3_checksum_free.
+ */
+enum s3_err s3_checksum_start(struct s3_checksum *ck, const char *sdk,
+    size_t len);
+
+/* s3_checksum_sdk and s3_checksum_alg name ck's algorithm ("CRC32",
+ * "crc32"); NULL if it has none.  Static strings. */
+const char *s3_checksum_sdk(const struct s3_checksum *ck);
+const char *s3_checksum_alg(const struct s3_checksum *ck);
+
+/* s3_checksum_len is the length of ck's digest in bytes (0: none). */
+size_t s3_checksum_len(const struct s3_checksum *ck);
+
+/* s3_checksum_is_value tells whether a header name is that of a checksum
+ * value, x-amz-checksum-<alg> (not -type, -mode or -algorithm). */
+bool s3_checksum_is_value(const char *name);
+
+/* s3_checksum_is_crc tells whether ck's algorithm is one of the CRCs. */
+bool s3_checksum_is_crc(const struct s3_checksum *ck);
+
+/* s3_checksum_decode decodes the canonical base64 of one digest of ck's
+ * algorithm into out (s3_checksum_len bytes); false if it is not one. */
+bool s3_checksum_decode(const struct s3_checksum *ck, const char *v,
+    size_t len, unsigned char *out);
+
+/*
+ * s3_checksum_combine makes acc (the big-endian CRC of some bytes) the
+ * CRC of those bytes followed by len more whose CRC is part: the CRC of
+ * a whole object from its parts'.  False if ck's algorithm is no CRC.
+ */
+bool s3_checksum_combine(const struct s3_checksum *ck, unsigned char *acc,
+    const unsigned char *part, uint64_t len);
 /* s3_object_collect_headers copies the request headers an object keeps
  * (Content-Type, x-amz-meta-*, ...) into rec, pointing into hr. */
 enum s3_err s3_object_collect_headers(struct http_req *hr,
@@ -1167,6 +1203,104 @@ enum s3_err s3_object_collect_headers(struct http_req *hr,
  * it does not commit them.  On error nothing is left behind. */
 enum s3_err s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
     unsigned char **buf);
+
+/* s3_object_receive_ck is s3_object_receive that also copies the body's
+ * checksum (name, value, and why it was refused) into *ck. */
+enum s3_err s3_object_receive_ck(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf, struct s3_checksum *ck);
+
+/* s3_attributes.c */
+
+/* s3_attributes answers GetObjectAttributes (GET ?attributes): the ETag,
+ * checksum, parts, storage class and size x-amz-object-attributes names. */
+void s3_attributes(struct s3_req *r);
+
+/* s3_mpck.c */
+
+/*
+ * The checksum of one multipart upload: the algorithm and type that
+ * CreateMultipartUpload chose (x-amz-checksum-algorithm, -type), kept as
+ * headers of the upload's template, and once complete the whole
+ * object's.  Owned by the request; always s3_mpck_free.
+ */
+struct s3_mpck {
+	struct s3_checksum	 mk_ck;		/* ck_alg NULL: none */
+	bool			 mk_full;	/* else COMPOSITE */
+	char			 mk_name[32];	/* x-amz-checksum-<alg> */
+	char			 mk_value[64];	/* "-N" if COMPOSITE */
+	char			 mk_msg[192];	/* why refused */
+};
+
+/* One part as CompleteMultipartUpload lists it: its Checksum<ALG>. */
+struct s3_mpck_part {
+	char	mp_alg[12];		/* "CRC32", ...; "" if none */
+	char	mp_value[PROTO_CKSUMLEN + 1];
+};
+
+/* The parts a complete lists, in ascending part number. */
+struct s3_mpck_listed {
+	const struct msg_upload_ref	*ml_ref;
+	uint32_t			 ml_count;
+	const uint32_t			*ml_numbers;
+	const struct s3_mpck_part	*ml_parts;
+};
+
+/*
+ * s3_mpck_create reads the checksum headers of a CreateMultipartUpload
+ * into m and adds them to the template t (static strings).
+ * S3E_INVALID_REQUEST (reason in mk_msg) for a bad or unusable pair.
+ */
+enum s3_err s3_mpck_create(struct s3_req *r, struct msg_objrec *t,
+    struct s3_mpck *m);
+
+/* s3_mpck_load reads the upload's checksum from its template t. */
+void s3_mpck_load(struct s3_mpck *m, const struct msg_objrec *t);
+
+/* s3_mpck_has tells whether the upload has a checksum algorithm. */
+bool s3_mpck_has(const struct s3_mpck *m);
+
+/*
+ * s3_mpck_part_check refuses an UploadPart whose checksum headers are
+ * bad or, in an upload with an algorithm, name none or another one
+ * (reason in mk_msg).  In an upload without one, any is checked and kept
+ * with the part, as the SDKs that send CRC32 by default expect.
+ */
+enum s3_err s3_mpck_part_check(struct s3_req *r, struct s3_mpck *m);
+
+/*
+ * s3_mpck_complete checks the checksums listed in l against the stored
+ * ones (InvalidPart; InvalidRequest if a COMPOSITE one lacks one),
+ * computes the object's into mk_value, checks it against the request's
+ * x-amz-checksum-<alg> (BadDigest) and sets cc's header edits, which
+ * point into m.  Nothing to do for an upload without a checksum.
+ */
+enum s3_err s3_mpck_complete(struct s3_req *r, struct s3_mpck *m,
+    const struct s3_mpck_listed *l, struct msg_upload_complete *cc);
+
+/* s3_mpck_xml adds the object's Checksum<ALG> and ChecksumType, if any. */
+void s3_mpck_xml(struct s3_xml *x, const struct s3_mpck *m);
+
+/* s3_mpck_upload_xml adds ChecksumAlgorithm and ChecksumType, if any. */
+void s3_mpck_upload_xml(struct s3_xml *x, const struct s3_mpck *m);
+
+/* s3_mpck_part_xml adds a part's Checksum<ALG> from its stored header
+ * name ("x-amz-checksum-crc32") and value; nothing if value is "". */
+void s3_mpck_part_xml(struct s3_xml *x, const char *name, const char *value);
+
+/* s3_mpck_respond_create answers CreateMultipartUpload with the document
+ * x and the upload's checksum headers; frees x. */
+void s3_mpck_respond_create(struct s3_req *r, const struct s3_mpck *m,
+    struct s3_xml *x);
+
+/*
+ * s3_mpck_copy_headers drops a COMPOSITE checksum from the headers a copy
+ * takes from its source: it describes parts the copy does not have.  A
+ * FULL_OBJECT one, of the same bytes, stays.
+ */
+void s3_mpck_copy_headers(struct msg_objrec *rec);
+
+/* s3_mpck_free releases m's digest context. */
+void s3_mpck_free(struct s3_mpck *m);
 
 /* s3_multipart.c */
 

@@ -366,3 +366,115 @@ s3_checksum_free(struct s3_checksum *ck)
 	EVP_MD_CTX_free(ck->ck_md);
 	ck->ck_md = NULL;
 }
+
+enum s3_err
+s3_checksum_start(struct s3_checksum *ck, const char *sdk, size_t len)
+{
+	memset(ck, 0, sizeof(*ck));
+	if ((ck->ck_alg = cksum_by_sdk(sdk, len)) == NULL)
+		return S3E_INVALID_REQUEST;
+	return cksum_start(ck);
+}
+
+const char *
+s3_checksum_sdk(const struct s3_checksum *ck)
+{
+	return ck->ck_alg != NULL ? ck->ck_alg->ca_sdk : NULL;
+}
+
+const char *
+s3_checksum_alg(const struct s3_checksum *ck)
+{
+	return ck->ck_alg != NULL ? ck->ck_alg->ca_name : NULL;
+}
+
+size_t
+s3_checksum_len(const struct s3_checksum *ck)
+{
+	return ck->ck_alg != NULL ? ck->ck_alg->ca_len : 0;
+}
+
+bool
+s3_checksum_is_crc(const struct s3_checksum *ck)
+{
+	return ck->ck_alg != NULL && ck->ck_alg->ca_kind != CK_SHA1 &&
+	    ck->ck_alg->ca_kind != CK_SHA256;
+}
+
+bool
+s3_checksum_decode(const struct s3_checksum *ck, const char *v, size_t len,
+    unsigned char *out)
+{
+	return ck->ck_alg != NULL &&
+	    cksum_decode(v, len, ck->ck_alg->ca_len, out);
+}
+
+/*
+ * crc_mulmod multiplies a by b modulo the reflected polynomial poly of
+ * width bits (x^0 is the top bit), as zlib's crc32_combine does.
+ */
+static uint64_t
+crc_mulmod(uint64_t a, uint64_t b, uint64_t poly, int width)
+{
+	uint64_t m = (uint64_t)1 << (width - 1), p = 0;
+
+	for (; m != 0; m >>= 1) {
+		if (a & m) {
+			p ^= b;
+			if ((a & (m - 1)) == 0)
+				break;
+		}
+		b = b & 1 ? (b >> 1) ^ poly : b >> 1;
+	}
+	return p;
+}
+
+/* crc_shift is crc followed by len zero bytes, without the xors. */
+static uint64_t
+crc_shift(uint64_t crc, uint64_t len, uint64_t poly, int width)
+{
+	uint64_t sq = (uint64_t)1 << (width - 2);	/* x^1 */
+	int i;
+
+	for (i = 0; i < 3; i++)		/* x^8: one byte */
+		sq = crc_mulmod(sq, sq, poly, width);
+	for (; len != 0; len >>= 1) {
+		if (len & 1)
+			crc = crc_mulmod(sq, crc, poly, width);
+		sq = crc_mulmod(sq, sq, poly, width);
+	}
+	return crc;
+}
+
+bool
+s3_checksum_combine(const struct s3_checksum *ck, unsigned char *acc,
+    const unsigned char *part, uint64_t len)
+{
+	static const uint64_t polys[] = { 0xedb88320u, 0x82f63b78u,
+	    CRC64NVME_POLY };
+	uint64_t a = 0, b = 0;
+	size_t i, n;
+	int width;
+
+	if (!s3_checksum_is_crc(ck))
+		return false;
+	n = ck->ck_alg->ca_len;
+	width = (int)n * 8;
+	for (i = 0; i < n; i++) {
+		a = a << 8 | acc[i];
+		b = b << 8 | part[i];
+	}
+	/* With all-ones start and end xors, they cancel out. */
+	a = crc_shift(a, len, polys[ck->ck_alg->ca_kind], width) ^ b;
+	for (i = 0; i < n; i++)
+		acc[i] = (unsigned char)(a >> (8 * (n - 1 - i)));
+	return true;
+}
+
+bool
+s3_checksum_is_value(const char *name)
+{
+	return strncasecmp(name, CKSUM_PREFIX, CKSUM_PREFIXLEN) == 0 &&
+	    cksum_by_name(name + CKSUM_PREFIXLEN,
+	    strlen(name + CKSUM_PREFIXLEN)) != NULL;
+}

@@ -108,6 +108,7 @@ directive(struct s3_req *r, const struct copy_src *src, struct msg_objrec *rec)
 	    sizeof(rec->or_hdr_name));
 	memcpy(rec->or_hdr_value, src->sc_rec.or_hdr_value,
 	    sizeof(rec->or_hdr_value));
+	s3_mpck_copy_headers(rec);
 	return S3E_NONE;
 }
 

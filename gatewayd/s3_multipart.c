@@ -106,6 +106,7 @@ upload_create(struct s3_req *r)
 {
 	struct backend *be = &r->sr_env->gw_backend;
 	struct msg_upload_create *uc;
+	struct s3_mpck m;
 	char id[PROTO_UPLOADIDLEN + 1];
 	uint8_t rnd[8];
 	struct s3_xml x;
@@ -126,10 +127,12 @@ upload_create(struct s3_req *r)
 	backend_upload_layout(be, r->sr_bucket, r->sr_key, &uc->uc_rec);
 	/* The template stores no data; its data id is the upload id's. */
 	util_unhex(uc->uc_rec.or_data_id, id, PROTO_IDLEN);
+	memset(&m, 0, sizeof(m));
 	if ((e = s3_object_collect_headers(r->sr_http, &uc->uc_rec)) !=
 	    S3E_NONE || (e = s3_acl_from_request(r, &uc->uc_rec)) != S3E_NONE ||
-	    (e = s3_lock_from_request(r, &uc->uc_rec)) != S3E_NONE)
-		s3_fail(r, e, NULL);
+	    (e = s3_lock_from_request(r, &uc->uc_rec)) != S3E_NONE ||
+	    (e = s3_mpck_create(r, &uc->uc_rec, &m)) != S3E_NONE)
+		s3_fail(r, e, m.mk_msg[0] != '\0' ? m.mk_msg : NULL);
 	else if ((rc = backend_upload_create(be, uc)) != 0)
 		s3_fail_rc(r, rc);
 	else {
@@ -140,8 +143,9 @@ upload_create(struct s3_req *r)
 		s3_xml_text(&x, "Key", r->sr_key.ps_ptr, r->sr_key.ps_len);
 		s3_xml_str(&x, "UploadId", id);
 		s3_xml_close(&x, "InitiateMultipartUploadResult");
-		xml_send(r, &x);
+		s3_mpck_respond_create(r, &m, &x);
 	}
+	s3_mpck_free(&m);
 	free(uc);
 }
 
@@ -167,20 +171,65 @@ part_commit(struct s3_req *r, struct msg_part_put *pp)
 	return rc;
 }
 
-/* upload_exists answers NoSuchUpload before any shard is written. */
+/* upload_exists answers NoSuchUpload before any shard is written, and
+ * reads the upload's checksum into m. */
 static int
-upload_exists(struct s3_req *r, const struct msg_upload_ref *u)
+upload_exists(struct s3_req *r, const struct msg_upload_ref *u,
+    struct s3_mpck *m)
 {
 	struct msg_objrec *t;
 	struct rpc_call c;
 	int rc;
 
+	memset(m, 0, sizeof(*m));
 	if ((t = malloc(sizeof(*t))) == NULL)
 		return CAIRN_ENOMEM;
 	rc = backend_upload_get(&r->sr_env->gw_backend, &c, u, t);
+	if (rc == 0)
+		s3_mpck_load(m, t);
 	rpc_call_fini(&c);
 	free(t);
 	return rc;
+}
+
+/* part_receive reads the part from the body, its checksum as the
+ * upload asks, and keeps the checksum with the part. */
+static enum s3_err
+part_receive(struct s3_req *r, struct msg_part_put *pp, unsigned char **buf,
+    struct s3_mpck *m, struct s3_checksum *ck)
+{
+	enum s3_err e;
+
+	memset(ck, 0, sizeof(*ck));
+	if ((e = s3_mpck_part_check(r, m)) != S3E_NONE)
+		return e;
+	e = s3_object_receive_ck(r, &pp->pp_rec, buf, ck);
+	if (e != S3E_NONE) {
+		if (e == S3E_INVALID_REQUEST || e == S3E_BAD_DIGEST)
+			snprintf(m->mk_msg, sizeof(m->mk_msg), "%s",
+			    ck->ck_msg);
+		return e;
+	}
+	if (ck->ck_name[0] != '\0') {
+		pp->pp_rec.or_hdr_name[0] = proto_str_c(ck->ck_name);
+		pp->pp_rec.or_hdr_value[0] = proto_str_c(ck->ck_value);
+		pp->pp_rec.or_nhdrs = 1;
+	}
+	return S3E_NONE;
+}
+
+/* part_copy copies a part from an object; one with a checksum would
+ * need the copied bytes' checksum, which cairn does not compute. */
+static enum s3_err
+part_copy(struct s3_req *r, struct msg_part_put *pp, unsigned char **buf,
+    struct s3_mpck *m)
+{
+	if (s3_mpck_has(m)) {
+		snprintf(m->mk_msg, sizeof(m->mk_msg), "UploadPartCopy into "
+		    "an upload with a checksum algorithm is not implemented");
+		return S3E_NOT_IMPLEMENTED;
+	}
+	return s3_copy_part(r, &pp->pp_rec, buf);
 }
 
 /* part_put stores a part from the body, or copied from an object. */
@@ -190,20 +239,23 @@ part_put(struct s3_req *r, struct msg_part_put *pp)
 	bool copy = http_header(r->sr_http, "x-amz-copy-source", NULL) != NULL;
 	unsigned char *buf = NULL;
 	char etag[48];
-	struct http_hdr_out hdr = { "etag", etag };
+	struct http_hdr_out hdr[2] = { { "etag", etag }, { NULL, NULL } };
+	struct s3_checksum ck;
+	struct s3_mpck m;
 	enum s3_err e;
 	int rc;
 
-	if ((rc = upload_exists(r, &pp->pp_ref)) != 0) {
+	if ((rc = upload_exists(r, &pp->pp_ref, &m)) != 0) {
 		s3_fail_rc(r, rc);
 		return;
 	}
+	memset(&ck, 0, sizeof(ck));
 	if (copy)
-		e = s3_copy_part(r, &pp->pp_rec, &buf);
+		e = part_copy(r, pp, &buf, &m);
 	else
-		e = s3_object_receive(r, &pp->pp_rec, &buf);
+		e = part_receive(r, pp, &buf, &m, &ck);
 	if (e != S3E_NONE) {
-		s3_fail(r, e, NULL);
+		s3_fail(r, e, m.mk_msg[0] != '\0' ? m.mk_msg : NULL);
 	} else if ((rc = part_commit(r, pp)) != 0) {
 		/* Without an answer the part may be recorded: its shards
 		 * stay, for the sweep if not. */
@@ -215,8 +267,10 @@ part_put(struct s3_req *r, struct msg_part_put *pp)
 		s3_copy_part_result(r, &pp->pp_rec);
 	} else {
 		s3_multipart_etag(etag, pp->pp_rec.or_etag, 0);
-		s3_respond_empty(r, 200, &hdr, 1);
+		hdr[1] = (struct http_hdr_out){ ck.ck_name, ck.ck_value };
+		s3_respond_empty(r, 200, hdr, ck.ck_name[0] != '\0' ? 2 : 1);
 	}
+	s3_mpck_free(&m);
 	free(buf);
 }
 
@@ -256,6 +310,7 @@ struct complete_parse {
 	uint32_t	 cp_n;
 	uint32_t	*cp_numbers;
 	uint8_t		(*cp_etags)[16];
+	struct s3_mpck_part *cp_cksums;
 	int		 cp_depth;
 	bool		 cp_bad;	/* not the schema: MalformedXML */
 	bool		 cp_has_num, cp_has_etag;
@@ -316,7 +371,19 @@ trim(char *s, size_t *len, const char *strip)
 	return s;
 }
 
-/* field_end takes the text of a PartNumber or ETag. */
+/* field_cksum takes the text of a Checksum<ALG>; one too long for any
+ * algorithm is kept as one that matches none. */
+static void
+field_cksum(struct s3_mpck_part *p, const char *alg, char *text, size_t len)
+{
+	const char *t = trim(text, &len, " \t\r\n");
+
+	snprintf(p->mp_alg, sizeof(p->mp_alg), "%s", alg);
+	snprintf(p->mp_value, sizeof(p->mp_value), "%s",
+	    len < sizeof(p->mp_value) ? t : "?");
+}
+
+/* field_end takes the text of a PartNumber, ETag or Checksum<ALG>. */
 static void
 field_end(struct complete_parse *cp, const char *name)
 {
@@ -340,6 +407,10 @@ field_end(struct complete_parse *cp, const char *name)
 		if (len != 32 || util_unhex(cp->cp_etags[cp->cp_n], t, 16) != 0)
 			memset(cp->cp_etags[cp->cp_n], 0, 16);
 		cp->cp_has_etag = true;
+	} else if (strncmp(name, "Checksum", 8) == 0 &&
+	    strlen(name + 8) < sizeof(cp->cp_cksums[0].mp_alg)) {
+		field_cksum(&cp->cp_cksums[cp->cp_n], name + 8, cp->cp_text,
+		    len);
 	}
 }
 
@@ -445,7 +516,8 @@ complete_check(const struct complete_parse *cp, uint8_t *etag)
 }
 
 static void
-complete_ok(struct s3_req *r, const struct msg_objrec *rec)
+complete_ok(struct s3_req *r, const struct msg_objrec *rec,
+    const struct s3_mpck *m)
 {
 	const char *host;
 	char etag[48], loc[PROTO_KEYMAX * 3 + 400];
@@ -462,6 +534,7 @@ complete_ok(struct s3_req *r, const struct msg_objrec *rec)
 	s3_xml_text(&x, "Bucket", r->sr_bucket.ps_ptr, r->sr_bucket.ps_len);
 	s3_xml_text(&x, "Key", r->sr_key.ps_ptr, r->sr_key.ps_len);
 	s3_xml_str(&x, "ETag", etag);
+	s3_mpck_xml(&x, m);
 	s3_xml_close(&x, "CompleteMultipartUploadResult");
 	xml_send(r, &x);
 }
@@ -469,7 +542,8 @@ complete_ok(struct s3_req *r, const struct msg_objrec *rec)
 /* complete_commit asks metad to make the object, then frees what the
  * new record no longer needs. */
 static void
-complete_commit(struct s3_req *r, struct msg_upload_complete *cc)
+complete_commit(struct s3_req *r, struct msg_upload_complete *cc,
+    const struct s3_mpck *m)
 {
 	struct backend *be = &r->sr_env->gw_backend;
 	struct msg_upload_done *ud;
@@ -487,10 +561,36 @@ complete_commit(struct s3_req *r, struct msg_upload_complete *cc)
 			backend_shards_delete(be, &ud->ud_old);
 		backend_upload_drop(be, &ud->ud_rec, ud->ud_dropped);
 		s3_version_note(r, ud->ud_rec.or_version_id);
-		complete_ok(r, &ud->ud_rec);
+		complete_ok(r, &ud->ud_rec, m);
 	}
 	rpc_call_fini(&c);
 	free(ud);
+}
+
+/*
+ * complete_cksum checks the parts' checksums if the upload has an
+ * algorithm, and makes the object's.
+ */
+static enum s3_err
+complete_cksum(struct s3_req *r, const struct complete_parse *cp,
+    struct msg_upload_complete *cc, struct s3_mpck *m)
+{
+	struct s3_mpck_listed l = { &cc->cc_ref, cp->cp_n, cp->cp_numbers,
+	    cp->cp_cksums };
+	struct msg_objrec *t;
+	struct rpc_call c;
+	int rc;
+
+	if ((t = malloc(sizeof(*t))) == NULL)
+		return S3E_SLOW_DOWN;
+	rc = backend_upload_get(&r->sr_env->gw_backend, &c, &cc->cc_ref, t);
+	if (rc == 0)
+		s3_mpck_load(m, t);
+	rpc_call_fini(&c);
+	free(t);
+	if (rc != 0)
+		return s3_error_from(rc);
+	return s3_mpck_complete(r, m, &l, cc);
 }
 
 static void
@@ -498,32 +598,39 @@ upload_complete(struct s3_req *r)
 {
 	struct complete_parse cp;
 	struct msg_upload_complete cc;
+	struct s3_mpck m;
 	char id[PROTO_UPLOADIDLEN + 1], *doc = NULL;
 	size_t len = 0;
 	enum s3_err e;
 
 	memset(&cp, 0, sizeof(cp));
 	memset(&cc, 0, sizeof(cc));
+	memset(&m, 0, sizeof(m));
 	cp.cp_numbers = calloc(PROTO_PARTMAX, sizeof(*cp.cp_numbers));
 	cp.cp_etags = calloc(PROTO_PARTMAX, sizeof(*cp.cp_etags));
-	if (cp.cp_numbers == NULL || cp.cp_etags == NULL)
+	cp.cp_cksums = calloc(PROTO_PARTMAX, sizeof(*cp.cp_cksums));
+	if (cp.cp_numbers == NULL || cp.cp_etags == NULL ||
+	    cp.cp_cksums == NULL)
 		e = S3E_SLOW_DOWN;
 	else if ((e = upload_ref(r, &cc.cc_ref, id)) == S3E_NONE &&
 	    (e = read_body(r, &doc, &len)) == S3E_NONE &&
-	    (e = complete_parse_body(&cp, doc, len)) == S3E_NONE)
-		e = complete_check(&cp, cc.cc_etag);
+	    (e = complete_parse_body(&cp, doc, len)) == S3E_NONE &&
+	    (e = complete_check(&cp, cc.cc_etag)) == S3E_NONE)
+		e = complete_cksum(r, &cp, &cc, &m);
 	if (e != S3E_NONE) {
-		s3_fail(r, e, NULL);
+		s3_fail(r, e, m.mk_msg[0] != '\0' ? m.mk_msg : NULL);
 	} else {
 		cc.cc_mtime_ns = util_now_ns();
 		cc.cc_nparts = cp.cp_n;
 		cc.cc_numbers = cp.cp_numbers;
 		cc.cc_etags = (const uint8_t (*)[16])cp.cp_etags;
-		complete_commit(r, &cc);
+		complete_commit(r, &cc, &m);
 	}
+	s3_mpck_free(&m);
 	free(doc);
 	free(cp.cp_numbers);
 	free(cp.cp_etags);
+	free(cp.cp_cksums);
 }
 
 /* --- AbortMultipartUpload ---------------------------------------------------------- */
@@ -561,7 +668,7 @@ upload_abort(struct s3_req *r)
 
 static void
 parts_xml(struct s3_req *r, const struct msg_part_list_req *pl,
-    const struct msg_part_list_reply *pr)
+    const struct msg_part_list_reply *pr, const struct s3_mpck *m)
 {
 	char date[40], etag[48];
 	struct s3_xml x;
@@ -576,6 +683,7 @@ parts_xml(struct s3_req *r, const struct msg_part_list_req *pl,
 	xml_owner(r, &x, "Initiator");
 	xml_owner(r, &x, "Owner");
 	s3_xml_str(&x, "StorageClass", "STANDARD");
+	s3_mpck_upload_xml(&x, m);
 	s3_xml_u64(&x, "PartNumberMarker", pl->pl_marker);
 	s3_xml_u64(&x, "NextPartNumberMarker", pr->pr_next);
 	s3_xml_u64(&x, "MaxParts", pl->pl_max);
@@ -588,6 +696,8 @@ parts_xml(struct s3_req *r, const struct msg_part_list_req *pl,
 		s3_multipart_etag(etag, pr->pr_entries[i].pe_etag, 0);
 		s3_xml_str(&x, "ETag", etag);
 		s3_xml_u64(&x, "Size", pr->pr_entries[i].pe_size);
+		s3_mpck_part_xml(&x, pr->pr_entries[i].pe_cksum_name,
+		    pr->pr_entries[i].pe_cksum);
 		s3_xml_close(&x, "Part");
 	}
 	s3_xml_close(&x, "ListPartsResult");
@@ -601,6 +711,7 @@ list_parts(struct s3_req *r)
 	struct msg_part_list_reply pr;
 	char id[PROTO_UPLOADIDLEN + 1];
 	struct rpc_call c;
+	struct s3_mpck m;
 	enum s3_err e;
 	int rc;
 
@@ -615,13 +726,18 @@ list_parts(struct s3_req *r)
 		s3_fail(r, S3E_INVALID_ARGUMENT, NULL);
 		return;
 	}
+	if ((rc = upload_exists(r, &pl.pl_ref, &m)) != 0) {
+		s3_fail_rc(r, rc);
+		return;
+	}
 	rc = backend_upload_parts(&r->sr_env->gw_backend, &c, &pl, &pr);
 	if (rc != 0)
 		s3_fail_rc(r, rc);
 	else
-		parts_xml(r, &pl, &pr);
+		parts_xml(r, &pl, &pr, &m);
 	msg_part_list_reply_free(&pr);
 	rpc_call_fini(&c);
+	s3_mpck_free(&m);
 }
 
 /* --- ListMultipartUploads ------------------------------------------------------------ */

@@ -452,6 +452,7 @@ struct get_range {
 	uint64_t	gr_last;
 	bool		gr_partial;
 	uint32_t	gr_parts_count;	/* partNumber asked: x-amz-mp-parts-count */
+	struct proto_str gr_part_cksum;	/* partNumber asked: its checksum */
 };
 
 /* parse_range understands one "bytes=a-b", "bytes=a-" or "bytes=-n". */
@@ -463,6 +464,7 @@ parse_range(struct http_req *hr, uint64_t size, struct get_range *rg)
 	size_t len;
 	unsigned long long a, b;
 
+	memset(rg, 0, sizeof(*rg));	/* no partNumber: no parts count */
 	rg->gr_first = 0;
 	rg->gr_last = size ? size - 1 : 0;
 	rg->gr_partial = false;
@@ -509,7 +511,7 @@ checksum_mode(struct http_req *hr, const struct get_range *rg)
 
 	v = http_header(hr, "x-amz-checksum-mode", &len);
 	return v != NULL && len == 7 && strncasecmp(v, "ENABLED", 7) == 0 &&
-	    !rg->gr_partial;
+	    (!rg->gr_partial || rg->gr_part_cksum.ps_len > 0);
 }
 
 /*
@@ -560,6 +562,7 @@ part_range(struct s3_req *r, const struct msg_objrec *rec,
 	rg->gr_last = rg->gr_first + (p.op_size ? p.op_size - 1 : 0);
 	rg->gr_partial = p.op_size > 0;
 	rg->gr_parts_count = rec->or_nparts;
+	rg->gr_part_cksum = p.op_cksum;
 	return S3E_NONE;
 }
 
@@ -572,6 +575,7 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 	size_t n = s3_common_headers(r, h);
 	char *etag = store, *date = store + 48, *cr = store + 88;
 	char *pc = store + 160;
+	struct proto_str v;
 	uint32_t i;
 	bool has_type = false;
 
@@ -614,11 +618,14 @@ object_headers(struct s3_req *r, const struct msg_objrec *rec,
 		store[rec->or_hdr_name[i].ps_len] = '\0';
 		h[n].ho_name = store;
 		store += rec->or_hdr_name[i].ps_len + 1;
-		memcpy(store, rec->or_hdr_value[i].ps_ptr,
-		    rec->or_hdr_value[i].ps_len);
-		store[rec->or_hdr_value[i].ps_len] = '\0';
+		v = rec->or_hdr_value[i];
+		if (rg->gr_part_cksum.ps_len > 0 && v.ps_len >=
+		    rg->gr_part_cksum.ps_len && s3_checksum_is_value(h[n].ho_name))
+			v = rg->gr_part_cksum;	/* a part's, never longer */
+		memcpy(store, v.ps_ptr, v.ps_len);
+		store[v.ps_len] = '\0';
 		h[n++].ho_value = store;
-		store += rec->or_hdr_value[i].ps_len + 1;
+		store += v.ps_len + 1;
 		has_type |= proto_str_eq(rec->or_hdr_name[i], "content-type");
 	}
 	if (!has_type)
@@ -883,6 +890,13 @@ enum s3_err
 s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
     unsigned char **buf)
 {
+	return s3_object_receive_ck(r, rec, buf, NULL);
+}
+
+enum s3_err
+s3_object_receive_ck(struct s3_req *r, struct msg_objrec *rec,
+    unsigned char **buf, struct s3_checksum *ck)
+{
 	struct put_digest pd;
 	struct s3_body bd;
 	enum s3_err e;
@@ -899,6 +913,10 @@ s3_object_receive(struct s3_req *r, struct msg_objrec *rec,
 		e = receive_coded(r, rec, &pd);
 	else if (e == S3E_NONE)
 		e = receive_inline(rec, &pd, buf);
+	if (ck != NULL) {
+		*ck = pd.pd_ck;		/* the result; the context stays */
+		ck->ck_md = NULL;
+	}
 	digest_free(&pd);
 	s3_body_close(&bd);
 	return e;

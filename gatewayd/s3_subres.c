@@ -42,6 +42,7 @@ static const struct s3_subres object_subres[] = {
 	{ "acl", s3_acl_object },
 	{ "retention", s3_lock_retention },
 	{ "legal-hold", s3_lock_legal_hold },
+	{ "attributes", s3_attributes },
 	{ NULL, NULL }
 };
 

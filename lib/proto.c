@@ -886,23 +886,39 @@ msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c)
 
 /* --- multipart uploads ---------------------------------------------------------- */
 
-/* A part inside a record: [number, size, etag, inline, data, data id]. */
+/*
+ * arr_or_more is arr for a list that may have grown: n items, or n + 1
+ * (*more tells) for those appended later, which old records lack.
+ */
+static const msgpack_object *
+arr_or_more(const msgpack_object *o, uint32_t n, bool *more)
+{
+	*more = o != NULL && o->type == MSGPACK_OBJECT_ARRAY &&
+	    o->via.array.size == n + 1;
+	return arr(o, *more ? n + 1 : n);
+}
+
+/* A part inside a record: [number, size, etag, inline, data, data id],
+ * then its checksum if it has one. */
 static void
 objpart_pack(msgpack_packer *pk, const struct msg_objpart *p)
 {
-	msgpack_pack_array(pk, 6);
+	msgpack_pack_array(pk, p->op_cksum.ps_len > 0 ? 7 : 6);
 	msgpack_pack_uint32(pk, p->op_number);
 	msgpack_pack_uint64(pk, p->op_size);
 	pack_bin(pk, p->op_etag, sizeof(p->op_etag));
 	pack_bool(pk, p->op_inline);
 	pack_bin(pk, p->op_data.ps_ptr, p->op_inline ? p->op_data.ps_len : 0);
 	pack_bin(pk, p->op_data_id, sizeof(p->op_data_id));
+	if (p->op_cksum.ps_len > 0)
+		pack_str(pk, p->op_cksum);
 }
 
 static int
 objpart_unpack(const msgpack_object *o, struct msg_objpart *p)
 {
-	const msgpack_object *it = arr(o, 6);
+	bool more;
+	const msgpack_object *it = arr_or_more(o, 6, &more);
 
 	memset(p, 0, sizeof(*p));
 	if (it == NULL || get_u32(&it[0], &p->op_number, PROTO_PARTMAX) != 0 ||
@@ -910,7 +926,8 @@ objpart_unpack(const msgpack_object *o, struct msg_objpart *p)
 	    get_fixed(&it[2], p->op_etag, sizeof(p->op_etag)) != 0 ||
 	    get_bool(&it[3], &p->op_inline) != 0 ||
 	    get_bin(&it[4], &p->op_data, PROTO_MSGMAX) != 0 ||
-	    get_fixed(&it[5], p->op_data_id, sizeof(p->op_data_id)) != 0)
+	    get_fixed(&it[5], p->op_data_id, sizeof(p->op_data_id)) != 0 ||
+	    (more && get_str(&it[6], &p->op_cksum, PROTO_CKSUMLEN) != 0))
 		return CAIRN_EPROTO;
 	if (p->op_inline ? p->op_data.ps_len != p->op_size :
 	    p->op_data.ps_len != 0)
@@ -1036,7 +1053,7 @@ msg_upload_complete_pack(msgpack_packer *pk,
 {
 	uint32_t i;
 
-	msgpack_pack_array(pk, 4);
+	msgpack_pack_array(pk, cc->cc_nhdrs > 0 ? 5 : 4);
 	msg_upload_ref_pack(pk, &cc->cc_ref);
 	msgpack_pack_uint64(pk, cc->cc_mtime_ns);
 	pack_bin(pk, cc->cc_etag, sizeof(cc->cc_etag));
@@ -1046,17 +1063,46 @@ msg_upload_complete_pack(msgpack_packer *pk,
 		msgpack_pack_uint32(pk, cc->cc_numbers[i]);
 		pack_bin(pk, cc->cc_etags[i], 16);
 	}
+	if (cc->cc_nhdrs == 0)
+		return;
+	msgpack_pack_array(pk, 2 * cc->cc_nhdrs);
+	for (i = 0; i < cc->cc_nhdrs; i++) {
+		pack_str(pk, cc->cc_hdr_name[i]);
+		pack_str(pk, cc->cc_hdr_value[i]);
+	}
+}
+
+/* upload_complete_hdrs_unpack reads the header edits: name, value... */
+static int
+upload_complete_hdrs_unpack(const msgpack_object *o,
+    struct msg_upload_complete *cc)
+{
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size % 2 != 0 ||
+	    o->via.array.size > 2 * PROTO_CC_HDRMAX)
+		return CAIRN_EPROTO;
+	cc->cc_nhdrs = o->via.array.size / 2;
+	for (i = 0; i < cc->cc_nhdrs; i++)
+		if (get_str(&o->via.array.ptr[2 * i], &cc->cc_hdr_name[i],
+		    PROTO_HDRLEN) != 0 || cc->cc_hdr_name[i].ps_len == 0 ||
+		    get_str(&o->via.array.ptr[2 * i + 1],
+		    &cc->cc_hdr_value[i], PROTO_HDRLEN) != 0)
+			return CAIRN_EPROTO;
+	return 0;
 }
 
 int
 msg_upload_complete_unpack(const msgpack_object *o,
     struct msg_upload_complete *cc)
 {
-	const msgpack_object *it = arr(o, 4), *item, *l;
+	const msgpack_object *it, *item, *l;
 	uint8_t etag[16];
 	uint32_t i, n;
+	bool more;
 
 	memset(cc, 0, sizeof(*cc));
+	it = arr_or_more(o, 4, &more);
 	if (it == NULL || msg_upload_ref_unpack(&it[0], &cc->cc_ref) != 0 ||
 	    get_u64(&it[1], &cc->cc_mtime_ns) != 0 ||
 	    get_fixed(&it[2], cc->cc_etag, sizeof(cc->cc_etag)) != 0 ||
@@ -1069,6 +1115,8 @@ msg_upload_complete_unpack(const msgpack_object *o,
 		    get_u32(&item[0], &n, PROTO_PARTMAX) != 0 || n == 0 ||
 		    get_fixed(&item[1], etag, sizeof(etag)) != 0)
 			return CAIRN_EPROTO;
+	if (more && upload_complete_hdrs_unpack(&it[4], cc) != 0)
+		return CAIRN_EPROTO;
 	cc->cc_nparts = l->via.array.size;
 	cc->cc_raw = l;
 	return 0;
@@ -1153,24 +1201,41 @@ msg_part_list_reply_pack(msgpack_packer *pk,
 	msgpack_pack_array(pk, pr->pr_nentries);
 	for (i = 0; i < pr->pr_nentries; i++) {
 		e = &pr->pr_entries[i];
-		msgpack_pack_array(pk, 4);
+		msgpack_pack_array(pk, e->pe_cksum[0] != '\0' ? 5 : 4);
 		msgpack_pack_uint32(pk, e->pe_number);
 		msgpack_pack_uint64(pk, e->pe_size);
 		msgpack_pack_uint64(pk, e->pe_mtime_ns);
 		pack_bin(pk, e->pe_etag, sizeof(e->pe_etag));
+		if (e->pe_cksum[0] == '\0')
+			continue;
+		msgpack_pack_array(pk, 2);
+		pack_str(pk, proto_str_c(e->pe_cksum_name));
+		pack_str(pk, proto_str_c(e->pe_cksum));
 	}
 }
 
 static int
 part_entry_unpack(const msgpack_object *o, struct msg_part_entry *e)
 {
-	const msgpack_object *it = arr(o, 4);
+	const msgpack_object *it, *ck;
+	struct proto_str n, v;
+	bool more;
 
+	it = arr_or_more(o, 4, &more);
 	if (it == NULL || get_u32(&it[0], &e->pe_number, PROTO_PARTMAX) != 0 ||
 	    get_u64(&it[1], &e->pe_size) != 0 ||
 	    get_u64(&it[2], &e->pe_mtime_ns) != 0 ||
 	    get_fixed(&it[3], e->pe_etag, sizeof(e->pe_etag)) != 0)
 		return CAIRN_EPROTO;
+	if (!more)
+		return 0;
+	/* The stored checksum: [header name, base64 value]. */
+	if ((ck = arr(&it[4], 2)) == NULL ||
+	    get_str(&ck[0], &n, sizeof(e->pe_cksum_name) - 1) != 0 ||
+	    get_str(&ck[1], &v, sizeof(e->pe_cksum) - 1) != 0)
+		return CAIRN_EPROTO;
+	memcpy(e->pe_cksum_name, n.ps_ptr, n.ps_len);
+	memcpy(e->pe_cksum, v.ps_ptr, v.ps_len);
 	return 0;
 }
 

@@ -30,6 +30,8 @@
 #define PROTO_HDRMAX	64		/* stored response headers per object */
 #define PROTO_HDRLEN	8192		/* one stored header name or value */
 #define PROTO_LISTMAX	1000		/* keys in one list page */
+#define PROTO_CC_HDRMAX	4		/* header edits of one complete */
+#define PROTO_CKSUMLEN	64		/* base64 of a part's checksum */
 #define PROTO_STATMAX	16		/* counters in a status reply */
 #define PROTO_PARTMAX	10000		/* parts of a multipart upload */
 #define PROTO_PARTMIN	(5u << 20)	/* smallest part but the last, bytes */
@@ -277,6 +279,7 @@ struct msg_objpart {
 	bool			 op_inline;
 	struct proto_str	 op_data;	/* inline bytes */
 	uint8_t			 op_data_id[PROTO_IDLEN];
+	struct proto_str	 op_cksum;	/* base64 of its checksum, or empty */
 };
 
 /* MSG_META_OBJ_GET and MSG_META_OBJ_DELETE request. */
@@ -412,9 +415,10 @@ struct msg_upload_create {
 };
 
 /*
- * MSG_META_UPLOAD_PART request: make pp_rec (a record without headers:
- * size, mtime, MD5, inline data or data id and layout) part pp_number of
- * the upload.  The reply is the part record it replaced, or nil.
+ * MSG_META_UPLOAD_PART request: make pp_rec (a record with at most one
+ * header, the part's x-amz-checksum-<alg>: size, mtime, MD5, inline data
+ * or data id and layout) part pp_number of the upload.  The reply is the
+ * part record it replaced, or nil.
  */
 struct msg_part_put {
 	struct msg_upload_ref	 pp_ref;
@@ -426,7 +430,8 @@ struct msg_part_put {
  * MSG_META_UPLOAD_COMPLETE request: the parts as the client listed them
  * (number and ETag each).  Pack reads cc_numbers and cc_etags; unpack
  * checks the list and leaves cc_raw pointing into the message; read item
- * i with msg_upload_complete_get.
+ * i with msg_upload_complete_get.  The header edits (the object's
+ * checksum) are a fifth element, left out when there are none.
  */
 struct msg_upload_complete {
 	struct msg_upload_ref	 cc_ref;
@@ -436,6 +441,11 @@ struct msg_upload_complete {
 	const uint32_t		*cc_numbers;	/* pack */
 	const uint8_t		(*cc_etags)[16];	/* pack */
 	const msgpack_object	*cc_raw;	/* unpack */
+	/* Header edits of the new record: replace the template's header
+	 * of the same name, or drop it if the value is empty. */
+	uint32_t		 cc_nhdrs;	/* 0..PROTO_CC_HDRMAX */
+	struct proto_str	 cc_hdr_name[PROTO_CC_HDRMAX];
+	struct proto_str	 cc_hdr_value[PROTO_CC_HDRMAX];
 };
 
 /*
@@ -459,12 +469,15 @@ struct msg_part_list_req {
 	uint32_t		 pl_max;	/* 0..PROTO_LISTMAX */
 };
 
-/* One part in a ListParts page. */
+/* One part in a ListParts page, with its checksum header if it has one. */
 struct msg_part_entry {
 	uint32_t		 pe_number;
 	uint64_t		 pe_size;
 	uint64_t		 pe_mtime_ns;
 	uint8_t			 pe_etag[16];
+	/* The part's stored checksum: header name and value, or "". */
+	char			 pe_cksum_name[32];
+	char			 pe_cksum[48];
 };
 
 /* MSG_META_UPLOAD_PARTS reply; next is the last number of the page. */

@@ -336,6 +336,7 @@ load_part(struct complete_state *cs, uint32_t i, struct msg_objrec *pr)
 		p->op_inline = pr->or_inline;
 		p->op_data = pr->or_data;	/* points into cs_vals[i] */
 		memcpy(p->op_data_id, pr->or_data_id, PROTO_IDLEN);
+		(void)meta_upload_part_cksum(pr, NULL, &p->op_cksum);
 	}
 	msgpack_unpacked_destroy(&u);
 	return rc;
@@ -509,6 +510,7 @@ complete_locked(struct complete_state *cs, msgpack_packer *reply)
 
 	if ((rc = meta_db_bucket_exists(cs->cs_db, cs->cs_ref->u_bucket)) != 0 ||
 	    (rc = load_upload(cs)) != 0 || (rc = load_parts(cs)) != 0 ||
+	    (rc = meta_upload_hdr_edits(&cs->cs_rec, cs->cs_req)) != 0 ||
 	    (rc = drop_parts(cs)) != 0)
 		return rc;
 	return commit_object(cs, reply);

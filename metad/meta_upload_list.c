@@ -15,6 +15,22 @@
 
 /* --- ListParts ---------------------------------------------------------------- */
 
+/* part_cksum copies the part's checksum header, if any, into e. */
+static void
+part_cksum(const struct msg_objrec *r, struct msg_part_entry *e)
+{
+	struct proto_str n, v;
+
+	if (!meta_upload_part_cksum(r, &n, &v) ||
+	    n.ps_len >= sizeof(e->pe_cksum_name) ||
+	    v.ps_len >= sizeof(e->pe_cksum))
+		return;
+	memcpy(e->pe_cksum_name, n.ps_ptr, n.ps_len);
+	e->pe_cksum_name[n.ps_len] = '\0';
+	memcpy(e->pe_cksum, v.ps_ptr, v.ps_len);
+	e->pe_cksum[v.ps_len] = '\0';
+}
+
 /* part_entry fills e from one stored part record. */
 static int
 part_entry(const char *k, const char *v, size_t vlen, struct msg_objrec *r,
@@ -33,6 +49,7 @@ part_entry(const char *k, const char *v, size_t vlen, struct msg_objrec *r,
 		e->pe_size = r->or_size;
 		e->pe_mtime_ns = r->or_mtime_ns;
 		memcpy(e->pe_etag, r->or_etag, 16);
+		part_cksum(r, e);
 		rc = 0;
 	}
 	msgpack_unpacked_destroy(&u);

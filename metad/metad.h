@@ -272,6 +272,23 @@ size_t meta_upload_key(char *buf, const struct msg_upload_ref *u);
 /* meta_upload_check checks an upload reference's names and id. */
 int meta_upload_check(const struct msg_upload_ref *u);
 
+/* meta_upload_ck.c */
+
+/*
+ * meta_upload_part_cksum finds the x-amz-checksum-<alg> header of a part
+ * record: true and its name (if name is not NULL) and value, pointing
+ * into r's buffer.
+ */
+bool meta_upload_part_cksum(const struct msg_objrec *r,
+    struct proto_str *name, struct proto_str *value);
+
+/*
+ * meta_upload_hdr_edits applies the header edits of a complete to the new
+ * record r (pointing into cc's message); CAIRN_ETOOBIG if r has no room.
+ */
+int meta_upload_hdr_edits(struct msg_objrec *r,
+    const struct msg_upload_complete *cc);
+
 /* meta_upload_list.c */
 
 /* meta_upload_parts packs one ListParts page (msg_part_list_reply). */

@@ -1,12 +1,12 @@
 #!/bin/bash
-# t_awscli.sh - buckets, objects of every size class and listings with aws(1)
+# t_awscli.sh - objects, listings, sync, cp, mv and rm with aws(1)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SIZES=(0 1 4096 $((INLINE_MAX - 1)) "$INLINE_MAX" $((INLINE_MAX + 1))
     $((1024 * 1024 + 1)) $((64 * 1024 * 1024)))
 
-plan $(( 3 + 3 * ${#SIZES[@]} + 13 ))
+plan $(( 3 + 3 * ${#SIZES[@]} + 13 + 15 ))
 cluster_start
 B=cli-bucket
 
@@ -115,6 +115,98 @@ check "list-objects-v2 --max-keys 2, following continuation tokens" \
     same_lines "$ALL_TREE" paged_by_hand 2
 check "list-objects-v2 --page-size 3 collects every page" \
     same_lines "$ALL_TREE" listing --prefix tree/ --page-size 3
+
+# --- sync, recursive copies, moves -------------------------------------------------
+
+S=cli-sync
+MiB=$((1024 * 1024))
+src=$TESTDIR/sync-src
+mkdir -p "$src/a/b" "$src/c" "$src/with space"
+# Two files above aws' 8 MiB multipart threshold, among small ones.
+head -c $((9 * MiB)) /dev/urandom >"$src/big9"
+head -c $((17 * MiB + 5)) /dev/urandom >"$src/a/big17"
+head -c 100 /dev/urandom >"$src/a/b/s1"
+: >"$src/c/empty"
+echo five >"$src/with space/s3"
+
+# tree_sums DIR: the SHA-256 and path of every file under DIR, by path.
+tree_sums() {
+	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z |
+	    xargs -0 sha256sum)
+}
+
+# same_tree A B: both trees hold the same files with the same bytes.
+same_tree() { diff <(tree_sums "$1") <(tree_sums "$2"); }
+
+# sizes_of DIR PREFIX: "size PREFIX/path" of each file, as s3 ls shows them.
+sizes_of() {
+	(cd "$1" && find . -type f -printf '%s %P\n') |
+	    sed "s|^\([0-9]*\) |\1 $2/|" | LC_ALL=C sort -k2
+}
+
+# ls_recursive PREFIX: "size key" of each key under PREFIX, by s3 ls.
+ls_recursive() {
+	awscli s3 ls --recursive "s3://$S/$1/" | sed -E 's/^[0-9-]+ [0-9:]+ +//'
+}
+
+check "s3 mb for sync" awscli s3 mb "s3://$S"
+check "s3 sync up: 5 files, two above the multipart threshold" \
+    awscli s3 sync --only-show-errors "$src" "s3://$S/tree"
+check "s3 ls --recursive lists every file with its size" \
+    same_lines "$(sizes_of "$src" tree)" ls_recursive tree
+dst=$TESTDIR/sync-dst
+# synced_down [ARGS...]: s3 sync of the tree into $dst gives $src's files.
+synced_down() {
+	awscli s3 sync --only-show-errors "$@" "s3://$S/tree" "$dst" &&
+	    same_tree "$src" "$dst"
+}
+check "s3 sync down: the same files, the same SHA-256" synced_down
+check "s3 sync up again has nothing to do" \
+    same_lines "" awscli s3 sync --dryrun "$src" "s3://$S/tree"
+rm "$src/c/empty"
+echo new >"$src/a/new"
+check "s3 sync --delete up: the removed file goes, the new one comes" \
+    awscli s3 sync --only-show-errors --delete "$src" "s3://$S/tree"
+check "s3 ls --recursive after sync --delete" \
+    same_lines "$(sizes_of "$src" tree)" ls_recursive tree
+echo extra >"$dst/extra"
+check "s3 sync --delete down: the local extra file goes, the tree is \
+the source's" synced_down --delete
+down=$TESTDIR/cp-down
+# copied_down: s3 cp --recursive of the tree into $down gives $src's files.
+copied_down() {
+	awscli s3 cp --recursive --only-show-errors "s3://$S/tree" "$down" &&
+	    same_tree "$src" "$down"
+}
+check "s3 cp --recursive down, multipart objects too: same SHA-256" \
+    copied_down
+sum17=$(sha256 "$src/a/big17")
+back17=$TESTDIR/files/back17
+# absent KEY: head-object finds no KEY.
+absent() { ! awscli s3api head-object --bucket "$S" --key "$1" 2>/dev/null; }
+# moved_up, moved_within, moved_down: the three kinds of s3 mv, each
+# checking that the source is gone.
+moved_up() {
+	awscli s3 mv --only-show-errors "$down/a/big17" \
+	    "s3://$S/moved/big17" && [[ ! -e $down/a/big17 ]]
+}
+moved_within() {
+	awscli s3 mv --only-show-errors "s3://$S/moved/big17" \
+	    "s3://$S/moved/again17" && absent moved/big17
+}
+moved_down() {
+	awscli s3 mv --only-show-errors "s3://$S/moved/again17" "$back17" &&
+	    [[ $(sha256 "$back17") == "$sum17" ]] && absent moved/again17
+}
+check "s3 mv up: the local file is gone" moved_up
+check "s3 mv within cairn (17 MiB, a multipart copy): the source is gone" \
+    moved_within
+check "s3 mv down: the same SHA-256, the object is gone" moved_down
+check "s3 rm --recursive of the tree" \
+    awscli s3 rm --recursive --only-show-errors "s3://$S/tree"
+check "s3 ls --recursive of the removed tree is empty" \
+    same_lines "" ls_recursive tree
+check "s3 rb of the emptied bucket" awscli s3 rb "s3://$S"
 
 # --- deletes -----------------------------------------------------------------------
 

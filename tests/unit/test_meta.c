@@ -3,6 +3,7 @@
 #include "../../metad/meta_list.c"
 #include "../../metad/meta_upload.c"
 #include "../../metad/meta_upload_list.c"
+#include "../../metad/meta_upload_ck.c"
 #include "../../metad/meta_bconf.c"
 
 #include <pthread.h>

@@ -808,6 +808,8 @@ fill_objrec_mp(union payload *p)
 	}
 	sample_parts[2].op_inline = true;
 	sample_parts[2].op_data = proto_str_c("hello world");
+	/* A part with its checksum: the optional seventh element. */
+	sample_parts[1].op_cksum = proto_str_c("2Ag6DQ==");
 	p->r.or_size = 2ULL * PROTO_PARTMIN + 1 + 11;
 	p->r.or_nparts = 3;
 	p->r.or_parts = sample_parts;
@@ -866,6 +868,18 @@ fill_upload_complete(union payload *p)
 	p->cc.cc_etags = (const uint8_t (*)[16])sample_etags;
 }
 
+/* fill_upload_complete_hdrs adds the header edits: one set, one dropped. */
+static void
+fill_upload_complete_hdrs(union payload *p)
+{
+	fill_upload_complete(p);
+	p->cc.cc_nhdrs = 2;
+	p->cc.cc_hdr_name[0] = proto_str_c("x-amz-checksum-crc32");
+	p->cc.cc_hdr_value[0] = proto_str_c("2Ag6DQ==-3");
+	p->cc.cc_hdr_name[1] = proto_str_c("x-amz-checksum-algorithm");
+	p->cc.cc_hdr_value[1] = proto_str_c("");
+}
+
 static uint8_t sample_dropped[3 * PROTO_IDLEN];
 
 static void
@@ -905,6 +919,15 @@ fill_part_list_reply(union payload *p)
 	p->pr.pr_next = PROTO_PARTMAX;
 	p->pr.pr_nentries = 2;
 	p->pr.pr_entries = sample_part_entries;
+}
+
+/* fill_part_list_reply_ck gives the second part a checksum (5 fields). */
+static void
+fill_part_list_reply_ck(union payload *p)
+{
+	fill_part_list_reply(p);
+	strcpy(sample_part_entries[1].pe_cksum_name, "x-amz-checksum-sha1");
+	strcpy(sample_part_entries[1].pe_cksum, "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=");
 }
 
 static void
@@ -983,7 +1006,8 @@ objpart_same(const struct msg_objpart *x, const struct msg_objpart *y)
 	    x->op_inline == y->op_inline &&
 	    (!x->op_inline || str_same(x->op_data, y->op_data)) &&
 	    (x->op_inline || y->op_data.ps_len == 0) &&
-	    memcmp(x->op_data_id, y->op_data_id, PROTO_IDLEN) == 0;
+	    memcmp(x->op_data_id, y->op_data_id, PROTO_IDLEN) == 0 &&
+	    str_same(x->op_cksum, y->op_cksum);
 }
 
 static bool
@@ -1049,6 +1073,12 @@ equal_upload_complete(const union payload *a, const union payload *b)
 		if (na != nb || memcmp(ea, eb, 16) != 0)
 			return false;
 	}
+	if (a->cc.cc_nhdrs != b->cc.cc_nhdrs)
+		return false;
+	for (i = 0; i < a->cc.cc_nhdrs; i++)
+		if (!str_same(a->cc.cc_hdr_name[i], b->cc.cc_hdr_name[i]) ||
+		    !str_same(a->cc.cc_hdr_value[i], b->cc.cc_hdr_value[i]))
+			return false;
 	return true;
 }
 
@@ -1083,7 +1113,10 @@ equal_part_list_reply(const union payload *a, const union payload *b)
 		    x->pr_entries[i].pe_mtime_ns !=
 		    y->pr_entries[i].pe_mtime_ns ||
 		    memcmp(x->pr_entries[i].pe_etag, y->pr_entries[i].pe_etag,
-		    16) != 0)
+		    16) != 0 ||
+		    strcmp(x->pr_entries[i].pe_cksum_name,
+		    y->pr_entries[i].pe_cksum_name) != 0 ||
+		    strcmp(x->pr_entries[i].pe_cksum, y->pr_entries[i].pe_cksum))
 			return false;
 	return true;
 }
@@ -1210,6 +1243,16 @@ static const struct codec codec_upload_list_reply = {
 static const struct codec codec_objrec_mp = { "msg_objrec multipart",
     MSG_OK, fill_objrec_mp, pack_objrec, unpack_objrec, equal_objrec_mp,
     NULL };
+/* Nor are these: without their last, optional element they are the
+ * forms in codecs[]. */
+static const struct codec codec_upload_complete_hdrs = {
+    "msg_upload_complete with header edits", MSG_META_UPLOAD_COMPLETE,
+    fill_upload_complete_hdrs, pack_upload_complete, unpack_upload_complete,
+    equal_upload_complete, NULL };
+static const struct codec codec_part_list_reply_ck = {
+    "msg_part_list_reply with a checksum", MSG_OK, fill_part_list_reply_ck,
+    pack_part_list_reply, unpack_part_list_reply, equal_part_list_reply,
+    free_part_list_reply };
 
 static const struct codec *const codecs[] = {
 	&codec_error, &codec_status, &codec_name, &codec_bucket,
@@ -1931,6 +1974,17 @@ mp_inline_rec(union payload *p)
 	p->r.or_inline = true;
 }
 
+/* check_optional: a message with its optional last elements. */
+static void
+check_optional(const struct codec *c)
+{
+	check_roundtrip(c);
+	check_truncated(c);
+	check_trailing(c);
+	check_mutations(c, MUT_TYPE);
+	check_mutations(c, MUT_EXTRA);
+}
+
 /* check_multipart_objrec: the record with parts, and what it refuses. */
 static void
 check_multipart_objrec(void)
@@ -1944,6 +1998,8 @@ check_multipart_objrec(void)
 	check_trailing(&codec_objrec_mp);
 	check_mutations(&codec_objrec_mp, MUT_TYPE);
 	check_mutations(&codec_objrec_mp, MUT_EXTRA);
+	check_optional(&codec_upload_complete_hdrs);
+	check_optional(&codec_part_list_reply_ck);
 	is_int(try_mp(mp_out_of_order), CAIRN_EPROTO,
 	    "msg_objrec: parts out of order are rejected");
 	is_int(try_mp(mp_size_off), CAIRN_EPROTO,
@@ -2358,7 +2414,7 @@ is_int(rpc_client_open(&cl, url, TIMEOUT_MS), 0, "the client opens");
 
 /* --- main ---------------------------------------------------------------- */
 
-#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1)
+#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1 + 2 * 6)
 #define NRPC	(4 + 4 + 4 + 3 + 2 + 2 + 5 + 2)
 
 int
