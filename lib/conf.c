@@ -95,7 +95,7 @@ conf_defaults(struct conf *c)
 	c->c_parity = -1;
 	c->c_inline_max = 16 * 1024;
 	c->c_rpc_timeout_ms = 10000;
-	c->c_metad_workers = 16;
+	c->c_metad_workers = 64;
 	c->c_chunkd_workers = 8;
 	strcpy(c->c_gw_listen, "127.0.0.1:9000");
 	c->c_gw_threads = 2;

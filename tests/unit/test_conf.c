@@ -82,8 +82,8 @@ check_defaults(void)
 	    "[cluster] defaults");
 	ok(conf.c_root_access_key[0] == '\0' &&
 	    conf.c_root_secret_key[0] == '\0', "no default credentials");
-	ok(conf.c_metad_workers == 16 && conf.c_chunkd_workers == 8,
-	    "[metad] and [chunkd] workers default to 16 and 8");
+	ok(conf.c_metad_workers == 64 && conf.c_chunkd_workers == 8,
+	    "[metad] and [chunkd] workers default to 64 and 8");
 	ok(streq(conf.c_gw_listen, "127.0.0.1:9000") &&
 	    conf.c_gw_threads == 2 && conf.c_gw_workers == 64 &&
 	    conf.c_gw_max_object == 5ULL << 30, "[gatewayd] defaults");
@@ -535,7 +535,7 @@ check_env_overrides(void)
 	ok(streq(conf.c_metad_path, "/env/data/meta") &&
 	    streq(conf.c_drives[0].cd_path, "/srv/d1"),
 	    "CAIRN_DATA_DIR moves the derived paths, not the explicit ones");
-	is_int(conf.c_metad_workers, 16, "an empty variable is ignored");
+	is_int(conf.c_metad_workers, 64, "an empty variable is ignored");
 	setenv("CAIRN_METAD_WORKERS", "0", 1);
 	is_int(conf_load(&conf, path), CAIRN_ECONF,
 	    "a variable with a bad value is an error");

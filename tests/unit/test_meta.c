@@ -4,6 +4,7 @@
 #include "../../metad/meta_upload.c"
 #include "../../metad/meta_upload_list.c"
 #include "../../metad/meta_bconf.c"
+#include "../../metad/meta_commit.c"
 
 #include <pthread.h>
 #include <stdarg.h>
