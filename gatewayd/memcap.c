@@ -8,6 +8,13 @@
 #include "errors.h"
 #include "memcap.h"
 
+/*
+ * Bytes the calling thread holds.  A worker thread runs one request at a
+ * time, from its first take to its last give, so this is what its request
+ * holds: a copy takes a read buffer and then a write buffer.
+ */
+static _Thread_local uint64_t memcap_mine;
+
 int
 memcap_init(struct memcap *mc, uint64_t limit, int wait_ms)
 {
@@ -39,11 +46,15 @@ memcap_fini(struct memcap *mc)
 	pthread_mutex_destroy(&mc->mc_lock);
 }
 
-/* fits tells whether bytes more may be taken now; caller holds the lock. */
+/*
+ * fits tells whether bytes more may be taken now; caller holds the lock.
+ * A request that holds everything taken (or nothing is taken) always
+ * may: waiting for itself would only end in a refusal.
+ */
 static int
 fits(const struct memcap *mc, uint64_t bytes)
 {
-	return mc->mc_limit == 0 || mc->mc_used == 0 ||
+	return mc->mc_limit == 0 || mc->mc_used == memcap_mine ||
 	    mc->mc_used + bytes <= mc->mc_limit;
 }
 
@@ -74,6 +85,7 @@ memcap_take(struct memcap *mc, uint64_t bytes)
 	}
 	if (fits(mc, bytes)) {
 		mc->mc_used += bytes;
+		memcap_mine += bytes;
 		if (mc->mc_used > mc->mc_peak)
 			mc->mc_peak = mc->mc_used;
 		rc = 0;
@@ -88,6 +100,7 @@ memcap_take(struct memcap *mc, uint64_t bytes)
 void
 memcap_give(struct memcap *mc, uint64_t bytes)
 {
+	memcap_mine -= bytes < memcap_mine ? bytes : memcap_mine;
 	pthread_mutex_lock(&mc->mc_lock);
 	mc->mc_used -= bytes < mc->mc_used ? bytes : mc->mc_used;
 	pthread_cond_broadcast(&mc->mc_cond);

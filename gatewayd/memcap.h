@@ -29,9 +29,11 @@ void memcap_fini(struct memcap *mc);
 
 /*
  * memcap_take reserves bytes, waiting up to mc_wait_ms for others to give
- * some back.  A request alone is always let in, even above the cap, so a
- * cap below one stripe still serves requests one at a time.  Returns 0, or
- * CAIRN_ENOMEM when the wait ran out (the client gets 503 SlowDown).
+ * some back.  A request alone (holding all that is taken, or nothing is
+ * taken) is always let in, even above the cap, so a cap below one stripe
+ * still serves requests one at a time.  Takes and gives of one request
+ * must run on one thread.  Returns 0, or CAIRN_ENOMEM when the wait ran
+ * out (the client gets 503 SlowDown).
  */
 int memcap_take(struct memcap *mc, uint64_t bytes);
 
