@@ -60,11 +60,23 @@ struct rpc_worker {
 	nng_aio			*w_aio;
 };
 
-/* msg_write lets msgpack pack straight into an nng message. */
+/*
+ * msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
+ * grows a message body to exactly the size appended, zeroing a new buffer
+ * and copying the old one each time, so a reply packed a few bytes at a
+ * time (a listing page: thousands of writes) costs quadratic time.  Grow
+ * the capacity geometrically instead.
+ */
 static int
 msg_write(void *data, const char *buf, size_t len)
 {
-	return nng_msg_append(data, buf, len) == 0 ? 0 : -1;
+	nng_msg *m = data;
+	size_t need = nng_msg_len(m) + len, cap = nng_msg_capacity(m);
+
+	if (need > cap && nng_msg_reserve(m, need > 2 * cap ? need :
+	    2 * cap) != 0)
+		return -1;
+	return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
 }
 
 static int
