@@ -23,6 +23,9 @@ backend_open(struct backend *be, const struct conf *conf)
 	be->be_k = be->be_ndrives - be->be_m;
 	if ((rc = ec_init(&be->be_ec, be->be_k, be->be_m)) != 0)
 		return rc;
+	if ((rc = memcap_init(&be->be_memcap, conf->c_gw_max_memory,
+	    conf->c_gw_max_memory_wait_ms)) != 0)
+		return rc;
 	rc = rpc_client_open(&be->be_metad, conf->c_metad_listen,
 	    conf->c_rpc_timeout_ms);
 	for (i = 0; rc == 0 && i < be->be_ndrives; i++)
@@ -355,8 +358,13 @@ backend_put_begin(struct backend *be, struct backend_put *bp,
 	for (i = 0; i < n; i++)
 		bp->bp_drive[i] = (rot + i) % n;
 	bp->bp_block_size = (PROTO_STRIPE + be->be_k - 1) / be->be_k;
-	bp->bp_buf = malloc((size_t)n * bp->bp_block_size);
-	return bp->bp_buf != NULL ? 0 : CAIRN_ENOMEM;
+	if (memcap_take(&be->be_memcap, (uint64_t)n * bp->bp_block_size) != 0)
+		return CAIRN_ENOMEM;
+	if ((bp->bp_buf = malloc((size_t)n * bp->bp_block_size)) == NULL) {
+		memcap_give(&be->be_memcap, (uint64_t)n * bp->bp_block_size);
+		return CAIRN_ENOMEM;
+	}
+	return 0;
 }
 
 unsigned char *
@@ -474,6 +482,11 @@ backend_put_abort(struct backend_put *bp)
 void
 backend_put_free(struct backend_put *bp)
 {
+	struct backend *be = bp->bp_be;
+
+	if (bp->bp_buf != NULL)
+		memcap_give(&be->be_memcap,
+		    (uint64_t)(be->be_k + be->be_m) * bp->bp_block_size);
 	free(bp->bp_buf);
 	bp->bp_buf = NULL;
 }
@@ -493,8 +506,14 @@ backend_get_begin(struct backend *be, struct backend_get *bg,
 		return CAIRN_EPROTO;
 	for (i = 0; i < n; i++)
 		bg->bg_drive[i] = drive_of(be, rec->or_drives[i]);
-	bg->bg_buf = malloc((size_t)n * rec->or_block_size);
-	return bg->bg_buf != NULL ? 0 : CAIRN_ENOMEM;
+	if (memcap_take(&be->be_memcap, (uint64_t)n * rec->or_block_size) != 0)
+		return CAIRN_ENOMEM;
+	if ((bg->bg_buf = malloc((size_t)n * rec->or_block_size)) == NULL) {
+		memcap_give(&be->be_memcap, (uint64_t)n * rec->or_block_size);
+		return CAIRN_ENOMEM;
+	}
+	bg->bg_held = (uint64_t)n * rec->or_block_size;
+	return 0;
 }
 
 static void
@@ -576,6 +595,9 @@ backend_get_stripe(struct backend_get *bg, uint64_t stripe,
 void
 backend_get_free(struct backend_get *bg)
 {
+	if (bg->bg_held > 0)
+		memcap_give(&bg->bg_be->be_memcap, bg->bg_held);
+	bg->bg_held = 0;
 	free(bg->bg_buf);
 	bg->bg_buf = NULL;
 }

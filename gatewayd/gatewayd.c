@@ -31,9 +31,11 @@ on_status(void *arg, struct msg_status *st)
 {
 	struct gatewayd *env = arg;
 	static const char *const names[] = {
-		"requests", "errors", "bytes_in", "bytes_out", "drives_up"
+		"requests", "errors", "bytes_in", "bytes_out", "drives_up",
+		"mem_used", "mem_peak", "mem_refused"
 	};
-	uint64_t values[5];
+	struct memcap *mc = &env->gw_backend.be_memcap;
+	uint64_t values[8];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -43,11 +45,16 @@ on_status(void *arg, struct msg_status *st)
 	values[2] = atomic_load(&env->gw_bytes_in);
 	values[3] = atomic_load(&env->gw_bytes_out);
 	values[4] = (uint64_t)up;
-	for (i = 0; i < 5; i++) {
+	pthread_mutex_lock(&mc->mc_lock);
+	values[5] = mc->mc_used;
+	values[6] = mc->mc_peak;
+	values[7] = mc->mc_refused;
+	pthread_mutex_unlock(&mc->mc_lock);
+	for (i = 0; i < 8; i++) {
 		st->st_stat_name[i] = proto_str_c(names[i]);
 		st->st_stat_value[i] = values[i];
 	}
-	st->st_nstats = 5;
+	st->st_nstats = 8;
 }
 
 /* dispatch: the control socket answers only the shared messages. */

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "ec.h"
+#include "memcap.h"
 #include "proto.h"
 #include "rpc.h"
 
@@ -305,6 +306,7 @@ struct backend {
 	int			 be_ndrives;
 	int			 be_k, be_m;
 	struct ec		 be_ec;
+	struct memcap		 be_memcap;	/* [gatewayd] max_memory */
 };
 
 /*
@@ -331,6 +333,7 @@ struct backend_get {
 	int			 bg_drive[PROTO_SHARDMAX];	/* -1: unknown */
 	unsigned char		*bg_buf;
 	uint32_t		 bg_reconstructed;	/* stripes rebuilt */
+	uint64_t		 bg_held;	/* bytes of be_memcap taken */
 };
 
 /* backend_open dials metad and every drive and builds the erasure code. */

@@ -55,6 +55,9 @@ static const struct conf_key conf_keys[] = {
 	STR("gatewayd", "tmp_dir", c_gw_tmp_dir),
 	SIZE("gatewayd", "max_object_size", c_gw_max_object, 1,
 	    (int64_t)5 << 40),
+	SIZE("gatewayd", "max_memory", c_gw_max_memory, 0, (int64_t)1 << 40),
+	INT("gatewayd", "max_memory_wait_ms", c_gw_max_memory_wait_ms, 0,
+	    600000),
 	STR("scrubd", "listen", c_scrub_listen),
 	INT("scrubd", "workers", c_scrub_workers, 1, 64),
 	SIZE("scrubd", "bytes_per_sec", c_scrub_bytes_per_sec, 4096,
@@ -94,12 +97,14 @@ conf_defaults(struct conf *c)
 	c->c_parity = -1;
 	c->c_inline_max = 16 * 1024;
 	c->c_rpc_timeout_ms = 10000;
-	c->c_metad_workers = 16;
+	c->c_metad_workers = 64;
 	c->c_chunkd_workers = 8;
 	strcpy(c->c_gw_listen, "127.0.0.1:9000");
 	c->c_gw_threads = 2;
 	c->c_gw_workers = 64;
 	c->c_gw_max_object = (uint64_t)5 << 30;
+	c->c_gw_max_memory = (uint64_t)512 << 20;
+	c->c_gw_max_memory_wait_ms = 2000;
 	c->c_scrub_workers = 4;
 	c->c_scrub_bytes_per_sec = 32u << 20;
 	c->c_scrub_objects_per_sec = 200;

@@ -51,6 +51,8 @@ struct conf {
 	int	c_gw_workers;		/* threads running S3 requests */
 	char	c_gw_tmp_dir[PATH_MAX];	/* where large bodies are staged */
 	uint64_t c_gw_max_object;	/* largest single PUT */
+	uint64_t c_gw_max_memory;	/* stripe buffers in flight; 0: no cap */
+	int	c_gw_max_memory_wait_ms;	/* then 503 SlowDown */
 
 	/* [scrubd] */
 	char	c_scrub_listen[CONF_URLMAX];	/* default: ipc://run_dir/scrubd.sock */

@@ -30,11 +30,16 @@
 /* How long rpc_client_open waits for a first connection, at most. */
 #define RPC_CONNECT_WAIT_MS	500
 
+/* Idle context and aio pairs a client keeps for the next calls. */
+#define RPC_IDLE_MAX	256
+
 /*
  * A client: one REQ socket.  cl_npipes follows nng's pipe events so a call
  * can fail at once while the peer is away instead of waiting for its
  * timeout.  Shared by any number of threads; immutable after open except
- * cl_npipes and cl_reqid.
+ * cl_npipes, cl_reqid and the idle pairs under cl_lock.  Opening an nng
+ * context and an aio takes socket-wide locks and allocations, so a call
+ * that ended well leaves its pair for the next call instead.
  */
 struct rpc_client {
 	nng_socket	 cl_sock;
@@ -42,6 +47,10 @@ struct rpc_client {
 	int		 cl_timeout_ms;
 	atomic_int	 cl_npipes;
 	atomic_ulong	 cl_reqid;
+	pthread_mutex_t	 cl_lock;
+	int		 cl_nidle;
+	nng_ctx		 cl_idle_ctx[RPC_IDLE_MAX];
+	nng_aio		*cl_idle_aio[RPC_IDLE_MAX];
 };
 
 /* One worker of a server: its own context and aio, used synchronously. */
@@ -51,11 +60,23 @@ struct rpc_worker {
 	nng_aio			*w_aio;
 };
 
-/* msg_write lets msgpack pack straight into an nng message. */
+/*
+ * msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
+ * grows a message body to exactly the size appended, zeroing a new buffer
+ * and copying the old one each time, so a reply packed a few bytes at a
+ * time (a listing page: thousands of writes) costs quadratic time.  Grow
+ * the capacity geometrically instead.
+ */
 static int
 msg_write(void *data, const char *buf, size_t len)
 {
-	return nng_msg_append(data, buf, len) == 0 ? 0 : -1;
+	nng_msg *m = data;
+	size_t need = nng_msg_len(m) + len, cap = nng_msg_capacity(m);
+
+	if (need > cap && nng_msg_reserve(m, need > 2 * cap ? need :
+	    2 * cap) != 0)
+		return -1;
+	return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
 }
 
 static int
@@ -373,8 +394,13 @@ rpc_client_open(struct rpc_client **clp, const char *url, int timeout_ms)
 	cl->cl_timeout_ms = timeout_ms;
 	atomic_init(&cl->cl_npipes, 0);
 	util_random(&cl->cl_reqid, sizeof(unsigned long));
+	if (pthread_mutex_init(&cl->cl_lock, NULL) != 0) {
+		free(cl);
+		return CAIRN_ENOMEM;
+	}
 	if ((rc = client_socket(cl)) != 0) {
 		nng_close(cl->cl_sock);
+		pthread_mutex_destroy(&cl->cl_lock);
 		free(cl);
 		return rc;
 	}
@@ -385,6 +411,7 @@ rpc_client_open(struct rpc_client **clp, const char *url, int timeout_ms)
 	if (nng_dial(cl->cl_sock, url, NULL, NNG_FLAG_NONBLOCK) != 0) {
 		log_warnx("dial %s: invalid address", url);
 		nng_close(cl->cl_sock);
+		pthread_mutex_destroy(&cl->cl_lock);
 		free(cl);
 		return CAIRN_EINVAL;
 	}
@@ -397,9 +424,16 @@ rpc_client_open(struct rpc_client **clp, const char *url, int timeout_ms)
 void
 rpc_client_close(struct rpc_client *cl)
 {
+	int i;
+
 	if (cl == NULL)
 		return;
+	for (i = 0; i < cl->cl_nidle; i++) {
+		nng_aio_free(cl->cl_idle_aio[i]);
+		nng_ctx_close(cl->cl_idle_ctx[i]);
+	}
 	nng_close(cl->cl_sock);
+	pthread_mutex_destroy(&cl->cl_lock);
 	free(cl);
 }
 
@@ -417,6 +451,57 @@ rpc_client_url(struct rpc_client *cl)
 
 /* --- calls ------------------------------------------------------------------- */
 
+/* pair_get gives the call an idle context and aio, or new ones. */
+static int
+pair_get(struct rpc_call *c, struct rpc_client *cl)
+{
+	pthread_mutex_lock(&cl->cl_lock);
+	if (cl->cl_nidle > 0) {
+		cl->cl_nidle--;
+		c->rc_ctx = cl->cl_idle_ctx[cl->cl_nidle];
+		c->rc_aio = cl->cl_idle_aio[cl->cl_nidle];
+		pthread_mutex_unlock(&cl->cl_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&cl->cl_lock);
+	if (nng_aio_alloc(&c->rc_aio, NULL, NULL) != 0) {
+		c->rc_aio = NULL;
+		return CAIRN_ENOMEM;
+	}
+	if (nng_ctx_open(&c->rc_ctx, cl->cl_sock) != 0) {
+		nng_aio_free(c->rc_aio);
+		c->rc_aio = NULL;
+		return CAIRN_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * pair_put keeps the call's context and aio for another call if the call
+ * got its reply: nothing of it is pending in nng any more.  A call that
+ * failed or was never waited for may still have a request out, so its
+ * pair is closed.
+ */
+static void
+pair_put(struct rpc_call *c)
+{
+	struct rpc_client *cl = c->rc_client;
+
+	if (c->rc_rep != NULL) {
+		pthread_mutex_lock(&cl->cl_lock);
+		if (cl->cl_nidle < RPC_IDLE_MAX) {
+			cl->cl_idle_ctx[cl->cl_nidle] = c->rc_ctx;
+			cl->cl_idle_aio[cl->cl_nidle] = c->rc_aio;
+			cl->cl_nidle++;
+			pthread_mutex_unlock(&cl->cl_lock);
+			return;
+		}
+		pthread_mutex_unlock(&cl->cl_lock);
+	}
+	nng_aio_free(c->rc_aio);
+	nng_ctx_close(c->rc_ctx);
+}
+
 int
 rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 {
@@ -424,13 +509,8 @@ rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 	c->rc_client = cl;
 	c->rc_type = type;
 	msgpack_unpacked_init(&c->rc_reply.pm_unpacked);
-	if (nng_aio_alloc(&c->rc_aio, NULL, NULL) != 0)
+	if (pair_get(c, cl) != 0)
 		return c->rc_err = CAIRN_ENOMEM;
-	if (nng_ctx_open(&c->rc_ctx, cl->cl_sock) != 0) {
-		nng_aio_free(c->rc_aio);
-		c->rc_aio = NULL;
-		return c->rc_err = CAIRN_ENOMEM;
-	}
 	nng_aio_set_timeout(c->rc_aio, cl->cl_timeout_ms);
 	if (nng_msg_alloc(&c->rc_req, 0) != 0)
 		return c->rc_err = CAIRN_ENOMEM;
@@ -519,14 +599,12 @@ rpc_call_fini(struct rpc_call *c)
 	else
 		msgpack_unpacked_destroy(&c->rc_reply.pm_unpacked);
 	c->rc_open = false;
+	if (c->rc_aio != NULL)
+		pair_put(c);
 	if (c->rc_rep != NULL)
 		nng_msg_free(c->rc_rep);
 	if (c->rc_req != NULL)
 		nng_msg_free(c->rc_req);
-	if (c->rc_aio != NULL) {
-		nng_aio_free(c->rc_aio);
-		nng_ctx_close(c->rc_ctx);
-	}
 	c->rc_rep = c->rc_req = NULL;
 	c->rc_aio = NULL;
 }

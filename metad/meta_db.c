@@ -49,6 +49,8 @@ meta_db_write(struct meta_db *db, const char *key, size_t klen,
 {
 	char *err = NULL;
 
+	if (db->md_commit.mc_running)
+		return meta_commit_write(db, key, klen, val, vlen);
 	if (val != NULL)
 		leveldb_put(db->md_db, db->md_wsync, key, klen, val, vlen, &err);
 	else
@@ -160,7 +162,8 @@ meta_db_open(struct meta_db *db, const char *path)
 		meta_db_close(db);
 		return rc;
 	}
-	if ((rc = meta_db_check_format(db)) != 0) {
+	if ((rc = meta_db_check_format(db)) != 0 ||
+	    (rc = meta_commit_start(db)) != 0) {
 		meta_db_close(db);
 		return rc;
 	}
@@ -173,6 +176,7 @@ meta_db_close(struct meta_db *db)
 {
 	int i;
 
+	meta_commit_stop(db);
 	/* The database first: it uses the options, cache and filter. */
 	if (db->md_db != NULL)
 		leveldb_close(db->md_db);

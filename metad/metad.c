@@ -273,6 +273,10 @@ status(void *arg, struct msg_status *st)
 	metad_stat(st, "lists", atomic_load(&env->m_nlists));
 	metad_stat(st, "bucket_ops", atomic_load(&env->m_nbucket_ops));
 	metad_stat(st, "db_bytes", meta_db_size(&env->m_db));
+	metad_stat(st, "commit_batches",
+	    atomic_load(&env->m_db.md_commit.mc_nbatches));
+	metad_stat(st, "commit_writes",
+	    atomic_load(&env->m_db.md_commit.mc_nwrites));
 }
 
 /*

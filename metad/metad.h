@@ -16,6 +16,27 @@
 #include "rpc.h"
 
 /*
+ * Group commit (meta_commit.c): one thread writes whatever single-key
+ * writes have queued up while its previous synced write ran, as one synced
+ * leveldb batch, then wakes their writers.  Each writer still waits for
+ * the fsync of its own write: acknowledged means on disk.  Owned by struct
+ * meta_db; the queue is guarded by mc_lock.
+ */
+struct meta_wreq;
+struct meta_commit {
+	pthread_mutex_t		 mc_lock;
+	pthread_cond_t		 mc_work;	/* something queued, or stop */
+	struct meta_wreq	*mc_head;
+	struct meta_wreq	**mc_tail;
+	pthread_t		 mc_thread;
+	bool			 mc_stop;
+	bool			 mc_running;
+	leveldb_writebatch_t	*mc_batch;	/* reused for every batch */
+	atomic_uint_fast64_t	 mc_nbatches;	/* synced writes done */
+	atomic_uint_fast64_t	 mc_nwrites;	/* keys written by them */
+};
+
+/*
  * The database layout; docs/meta-format.md describes it for people.  Bump
  * META_FORMAT when a key or value changes shape: a DB of another version is
  * refused, never reinterpreted.
@@ -67,6 +88,7 @@ struct meta_db {
 	leveldb_writeoptions_t	*md_wsync;
 	pthread_rwlock_t	 md_bucket_lock;
 	pthread_mutex_t		 md_key_lock[META_NLOCKS];
+	struct meta_commit	 md_commit;
 	char			 md_path[PATH_MAX];
 };
 
@@ -179,6 +201,28 @@ int meta_db_bucket_store(struct meta_db *db, const char *key, size_t klen,
 
 /* meta_db_fail logs a leveldb error, frees it and returns CAIRN_EIO. */
 int meta_db_fail(struct meta_db *db, const char *what, char *err);
+
+/* meta_commit.c */
+
+/* meta_commit_start starts the group commit thread of an open db. */
+int meta_commit_start(struct meta_db *db);
+
+/* meta_commit_stop writes what is queued and joins the thread. */
+void meta_commit_stop(struct meta_db *db);
+
+/*
+ * meta_commit_write stores val (vlen bytes) under key, or deletes key if
+ * val is NULL, in the next group commit, and returns once that is synced:
+ * 0 or CAIRN_EIO.  key and val stay the caller's.
+ */
+int meta_commit_write(struct meta_db *db, const char *key, size_t klen,
+    const char *val, size_t vlen);
+
+/*
+ * meta_commit_batch writes every change of b, atomically, in the next
+ * group commit and returns once that is synced.  b stays the caller's.
+ */
+int meta_commit_batch(struct meta_db *db, const leveldb_writebatch_t *b);
 
 /* meta_db_key_lock returns the lock stripe of a DB key. */
 pthread_mutex_t *meta_db_key_lock(struct meta_db *db, const char *key,

@@ -82,8 +82,8 @@ check_defaults(void)
 	    "[cluster] defaults");
 	ok(conf.c_root_access_key[0] == '\0' &&
 	    conf.c_root_secret_key[0] == '\0', "no default credentials");
-	ok(conf.c_metad_workers == 16 && conf.c_chunkd_workers == 8,
-	    "[metad] and [chunkd] workers default to 16 and 8");
+	ok(conf.c_metad_workers == 64 && conf.c_chunkd_workers == 8,
+	    "[metad] and [chunkd] workers default to 64 and 8");
 	ok(streq(conf.c_gw_listen, "127.0.0.1:9000") &&
 	    conf.c_gw_threads == 2 && conf.c_gw_workers == 64 &&
 	    conf.c_gw_max_object == 5ULL << 30, "[gatewayd] defaults");
@@ -326,6 +326,28 @@ check_int_ranges(void)
 	    "parity = 9 is rejected");
 }
 
+/* [gatewayd] max_memory and max_memory_wait_ms, the memory cap */
+static void
+check_max_memory(void)
+{
+	is_int(load(""), 0, "a file with one drive loads");
+	ok(conf.c_gw_max_memory == 512ULL << 20 &&
+	    conf.c_gw_max_memory_wait_ms == 2000,
+	    "max_memory defaults to 512M, max_memory_wait_ms to 2000");
+	is_int(load_kv("gatewayd", "max_memory", "64M"), 0,
+	    "max_memory = 64M is valid");
+	is_int((long long)conf.c_gw_max_memory, 64LL << 20,
+	    "max_memory = 64M is 64 MiB");
+	is_int(load_kv("gatewayd", "max_memory", "0"), 0,
+	    "max_memory = 0 (no cap) is valid");
+	is_int(load_kv("gatewayd", "max_memory", "2T"), CAIRN_ECONF,
+	    "max_memory = 2T is rejected (over 1T)");
+	is_int(load_kv("gatewayd", "max_memory_wait_ms", "0"), 0,
+	    "max_memory_wait_ms = 0 (refuse at once) is valid");
+	is_int(load_kv("gatewayd", "max_memory_wait_ms", "600001"),
+	    CAIRN_ECONF, "max_memory_wait_ms = 600001 is rejected");
+}
+
 /* --- parity against the drives ------------------------------------------- */
 
 /* load_drives loads n drives named d1..dn after text. */
@@ -513,7 +535,7 @@ check_env_overrides(void)
 	ok(streq(conf.c_metad_path, "/env/data/meta") &&
 	    streq(conf.c_drives[0].cd_path, "/srv/d1"),
 	    "CAIRN_DATA_DIR moves the derived paths, not the explicit ones");
-	is_int(conf.c_metad_workers, 16, "an empty variable is ignored");
+	is_int(conf.c_metad_workers, 64, "an empty variable is ignored");
 	setenv("CAIRN_METAD_WORKERS", "0", 1);
 	is_int(conf_load(&conf, path), CAIRN_ECONF,
 	    "a variable with a bad value is an error");
@@ -574,7 +596,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 9 + 4 + 6 + 7 + 9 + 1 + 3 + 3);
+	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 9 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8);
 	check_defaults();
 	check_derived();
 	check_every_key();
@@ -590,5 +612,6 @@ main(void)
 	check_env_path_too_long();
 	check_default_path();
 	check_wipe();
+	check_max_memory();
 	return tap_done();
 }

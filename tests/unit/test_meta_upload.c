@@ -5,6 +5,7 @@
 #include "../../metad/meta_upload_list.c"
 #include "../../metad/meta_upload_ck.c"
 #include "../../metad/meta_bconf.c"
+#include "../../metad/meta_commit.c"
 
 #include <stdio.h>
 #include <stdlib.h>
