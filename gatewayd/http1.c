@@ -749,10 +749,10 @@ preread(struct http1_conn *c)
 		conn_fail(c, 400);
 		return;
 	}
-	if (c->c_dec_done) {
+	if (c->c_dec_done && c->c_ready <= HTTP1_PREREAD_MAX) {
 		set_length(c->c_task, c->c_ready);
 		dispatch(c);
-	} else if (c->c_ready >= HTTP1_PREREAD_MAX) {
+	} else if (c->c_dec_done || c->c_ready > HTTP1_PREREAD_MAX) {
 		c->c_task->t_req.hr_body_len = HTTP_BODY_UNKNOWN;
 		dispatch(c);
 	} else {
@@ -840,8 +840,8 @@ head_parse(struct http1_conn *c)
 	    hd.h_hdrs, &hd.h_nhdrs, 0);
 	if (r == -2 && in->size < HTTP1_HEAD_MAX)
 		return;
-	if (r < 0) {
-		conn_fail(c, r == -2 ? 431 : 400);
+	if (r < 0 || r > HTTP1_HEAD_MAX) {
+		conn_fail(c, r == -1 ? 400 : 431);
 		return;
 	}
 	c->c_first = false;
