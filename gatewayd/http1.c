@@ -51,6 +51,7 @@ ssize_t	phr_decode_chunked(struct phr_chunked_decoder *, char *, size_t *);
 #define HTTP1_HEADERS_MAX	256
 #define HTTP1_PREREAD_MAX	(1024 * 1024)	/* chunked body read whole */
 #define HTTP1_DRAIN_MAX		(256 * 1024)	/* unread body skipped */
+#define HTTP1_IDLE_BUF		(64 * 1024)	/* input kept between requests */
 #define HTTP1_IDLE_MS		10000	/* for a request head */
 #define HTTP1_IO_MS		60000	/* a body or response stalled */
 #define HTTP1_LINGER_MS		2000	/* reading after the last response */
@@ -373,9 +374,22 @@ task_drop(struct http1_conn *c)
 
 /* --- the next request ---------------------------------------------------------- */
 
+/* input_shrink returns a big, empty input buffer: idle is cheap. */
+static void
+input_shrink(struct http1_conn *c)
+{
+	h2o_buffer_t **in = &c->c_sock->input;
+
+	if ((*in)->size != 0 || (*in)->capacity <= HTTP1_IDLE_BUF)
+		return;
+	h2o_buffer_dispose(in);
+	h2o_buffer_init(in, &h2o_socket_buffer_prototype);
+}
+
 static void
 next_request(struct http1_conn *c)
 {
+	input_shrink(c);
 	c->c_state = C_HEAD;
 	c->c_chunked = c->c_dec_done = c->c_expect = c->c_want = false;
 	c->c_head_sent = c->c_close = false;
@@ -823,6 +837,27 @@ h2_check(struct http1_conn *c)
 	return 1;
 }
 
+/* path_origin turns an absolute-form target (http://host/p) into /p. */
+static void
+path_origin(struct http1_head *hd)
+{
+	const char *p = hd->h_path, *end = p + hd->h_path_len, *slash;
+
+	if (hd->h_path_len < 8 || p[0] == '/' ||
+	    (strncasecmp(p, "http://", 7) != 0 &&
+	    strncasecmp(p, "https://", 8) != 0))
+		return;
+	p = (const char *)memchr(p, ':', hd->h_path_len) + 3;
+	if ((slash = memchr(p, '/', (size_t)(end - p))) == NULL)
+		slash = end;
+	hd->h_path = slash;
+	hd->h_path_len = (size_t)(end - slash);
+	if (hd->h_path_len == 0) {
+		hd->h_path = "/";
+		hd->h_path_len = 1;
+	}
+}
+
 static void
 head_parse(struct http1_conn *c)
 {
@@ -846,6 +881,7 @@ head_parse(struct http1_conn *c)
 	}
 	c->c_first = false;
 	hd.h_len = (size_t)r;
+	path_origin(&hd);
 	request_start(c, &hd);
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """streamcheck.py - gatewayd's own HTTP/1.1 layer, as TAP.
 
-Usage: streamcheck.py ENDPOINT_URL BUCKET GATEWAYD_PID BIG_MIB
+Usage: CHUNKD_PIDS="pid ..." streamcheck.py ENDPOINT_URL BUCKET
+    GATEWAYD_PID BIG_MIB
 
 A BIG_MIB PUT streamed from a generator whose bytes never all exist at
 once, with gatewayd's peak memory (VmHWM) checked against a bound far
 below the object's size and its SHA-256 read back; 100-continue answered
-only after authentication; a client dying mid-body; chunked bodies;
+only after authentication; backpressure (the chunkd stopped for a
+moment, SIGSTOP/SIGCONT); a client dying mid-body; chunked bodies;
 pipelined and HTTP/1.0 requests; oversized heads and bodies; h2c with
 prior knowledge through h2o.  Requests are signed by hand (SigV4) and
 sent over raw sockets where the framing itself is under test.
@@ -18,15 +20,18 @@ import hashlib
 import hmac
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
 
 ENDPOINT, BUCKET = sys.argv[1], sys.argv[2]
 GW_PID, BIG_MIB = int(sys.argv[3]), int(sys.argv[4])
+CHUNKD_PIDS = [int(p) for p in os.environ['CHUNKD_PIDS'].split()]
 HOSTPORT = urllib.parse.urlparse(ENDPOINT).netloc
 HOST, PORT = HOSTPORT.rsplit(':', 1)
 AK = os.environ['AWS_ACCESS_KEY_ID']
@@ -202,6 +207,58 @@ def big_put():
     print('# %d MiB PUT in %.1f s; gatewayd VmHWM %d KiB before, %d after'
           % (BIG_MIB, secs, before, after))
     expect(after < bound, 'VmHWM %d KiB >= %d KiB' % (after, bound))
+
+
+def backpressure():
+    """With every chunkd stopped the worker cannot write a stripe: the
+    gateway stops reading and the client, its socket full, cannot send."""
+    size = 256 * MiB
+    piece = os.urandom(256 * 1024)
+    sent = [0]
+    s, f = connect(timeout=60)
+    s.sendall(head_bytes('PUT', 'slow', {'content-length': str(size)}))
+
+    def sender():
+        try:
+            while sent[0] < size:
+                s.sendall(piece)
+                sent[0] += len(piece)
+        except OSError:
+            pass
+    th = threading.Thread(target=sender, daemon=True)
+    th.start()
+    deadline = time.monotonic() + 60
+    while sent[0] < 32 * MiB and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for p in CHUNKD_PIDS:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        time.sleep(2)
+        s1 = sent[0]
+        time.sleep(2)
+        s2 = sent[0]
+    finally:
+        for p in CHUNKD_PIDS:
+            os.kill(p, signal.SIGCONT)
+    th.join(120)
+    st, _, body = read_response(f)
+    s.close()
+    print('# sent %d MiB when the drives stopped, %d KiB more in 2 s'
+          % (s1 // MiB, (s2 - s1) // 1024))
+    expect(s1 < size // 2, 'the client sent %d of %d bytes' % (s1, size))
+    expect(s2 - s1 <= 512 * 1024, 'the client went on: %d bytes' % (s2 - s1))
+    expect(st == 200, 'after the drives came back: %d' % st, body)
+    expect(sent[0] == size, 'sent %d of %d' % (sent[0], size))
+
+
+def absolute_form():
+    s, f = connect()
+    req = head_bytes('GET', 'pipe').replace(
+        b'GET /', ('GET http://%s/' % HOSTPORT).encode(), 1)
+    s.sendall(req)
+    st, _, body = read_response(f)
+    s.close()
+    expect(st == 200 and len(body) == 5000, st, body[:300])
 
 
 def expect_bad_signature():
@@ -396,6 +453,8 @@ def h2c_prior_knowledge():
 CHECKS = [
     ('a %d MiB PUT streams in bounded memory and reads back' % BIG_MIB,
      big_put),
+    ('backpressure: with the drives stopped the client cannot send',
+     backpressure),
     ('Expect: 100-continue with a bad signature: 403, no 100, no body',
      expect_bad_signature),
     ('Expect: 100-continue with a good signature: 100, then 200',
@@ -411,6 +470,7 @@ CHECKS = [
     ('an unread small body is skipped; the connection serves on',
      unread_body_keepalive),
     ('HTTP/1.0: answered, then closed', http10),
+    ('an absolute-form request target is served', absolute_form),
     ('Content-Length above 5 GiB: EntityTooLarge, connection closed',
      entity_too_large),
     ('a huge head gets 431, 9 KiB of headers RequestHeaderSectionTooLarge',

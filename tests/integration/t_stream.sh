@@ -10,7 +10,11 @@ BIG_MIB=${STREAM_MIB:-2048}
 cluster_start
 awscli s3api create-bucket --bucket stream >/dev/null ||
     bail "cannot create the bucket"
-TESTDIR=$TESTDIR "$PY" "$top_srcdir/tests/integration/streamcheck.py" \
+# The chunkd of this cluster, stopped and continued for the backpressure.
+pids=""
+for f in "$DATA"/run/chunkd-*.pid; do pids+=" $(<"$f")"; done
+TESTDIR=$TESTDIR CHUNKD_PIDS=$pids "$PY" \
+    "$top_srcdir/tests/integration/streamcheck.py" \
     "http://$ADDR" stream "$(daemon_pid gatewayd)" "$BIG_MIB" ||
     TAP_FAILED=1
 exit 0
