@@ -339,11 +339,15 @@ on_written(h2o_socket_t *sock, const char *err)
 	}
 }
 
-/* conn_fail answers a request that never reaches a worker, and closes. */
+/*
+ * conn_fail answers a request that never reaches a worker with S3's error
+ * e (or, with S3E_NONE, a bare status), and closes the connection.
+ */
 static void
-conn_fail(struct http1_conn *c, int status)
+conn_fail(struct http1_conn *c, enum s3_err e, int status)
 {
-	size_t len = 160;
+	size_t len = 512;
+	char body[320] = "";
 
 	conn_read(c, false);
 	timer_set(c, &c->c_rtimer, NULL);
@@ -351,8 +355,17 @@ conn_fail(struct http1_conn *c, int status)
 		conn_close(c);
 		return;
 	}
-	snprintf(c->c_out, len, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
-	    "Connection: close\r\n\r\n", status, http_reason(status));
+	if (e != S3E_NONE) {
+		status = s3_error_status(e);
+		snprintf(body, sizeof(body), "<?xml version=\"1.0\" "
+		    "encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s"
+		    "</Message></Error>", s3_error_code(e),
+		    s3_error_message(e));
+	}
+	snprintf(c->c_out, len, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n"
+	    "%sConnection: close\r\n\r\n%s", status, http_reason(status),
+	    strlen(body), body[0] ? "Content-Type: application/xml\r\n" : "",
+	    body);
 	c->c_state = C_LINGER;
 	c->c_writing = true;
 	timer_set(c, &c->c_wtimer, &c->c_loop->l_io);
@@ -613,8 +626,11 @@ http1_run(struct http_task *t)
 
 /* --- the request ------------------------------------------------------------------ */
 
-/* body_setup reads the framing headers; 0, or the status to fail with. */
-static int
+/*
+ * body_setup reads the framing headers.  Returns S3E_NONE, or the error to
+ * fail with; S3E__COUNT stands for 417, an expectation we cannot meet.
+ */
+static enum s3_err
 body_setup(struct http1_conn *c, const struct http1_head *hd)
 {
 	const struct phr_header *h;
@@ -626,30 +642,30 @@ body_setup(struct http1_conn *c, const struct http1_head *hd)
 		h = &hd->h_hdrs[i];
 		if (name_is(h, "content-length")) {
 			if (have_len || !parse_length(h, &c->c_left))
-				return 400;
+				return S3E_BAD_REQUEST;
 			have_len = true;
 		} else if (name_is(h, "transfer-encoding")) {
 			if (c->c_chunked)
-				return 400;
+				return S3E_BAD_REQUEST;
 			if (!value_is(h, "chunked"))
-				return 501;
+				return S3E_NOT_IMPLEMENTED;
 			c->c_chunked = true;
 		} else if (name_is(h, "connection") && has_token(h, "close")) {
 			c->c_keep = false;
 		} else if (name_is(h, "expect")) {
 			if (!value_is(h, "100-continue"))
-				return 417;
+				return S3E__COUNT;
 			expect = true;
 		}
 	}
 	/* Both framings at once is how requests are smuggled. */
 	if (c->c_chunked && (have_len || hd->h_minor == 0))
-		return 400;
+		return S3E_BAD_REQUEST;
 	c->c_expect = expect && hd->h_minor >= 1 && !body_ended(c);
 	if (c->c_chunked)
 		memset(&c->c_dec, 0, sizeof(c->c_dec));
 	c->c_dec.consume_trailer = 1;
-	return 0;
+	return S3E_NONE;
 }
 
 /* copy_head copies the request line and headers into the task. */
@@ -760,7 +776,7 @@ preread(struct http1_conn *c)
 {
 	if (decode_new(c) == -1) {
 		task_drop(c);
-		conn_fail(c, 400);
+		conn_fail(c, S3E_BAD_REQUEST, 0);
 		return;
 	}
 	if (c->c_dec_done && c->c_ready <= HTTP1_PREREAD_MAX) {
@@ -779,17 +795,20 @@ static void
 request_start(struct http1_conn *c, const struct http1_head *hd)
 {
 	struct http_task *t;
-	int status;
+	enum s3_err e;
 
 	conn_read(c, false);
 	timer_set(c, &c->c_rtimer, NULL);
-	if ((status = body_setup(c, hd)) != 0) {
-		conn_fail(c, status);
+	if ((e = body_setup(c, hd)) == S3E__COUNT) {
+		conn_fail(c, S3E_NONE, 417);
+		return;
+	} else if (e != S3E_NONE) {
+		conn_fail(c, e, 0);
 		return;
 	}
 	if (c->c_loop->l_http->h_stopping ||
 	    (t = http_task_alloc(c->c_loop)) == NULL) {
-		conn_fail(c, 503);
+		conn_fail(c, S3E_SERVICE_UNAVAILABLE, 0);
 		return;
 	}
 	c->c_task = t;
@@ -798,7 +817,7 @@ request_start(struct http1_conn *c, const struct http1_head *hd)
 	snprintf(t->t_req.hr_peer, sizeof(t->t_req.hr_peer), "%s", c->c_peer);
 	if (copy_head(t, hd) == -1) {
 		task_drop(c);
-		conn_fail(c, 503);
+		conn_fail(c, S3E_SLOW_DOWN, 0);
 		return;
 	}
 	t->t_req.hr_body_len = c->c_chunked ? 0 : c->c_left;
@@ -876,7 +895,8 @@ head_parse(struct http1_conn *c)
 	if (r == -2 && in->size < HTTP1_HEAD_MAX)
 		return;
 	if (r < 0 || r > HTTP1_HEAD_MAX) {
-		conn_fail(c, r == -1 ? 400 : 431);
+		conn_fail(c, r == -1 ? S3E_BAD_REQUEST : S3E_HEADERS_TOO_LARGE,
+		    0);
 		return;
 	}
 	c->c_first = false;
