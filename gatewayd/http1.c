@@ -51,6 +51,7 @@ ssize_t	phr_decode_chunked(struct phr_chunked_decoder *, char *, size_t *);
 #define HTTP1_HEADERS_MAX	256
 #define HTTP1_PREREAD_MAX	(1024 * 1024)	/* chunked body read whole */
 #define HTTP1_DRAIN_MAX		(256 * 1024)	/* unread body skipped */
+#define HTTP1_RCVBUF		(2 * 1024 * 1024)	/* socket receive buffer */
 #define HTTP1_IDLE_BUF		(64 * 1024)	/* input kept between requests */
 #define HTTP1_IDLE_MS		10000	/* for a request head */
 #define HTTP1_IO_MS		60000	/* a body or response stalled */
@@ -954,7 +955,7 @@ http1_accept(struct http_loop *l, int fd, const struct sockaddr *sa,
     socklen_t salen)
 {
 	struct http1_conn *c;
-	int on = 1;
+	int on = 1, rcvbuf = HTTP1_RCVBUF;
 
 	(void)salen;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -962,6 +963,8 @@ http1_accept(struct http_loop *l, int fd, const struct sockaddr *sa,
 		return;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	/* h2o reads all the kernel holds: autotuned, that is up to 32 MiB. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	c->c_loop = l;
 	c->c_fd = fd;
 	c->c_first = true;
