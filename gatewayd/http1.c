@@ -579,9 +579,12 @@ body_feed(struct http1_conn *c)
 	n = body_avail(c);
 	if (n > t->t_rlen - c->c_got)
 		n = t->t_rlen - c->c_got;
-	memcpy((char *)t->t_rbuf + c->c_got, c->c_sock->input->bytes, n);
-	body_take(c, n);
-	c->c_got += n;
+	if (n > 0) {
+		memcpy((char *)t->t_rbuf + c->c_got, c->c_sock->input->bytes,
+		    n);
+		body_take(c, n);
+		c->c_got += n;
+	}
 	if (c->c_got < t->t_rlen && !body_ended(c)) {
 		conn_read(c, true);
 		timer_set(c, &c->c_rtimer, &c->c_loop->l_io);
