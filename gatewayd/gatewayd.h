@@ -219,10 +219,18 @@ struct http_hdr_out {
  * One HTTP request as the S3 handlers see it.  The HTTP layer copies the
  * request line and headers in before a worker thread runs the handler, so
  * these fields stay valid for the whole request even if the client goes
- * away; the body is only reachable through http_body_read.  Exactly one
- * worker thread owns a request; it must answer it once, with http_respond
- * or http_stream_start ... http_stream_end.
+ * away; the body is only reachable through http_body_read, and over
+ * HTTP/1.1 it is read from the client only as the handler asks for it.
+ * hr_body_len is the body's length as announced by Content-Length; a
+ * chunked body (Transfer-Encoding: chunked) of up to 1 MiB is read whole
+ * first and gets its length (and a Content-Length header); a longer one
+ * has HTTP_BODY_UNKNOWN and ends where http_body_read returns 0.  Check
+ * it against a bound before allocating by it.  Exactly one worker thread
+ * owns a request; it must answer it once, with http_respond or
+ * http_stream_start ... http_stream_end.
  */
+#define HTTP_BODY_UNKNOWN	UINT64_MAX
+
 struct http_req {
 	const char		*hr_method;
 	size_t			 hr_method_len;
@@ -232,7 +240,7 @@ struct http_req {
 	size_t			 hr_query_len;
 	const struct http_header *hr_headers;
 	size_t			 hr_nheaders;
-	uint64_t		 hr_body_len;	/* bytes of body received */
+	uint64_t		 hr_body_len;	/* body length, see below */
 	bool			 hr_head;	/* a HEAD request */
 	char			 hr_id[HTTP_REQID_LEN + 1];	/* request id */
 	uint64_t		 hr_start_ms;

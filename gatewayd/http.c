@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,89 +19,26 @@
 
 #include "errors.h"
 #include "gatewayd.h"
+#include "http_int.h"
 #include "log.h"
 #include "util.h"
 
 /*
- * Threads.  Each event loop thread owns an h2o context and accepts on its
- * own SO_REUSEPORT socket.  h2o hands a request over once its whole body
- * has arrived; on_req copies the request line and headers into a task and
- * queues it for the worker threads, which run the S3 handlers and may
- * block on RPC calls.  A worker never touches h2o: it posts an action
- * (start a response, send some data) to its loop's receiver and sleeps
- * until the loop thread has carried it out.
+ * Threads.  Each event loop thread accepts on its own SO_REUSEPORT socket.
+ * HTTP/1.1 connections are served by http1.c, which parses request heads
+ * itself and streams bodies to the workers; a connection that opens with
+ * the HTTP/2 preface is handed to the loop's h2o context, and h2o hands
+ * each of its requests over once the whole body has arrived (on_req).
+ * Either way the request line and headers are copied into a task queued
+ * for the worker threads, which run the S3 handlers and may block on RPC
+ * calls.  A worker never touches a socket or h2o: it posts an action
+ * (start a response, send some data, read some body) to its loop's
+ * receiver and sleeps until the loop thread has carried it out.
  */
-struct http_loop {
-	h2o_context_t			 l_ctx;		/* first: see loop_of */
-	h2o_accept_ctx_t		 l_accept;
-	h2o_multithread_receiver_t	 l_receiver;
-	h2o_socket_t			*l_listener;
-	int				 l_fd;		/* listening socket */
-	pthread_t			 l_thread;
-	struct http			*l_http;
-};
-
 /* The handler h2o calls; h2o allocates it with our size. */
 struct http_handler {
 	h2o_handler_t	 hh_super;
 	struct http	*hh_http;
-};
-
-/*
- * One request in flight.  The loop thread and the worker share it, each
- * holding a reference, and so does an action message while it waits in the
- * loop's queue (h2o may dispose of the request, and the worker give up,
- * before the loop reads the message); it is freed when all have let go.
- * Once t_h2o is NULL no new message is posted.  t_h2o is the
- * h2o request, or NULL once h2o has disposed of it (the client went away
- * or the response is complete): it is only dereferenced on the loop
- * thread, or under t_lock to read the body.  t_done/t_result report the
- * outcome of the one action a worker may have posted.
- */
-struct http_task {
-	struct http_req			 t_req;		/* first: see task_of */
-	h2o_multithread_message_t	 t_msg;
-	h2o_generator_t			 t_gen;
-	struct http_loop		*t_loop;
-	h2o_req_t			*t_h2o;
-	pthread_mutex_t			 t_lock;
-	pthread_cond_t			 t_cond;
-	int				 t_refs;
-	bool				 t_done;
-	int				 t_result;
-	bool				 t_started;	/* loop: response begun */
-	bool				 t_begun;	/* worker: status given */
-	bool				 t_finished;	/* worker: final posted */
-	uint64_t			 t_body_off;
-	/* the posted action */
-	int				 t_status;
-	const struct http_hdr_out	*t_hdrs;
-	size_t				 t_nhdrs;
-	uint64_t			 t_clen;
-	const void			*t_data;
-	size_t				 t_len;
-	bool				 t_final;
-	bool				 t_abort;
-	struct http_task		*t_next;	/* worker queue */
-	char				*t_copy;	/* request line, headers */
-};
-
-/* The HTTP layer of one gatewayd: loops, workers and their queue. */
-struct http {
-	struct sockaddr_storage	 h_sa;
-	socklen_t		 h_salen;
-	struct gatewayd		*h_env;
-	void			(*h_serve)(struct gatewayd *, struct http_req *);
-	h2o_globalconf_t	 h_conf;
-	struct http_loop	*h_loops;
-	int			 h_nloops;
-	pthread_t		*h_workers;
-	int			 h_nworkers;
-	pthread_mutex_t		 h_lock;
-	pthread_cond_t		 h_cond;
-	struct http_task	*h_head, *h_tail;	/* waiting tasks */
-	int			 h_active;	/* tasks queued or running */
-	bool			 h_stopping;
 };
 
 static struct http http_state;
@@ -110,8 +49,8 @@ task_of(struct http_req *hr)
 	return (struct http_task *)hr;
 }
 
-static void
-task_release(struct http_task *t)
+void
+http_task_release(struct http_task *t)
 {
 	int refs;
 
@@ -126,9 +65,8 @@ task_release(struct http_task *t)
 	free(t);
 }
 
-/* complete wakes the worker waiting for its posted action. */
-static void
-complete(struct http_task *t, int result)
+void
+http_task_complete(struct http_task *t, long result)
 {
 	pthread_mutex_lock(&t->t_lock);
 	if (!t->t_done) {
@@ -150,8 +88,8 @@ on_dispose(void *p)
 	pthread_mutex_lock(&t->t_lock);
 	t->t_h2o = NULL;
 	pthread_mutex_unlock(&t->t_lock);
-	complete(t, -1);
-	task_release(t);
+	http_task_complete(t, -1);
+	http_task_release(t);
 }
 
 static void
@@ -161,7 +99,7 @@ on_proceed(h2o_generator_t *gen, h2o_req_t *req)
 	    gen);
 
 	(void)req;
-	complete(t, 0);
+	http_task_complete(t, 0);
 }
 
 static void
@@ -174,11 +112,11 @@ on_stop(h2o_generator_t *gen, h2o_req_t *req)
 	pthread_mutex_lock(&t->t_lock);
 	t->t_h2o = NULL;
 	pthread_mutex_unlock(&t->t_lock);
-	complete(t, -1);
+	http_task_complete(t, -1);
 }
 
-static const char *
-reason(int status)
+const char *
+http_reason(int status)
 {
 	switch (status) {
 	case 200:	return "OK";
@@ -189,10 +127,14 @@ reason(int status)
 	case 403:	return "Forbidden";
 	case 404:	return "Not Found";
 	case 405:	return "Method Not Allowed";
+	case 408:	return "Request Timeout";
 	case 409:	return "Conflict";
 	case 411:	return "Length Required";
 	case 412:	return "Precondition Failed";
+	case 413:	return "Payload Too Large";
 	case 416:	return "Requested Range Not Satisfiable";
+	case 417:	return "Expectation Failed";
+	case 431:	return "Request Header Fields Too Large";
 	case 500:	return "Internal Server Error";
 	case 501:	return "Not Implemented";
 	case 503:	return "Service Unavailable";
@@ -222,7 +164,7 @@ start_response(struct http_task *t, h2o_req_t *req)
 	size_t i;
 
 	req->res.status = t->t_status;
-	req->res.reason = reason(t->t_status);
+	req->res.reason = http_reason(t->t_status);
 	req->res.content_length = t->t_clen;
 	for (i = 0; i < t->t_nhdrs; i++) {
 		const char *n = t->t_hdrs[i].ho_name, *v = t->t_hdrs[i].ho_value;
@@ -246,7 +188,7 @@ run_action(struct http_task *t)
 	h2o_iovec_t iov;
 
 	if (req == NULL) {
-		complete(t, -1);
+		http_task_complete(t, -1);
 		return;
 	}
 	/*
@@ -257,7 +199,7 @@ run_action(struct http_task *t)
 	if (t->t_abort) {
 		if (!t->t_started)
 			start_response(t, req);
-		complete(t, 0);
+		http_task_complete(t, 0);
 		h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
 		return;
 	}
@@ -266,7 +208,7 @@ run_action(struct http_task *t)
 	if (t->t_final) {
 		/* Nothing calls proceed after the final send: copy the data. */
 		iov = h2o_strdup(&req->pool, t->t_data, t->t_len);
-		complete(t, 0);
+		http_task_complete(t, 0);
 		h2o_send(req, &iov, iov.len > 0 ? 1 : 0, H2O_SEND_STATE_FINAL);
 		return;
 	}
@@ -285,8 +227,11 @@ on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 		    t_msg, m);
 
 		h2o_linklist_unlink(&m->link);
-		run_action(t);
-		task_release(t);	/* the message's reference */
+		if (t->t_h1)
+			http1_run(t);
+		else
+			run_action(t);
+		http_task_release(t);	/* the message's reference */
 	}
 }
 
@@ -382,37 +327,48 @@ task_peer(struct http_task *t, h2o_req_t *req)
 		t->t_req.hr_peer[0] = '\0';
 }
 
-static struct http_task *
-task_new(struct http_loop *loop, h2o_req_t *req)
+struct http_task *
+http_task_alloc(struct http_loop *loop)
 {
 	struct http_task *t;
 	uint64_t id;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (copy_request(t, req) == -1) {
-		free(t);
-		return NULL;
-	}
 	pthread_mutex_init(&t->t_lock, NULL);
 	pthread_cond_init(&t->t_cond, NULL);
 	t->t_loop = loop;
-	t->t_h2o = req;
 	t->t_refs = 2;
-	t->t_req.hr_body_len = req->entity.base != NULL ? req->entity.len : 0;
-	t->t_req.hr_head = h2o_memis(req->method.base, req->method.len,
-	    H2O_STRLIT("HEAD"));
 	util_random(&id, sizeof(id));
 	util_hex(t->t_req.hr_id, &id, sizeof(id));
 	for (char *c = t->t_req.hr_id; *c != '\0'; c++)
 		*c = (char)toupper((unsigned char)*c);
 	t->t_req.hr_start_ms = util_mono_ms();
+	return t;
+}
+
+static struct http_task *
+task_new(struct http_loop *loop, h2o_req_t *req)
+{
+	struct http_task *t;
+
+	if ((t = http_task_alloc(loop)) == NULL)
+		return NULL;
+	if (copy_request(t, req) == -1) {
+		t->t_refs = 1;
+		http_task_release(t);
+		return NULL;
+	}
+	t->t_h2o = req;
+	t->t_req.hr_body_len = req->entity.base != NULL ? req->entity.len : 0;
+	t->t_req.hr_head = h2o_memis(req->method.base, req->method.len,
+	    H2O_STRLIT("HEAD"));
 	task_peer(t, req);
 	return t;
 }
 
-static void
-queue_task(struct http *h, struct http_task *t)
+void
+http_task_queue(struct http *h, struct http_task *t)
 {
 	pthread_mutex_lock(&h->h_lock);
 	if (h->h_tail != NULL)
@@ -439,33 +395,45 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_dispose);
 	*slot = t;
-	queue_task(hd->hh_http, t);
+	http_task_queue(hd->hh_http, t);
 	return 0;
 }
 
+/* on_accept takes the new connections of a loop's listening socket. */
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
 	struct http_loop *loop = listener->data;
-	h2o_socket_t *sock;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, i;
 
 	if (err != NULL)
 		return;
-	if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
-		return;
-	h2o_accept(&loop->l_accept, sock);
+	for (i = 0; i < 16; i++) {
+		len = sizeof(ss);
+		if ((fd = accept(loop->l_fd, (struct sockaddr *)&ss,
+		    &len)) == -1)
+			return;
+		if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			close(fd);
+			continue;
+		}
+		http1_accept(loop, fd, (struct sockaddr *)&ss, len);
+	}
 }
 
 /* --- the worker side ------------------------------------------------------------ */
 
 /* post hands the prepared action to the loop thread and waits for it. */
-static int
+static long
 post(struct http_task *t)
 {
-	int rc;
+	long rc;
 
 	pthread_mutex_lock(&t->t_lock);
-	if (t->t_h2o == NULL) {
+	if (t->t_h2o == NULL && t->t_conn == NULL) {
 		pthread_mutex_unlock(&t->t_lock);
 		return -1;
 	}
@@ -498,10 +466,11 @@ http_header(const struct http_req *hr, const char *name, size_t *len)
 	return NULL;
 }
 
-long
-http_body_read(struct http_req *hr, void *buf, size_t len)
+/* body_h2o copies from the body h2o received whole. */
+static long
+body_h2o(struct http_task *t, void *buf, size_t len)
 {
-	struct http_task *t = task_of(hr);
+	struct http_req *hr = &t->t_req;
 	size_t n;
 	long rc;
 
@@ -520,9 +489,50 @@ http_body_read(struct http_req *hr, void *buf, size_t len)
 	return rc;
 }
 
+/*
+ * body_h1 has the loop thread read the body from the socket straight into
+ * buf: it reads only while a worker waits here, so a slow backend slows
+ * the client down.  It fills buf unless the body ends first.
+ */
+static long
+body_h1(struct http_task *t, void *buf, size_t len)
+{
+	size_t got = 0;
+	long n;
+
+	while (got < len) {
+		t->t_act = HTTP_ACT_BODY;
+		t->t_rbuf = (char *)buf + got;
+		t->t_rlen = len - got;
+		if ((n = post(t)) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (long)got;
+}
+
+long
+http_body_read(struct http_req *hr, void *buf, size_t len)
+{
+	struct http_task *t = task_of(hr);
+	long n;
+
+	if (len > LONG_MAX)
+		len = LONG_MAX;
+	if (len == 0)
+		return 0;
+	n = t->t_h1 ? body_h1(t, buf, len) : body_h2o(t, buf, len);
+	if (n > 0)
+		atomic_fetch_add(&http_state.h_env->gw_bytes_in, (uint64_t)n);
+	return n;
+}
+
 static void
 set_action(struct http_task *t, const void *data, size_t len, bool final)
 {
+	t->t_act = HTTP_ACT_SEND;
 	t->t_data = data;
 	t->t_len = len;
 	t->t_final = final;
@@ -544,7 +554,7 @@ http_respond(struct http_req *hr, int status, const struct http_hdr_out *hdrs,
 	t->t_clen = len;
 	set_action(t, body, len, true);
 	t->t_finished = true;
-	return post(t);
+	return post(t) < 0 ? -1 : 0;
 }
 
 int
@@ -599,6 +609,7 @@ http_stream_abort(struct http_req *hr)
 
 	if (t->t_finished)
 		return;
+	t->t_act = HTTP_ACT_SEND;
 	t->t_abort = true;
 	t->t_finished = true;
 	(void)post(t);
@@ -642,7 +653,7 @@ worker_main(void *arg)
 				(void)http_respond(&t->t_req, 500, NULL, 0,
 				    NULL, 0);
 		}
-		task_release(t);
+		http_task_release(t);
 		pthread_mutex_lock(&h->h_lock);
 		h->h_active--;
 		pthread_cond_broadcast(&h->h_cond);
@@ -720,6 +731,7 @@ loop_main(void *arg)
 	l->l_listener = h2o_evloop_socket_create(l->l_ctx.loop, l->l_fd,
 	    H2O_SOCKET_FLAG_DONT_READ);
 	l->l_listener->data = l;
+	http1_loop_init(l);
 	h2o_socket_read_start(l->l_listener, on_accept);
 	for (;;)
 		h2o_evloop_run(l->l_ctx.loop, INT32_MAX);

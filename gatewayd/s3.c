@@ -519,7 +519,6 @@ s3_serve(struct gatewayd *env, struct http_req *hr)
 	r.sr_env = env;
 	r.sr_http = hr;
 	atomic_fetch_add(&env->gw_requests, 1);
-	atomic_fetch_add(&env->gw_bytes_in, hr->hr_body_len);
 	e = parse_path(&r);
 	set_resource(&r);
 	if (e == S3E_NONE && headers_size(hr) > S3_HEADERS_MAX)

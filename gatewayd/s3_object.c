@@ -396,12 +396,17 @@ put_check(struct s3_req *r, struct s3_body *bd)
 
 	if ((e = put_condition(r)) != S3E_NONE)
 		return e;
-	if (http_header(hr, "content-length", NULL) == NULL)
+	/* A long chunked body: only aws-chunked tells its length. */
+	if (hr->hr_body_len != HTTP_BODY_UNKNOWN &&
+	    http_header(hr, "content-length", NULL) == NULL)
 		return S3E_MISSING_CONTENT_LENGTH;
-	if (hr->hr_body_len > r->sr_env->gw_conf.c_gw_max_object)
+	if (hr->hr_body_len != HTTP_BODY_UNKNOWN &&
+	    hr->hr_body_len > r->sr_env->gw_conf.c_gw_max_object)
 		return S3E_ENTITY_TOO_LARGE;
 	if ((e = s3_body_open(r, bd)) != S3E_NONE)
 		return e;
+	if (bd->bd_size == HTTP_BODY_UNKNOWN)
+		return S3E_MISSING_CONTENT_LENGTH;
 	if (bd->bd_size > r->sr_env->gw_conf.c_gw_max_object)
 		return S3E_ENTITY_TOO_LARGE;
 	return S3E_NONE;
