@@ -474,19 +474,44 @@ out_ok(const struct http_hdr_out *h)
 	    strpbrk(h->ho_value, "\r\n") == NULL;
 }
 
+/* head_need counts the bytes n header lines of h take. */
+static size_t
+head_need(const struct http_hdr_out *h, size_t n)
+{
+	size_t i, need = 0;
+
+	for (i = 0; h != NULL && i < n; i++)
+		need += strlen(h[i].ho_name) + strlen(h[i].ho_value) + 4;
+	return need;
+}
+
+/* head_lines appends the n header lines of h at *off. */
+static void
+head_lines(struct http1_conn *c, size_t need, size_t *off,
+    const struct http_hdr_out *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; h != NULL && i < n; i++)
+		if (out_ok(&h[i]))
+			*off += (size_t)snprintf(c->c_out + *off, need - *off,
+			    "%s: %s\r\n", h[i].ho_name, h[i].ho_value);
+}
+
+/* head_build writes the response head: the handler's headers, then the
+ * ones the handler layer wants on every response (hr_extra). */
 static int
 head_build(struct http1_conn *c, const struct http_task *t)
 {
 	char date[64];
 	struct tm tm;
 	time_t now = time(NULL);
-	size_t need = 256, off, i;
+	size_t need = 256, off;
 	int st = t->t_status;
 
 	c->c_close = close_decide(c);
-	for (i = 0; i < t->t_nhdrs; i++)
-		need += strlen(t->t_hdrs[i].ho_name) +
-		    strlen(t->t_hdrs[i].ho_value) + 4;
+	need += head_need(t->t_hdrs, t->t_nhdrs) +
+	    head_need(t->t_req.hr_extra, t->t_req.hr_nextra);
 	if ((c->c_out = malloc(need)) == NULL)
 		return -1;
 	gmtime_r(&now, &tm);
@@ -499,11 +524,8 @@ head_build(struct http1_conn *c, const struct http_task *t)
 	if (c->c_close)
 		off += (size_t)snprintf(c->c_out + off, need - off,
 		    "Connection: close\r\n");
-	for (i = 0; i < t->t_nhdrs; i++)
-		if (out_ok(&t->t_hdrs[i]))
-			off += (size_t)snprintf(c->c_out + off, need - off,
-			    "%s: %s\r\n", t->t_hdrs[i].ho_name,
-			    t->t_hdrs[i].ho_value);
+	head_lines(c, need, &off, t->t_hdrs, t->t_nhdrs);
+	head_lines(c, need, &off, t->t_req.hr_extra, t->t_req.hr_nextra);
 	snprintf(c->c_out + off, need - off, "\r\n");
 	return 0;
 }
