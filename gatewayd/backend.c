@@ -11,6 +11,8 @@
 #include "shard.h"
 #include "util.h"
 
+static void backend_trash_delete(void *, const struct trash_item *);
+
 int
 backend_open(struct backend *be, const struct conf *conf)
 {
@@ -34,6 +36,10 @@ backend_open(struct backend *be, const struct conf *conf)
 	if (rc == 0)
 		rc = rpc_client_open(&be->be_scrubd, conf->c_scrub_listen,
 		    SCRUB_HINT_TIMEOUT_MS);
+	if (rc == 0)
+		rc = trash_start(&be->be_trash,
+		    (uint64_t)conf->c_gw_delete_delay_s * 1000, BACKEND_TRASHMAX,
+		    backend_trash_delete, be);
 	if (rc != 0)
 		backend_close(be);
 	return rc;
@@ -44,6 +50,7 @@ backend_close(struct backend *be)
 {
 	int i;
 
+	trash_stop(&be->be_trash);	/* needs the chunkd clients */
 	rpc_client_close(be->be_metad);
 	be->be_metad = NULL;
 	rpc_client_close(be->be_scrubd);
@@ -308,6 +315,17 @@ delete_shards(struct backend *be, const uint8_t *id, const int *drives, int n)
 	}
 }
 
+/* backend_trash_delete deletes a shard set whose delay is over. */
+static void
+backend_trash_delete(void *arg, const struct trash_item *it)
+{
+	int drives[PROTO_SHARDMAX], i;
+
+	for (i = 0; i < it->ti_n; i++)
+		drives[i] = it->ti_drive[i];
+	delete_shards(arg, it->ti_id, drives, it->ti_n);
+}
+
 /* backend_parts_delete removes the shards of every coded part. */
 static void
 backend_parts_delete(struct backend *be, const struct msg_objrec *rec)
@@ -340,7 +358,7 @@ backend_shards_delete(struct backend *be, const struct msg_objrec *rec)
 	n = rec->or_k + rec->or_m;
 	for (i = 0; i < n; i++)
 		drives[i] = drive_of(be, rec->or_drives[i]);
-	delete_shards(be, rec->or_data_id, drives, n);
+	trash_put(&be->be_trash, rec->or_data_id, drives, n);
 }
 
 /* --- PUT ---------------------------------------------------------------------------- */

@@ -32,10 +32,10 @@ on_status(void *arg, struct msg_status *st)
 	struct gatewayd *env = arg;
 	static const char *const names[] = {
 		"requests", "errors", "bytes_in", "bytes_out", "drives_up",
-		"mem_used", "mem_peak", "mem_refused"
+		"mem_used", "mem_peak", "mem_refused", "trash_queued"
 	};
 	struct memcap *mc = &env->gw_backend.be_memcap;
-	uint64_t values[8];
+	uint64_t values[9];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -50,11 +50,12 @@ on_status(void *arg, struct msg_status *st)
 	values[6] = mc->mc_peak;
 	values[7] = mc->mc_refused;
 	pthread_mutex_unlock(&mc->mc_lock);
-	for (i = 0; i < 8; i++) {
+	values[8] = trash_queued(&env->gw_backend.be_trash);
+	for (i = 0; i < 9; i++) {
 		st->st_stat_name[i] = proto_str_c(names[i]);
 		st->st_stat_value[i] = values[i];
 	}
-	st->st_nstats = 8;
+	st->st_nstats = 9;
 }
 
 /* dispatch: the control socket answers only the shared messages. */

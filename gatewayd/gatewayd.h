@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "ec.h"
 #include "memcap.h"
+#include "trash.h"
 #include "proto.h"
 #include "rpc.h"
 
@@ -301,6 +302,8 @@ bool http_responded(const struct http_req *hr);
 
 /* backend.c */
 
+#define BACKEND_TRASHMAX	65536	/* shard sets waiting for deletion */
+
 /*
  * The daemons behind the gateway: one RPC client for metad and one per
  * drive, and the erasure code of the set.  Built at start, then shared
@@ -315,6 +318,7 @@ struct backend {
 	int			 be_k, be_m;
 	struct ec		 be_ec;
 	struct memcap		 be_memcap;	/* [gatewayd] max_memory */
+	struct trash		 be_trash;	/* [gatewayd] delete_delay */
 };
 
 /*
@@ -388,7 +392,11 @@ int backend_obj_list(struct backend *be, struct rpc_call *c,
 int backend_obj_set_tags(struct backend *be, struct proto_str bucket,
     struct proto_str key, struct proto_str tags);
 
-/* backend_shards_delete removes every shard of rec (best effort, logged). */
+/*
+ * backend_shards_delete removes every shard of rec (best effort, logged)
+ * once [gatewayd] delete_delay has passed, so that a GET that read rec
+ * just before it was replaced still finds its shards.
+ */
 void backend_shards_delete(struct backend *be, const struct msg_objrec *rec);
 
 /* backend_put_begin places a new object and allocates one stripe buffer. */

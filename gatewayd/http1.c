@@ -454,10 +454,16 @@ close_decide(const struct http1_conn *c)
 {
 	if (!c->c_keep || c->c_loop->l_http->h_stopping)
 		return true;
+	/*
+	 * Told to wait for 100 Continue, the client may or may not send the
+	 * body, and some clients (botocore) misread the next response on a
+	 * connection where a final status came instead of 100.
+	 */
+	if (c->c_expect)
+		return true;
 	if (body_ended(c))
 		return false;
-	/* Told to wait for 100 Continue, the client may or may not send. */
-	if (c->c_expect || c->c_chunked)
+	if (c->c_chunked)
 		return true;
 	return c->c_left > HTTP1_DRAIN_MAX;
 }
@@ -622,13 +628,14 @@ body_feed(struct http1_conn *c)
 static void
 body_start(struct http1_conn *c, struct http_task *t)
 {
-	if (body_ended(c)) {
-		http_task_complete(t, 0);
-		return;
-	}
+	/* Even an empty body is asked for with 100 Continue, as S3 does. */
 	if (c->c_expect && !c->c_head_sent && !c->c_writing) {
 		c->c_expect = false;
 		write_continue(c);
+	}
+	if (body_ended(c)) {
+		http_task_complete(t, 0);
+		return;
 	}
 	c->c_want = true;
 	c->c_got = 0;
@@ -687,7 +694,7 @@ body_setup(struct http1_conn *c, const struct http1_head *hd)
 	/* Both framings at once is how requests are smuggled. */
 	if (c->c_chunked && (have_len || hd->h_minor == 0))
 		return S3E_BAD_REQUEST;
-	c->c_expect = expect && hd->h_minor >= 1 && !body_ended(c);
+	c->c_expect = expect && hd->h_minor >= 1;
 	if (c->c_chunked)
 		memset(&c->c_dec, 0, sizeof(c->c_dec));
 	c->c_dec.consume_trailer = 1;

@@ -58,6 +58,7 @@ static const struct conf_key conf_keys[] = {
 	SIZE("gatewayd", "max_memory", c_gw_max_memory, 0, (int64_t)1 << 40),
 	INT("gatewayd", "max_memory_wait_ms", c_gw_max_memory_wait_ms, 0,
 	    600000),
+	INT("gatewayd", "delete_delay", c_gw_delete_delay_s, 0, 86400),
 	STR("scrubd", "listen", c_scrub_listen),
 	INT("scrubd", "workers", c_scrub_workers, 1, 64),
 	SIZE("scrubd", "bytes_per_sec", c_scrub_bytes_per_sec, 4096,
@@ -105,6 +106,7 @@ conf_defaults(struct conf *c)
 	c->c_gw_max_object = (uint64_t)5 << 30;
 	c->c_gw_max_memory = (uint64_t)512 << 20;
 	c->c_gw_max_memory_wait_ms = 2000;
+	c->c_gw_delete_delay_s = 60;
 	c->c_scrub_workers = 4;
 	c->c_scrub_bytes_per_sec = 32u << 20;
 	c->c_scrub_objects_per_sec = 200;

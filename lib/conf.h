@@ -53,6 +53,7 @@ struct conf {
 	uint64_t c_gw_max_object;	/* largest single PUT */
 	uint64_t c_gw_max_memory;	/* stripe buffers in flight; 0: no cap */
 	int	c_gw_max_memory_wait_ms;	/* then 503 SlowDown */
+	int	c_gw_delete_delay_s;	/* replaced shards wait this long */
 
 	/* [scrubd] */
 	char	c_scrub_listen[CONF_URLMAX];	/* default: ipc://run_dir/scrubd.sock */

@@ -346,6 +346,10 @@ check_max_memory(void)
 	    "max_memory_wait_ms = 0 (refuse at once) is valid");
 	is_int(load_kv("gatewayd", "max_memory_wait_ms", "600001"),
 	    CAIRN_ECONF, "max_memory_wait_ms = 600001 is rejected");
+	is_int(load(""), 0, "the defaults load again");
+	is_int(conf.c_gw_delete_delay_s, 60, "delete_delay defaults to 60");
+	is_int(load_kv("gatewayd", "delete_delay", "86401"), CAIRN_ECONF,
+	    "delete_delay = 86401 is rejected");
 }
 
 /* --- parity against the drives ------------------------------------------- */
@@ -596,7 +600,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 9 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8);
+	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 9 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
 	check_defaults();
 	check_derived();
 	check_every_key();
