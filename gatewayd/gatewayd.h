@@ -990,6 +990,15 @@ enum s3_err s3_tagging_from_request(struct s3_req *r, struct msg_objrec *rec);
 /* s3_list.c */
 void s3_list_objects(struct s3_req *r, int version);
 
+/* s3_list_param reads an optional query parameter, decoded, into buf
+ * ("" if absent); false if present but too long. */
+bool s3_list_param(const struct http_req *hr, const char *name, char *buf,
+    size_t len);
+
+/* s3_list_max_keys reads max-keys (default and ceiling PROTO_LISTMAX);
+ * S3E_INVALID_ARGUMENT if it is not a number of 0 or more. */
+enum s3_err s3_list_max_keys(const struct http_req *hr, long *out);
+
 /* s3_object.c */
 void s3_object_put(struct s3_req *r);
 void s3_object_get(struct s3_req *r);

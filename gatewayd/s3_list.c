@@ -27,9 +27,8 @@ struct list_params {
 	bool	lp_urlenc;
 };
 
-/* opt_param reads an optional parameter; false if present but too long. */
-static bool
-opt_param(const struct http_req *hr, const char *name, char *buf, size_t len)
+bool
+s3_list_param(const struct http_req *hr, const char *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (!s3_query_has(hr, name))
@@ -37,8 +36,8 @@ opt_param(const struct http_req *hr, const char *name, char *buf, size_t len)
 	return s3_query_get(hr, name, buf, len) >= 0;
 }
 
-static enum s3_err
-parse_max_keys(const struct http_req *hr, long *out)
+enum s3_err
+s3_list_max_keys(const struct http_req *hr, long *out)
 {
 	char buf[32], *end;
 	long v;
@@ -93,14 +92,14 @@ parse_params(struct s3_req *r, struct list_params *lp)
 	char enc[16], fo[16];
 	enum s3_err e;
 
-	if (!opt_param(hr, "prefix", lp->lp_prefix, sizeof(lp->lp_prefix)) ||
-	    !opt_param(hr, "delimiter", lp->lp_delim, sizeof(lp->lp_delim)) ||
-	    !opt_param(hr, lp->lp_version == 2 ? "start-after" : "marker",
+	if (!s3_list_param(hr, "prefix", lp->lp_prefix, sizeof(lp->lp_prefix)) ||
+	    !s3_list_param(hr, "delimiter", lp->lp_delim, sizeof(lp->lp_delim)) ||
+	    !s3_list_param(hr, lp->lp_version == 2 ? "start-after" : "marker",
 	    lp->lp_start, sizeof(lp->lp_start)) ||
-	    !opt_param(hr, "encoding-type", enc, sizeof(enc)) ||
-	    !opt_param(hr, "fetch-owner", fo, sizeof(fo)))
+	    !s3_list_param(hr, "encoding-type", enc, sizeof(enc)) ||
+	    !s3_list_param(hr, "fetch-owner", fo, sizeof(fo)))
 		return S3E_INVALID_ARGUMENT;
-	if ((e = parse_max_keys(hr, &lp->lp_max_keys)) != S3E_NONE)
+	if ((e = s3_list_max_keys(hr, &lp->lp_max_keys)) != S3E_NONE)
 		return e;
 	if (enc[0] != '\0' && strcmp(enc, "url") != 0)
 		return S3E_INVALID_ARGUMENT;
@@ -109,7 +108,7 @@ parse_params(struct s3_req *r, struct list_params *lp)
 	strcpy(lp->lp_after, lp->lp_start);
 	if (lp->lp_version == 2 && s3_query_has(hr, "continuation-token")) {
 		lp->lp_has_token = true;
-		if (!opt_param(hr, "continuation-token", lp->lp_token,
+		if (!s3_list_param(hr, "continuation-token", lp->lp_token,
 		    sizeof(lp->lp_token)) || !decode_token(lp->lp_token,
 		    lp->lp_after, sizeof(lp->lp_after)))
 			return S3E_INVALID_ARGUMENT;

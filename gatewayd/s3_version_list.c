@@ -17,34 +17,6 @@ struct vlist_params {
 	bool	vp_urlenc;
 };
 
-/* vl_param reads an optional parameter; false if present but too long. */
-static bool
-vl_param(const struct http_req *hr, const char *name, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	if (!s3_query_has(hr, name))
-		return true;
-	return s3_query_get(hr, name, buf, len) >= 0;
-}
-
-static enum s3_err
-vl_max_keys(const struct http_req *hr, long *out)
-{
-	char buf[32], *end;
-	long v;
-
-	*out = PROTO_LISTMAX;
-	if (!s3_query_has(hr, "max-keys"))
-		return S3E_NONE;
-	if (s3_query_get(hr, "max-keys", buf, sizeof(buf)) <= 0)
-		return S3E_INVALID_ARGUMENT;
-	v = strtol(buf, &end, 10);
-	if (*end != '\0' || v < 0)
-		return S3E_INVALID_ARGUMENT;
-	*out = v > PROTO_LISTMAX ? PROTO_LISTMAX : v;
-	return S3E_NONE;
-}
-
 /* vl_parse checks the parameters; *msg gets S3's text for some errors. */
 static enum s3_err
 vl_parse(struct s3_req *r, struct vlist_params *vp, const char **msg)
@@ -54,13 +26,13 @@ vl_parse(struct s3_req *r, struct vlist_params *vp, const char **msg)
 	enum s3_err e;
 
 	*msg = NULL;
-	if (!vl_param(hr, "prefix", vp->vp_prefix, sizeof(vp->vp_prefix)) ||
-	    !vl_param(hr, "delimiter", vp->vp_delim, sizeof(vp->vp_delim)) ||
-	    !vl_param(hr, "key-marker", vp->vp_key_marker,
+	if (!s3_list_param(hr, "prefix", vp->vp_prefix, sizeof(vp->vp_prefix)) ||
+	    !s3_list_param(hr, "delimiter", vp->vp_delim, sizeof(vp->vp_delim)) ||
+	    !s3_list_param(hr, "key-marker", vp->vp_key_marker,
 	    sizeof(vp->vp_key_marker)) ||
-	    !vl_param(hr, "encoding-type", enc, sizeof(enc)))
+	    !s3_list_param(hr, "encoding-type", enc, sizeof(enc)))
 		return S3E_INVALID_ARGUMENT;
-	if (!vl_param(hr, "version-id-marker", vm, sizeof(vm)) ||
+	if (!s3_list_param(hr, "version-id-marker", vm, sizeof(vm)) ||
 	    (vm[0] != '\0' && !s3_version_valid(vm, strlen(vm))))
 		return S3E_INVALID_VERSION;
 	if (vm[0] != '\0' && vp->vp_key_marker[0] == '\0') {
@@ -69,7 +41,7 @@ vl_parse(struct s3_req *r, struct vlist_params *vp, const char **msg)
 		return S3E_INVALID_ARGUMENT;
 	}
 	strcpy(vp->vp_version_marker, vm);
-	if ((e = vl_max_keys(hr, &vp->vp_max_keys)) != S3E_NONE)
+	if ((e = s3_list_max_keys(hr, &vp->vp_max_keys)) != S3E_NONE)
 		return e;
 	if (enc[0] != '\0' && strcmp(enc, "url") != 0) {
 		*msg = "Invalid Encoding Method specified in Request";

@@ -569,81 +569,14 @@ meta_db_obj_delete(struct meta_db *db, const struct msg_obj_ref *r,
 	return meta_version_delete(db, &vr, false, reply);
 }
 
-/* retag packs rec with its "x-amz-tagging" stored header set to tags. */
-static void
-retag(msgpack_sbuffer *sb, struct msg_objrec *rec, struct proto_str tags)
-{
-	uint32_t i, n = 0;
-
-	for (i = 0; i < rec->or_nhdrs; i++) {
-		if (proto_str_eq(rec->or_hdr_name[i], "x-amz-tagging"))
-			continue;
-		rec->or_hdr_name[n] = rec->or_hdr_name[i];
-		rec->or_hdr_value[n++] = rec->or_hdr_value[i];
-	}
-	if (tags.ps_len > 0 && n < PROTO_HDRMAX) {
-		rec->or_hdr_name[n] = proto_str_c("x-amz-tagging");
-		rec->or_hdr_value[n++] = tags;
-	}
-	rec->or_nhdrs = n;
-	meta_db_pack_objrec(sb, rec);
-}
-
-/* set_tags rewrites the record under key; the caller holds its lock. */
-static int
-set_tags(struct meta_db *db, const char *key, size_t klen,
-    const struct msg_obj_tags *t)
-{
-	struct msg_objrec *rec;
-	msgpack_unpacked u;
-	msgpack_sbuffer sb;
-	char *val;
-	size_t vlen;
-	int rc;
-
-	if ((rc = meta_db_get(db, key, klen, &val, &vlen)) != 0)
-		return rc;
-	if ((rec = malloc(sizeof(*rec))) == NULL) {
-		leveldb_free(val);
-		return CAIRN_ENOMEM;
-	}
-	msgpack_unpacked_init(&u);
-	rc = meta_db_unpack_objrec(&u, val, vlen, rec);
-	if (rc == 0 && rec->or_delete_marker)
-		rc = CAIRN_ENOENT;	/* a deleted key has no tags */
-	if (rc == 0) {
-		retag(&sb, rec, t->t_tags);
-		rc = meta_db_write(db, key, klen, sb.data, sb.size);
-		msgpack_sbuffer_destroy(&sb);
-	}
-	msgpack_unpacked_destroy(&u);
-	free(rec);
-	leveldb_free(val);
-	return rc;
-}
-
+/* Tags live in the record as its stored header "x-amz-tagging". */
 int
 meta_db_obj_set_tags(struct meta_db *db, const struct msg_obj_tags *t)
 {
-	char key[META_KEYLEN];
-	pthread_mutex_t *lock;
-	size_t klen;
-	int rc;
+	struct msg_obj_hdr oh = { t->t_bucket, t->t_key,
+	    proto_str_c("x-amz-tagging"), t->t_tags };
 
-	if ((rc = meta_db_check_obj(t->t_bucket, t->t_key)) != 0)
-		return rc;
-	klen = meta_db_obj_key(key, t->t_bucket, t->t_key);
-	lock = meta_db_key_lock(db, key, klen);
-	pthread_rwlock_rdlock(&db->md_bucket_lock);
-	pthread_mutex_lock(lock);
-	rc = set_tags(db, key, klen, t);
-	pthread_mutex_unlock(lock);
-	if (rc == CAIRN_ENOENT) {
-		rc = meta_db_bucket_exists(db, t->t_bucket);
-		rc = rc == 0 ? CAIRN_ENOKEY : rc;
-	}
-	pthread_rwlock_unlock(&db->md_bucket_lock);
-	return rc;
+	return meta_objhdr_set(db, &oh);
 }
 
 uint64_t

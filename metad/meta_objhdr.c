@@ -1,4 +1,4 @@
-/* meta_objhdr.c - change one stored header of an object (its ACL), for metad */
+/* meta_objhdr.c - change one stored header of an object (tags, ACL), for metad */
 #include "config.h"
 
 #include <stdlib.h>
@@ -38,7 +38,7 @@ set_hdr(struct meta_db *db, const char *key, size_t klen,
 	struct msg_objrec *rec;
 	msgpack_unpacked u;
 	msgpack_sbuffer sb;
-	char *val, *err = NULL;
+	char *val;
 	size_t vlen;
 	int rc;
 
@@ -49,13 +49,13 @@ set_hdr(struct meta_db *db, const char *key, size_t klen,
 		return CAIRN_ENOMEM;
 	}
 	msgpack_unpacked_init(&u);
-	if ((rc = meta_db_unpack_objrec(&u, val, vlen, rec)) == 0) {
+	rc = meta_db_unpack_objrec(&u, val, vlen, rec);
+	if (rc == 0 && rec->or_delete_marker)
+		rc = CAIRN_ENOENT;	/* a deleted key has no headers */
+	if (rc == 0) {
 		rehdr(&sb, rec, oh);
-		leveldb_put(db->md_db, db->md_wsync, key, klen, sb.data,
-		    sb.size, &err);
+		rc = meta_db_write(db, key, klen, sb.data, sb.size);
 		msgpack_sbuffer_destroy(&sb);
-		if (err != NULL)
-			rc = meta_db_fail(db, "object header", err);
 	}
 	msgpack_unpacked_destroy(&u);
 	free(rec);
