@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""s3lifecycle.py - bucket lifecycle: the configuration API and expiry.
+"""s3lifecycle.py - bucket lifecycle: the configuration API and expiry,
+in unversioned and versioned buckets.
 
 Usage: s3lifecycle.py ENDPOINT DATA CAIRN DAY
 
