@@ -23,12 +23,17 @@ static void
 print_human(const struct msg_scrub_report *rp)
 {
 	printf("%llu objects checked, %llu expired, %llu kept (overwritten "
-	    "since they were due), %llu uploads aborted, %llu errors\n",
+	    "since they were due), %llu uploads aborted, %llu errors; "
+	    "%llu noncurrent versions expired, %llu delete markers "
+	    "expired, %llu versions kept by object lock\n",
 	    (unsigned long long)cmd_scrub_stat(rp, "objects_checked"),
 	    (unsigned long long)cmd_scrub_stat(rp, "objects_expired"),
 	    (unsigned long long)cmd_scrub_stat(rp, "expiry_kept"),
 	    (unsigned long long)cmd_scrub_stat(rp, "uploads_aborted"),
-	    (unsigned long long)cmd_scrub_stat(rp, "lifecycle_errors"));
+	    (unsigned long long)cmd_scrub_stat(rp, "lifecycle_errors"),
+	    (unsigned long long)cmd_scrub_stat(rp, "noncurrent_expired"),
+	    (unsigned long long)cmd_scrub_stat(rp, "markers_expired"),
+	    (unsigned long long)cmd_scrub_stat(rp, "expiry_locked"));
 }
 
 static int

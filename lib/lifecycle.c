@@ -702,3 +702,23 @@ lifecycle_expiry_s(const struct lifecycle_rule *r, uint64_t mtime_ns,
 		return r->lr_date_s < 0 ? 0 : (uint64_t)r->lr_date_s;
 	return UINT64_MAX;
 }
+
+uint64_t
+lifecycle_noncurrent_s(const struct lifecycle_rule *r, uint64_t since_ns,
+    uint32_t newer, uint32_t day_s)
+{
+	if (r->lr_nc_days == 0 || newer < r->lr_nc_newer)
+		return UINT64_MAX;
+	return lifecycle_due_s(since_ns, r->lr_nc_days, day_s);
+}
+
+uint64_t
+lifecycle_marker_s(const struct lifecycle_rule *r, uint64_t mtime_ns,
+    uint32_t day_s)
+{
+	if (r->lr_exp_marker)
+		return 0;
+	if (r->lr_exp_days > 0)
+		return lifecycle_due_s(mtime_ns, r->lr_exp_days, day_s);
+	return UINT64_MAX;
+}

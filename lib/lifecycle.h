@@ -90,4 +90,23 @@ uint64_t lifecycle_due_s(uint64_t made_ns, uint32_t days, uint32_t day_s);
 uint64_t lifecycle_expiry_s(const struct lifecycle_rule *r, uint64_t mtime_ns,
     uint32_t day_s);
 
+/*
+ * lifecycle_noncurrent_s returns when the rule removes a noncurrent
+ * version that became noncurrent at since_ns (the mtime of the next newer
+ * version) and has newer noncurrent versions newer than itself: since +
+ * NoncurrentDays, rounded as lifecycle_due_s, once at least
+ * NewerNoncurrentVersions are newer (UINT64_MAX: never).
+ */
+uint64_t lifecycle_noncurrent_s(const struct lifecycle_rule *r,
+    uint64_t since_ns, uint32_t newer, uint32_t day_s);
+
+/*
+ * lifecycle_marker_s returns when the rule removes a delete marker made
+ * at mtime_ns that is the only version left of its key: at once with
+ * ExpiredObjectDeleteMarker, when Expiration Days would expire an object
+ * of that age otherwise, as S3 does (UINT64_MAX: never).
+ */
+uint64_t lifecycle_marker_s(const struct lifecycle_rule *r, uint64_t mtime_ns,
+    uint32_t day_s);
+
 #endif

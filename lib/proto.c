@@ -239,6 +239,7 @@ proto_type_name(uint32_t type)
 	CASE(MSG_META_OBJ_SET_HDR);
 	CASE(MSG_META_OBJ_EXPIRE);
 	CASE(MSG_SCRUB_LIFECYCLE);
+	CASE(MSG_META_VER_EXPIRE);
 	}
 	return "MSG_UNKNOWN";
 }
@@ -2062,6 +2063,31 @@ msg_obj_expire_unpack(const msgpack_object *o, struct msg_obj_expire *x)
 	    get_str(&it[1], &x->x_key, PROTO_KEYMAX) != 0 ||
 	    get_u64(&it[2], &x->x_mtime_ns) != 0 ||
 	    get_fixed(&it[3], x->x_etag, sizeof(x->x_etag)) != 0)
+		return CAIRN_EPROTO;
+	return 0;
+}
+
+void
+msg_ver_expire_pack(msgpack_packer *pk, const struct msg_ver_expire *x)
+{
+	msgpack_pack_array(pk, 5);
+	pack_str(pk, x->vx_bucket);
+	pack_str(pk, x->vx_key);
+	pack_str(pk, x->vx_version_id);
+	msgpack_pack_uint64(pk, x->vx_mtime_ns);
+	msgpack_pack_uint8(pk, x->vx_what);
+}
+
+int
+msg_ver_expire_unpack(const msgpack_object *o, struct msg_ver_expire *x)
+{
+	const msgpack_object *it = arr(o, 5);
+
+	if (it == NULL || get_str(&it[0], &x->vx_bucket, PROTO_BUCKETMAX) != 0 ||
+	    get_str(&it[1], &x->vx_key, PROTO_KEYMAX) != 0 ||
+	    get_str(&it[2], &x->vx_version_id, PROTO_VERIDLEN) != 0 ||
+	    get_u64(&it[3], &x->vx_mtime_ns) != 0 ||
+	    get_u8(&it[4], &x->vx_what, VX_MARKER) != 0)
 		return CAIRN_EPROTO;
 	return 0;
 }

@@ -95,6 +95,7 @@ enum proto_type {
 	/* 141-145: lifecycle (metad's expiry, then scrubd's trigger) */
 	MSG_META_OBJ_EXPIRE = 141,	/* msg_obj_expire -> msg_objrec */
 	MSG_SCRUB_LIFECYCLE = 142,	/* nil -> msg_scrub_report */
+	MSG_META_VER_EXPIRE = 143,	/* msg_ver_expire -> msg_objrec or nil */
 
 	/* 200-299: chunkd */
 	MSG_CHUNK_WRITE = 200,		/* msg_chunk_write -> nil */
@@ -610,6 +611,29 @@ struct msg_obj_expire {
 	uint8_t			 x_etag[16];
 };
 
+/*
+ * MSG_META_VER_EXPIRE: lifecycle expiry of one version of a key, checked
+ * and removed atomically under the key's lock.  VX_NONCURRENT removes the
+ * noncurrent version vx_version_id ("null" for the null version) if its
+ * mtime is still vx_mtime_ns; CAIRN_EPRECONDITION if it is the latest
+ * again, CAIRN_ELOCKED under retention or legal hold.  VX_MARKER removes
+ * the latest record if it is still the delete marker of that mtime and
+ * the key has no other version; CAIRN_EPRECONDITION otherwise.  The reply
+ * is the removed record (its shards are the caller's to delete), or nil
+ * for a delete marker; CAIRN_ENOVERSION if it is gone.
+ */
+enum msg_ver_expire_what {
+	VX_NONCURRENT = 0,
+	VX_MARKER = 1,
+};
+struct msg_ver_expire {
+	struct proto_str	 vx_bucket;
+	struct proto_str	 vx_key;
+	struct proto_str	 vx_version_id;
+	uint64_t		 vx_mtime_ns;
+	uint8_t			 vx_what;	/* enum msg_ver_expire_what */
+};
+
 /* One file of a chunk list page. */
 struct msg_chunk_list_entry {
 	uint8_t			 ce_id[PROTO_IDLEN];
@@ -752,6 +776,8 @@ void msg_chunk_sweep_pack(msgpack_packer *pk, const struct msg_chunk_sweep *s);
 int msg_chunk_sweep_unpack(const msgpack_object *o, struct msg_chunk_sweep *s);
 void msg_obj_expire_pack(msgpack_packer *pk, const struct msg_obj_expire *x);
 int msg_obj_expire_unpack(const msgpack_object *o, struct msg_obj_expire *x);
+void msg_ver_expire_pack(msgpack_packer *pk, const struct msg_ver_expire *x);
+int msg_ver_expire_unpack(const msgpack_object *o, struct msg_ver_expire *x);
 void msg_scrub_scope_pack(msgpack_packer *pk, const struct msg_scrub_scope *s);
 int msg_scrub_scope_unpack(const msgpack_object *o, struct msg_scrub_scope *s);
 void msg_scrub_report_pack(msgpack_packer *pk,

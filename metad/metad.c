@@ -159,6 +159,18 @@ metad_obj_expire(struct metad *env, const struct proto_msg *req,
 }
 
 static int
+metad_ver_expire(struct metad *env, const struct proto_msg *req,
+    msgpack_packer *reply)
+{
+	struct msg_ver_expire x;
+
+	if (msg_ver_expire_unpack(req->pm_payload, &x) != 0)
+		return CAIRN_EPROTO;
+	atomic_fetch_add(&env->m_ndeletes, 1);
+	return meta_ver_expire(&env->m_db, &x, reply);
+}
+
+static int
 metad_scan(struct metad *env, const struct proto_msg *req,
     msgpack_packer *reply)
 {
@@ -242,6 +254,8 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 		return metad_obj_set_hdr(env, req, reply);
 	case MSG_META_OBJ_EXPIRE:
 		return metad_obj_expire(env, req, reply);
+	case MSG_META_VER_EXPIRE:
+		return metad_ver_expire(env, req, reply);
 	default:
 		return CAIRN_EMSGTYPE;
 	}

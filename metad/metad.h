@@ -556,4 +556,12 @@ void meta_version_scan(leveldb_iterator_t *it, msgpack_packer *pk,
 int meta_expire(struct meta_db *db, const struct msg_obj_expire *x,
     msgpack_packer *reply);
 
+/*
+ * meta_ver_expire removes one version for lifecycle expiry if it is still
+ * what x says (see MSG_META_VER_EXPIRE), under the key's lock, and packs
+ * the removed record, or nil for a delete marker, into reply.
+ */
+int meta_ver_expire(struct meta_db *db, const struct msg_ver_expire *x,
+    msgpack_packer *reply);
+
 #endif

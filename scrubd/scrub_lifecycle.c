@@ -1,4 +1,4 @@
-/* scrub_lifecycle.c - lifecycle expiry: expire objects, abort stale uploads */
+/* scrub_lifecycle.c - lifecycle expiry: expire versions, abort stale uploads */
 #include "config.h"
 
 #include <inttypes.h>
@@ -15,6 +15,30 @@
 /* The budget may be spent this many seconds ahead (token bucket burst). */
 #define LC_BURST_S	2
 
+/* What expire did with a current version. */
+enum {
+	LC_KEPT,	/* not expired */
+	LC_GONE,	/* removed: its record was given up */
+	LC_DEMOTED,	/* noncurrent behind a new delete marker */
+};
+
+/*
+ * The key whose versions are being walked.  lk_newer_ns is the mtime of
+ * the version walked last: when the next older one became noncurrent.
+ */
+struct lc_key {
+	bool			 lk_on;
+	char			 lk_key[PROTO_KEYMAX];
+	size_t			 lk_len;
+	bool			 lk_marker;	/* the latest is a delete marker */
+	uint64_t		 lk_mmtime;	/* its mtime and version id */
+	char			 lk_vid[PROTO_VERIDLEN];
+	size_t			 lk_vidlen;
+	uint64_t		 lk_newer_ns;
+	uint32_t		 lk_nc;		/* noncurrent versions walked */
+	uint32_t		 lk_left;	/* of them, still there */
+};
+
 /*
  * One lifecycle pass over every bucket that has a configuration.  Owned
  * by the thread that runs it; the counts go to the daemon at the end.
@@ -25,6 +49,7 @@ struct lc_pass {
 	uint32_t		 lp_day_s;
 	struct scrub_rate	 lp_rate;	/* records and uploads looked at */
 	struct scrub_lc_counts	 lp_counts;
+	struct lc_key		 lp_key;
 };
 
 static uint64_t
@@ -106,59 +131,268 @@ stored_tags(const struct msg_objrec *rec)
 /* is_due tells whether an enabled Days or Date rule expires the record. */
 static bool
 is_due(const struct lc_pass *lp, const struct lifecycle *lc,
-    const struct msg_scan_entry *e)
+    struct proto_str key, const struct msg_objrec *rec)
 {
 	const struct lifecycle_rule *r;
-	struct proto_str tags = stored_tags(&e->se_rec);
+	struct proto_str tags = stored_tags(rec);
 	uint64_t now = now_s();
 	int i;
 
 	for (i = 0; i < lc->lc_n; i++) {
 		r = &lc->lc_rules[i];
-		if (r->lr_enabled && lifecycle_expiry_s(r, e->se_rec.or_mtime_ns,
-		    lp->lp_day_s) <= now && lifecycle_match(r,
-		    e->se_key.ps_ptr, e->se_key.ps_len, e->se_rec.or_size,
-		    tags.ps_ptr, tags.ps_len))
+		if (r->lr_enabled && lifecycle_expiry_s(r, rec->or_mtime_ns,
+		    lp->lp_day_s) <= now && lifecycle_match(r, key.ps_ptr,
+		    key.ps_len, rec->or_size, tags.ps_ptr, tags.ps_len))
 			return true;
 	}
 	return false;
 }
 
+/* reply_rec reads a removed record from a reply; false for nil (none). */
+static bool
+reply_rec(const struct rpc_call *c, struct msg_objrec *old, int *rc)
+{
+	if (c->rc_reply.pm_payload == NULL ||
+	    c->rc_reply.pm_payload->type == MSGPACK_OBJECT_NIL)
+		return false;
+	*rc = msg_objrec_unpack(c->rc_reply.pm_payload, old);
+	return *rc == 0;
+}
+
 /*
- * expire removes the record metad still holds for the entry, if it is
- * the version that was found due, then its shards.
+ * expire expires the current version metad still holds for the key, if
+ * it is the version that was found due: removed (its shards deleted) in
+ * an unversioned bucket, hidden behind a new delete marker in a versioned
+ * one.  Returns LC_DEMOTED if the version became noncurrent.
  */
-static void
-expire(struct lc_pass *lp, const struct msg_scan_entry *e)
+static int
+expire(struct lc_pass *lp, struct proto_str bucket, struct proto_str key,
+    const struct msg_objrec *rec)
 {
 	struct msg_obj_expire x;
 	struct msg_objrec *old;
 	struct rpc_call c;
+	bool gone = false;
 	int rc;
 
-	x.x_bucket = e->se_bucket;
-	x.x_key = e->se_key;
-	x.x_mtime_ns = e->se_rec.or_mtime_ns;
-	memcpy(x.x_etag, e->se_rec.or_etag, sizeof(x.x_etag));
+	x.x_bucket = bucket;
+	x.x_key = key;
+	x.x_mtime_ns = rec->or_mtime_ns;
+	memcpy(x.x_etag, rec->or_etag, sizeof(x.x_etag));
 	if ((old = malloc(sizeof(*old))) == NULL)
-		return;
+		return LC_KEPT;
 	if ((rc = rpc_call_init(&c, lp->lp_env->sd_metad,
 	    MSG_META_OBJ_EXPIRE)) == 0) {
 		msg_obj_expire_pack(rpc_call_packer(&c), &x);
 		if ((rc = rpc_call_run(&c)) == 0)
-			rc = msg_objrec_unpack(c.rc_reply.pm_payload, old);
+			gone = reply_rec(&c, old, &rc);
 	}
 	if (rc == 0) {
-		delete_shards(lp->lp_env, old);
+		if (gone)
+			delete_shards(lp->lp_env, old);
 		lp->lp_counts.lc_expired++;
-		log_info("lifecycle: %.*s/%.*s expired", (int)x.x_bucket.ps_len,
-		    x.x_bucket.ps_ptr, (int)x.x_key.ps_len, x.x_key.ps_ptr);
+		log_info("lifecycle: %.*s/%.*s expired%s", (int)bucket.ps_len,
+		    bucket.ps_ptr, (int)key.ps_len, key.ps_ptr,
+		    gone ? "" : " behind a delete marker");
 	} else if (rc == CAIRN_EPRECONDITION)
 		lp->lp_counts.lc_skipped++;
 	else if (rc != CAIRN_ENOKEY && rc != CAIRN_ENOBUCKET)
 		lp->lp_counts.lc_errors++;
 	rpc_call_fini(&c);
 	free(old);
+	return rc != 0 ? LC_KEPT : gone ? LC_GONE : LC_DEMOTED;
+}
+
+/*
+ * ver_expire asks metad to remove one version (enum msg_ver_expire_what)
+ * if it is still the one found due, and deletes the shards it held.
+ */
+static int
+ver_expire(struct lc_pass *lp, struct proto_str bucket, struct proto_str key,
+    struct proto_str vid, uint64_t mtime_ns, uint8_t what)
+{
+	struct msg_ver_expire x;
+	struct msg_objrec *old;
+	struct rpc_call c;
+	int rc;
+
+	x.vx_bucket = bucket;
+	x.vx_key = key;
+	x.vx_version_id = vid.ps_len > 0 ? vid : proto_str_c("null");
+	x.vx_mtime_ns = mtime_ns;
+	x.vx_what = what;
+	if ((old = malloc(sizeof(*old))) == NULL)
+		return CAIRN_ENOMEM;
+	if ((rc = rpc_call_init(&c, lp->lp_env->sd_metad,
+	    MSG_META_VER_EXPIRE)) == 0) {
+		msg_ver_expire_pack(rpc_call_packer(&c), &x);
+		if ((rc = rpc_call_run(&c)) == 0 && reply_rec(&c, old, &rc))
+			delete_shards(lp->lp_env, old);
+	}
+	if (rc == 0)
+		log_info("lifecycle: %.*s/%.*s version %.*s expired",
+		    (int)bucket.ps_len, bucket.ps_ptr, (int)key.ps_len,
+		    key.ps_ptr, (int)x.vx_version_id.ps_len,
+		    x.vx_version_id.ps_ptr);
+	else if (rc != CAIRN_EPRECONDITION && rc != CAIRN_ENOVERSION &&
+	    rc != CAIRN_ELOCKED && rc != CAIRN_ENOKEY &&
+	    rc != CAIRN_ENOBUCKET)
+		lp->lp_counts.lc_errors++;
+	rpc_call_fini(&c);
+	free(old);
+	return rc;
+}
+
+/* --- the versions of one key ------------------------------------------------ */
+
+/* nc_due tells whether a rule removes noncurrent version rec of key. */
+static bool
+nc_due(const struct lc_pass *lp, const struct lifecycle *lc,
+    struct proto_str key, const struct msg_objrec *rec, uint64_t since_ns,
+    uint32_t newer)
+{
+	const struct lifecycle_rule *r;
+	struct proto_str tags = stored_tags(rec);
+	uint64_t now = now_s();
+	int i;
+
+	for (i = 0; i < lc->lc_n; i++) {
+		r = &lc->lc_rules[i];
+		if (r->lr_enabled && lifecycle_noncurrent_s(r, since_ns, newer,
+		    lp->lp_day_s) <= now && lifecycle_match(r, key.ps_ptr,
+		    key.ps_len, rec->or_size, tags.ps_ptr, tags.ps_len))
+			return true;
+	}
+	return false;
+}
+
+/* marker_due tells whether a rule removes a lone delete marker of key. */
+static bool
+marker_due(const struct lc_pass *lp, const struct lifecycle *lc,
+    struct proto_str key, uint64_t mtime_ns)
+{
+	const struct lifecycle_rule *r;
+	uint64_t now = now_s();
+	int i;
+
+	for (i = 0; i < lc->lc_n; i++) {
+		r = &lc->lc_rules[i];
+		if (r->lr_enabled && lifecycle_marker_s(r, mtime_ns,
+		    lp->lp_day_s) <= now && lifecycle_match(r, key.ps_ptr,
+		    key.ps_len, 0, NULL, 0))
+			return true;
+	}
+	return false;
+}
+
+/* lk_name is the key being walked. */
+static struct proto_str
+lk_name(const struct lc_key *lk)
+{
+	struct proto_str k;
+
+	k.ps_ptr = lk->lk_key;
+	k.ps_len = lk->lk_len;
+	return k;
+}
+
+/*
+ * key_end finishes the key being walked: a delete marker that is its
+ * only version left goes if a rule says so (metad checks again that it
+ * is alone).
+ */
+static void
+key_end(struct lc_pass *lp, struct proto_str bucket, const struct lifecycle *lc)
+{
+	struct lc_key *lk = &lp->lp_key;
+	struct proto_str vid = { lk->lk_vid, lk->lk_vidlen };
+
+	if (lk->lk_on && lk->lk_marker && lk->lk_left == 0 &&
+	    marker_due(lp, lc, lk_name(lk), lk->lk_mmtime) &&
+	    ver_expire(lp, bucket, lk_name(lk), vid, lk->lk_mmtime,
+	    VX_MARKER) == 0)
+		lp->lp_counts.lc_markers++;
+	lk->lk_on = false;
+}
+
+/* key_start begins a key with its latest record e. */
+static void
+key_start(struct lc_pass *lp, const struct lifecycle *lc,
+    const struct msg_scan_entry *e)
+{
+	struct lc_key *lk = &lp->lp_key;
+	const struct msg_objrec *rec = &e->se_rec;
+
+	memcpy(lk->lk_key, e->se_key.ps_ptr, e->se_key.ps_len);
+	lk->lk_len = e->se_key.ps_len;
+	lk->lk_on = true;
+	lk->lk_marker = rec->or_delete_marker;
+	lk->lk_newer_ns = rec->or_mtime_ns;
+	lk->lk_nc = lk->lk_left = 0;
+	if (lk->lk_marker) {
+		/* Kept for key_end: its id and mtime name it. */
+		lk->lk_mmtime = rec->or_mtime_ns;
+		memcpy(lk->lk_vid, rec->or_version_id.ps_ptr,
+		    rec->or_version_id.ps_len);
+		lk->lk_vidlen = rec->or_version_id.ps_len;
+	} else if (is_due(lp, lc, e->se_key, rec) &&
+	    expire(lp, e->se_bucket, e->se_key, rec) == LC_DEMOTED)
+		lk->lk_nc = lk->lk_left = 1;	/* noncurrent from now on */
+}
+
+/*
+ * noncurrent looks at noncurrent version e (newest first): it became
+ * noncurrent when the next newer version was made.
+ */
+static void
+noncurrent(struct lc_pass *lp, const struct lifecycle *lc,
+    const struct msg_scan_entry *e)
+{
+	struct lc_key *lk = &lp->lp_key;
+	uint64_t since = lk->lk_newer_ns;
+	uint32_t newer = lk->lk_nc++;
+	int rc;
+
+	lk->lk_newer_ns = e->se_rec.or_mtime_ns;
+	if (!nc_due(lp, lc, lk_name(lk), &e->se_rec, since, newer)) {
+		lk->lk_left++;
+		return;
+	}
+	rc = ver_expire(lp, e->se_bucket, lk_name(lk),
+	    e->se_rec.or_version_id, e->se_rec.or_mtime_ns, VX_NONCURRENT);
+	if (rc == 0)
+		lp->lp_counts.lc_nc_expired++;
+	else if (rc != CAIRN_ENOVERSION)
+		lk->lk_left++;
+	if (rc == CAIRN_ELOCKED)
+		lp->lp_counts.lc_locked++;
+}
+
+/*
+ * lc_entry looks at one scan entry.  A key's latest record comes first,
+ * then its noncurrent versions, newest first, named key NUL order; a page
+ * that starts inside a key sends the latest record again, skipped here.
+ */
+static void
+lc_entry(struct lc_pass *lp, const struct lifecycle *lc,
+    const struct msg_scan_entry *e)
+{
+	struct lc_key *lk = &lp->lp_key;
+	const char *nul = memchr(e->se_key.ps_ptr, '\0', e->se_key.ps_len);
+	size_t klen = nul != NULL ? (size_t)(nul - e->se_key.ps_ptr) :
+	    e->se_key.ps_len;
+	bool same = lk->lk_on && klen == lk->lk_len &&
+	    memcmp(e->se_key.ps_ptr, lk->lk_key, klen) == 0;
+
+	if (nul == NULL && !same) {
+		key_end(lp, e->se_bucket, lc);
+		lp->lp_counts.lc_checked++;
+		key_start(lp, lc, e);
+	} else if (nul != NULL && same &&
+	    e->se_rec.or_mtime_ns < lk->lk_newer_ns) {
+		lp->lp_counts.lc_checked++;
+		noncurrent(lp, lc, e);
+	}
 }
 
 /* scan_page asks metad for the records of bucket under prefix after key. */
@@ -191,10 +425,7 @@ expire_page(struct lc_pass *lp, const struct lifecycle *lc,
 	uint32_t i;
 
 	for (i = 0; i < r->sr_n; i++) {
-		e = &r->sr_entries[i];
-		lp->lp_counts.lc_checked++;
-		if (is_due(lp, lc, e))
-			expire(lp, e);
+		lc_entry(lp, lc, &r->sr_entries[i]);
 		lc_throttle(lp);
 	}
 	if (r->sr_n > 0) {
@@ -204,7 +435,15 @@ expire_page(struct lc_pass *lp, const struct lifecycle *lc,
 	}
 }
 
-/* common_prefix returns the length of the prefix every Days/Date rule has. */
+/* walks tells whether a rule needs the records walked. */
+static bool
+walks(const struct lifecycle_rule *r)
+{
+	return r->lr_enabled && (r->lr_exp_days > 0 || r->lr_has_date ||
+	    r->lr_exp_marker || r->lr_nc_days > 0);
+}
+
+/* common_prefix returns the length of the prefix every walking rule has. */
 static size_t
 common_prefix(const struct lifecycle *lc, const char **prefix)
 {
@@ -215,7 +454,7 @@ common_prefix(const struct lifecycle *lc, const char **prefix)
 	*prefix = "";
 	for (i = 0; i < lc->lc_n; i++) {
 		r = &lc->lc_rules[i];
-		if (!r->lr_enabled || (r->lr_exp_days == 0 && !r->lr_has_date))
+		if (!walks(r))
 			continue;
 		if (n == SIZE_MAX) {
 			*prefix = r->lr_prefix;
@@ -230,7 +469,8 @@ common_prefix(const struct lifecycle *lc, const char **prefix)
 
 /*
  * expire_bucket walks the records under the rules' common prefix and
- * expires those due.  A walk that fails stops; the next pass goes on.
+ * applies the rules to each key's versions.  A walk that fails stops;
+ * the next pass goes on.
  */
 static void
 expire_bucket(struct lc_pass *lp, struct proto_str bucket,
@@ -245,8 +485,9 @@ expire_bucket(struct lc_pass *lp, struct proto_str bucket,
 
 	prefix.ps_len = common_prefix(lc, &prefix.ps_ptr);
 	if (prefix.ps_len == SIZE_MAX ||
-	    (abuf = malloc(PROTO_KEYMAX)) == NULL)
+	    (abuf = malloc(PROTO_SCANKEYMAX)) == NULL)
 		return;
+	lp->lp_key.lk_on = false;
 	while (more && !scrubd_stopping(lp->lp_env)) {
 		after.ps_ptr = abuf;
 		after.ps_len = alen;
@@ -260,6 +501,7 @@ expire_bucket(struct lc_pass *lp, struct proto_str bucket,
 		msg_scan_reply_free(&r);
 		rpc_call_fini(&c);
 	}
+	key_end(lp, bucket, lc);
 	free(abuf);
 }
 
@@ -419,11 +661,7 @@ bucket_lifecycle(struct scrubd *env, struct proto_str bucket,
 	return rc;
 }
 
-/*
- * run_bucket applies a bucket's configuration.  Current versions are
- * expired only in a bucket that never had versioning: in a versioned
- * one, expiry must write a delete marker, which waits for versions.
- */
+/* run_bucket applies a bucket's configuration. */
 static void
 run_bucket(struct lc_pass *lp, const struct msg_bucket *b)
 {
@@ -435,8 +673,7 @@ run_bucket(struct lc_pass *lp, const struct msg_bucket *b)
 			lp->lp_counts.lc_errors++;
 		return;
 	}
-	if (b->b_versioning == BUCKET_VER_OFF)
-		expire_bucket(lp, b->b_name, &lc);
+	expire_bucket(lp, b->b_name, &lc);
 	for (i = 0; i < lc.lc_n; i++)
 		if (lc.lc_rules[i].lr_enabled && lc.lc_rules[i].lr_abort_days)
 			abort_rule(lp, b->b_name, &lc.lc_rules[i]);
@@ -491,15 +728,22 @@ scrub_lifecycle_run(struct scrubd *env, bool throttle,
 	pthread_mutex_unlock(&env->sd_lc_lock);
 	log_info("lifecycle pass done: %" PRIu64 " objects checked, %" PRIu64
 	    " expired, %" PRIu64 " kept (changed since), %" PRIu64 " uploads "
-	    "aborted, %" PRIu64 " errors", lp.lp_counts.lc_checked,
+	    "aborted, %" PRIu64 " errors, %" PRIu64 " noncurrent versions "
+	    "expired, %" PRIu64 " delete markers expired, %" PRIu64 " kept "
+	    "by object lock", lp.lp_counts.lc_checked,
 	    lp.lp_counts.lc_expired, lp.lp_counts.lc_skipped,
-	    lp.lp_counts.lc_aborted, lp.lp_counts.lc_errors);
+	    lp.lp_counts.lc_aborted, lp.lp_counts.lc_errors,
+	    lp.lp_counts.lc_nc_expired, lp.lp_counts.lc_markers,
+	    lp.lp_counts.lc_locked);
 	pthread_mutex_lock(&env->sd_lock);
 	env->sd_lc_total.lc_checked += lp.lp_counts.lc_checked;
 	env->sd_lc_total.lc_expired += lp.lp_counts.lc_expired;
 	env->sd_lc_total.lc_skipped += lp.lp_counts.lc_skipped;
 	env->sd_lc_total.lc_aborted += lp.lp_counts.lc_aborted;
 	env->sd_lc_total.lc_errors += lp.lp_counts.lc_errors;
+	env->sd_lc_total.lc_nc_expired += lp.lp_counts.lc_nc_expired;
+	env->sd_lc_total.lc_markers += lp.lp_counts.lc_markers;
+	env->sd_lc_total.lc_locked += lp.lp_counts.lc_locked;
 	env->sd_lc_passes++;
 	env->sd_lc_last_end = now_s();
 	pthread_mutex_unlock(&env->sd_lock);

@@ -532,6 +532,9 @@ report_lifecycle(struct msg_scrub_report *rp, const struct scrub_lc_counts *c)
 	report_stat(rp, "expiry_kept", c->lc_skipped);
 	report_stat(rp, "uploads_aborted", c->lc_aborted);
 	report_stat(rp, "lifecycle_errors", c->lc_errors);
+	report_stat(rp, "noncurrent_expired", c->lc_nc_expired);
+	report_stat(rp, "markers_expired", c->lc_markers);
+	report_stat(rp, "expiry_locked", c->lc_locked);
 }
 
 /* scrubd_lifecycle_req runs a lifecycle pass now, unthrottled. */

@@ -195,6 +195,9 @@ struct scrub_lc_counts {
 	uint64_t	lc_skipped;	/* due, but overwritten since: kept */
 	uint64_t	lc_aborted;	/* multipart uploads aborted */
 	uint64_t	lc_errors;	/* metad calls that failed */
+	uint64_t	lc_nc_expired;	/* noncurrent versions removed */
+	uint64_t	lc_markers;	/* expired delete markers removed */
+	uint64_t	lc_locked;	/* due, but kept by object lock */
 };
 
 /*

@@ -1,5 +1,6 @@
 #!/bin/bash
 # t_lifecycle.sh - bucket lifecycle: configuration API, expiry in scrubd
+# (unversioned, versioned, suspended and object-lock buckets)
 #
 # A lifecycle "day" is two seconds here ([scrubd] lifecycle_day) and
 # scrubd runs a lifecycle pass every second, so objects with Expiration

@@ -104,6 +104,36 @@ test_due(void)
 	    "a two-second day rounds up to an even second");
 }
 
+static void
+test_due_versions(void)
+{
+	struct lifecycle_rule r;
+	uint64_t s = 1000000000ull;
+
+	memset(&r, 0, sizeof(r));
+	is_int(lifecycle_noncurrent_s(&r, 0, 5, DAY) == UINT64_MAX, 1,
+	    "no NoncurrentDays: a noncurrent version is never due");
+	r.lr_nc_days = 3;
+	/* Noncurrent since the next version was made, 10:30: rounded. */
+	is_int((long long)lifecycle_noncurrent_s(&r, 1389781800ull * s, 0,
+	    DAY), 1390089600, "NoncurrentDays 3: the midnight after");
+	r.lr_nc_newer = 2;
+	is_int(lifecycle_noncurrent_s(&r, 0, 1, DAY) == UINT64_MAX, 1,
+	    "NewerNoncurrentVersions 2: the second newest is kept");
+	is_int((long long)lifecycle_noncurrent_s(&r, 101 * s + 1, 2, 2), 108,
+	    "the third newest is due, rounded to the day");
+	memset(&r, 0, sizeof(r));
+	is_int(lifecycle_marker_s(&r, 5 * s, DAY) == UINT64_MAX, 1,
+	    "no rule for markers: a lone marker stays");
+	r.lr_exp_marker = true;
+	is_int((long long)lifecycle_marker_s(&r, 5 * s, DAY), 0,
+	    "ExpiredObjectDeleteMarker: due at once");
+	r.lr_exp_marker = false;
+	r.lr_exp_days = 1;
+	is_int((long long)lifecycle_marker_s(&r, 101 * s + 1, 2), 104,
+	    "Expiration Days: due when an object of its age would be");
+}
+
 /* put stores a record of the given mtime and ETag byte under bucket/k. */
 static int
 put(struct meta_db *db, msgpack_packer *pk, uint64_t mtime, int etag)
@@ -153,13 +183,126 @@ test_expire(void)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* vx calls meta_ver_expire for version vid of v/k made at mtime. */
+static int
+vx(struct meta_db *db, msgpack_packer *pk, const char *vid, uint64_t mtime,
+    uint8_t what)
+{
+	struct msg_ver_expire x;
+
+	x.vx_bucket = proto_str_c("v");
+	x.vx_key = proto_str_c("k");
+	x.vx_version_id = proto_str_c(vid);
+	x.vx_mtime_ns = mtime;
+	x.vx_what = what;
+	return meta_ver_expire(db, &x, pk);
+}
+
+/* vlatest reads the latest record of v/k: its version id into vid. */
+static int
+vlatest(struct meta_db *db, char *vid, uint64_t *mtime, bool *marker)
+{
+	struct msg_ver_ref r = { .vr_bucket = { "v", 1 }, .vr_key = { "k", 1 } };
+	struct msg_objrec *rec;
+	msgpack_unpacked u;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	int rc;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_unpacked_init(&u);
+	rec = malloc(sizeof(*rec));
+	if ((rc = meta_version_get(db, &r, &pk)) == 0) {
+		rc = CAIRN_EPROTO;
+		if (msgpack_unpack_next(&u, sb.data, sb.size, NULL) ==
+		    MSGPACK_UNPACK_SUCCESS && msg_objrec_unpack(&u.data,
+		    rec) == 0) {
+			memcpy(vid, rec->or_version_id.ps_ptr,
+			    rec->or_version_id.ps_len);
+			vid[rec->or_version_id.ps_len] = '\0';
+			*mtime = rec->or_mtime_ns;
+			*marker = rec->or_delete_marker;
+			rc = 0;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+	free(rec);
+	return rc;
+}
+
+/* vput puts a version of v/k made at mtime with ETag byte 1. */
+static int
+vput(struct meta_db *db, msgpack_packer *pk, uint64_t mtime)
+{
+	struct msg_obj_put p;
+
+	memset(&p, 0, sizeof(p));
+	p.p_bucket = proto_str_c("v");
+	p.p_key = proto_str_c("k");
+	p.p_rec.or_mtime_ns = mtime;
+	memset(p.p_rec.or_etag, 1, sizeof(p.p_rec.or_etag));
+	p.p_rec.or_inline = true;
+	return meta_version_put(db, &p, true, pk);
+}
+
+static void
+test_ver_expire(void)
+{
+	struct msg_bucket b = { .b_name = { "v", 1 },
+	    .b_versioning = BUCKET_VER_ENABLED };
+	char path[PATH_MAX], v1[PROTO_VERIDLEN + 1], v2[PROTO_VERIDLEN + 1];
+	char mk[PROTO_VERIDLEN + 1];
+	struct msg_obj_expire x;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct meta_db db;
+	uint64_t mt;
+	bool marker;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	snprintf(path, sizeof(path), "%s/meta-v", tmpdir);
+	is_int(meta_db_open(&db, path), 0, "open a database");
+	is_int(meta_db_bucket_create(&db, &b), 0, "a versioned bucket");
+	is_int(vput(&db, &pk, 10) | vlatest(&db, v1, &mt, &marker) |
+	    vput(&db, &pk, 20) | vlatest(&db, v2, &mt, &marker), 0,
+	    "two versions");
+	is_int(vx(&db, &pk, v2, 20, VX_NONCURRENT), CAIRN_EPRECONDITION,
+	    "noncurrent expiry of the latest version: refused");
+	x.x_bucket = proto_str_c("v");
+	x.x_key = proto_str_c("k");
+	x.x_mtime_ns = 20;
+	memset(x.x_etag, 1, sizeof(x.x_etag));
+	is_int(meta_expire(&db, &x, &pk), 0, "expiring the latest version");
+	is_int(vlatest(&db, mk, &mt, &marker) == 0 && marker &&
+	    strcmp(mk, v2) != 0, 1, "... put a delete marker in front");
+	is_int(meta_expire(&db, &x, &pk), CAIRN_EPRECONDITION,
+	    "a second expiry finds the marker: nothing to do");
+	is_int(vx(&db, &pk, v1, 11, VX_NONCURRENT), CAIRN_ENOVERSION,
+	    "another mtime: not that version");
+	is_int(vx(&db, &pk, v1, 10, VX_NONCURRENT), 0,
+	    "a noncurrent version: removed");
+	is_int(vx(&db, &pk, mk, mt, VX_MARKER), CAIRN_EPRECONDITION,
+	    "a marker with a version behind it: kept");
+	is_int(vx(&db, &pk, v2, 20, VX_NONCURRENT), 0,
+	    "the expired version: removed");
+	is_int(vx(&db, &pk, mk, mt + 1, VX_MARKER), CAIRN_EPRECONDITION,
+	    "a marker of another mtime: kept");
+	is_int(vx(&db, &pk, mk, mt, VX_MARKER), 0, "the lone marker: removed");
+	is_int(meta_expire(&db, &x, &pk), CAIRN_ENOKEY, "the key is gone");
+	meta_db_close(&db);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 int
 main(void)
 {
 	char cmd[PATH_MAX + 16];
 
 	log_init("test_lifecycle", 0);
-	plan(10 + 1 + 3 + 8);
+	plan(10 + 1 + 3 + 8 + 7 + 14);
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -168,6 +311,8 @@ main(void)
 	test_deep();
 	test_due();
 	test_expire();
+	test_due_versions();
+	test_ver_expire();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", tmpdir);

@@ -33,6 +33,7 @@ union payload {
 	struct msg_bucket_set	 bs;
 	struct msg_bconf	 bc;
 	struct msg_obj_expire	 ox;
+	struct msg_ver_expire	 vx;
 	struct msg_objrec	 r;
 	struct msg_obj_ref	 ref;
 	struct msg_obj_tags	 tags;
@@ -164,6 +165,16 @@ fill_obj_expire(union payload *p)
 	p->ox.x_key = proto_str_c("2026/11/22/app.log");
 	p->ox.x_mtime_ns = 1763769600123456789ULL;
 	fill_bytes(p->ox.x_etag, sizeof(p->ox.x_etag), 7);
+}
+
+static void
+fill_ver_expire(union payload *p)
+{
+	p->vx.vx_bucket = proto_str_c("logs");
+	p->vx.vx_key = proto_str_c("2026/11/22/app.log");
+	p->vx.vx_version_id = proto_str_c("null");
+	p->vx.vx_mtime_ns = 1763769600123456789ULL;
+	p->vx.vx_what = VX_MARKER;
 }
 
 static struct msg_bucket sample_buckets[3];
@@ -402,6 +413,18 @@ unpack_obj_expire(const msgpack_object *o, union payload *p)
 	return msg_obj_expire_unpack(o, &p->ox);
 }
 
+static void
+pack_ver_expire(msgpack_packer *pk, const union payload *p)
+{
+	msg_ver_expire_pack(pk, &p->vx);
+}
+
+static int
+unpack_ver_expire(const msgpack_object *o, union payload *p)
+{
+	return msg_ver_expire_unpack(o, &p->vx);
+}
+
 static int
 unpack_bconf(const msgpack_object *o, union payload *p)
 {
@@ -624,6 +647,16 @@ equal_obj_expire(const union payload *a, const union payload *b)
 	    str_same(a->ox.x_key, b->ox.x_key) &&
 	    a->ox.x_mtime_ns == b->ox.x_mtime_ns &&
 	    memcmp(a->ox.x_etag, b->ox.x_etag, sizeof(a->ox.x_etag)) == 0;
+}
+
+static bool
+equal_ver_expire(const union payload *a, const union payload *b)
+{
+	return str_same(a->vx.vx_bucket, b->vx.vx_bucket) &&
+	    str_same(a->vx.vx_key, b->vx.vx_key) &&
+	    str_same(a->vx.vx_version_id, b->vx.vx_version_id) &&
+	    a->vx.vx_mtime_ns == b->vx.vx_mtime_ns &&
+	    a->vx.vx_what == b->vx.vx_what;
 }
 
 static bool
@@ -1176,6 +1209,9 @@ static const struct codec codec_bconf = { "msg_bconf", MSG_META_BCONF_PUT,
 static const struct codec codec_obj_expire = { "msg_obj_expire",
     MSG_META_OBJ_EXPIRE, fill_obj_expire, pack_obj_expire, unpack_obj_expire,
     equal_obj_expire, NULL };
+static const struct codec codec_ver_expire = { "msg_ver_expire",
+    MSG_META_VER_EXPIRE, fill_ver_expire, pack_ver_expire,
+    unpack_ver_expire, equal_ver_expire, NULL };
 static const struct codec codec_bucket_list = { "msg_bucket_list", MSG_OK,
     fill_bucket_list, pack_bucket_list, unpack_bucket_list,
     equal_bucket_list, free_bucket_list };
@@ -1264,6 +1300,7 @@ static const struct codec *const codecs[] = {
 	&codec_part_list_req, &codec_part_list_reply, &codec_upload_list_req,
 	&codec_upload_list_reply, &codec_bucket_set, &codec_bconf,
 	&codec_obj_expire,
+	&codec_ver_expire,
 };
 #define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
 #define CODEC_CHECKS	7	/* ok() calls per codec in check_codec */
