@@ -85,4 +85,15 @@ uint64_t cmd_scrub_stat(const struct msg_scrub_report *rp, const char *name);
 /* cmd_scrub_json prints rp as one JSON document. */
 void cmd_scrub_json(const struct msg_scrub_report *rp);
 
+/*
+ * cmd_scrub_verb runs a command of the form "NAME VERB [--json]": false if
+ * the arguments are not that (print the usage).  Else it sends type to
+ * scrubd, prints the report as JSON or with human, and leaves the call's
+ * result in *rc; finish with cmd_scrub_done.
+ */
+bool cmd_scrub_verb(const struct cairn_opts *opts, int argc, char **argv,
+    const char *verb, uint32_t type, int timeout_ms,
+    void (*human)(const struct msg_scrub_report *),
+    struct cmd_scrub_call *sc, int *rc);
+
 #endif

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "cairn.h"
 #include "errors.h"
@@ -40,24 +39,11 @@ static int
 cmd_lifecycle_exec(const struct cairn_opts *opts, int argc, char **argv)
 {
 	struct cmd_scrub_call sc;
-	bool json = opts->co_json;
 	int rc;
 
-	if (argc == 3 && (strcmp(argv[2], "--json") == 0 ||
-	    strcmp(argv[2], "-j") == 0))
-		json = true;
-	else if (argc != 2)
+	if (!cmd_scrub_verb(opts, argc, argv, "run", MSG_SCRUB_LIFECYCLE,
+	    LIFECYCLE_TIMEOUT_MS, print_human, &sc, &rc))
 		return cairn_usage(&cmd_lifecycle_entry);
-	if (strcmp(argv[1], "run") != 0)
-		return cairn_usage(&cmd_lifecycle_entry);
-	rc = cmd_scrub_call(opts, &sc, MSG_SCRUB_LIFECYCLE, NULL,
-	    LIFECYCLE_TIMEOUT_MS);
-	if (rc == 0) {
-		if (json)
-			cmd_scrub_json(&sc.sc_report);
-		else
-			print_human(&sc.sc_report);
-	}
 	if (rc == 0 && cmd_scrub_stat(&sc.sc_report, "lifecycle_errors") > 0)
 		rc = CAIRN_EIO;
 	cmd_scrub_done(&sc);

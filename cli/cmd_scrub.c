@@ -129,28 +129,38 @@ print_human(const struct msg_scrub_report *rp)
 		    rp->rp_unrec[i].ps_ptr);
 }
 
-static int
-cmd_scrub_exec(const struct cairn_opts *opts, int argc, char **argv)
+bool
+cmd_scrub_verb(const struct cairn_opts *opts, int argc, char **argv,
+    const char *verb, uint32_t type, int timeout_ms,
+    void (*human)(const struct msg_scrub_report *),
+    struct cmd_scrub_call *sc, int *rc)
 {
-	struct cmd_scrub_call sc;
 	bool json = opts->co_json;
-	int rc;
 
 	if (argc == 3 && (strcmp(argv[2], "--json") == 0 ||
 	    strcmp(argv[2], "-j") == 0))
 		json = true;
 	else if (argc != 2)
+		return false;
+	if (strcmp(argv[1], verb) != 0)
+		return false;
+	*rc = cmd_scrub_call(opts, sc, type, NULL, timeout_ms);
+	if (*rc == 0 && json)
+		cmd_scrub_json(&sc->sc_report);
+	else if (*rc == 0)
+		human(&sc->sc_report);
+	return true;
+}
+
+static int
+cmd_scrub_exec(const struct cairn_opts *opts, int argc, char **argv)
+{
+	struct cmd_scrub_call sc;
+	int rc;
+
+	if (!cmd_scrub_verb(opts, argc, argv, "status", MSG_SCRUB_STATUS,
+	    SCRUB_STATUS_TIMEOUT_MS, print_human, &sc, &rc))
 		return cairn_usage(&cmd_scrub_entry);
-	if (strcmp(argv[1], "status") != 0)
-		return cairn_usage(&cmd_scrub_entry);
-	rc = cmd_scrub_call(opts, &sc, MSG_SCRUB_STATUS, NULL,
-	    SCRUB_STATUS_TIMEOUT_MS);
-	if (rc == 0) {
-		if (json)
-			cmd_scrub_json(&sc.sc_report);
-		else
-			print_human(&sc.sc_report);
-	}
 	cmd_scrub_done(&sc);
 	return rc == 0 ? CAIRN_EXIT_OK : CAIRN_EXIT_FAIL;
 }
