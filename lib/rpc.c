@@ -34,6 +34,25 @@
 #define RPC_IDLE_MAX	256
 
 /*
+ * What one call runs on: a REQ context, an aio to send and one to receive.
+ * The send's completion starts the receive and the receive's completion
+ * wakes the caller, both on nng's threads, so the caller sleeps once per
+ * call instead of once for the send and again for the reply.  (Receiving
+ * before the send completes is not an option: nng 1.5 mishandles a
+ * receive cancelled while its send is still queued.)
+ */
+struct rpc_pair {
+	nng_ctx		 p_ctx;
+	nng_aio		*p_saio;
+	nng_aio		*p_raio;
+	pthread_mutex_t	 p_lock;
+	pthread_cond_t	 p_cond;
+	bool		 p_done;
+	bool		 p_sent;	/* the request left: nng owns it */
+	int		 p_rv;		/* nng's result */
+};
+
+/*
  * A client: one REQ socket.  cl_npipes follows nng's pipe events so a call
  * can fail at once while the peer is away instead of waiting for its
  * timeout.  Shared by any number of threads; immutable after open except
@@ -49,16 +68,25 @@ struct rpc_client {
 	atomic_ulong	 cl_reqid;
 	pthread_mutex_t	 cl_lock;
 	int		 cl_nidle;
-	nng_ctx		 cl_idle_ctx[RPC_IDLE_MAX];
-	nng_aio		*cl_idle_aio[RPC_IDLE_MAX];
+	struct rpc_pair	*cl_idle[RPC_IDLE_MAX];
 };
 
-/* One worker of a server: its own context and aio, used synchronously. */
+/*
+ * One worker of a server: its own context, an aio to receive with and one
+ * to send with.  The worker does not wait for its reply to be sent: it
+ * goes back to receiving at once and collects the send's result before
+ * its next send (by then long finished), which spares a sleep and a
+ * wakeup per request.
+ */
 struct rpc_worker {
 	struct rpc_server	*w_srv;
 	nng_ctx			 w_ctx;
 	nng_aio			*w_aio;
+	nng_aio			*w_saio;
+	bool			 w_sending;	/* w_saio has a send out */
 };
+
+static void pair_free(struct rpc_pair *);
 
 /*
  * msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
@@ -160,6 +188,23 @@ handle(struct rpc_server *srv, nng_msg *req)
 	return rep;
 }
 
+/* sent collects the result of the worker's last send; -1 once closed. */
+static int
+sent(struct rpc_worker *w)
+{
+	int rv;
+
+	if (!w->w_sending)
+		return 0;
+	w->w_sending = false;
+	nng_aio_wait(w->w_saio);
+	if ((rv = nng_aio_result(w->w_saio)) == 0)
+		return 0;
+	nng_msg_free(nng_aio_get_msg(w->w_saio));
+	nng_aio_set_msg(w->w_saio, NULL);
+	return rv == NNG_ECLOSED ? -1 : 0;
+}
+
 /* serve_one receives one request and answers it; returns -1 once closed. */
 static int
 serve_one(struct rpc_worker *w)
@@ -174,15 +219,16 @@ serve_one(struct rpc_worker *w)
 	req = nng_aio_get_msg(w->w_aio);
 	rep = handle(w->w_srv, req);
 	nng_msg_free(req);
+	if (sent(w) == -1) {
+		if (rep != NULL)
+			nng_msg_free(rep);
+		return -1;
+	}
 	if (rep == NULL)
 		return 0;
-	nng_aio_set_msg(w->w_aio, rep);
-	nng_ctx_send(w->w_ctx, w->w_aio);
-	nng_aio_wait(w->w_aio);
-	if ((rv = nng_aio_result(w->w_aio)) != 0) {
-		nng_msg_free(rep);
-		return (rv == NNG_ECLOSED) ? -1 : 0;
-	}
+	nng_aio_set_msg(w->w_saio, rep);
+	nng_ctx_send(w->w_ctx, w->w_saio);
+	w->w_sending = true;
 	return 0;
 }
 
@@ -193,6 +239,8 @@ worker_main(void *arg)
 
 	while (serve_one(w) == 0)
 		;
+	(void)sent(w);
+	nng_aio_free(w->w_saio);
 	nng_aio_free(w->w_aio);
 	nng_ctx_close(w->w_ctx);
 	free(w);
@@ -216,7 +264,14 @@ start_worker(struct rpc_server *srv, int i)
 		free(w);
 		return CAIRN_ENOMEM;
 	}
+	if (nng_aio_alloc(&w->w_saio, NULL, NULL) != 0) {
+		nng_aio_free(w->w_aio);
+		nng_ctx_close(w->w_ctx);
+		free(w);
+		return CAIRN_ENOMEM;
+	}
 	if (pthread_create(&srv->rs_threads[i], NULL, worker_main, w) != 0) {
+		nng_aio_free(w->w_saio);
 		nng_aio_free(w->w_aio);
 		nng_ctx_close(w->w_ctx);
 		free(w);
@@ -428,10 +483,8 @@ rpc_client_close(struct rpc_client *cl)
 
 	if (cl == NULL)
 		return;
-	for (i = 0; i < cl->cl_nidle; i++) {
-		nng_aio_free(cl->cl_idle_aio[i]);
-		nng_ctx_close(cl->cl_idle_ctx[i]);
-	}
+	for (i = 0; i < cl->cl_nidle; i++)
+		pair_free(cl->cl_idle[i]);
 	nng_close(cl->cl_sock);
 	pthread_mutex_destroy(&cl->cl_lock);
 	free(cl);
@@ -451,36 +504,107 @@ rpc_client_url(struct rpc_client *cl)
 
 /* --- calls ------------------------------------------------------------------- */
 
-/* pair_get gives the call an idle context and aio, or new ones. */
+static void
+pair_finish(struct rpc_pair *p, int rv)
+{
+	pthread_mutex_lock(&p->p_lock);
+	p->p_rv = rv;
+	p->p_done = true;
+	pthread_cond_signal(&p->p_cond);
+	pthread_mutex_unlock(&p->p_lock);
+}
+
+/* on_sent runs on an nng thread once the request is out (or failed). */
+static void
+on_sent(void *arg)
+{
+	struct rpc_pair *p = arg;
+	int rv;
+
+	if ((rv = nng_aio_result(p->p_saio)) != 0) {
+		pair_finish(p, rv);
+		return;
+	}
+	pthread_mutex_lock(&p->p_lock);
+	p->p_sent = true;
+	pthread_mutex_unlock(&p->p_lock);
+	nng_ctx_recv(p->p_ctx, p->p_raio);
+}
+
+static void
+on_reply(void *arg)
+{
+	struct rpc_pair *p = arg;
+
+	pair_finish(p, nng_aio_result(p->p_raio));
+}
+
+/* pair_free stops the send first: its callback may start the receive. */
+static void
+pair_free(struct rpc_pair *p)
+{
+	if (p == NULL)
+		return;
+	if (p->p_saio != NULL)
+		nng_aio_stop(p->p_saio);
+	if (p->p_raio != NULL)
+		nng_aio_stop(p->p_raio);
+	if (p->p_saio != NULL)
+		nng_aio_free(p->p_saio);
+	if (p->p_raio != NULL)
+		nng_aio_free(p->p_raio);
+	nng_ctx_close(p->p_ctx);
+	pthread_cond_destroy(&p->p_cond);
+	pthread_mutex_destroy(&p->p_lock);
+	free(p);
+}
+
+static struct rpc_pair *
+pair_new(struct rpc_client *cl)
+{
+	struct rpc_pair *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	pthread_mutex_init(&p->p_lock, NULL);
+	pthread_cond_init(&p->p_cond, NULL);
+	if (nng_ctx_open(&p->p_ctx, cl->cl_sock) != 0) {
+		pthread_cond_destroy(&p->p_cond);
+		pthread_mutex_destroy(&p->p_lock);
+		free(p);
+		return NULL;
+	}
+	if (nng_aio_alloc(&p->p_saio, on_sent, p) != 0 ||
+	    nng_aio_alloc(&p->p_raio, on_reply, p) != 0) {
+		pair_free(p);
+		return NULL;
+	}
+	nng_aio_set_timeout(p->p_saio, cl->cl_timeout_ms);
+	nng_aio_set_timeout(p->p_raio, cl->cl_timeout_ms);
+	return p;
+}
+
+/* pair_get gives the call an idle pair, or a new one. */
 static int
 pair_get(struct rpc_call *c, struct rpc_client *cl)
 {
 	pthread_mutex_lock(&cl->cl_lock);
 	if (cl->cl_nidle > 0) {
-		cl->cl_nidle--;
-		c->rc_ctx = cl->cl_idle_ctx[cl->cl_nidle];
-		c->rc_aio = cl->cl_idle_aio[cl->cl_nidle];
+		c->rc_pair = cl->cl_idle[--cl->cl_nidle];
 		pthread_mutex_unlock(&cl->cl_lock);
 		return 0;
 	}
 	pthread_mutex_unlock(&cl->cl_lock);
-	if (nng_aio_alloc(&c->rc_aio, NULL, NULL) != 0) {
-		c->rc_aio = NULL;
+	if ((c->rc_pair = pair_new(cl)) == NULL)
 		return CAIRN_ENOMEM;
-	}
-	if (nng_ctx_open(&c->rc_ctx, cl->cl_sock) != 0) {
-		nng_aio_free(c->rc_aio);
-		c->rc_aio = NULL;
-		return CAIRN_ENOMEM;
-	}
 	return 0;
 }
 
 /*
- * pair_put keeps the call's context and aio for another call if the call
- * got its reply: nothing of it is pending in nng any more.  A call that
- * failed or was never waited for may still have a request out, so its
- * pair is closed.
+ * pair_put keeps the call's pair for another call if the call got its
+ * reply: nothing of it is pending in nng any more.  A call that failed or
+ * was never waited for may still have a request out, so its pair is
+ * closed.
  */
 static void
 pair_put(struct rpc_call *c)
@@ -490,16 +614,13 @@ pair_put(struct rpc_call *c)
 	if (c->rc_rep != NULL) {
 		pthread_mutex_lock(&cl->cl_lock);
 		if (cl->cl_nidle < RPC_IDLE_MAX) {
-			cl->cl_idle_ctx[cl->cl_nidle] = c->rc_ctx;
-			cl->cl_idle_aio[cl->cl_nidle] = c->rc_aio;
-			cl->cl_nidle++;
+			cl->cl_idle[cl->cl_nidle++] = c->rc_pair;
 			pthread_mutex_unlock(&cl->cl_lock);
 			return;
 		}
 		pthread_mutex_unlock(&cl->cl_lock);
 	}
-	nng_aio_free(c->rc_aio);
-	nng_ctx_close(c->rc_ctx);
+	pair_free(c->rc_pair);
 }
 
 int
@@ -511,7 +632,6 @@ rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 	msgpack_unpacked_init(&c->rc_reply.pm_unpacked);
 	if (pair_get(c, cl) != 0)
 		return c->rc_err = CAIRN_ENOMEM;
-	nng_aio_set_timeout(c->rc_aio, cl->cl_timeout_ms);
 	if (nng_msg_alloc(&c->rc_req, 0) != 0)
 		return c->rc_err = CAIRN_ENOMEM;
 	msgpack_packer_init(&c->rc_pk, c->rc_req, msg_write);
@@ -541,8 +661,10 @@ rpc_call_send(struct rpc_call *c)
 		c->rc_err = CAIRN_ETOOBIG;
 		return;
 	}
-	nng_aio_set_msg(c->rc_aio, c->rc_req);
-	nng_ctx_send(c->rc_ctx, c->rc_aio);
+	c->rc_pair->p_done = c->rc_pair->p_sent = false;
+	c->rc_pair->p_rv = 0;
+	nng_aio_set_msg(c->rc_pair->p_saio, c->rc_req);
+	nng_ctx_send(c->rc_pair->p_ctx, c->rc_pair->p_saio);
 }
 
 /* open_reply decodes the reply envelope: MSG_OK, or MSG_ERROR's code. */
@@ -568,19 +690,19 @@ open_reply(struct rpc_call *c)
 int
 rpc_call_wait(struct rpc_call *c)
 {
-	int rv;
+	struct rpc_pair *p = c->rc_pair;
 
 	if (c->rc_err != 0)
 		return c->rc_err;
-	nng_aio_wait(c->rc_aio);
-	if ((rv = nng_aio_result(c->rc_aio)) != 0)
-		return c->rc_err = nng_to_cairn(rv);
-	c->rc_req = NULL;		/* nng owns it once sent */
-	nng_ctx_recv(c->rc_ctx, c->rc_aio);
-	nng_aio_wait(c->rc_aio);
-	if ((rv = nng_aio_result(c->rc_aio)) != 0)
-		return c->rc_err = nng_to_cairn(rv);
-	c->rc_rep = nng_aio_get_msg(c->rc_aio);
+	pthread_mutex_lock(&p->p_lock);
+	while (!p->p_done)
+		pthread_cond_wait(&p->p_cond, &p->p_lock);
+	pthread_mutex_unlock(&p->p_lock);
+	if (p->p_sent)
+		c->rc_req = NULL;	/* nng owns it once sent */
+	if (p->p_rv != 0)
+		return c->rc_err = nng_to_cairn(p->p_rv);
+	c->rc_rep = nng_aio_get_msg(p->p_raio);
 	return c->rc_err = open_reply(c);
 }
 
@@ -599,12 +721,12 @@ rpc_call_fini(struct rpc_call *c)
 	else
 		msgpack_unpacked_destroy(&c->rc_reply.pm_unpacked);
 	c->rc_open = false;
-	if (c->rc_aio != NULL)
+	if (c->rc_pair != NULL)
 		pair_put(c);
 	if (c->rc_rep != NULL)
 		nng_msg_free(c->rc_rep);
 	if (c->rc_req != NULL)
 		nng_msg_free(c->rc_req);
 	c->rc_rep = c->rc_req = NULL;
-	c->rc_aio = NULL;
+	c->rc_pair = NULL;
 }

@@ -86,10 +86,11 @@ const char *rpc_client_url(struct rpc_client *cl);
  * finish with rpc_call_fini, which frees the reply.  A struct rpc_call
  * belongs to one thread at a time.
  */
+struct rpc_pair;
+
 struct rpc_call {
 	struct rpc_client	*rc_client;
-	nng_ctx			 rc_ctx;
-	nng_aio			*rc_aio;
+	struct rpc_pair		*rc_pair;	/* context and aios */
 	nng_msg			*rc_req;	/* owned until sent */
 	nng_msg			*rc_rep;	/* owned once received */
 	msgpack_packer		 rc_pk;
