@@ -61,8 +61,20 @@ http_task_release(struct http_task *t)
 		return;
 	pthread_mutex_destroy(&t->t_lock);
 	pthread_cond_destroy(&t->t_cond);
+	free(t->t_answer);
+	free(t->t_body);
 	free(t->t_copy);
 	free(t);
+}
+
+int
+http_task_body(struct http_task *t, const void *data, size_t len)
+{
+	if ((t->t_body = malloc(len > 0 ? len : 1)) == NULL)
+		return -1;
+	memcpy(t->t_body, data, len);
+	t->t_body_len = len;
+	return 0;
 }
 
 void
@@ -449,6 +461,90 @@ post(struct http_task *t)
 	return rc;
 }
 
+/*
+ * post_nowait hands a final answer that lives in the task (t_answer) to
+ * the loop thread and returns at once: the worker is free for the next
+ * request while the loop writes this one.
+ */
+static long
+post_nowait(struct http_task *t)
+{
+	pthread_mutex_lock(&t->t_lock);
+	if (t->t_conn == NULL) {
+		pthread_mutex_unlock(&t->t_lock);
+		return -1;
+	}
+	t->t_refs++;		/* a queued message keeps the task alive */
+	pthread_mutex_unlock(&t->t_lock);
+	h2o_multithread_send_message(&t->t_loop->l_receiver, &t->t_msg);
+	return 0;
+}
+
+/* copy_hdrs copies n headers of src to dst, their strings at *p. */
+static void
+copy_hdrs(struct http_hdr_out *dst, const struct http_hdr_out *src, size_t n,
+    char **p)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(src[i].ho_name) + 1;
+		dst[i].ho_name = memcpy(*p, src[i].ho_name, len);
+		*p += len;
+		len = strlen(src[i].ho_value) + 1;
+		dst[i].ho_value = memcpy(*p, src[i].ho_value, len);
+		*p += len;
+	}
+}
+
+/*
+ * detach copies the posted final action of an HTTP/1.1 request (headers,
+ * the layer's extra headers, body) into t_answer, so that nothing the loop
+ * thread reads belongs to the worker any more.  False for a body above
+ * HTTP_DETACH_MAX, for HTTP/2, or without memory: then the worker waits.
+ */
+static bool
+detach(struct http_task *t)
+{
+	size_t i, n = t->t_nhdrs + t->t_nxhdrs, need;
+	struct http_hdr_out *h;
+	char *p;
+
+	if (!t->t_h1 || t->t_abort || t->t_len > HTTP_DETACH_MAX)
+		return false;
+	need = n * sizeof(*h) + t->t_len;
+	for (i = 0; i < t->t_nhdrs; i++)
+		need += strlen(t->t_hdrs[i].ho_name) +
+		    strlen(t->t_hdrs[i].ho_value) + 2;
+	for (i = 0; i < t->t_nxhdrs; i++)
+		need += strlen(t->t_xhdrs[i].ho_name) +
+		    strlen(t->t_xhdrs[i].ho_value) + 2;
+	if ((h = malloc(need > 0 ? need : 1)) == NULL)
+		return false;
+	p = (char *)(h + n);
+	copy_hdrs(h, t->t_hdrs, t->t_nhdrs, &p);
+	copy_hdrs(h + t->t_nhdrs, t->t_xhdrs, t->t_nxhdrs, &p);
+	if (t->t_len > 0)
+		t->t_data = memcpy(p, t->t_data, t->t_len);
+	t->t_hdrs = h;
+	t->t_nhdrs = n;
+	t->t_xhdrs = NULL;
+	t->t_nxhdrs = 0;
+	t->t_answer = h;
+	return true;
+}
+
+/* post_final posts the last action of a response, waiting only when it
+ * could not be detached from the worker's memory. */
+static long
+post_final(struct http_task *t)
+{
+	t->t_finished = true;
+	if (detach(t))
+		return post_nowait(t);
+	return post(t);
+}
+
 const char *
 http_header(const struct http_req *hr, const char *name, size_t *len)
 {
@@ -489,6 +585,18 @@ body_h2o(struct http_task *t, void *buf, size_t len)
 	return rc;
 }
 
+/* body_mem copies from a body the loop thread handed over whole. */
+static long
+body_mem(struct http_task *t, void *buf, size_t len)
+{
+	size_t n = t->t_body_len - t->t_body_off;
+
+	n = n < len ? n : len;
+	memcpy(buf, t->t_body + t->t_body_off, n);
+	t->t_body_off += n;
+	return (long)n;
+}
+
 /*
  * body_h1 has the loop thread read the body from the socket straight into
  * buf: it reads only while a worker waits here, so a slow backend slows
@@ -523,7 +631,10 @@ http_body_read(struct http_req *hr, void *buf, size_t len)
 		len = LONG_MAX;
 	if (len == 0)
 		return 0;
-	n = t->t_h1 ? body_h1(t, buf, len) : body_h2o(t, buf, len);
+	if (t->t_body != NULL)
+		n = body_mem(t, buf, len);
+	else
+		n = t->t_h1 ? body_h1(t, buf, len) : body_h2o(t, buf, len);
 	if (n > 0)
 		atomic_fetch_add(&http_state.h_env->gw_bytes_in, (uint64_t)n);
 	return n;
@@ -537,6 +648,8 @@ set_action(struct http_task *t, const void *data, size_t len, bool final)
 	t->t_len = len;
 	t->t_final = final;
 	t->t_abort = false;
+	t->t_xhdrs = t->t_req.hr_extra;
+	t->t_nxhdrs = t->t_req.hr_nextra;
 }
 
 int
@@ -553,8 +666,7 @@ http_respond(struct http_req *hr, int status, const struct http_hdr_out *hdrs,
 	t->t_nhdrs = nhdrs;
 	t->t_clen = len;
 	set_action(t, body, len, true);
-	t->t_finished = true;
-	return post(t) < 0 ? -1 : 0;
+	return post_final(t) < 0 ? -1 : 0;
 }
 
 int
@@ -572,8 +684,7 @@ http_stream_start(struct http_req *hr, int status,
 	t->t_clen = content_length;
 	if (hr->hr_head || content_length == 0) {
 		set_action(t, "", 0, true);
-		t->t_finished = true;
-		return post(t);
+		return post_final(t);
 	}
 	/* The status and headers go out with the first data. */
 	return 0;
@@ -598,8 +709,7 @@ http_stream_end(struct http_req *hr)
 	if (t->t_finished)
 		return 0;
 	set_action(t, "", 0, true);
-	t->t_finished = true;
-	return post(t);
+	return post_final(t);
 }
 
 void
@@ -654,9 +764,10 @@ worker_main(void *arg)
 				    NULL, 0);
 		}
 		http_task_release(t);
+		/* No wakeup: only http_stop reads h_active, and it polls.  A
+		 * broadcast here woke every idle worker after every request. */
 		pthread_mutex_lock(&h->h_lock);
 		h->h_active--;
-		pthread_cond_broadcast(&h->h_cond);
 		pthread_mutex_unlock(&h->h_lock);
 	}
 	return NULL;

@@ -50,6 +50,7 @@ ssize_t	phr_decode_chunked(struct phr_chunked_decoder *, char *, size_t *);
 #define HTTP1_HEAD_MAX		(64 * 1024)	/* request line and headers */
 #define HTTP1_HEADERS_MAX	256
 #define HTTP1_PREREAD_MAX	(1024 * 1024)	/* chunked body read whole */
+#define HTTP1_PREBODY_MAX	(64 * 1024)	/* body handed over whole */
 #define HTTP1_DRAIN_MAX		(256 * 1024)	/* unread body skipped */
 #define HTTP1_RCVBUF		(2 * 1024 * 1024)	/* socket receive buffer */
 #define HTTP1_IDLE_BUF		(64 * 1024)	/* input kept between requests */
@@ -63,6 +64,7 @@ static const char http1_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 enum http1_state {
 	C_HEAD,		/* waiting for a request head */
 	C_PREREAD,	/* reading a chunked body before queueing it */
+	C_PREBODY,	/* reading a small body before queueing it */
 	C_REQ,		/* a worker serves the request */
 	C_DRAIN,	/* skipping the rest of an unread body */
 	C_LINGER	/* closing: reading what the client still sends */
@@ -517,7 +519,7 @@ head_build(struct http1_conn *c, const struct http_task *t)
 
 	c->c_close = close_decide(c);
 	need += head_need(t->t_hdrs, t->t_nhdrs) +
-	    head_need(t->t_req.hr_extra, t->t_req.hr_nextra);
+	    head_need(t->t_xhdrs, t->t_nxhdrs);
 	if ((c->c_out = malloc(need)) == NULL)
 		return -1;
 	gmtime_r(&now, &tm);
@@ -531,7 +533,7 @@ head_build(struct http1_conn *c, const struct http_task *t)
 		off += (size_t)snprintf(c->c_out + off, need - off,
 		    "Connection: close\r\n");
 	head_lines(c, need, &off, t->t_hdrs, t->t_nhdrs);
-	head_lines(c, need, &off, t->t_req.hr_extra, t->t_req.hr_nextra);
+	head_lines(c, need, &off, t->t_xhdrs, t->t_nxhdrs);
 	snprintf(c->c_out + off, need - off, "\r\n");
 	return 0;
 }
@@ -800,6 +802,36 @@ dispatch(struct http1_conn *c)
 }
 
 /*
+ * hand_over copies the whole body, len bytes at the front of the input,
+ * into the task and queues it: the worker then reads the body without
+ * asking this thread for it, which spares two thread switches per read.
+ */
+static void
+hand_over(struct http1_conn *c, size_t len)
+{
+	if (http_task_body(c->c_task, c->c_sock->input->bytes, len) == -1) {
+		task_drop(c);
+		conn_fail(c, S3E_SLOW_DOWN, 0);
+		return;
+	}
+	body_take(c, len);
+	dispatch(c);
+}
+
+/* prebody reads a small body whole (the client did not ask for 100
+ * Continue, so it sends the body anyway) before the handler runs. */
+static void
+prebody(struct http1_conn *c)
+{
+	if (c->c_sock->input->size < c->c_left) {
+		conn_read(c, true);
+		timer_set(c, &c->c_rtimer, &c->c_loop->l_io);
+		return;
+	}
+	hand_over(c, (size_t)c->c_left);
+}
+
+/*
  * preread reads a chunked body before the handler runs: one that fits in
  * HTTP1_PREREAD_MAX gets its length like any other, a longer one streams
  * with hr_body_len HTTP_BODY_UNKNOWN.
@@ -812,7 +844,10 @@ preread(struct http1_conn *c)
 		conn_fail(c, S3E_BAD_REQUEST, 0);
 		return;
 	}
-	if (c->c_dec_done && c->c_ready <= HTTP1_PREREAD_MAX) {
+	if (c->c_dec_done && c->c_ready <= HTTP1_PREBODY_MAX) {
+		set_length(c->c_task, c->c_ready);
+		hand_over(c, c->c_ready);
+	} else if (c->c_dec_done && c->c_ready <= HTTP1_PREREAD_MAX) {
 		set_length(c->c_task, c->c_ready);
 		dispatch(c);
 	} else if (c->c_dec_done || c->c_ready > HTTP1_PREREAD_MAX) {
@@ -855,6 +890,12 @@ request_start(struct http1_conn *c, const struct http1_head *hd)
 	}
 	t->t_req.hr_body_len = c->c_chunked ? 0 : c->c_left;
 	h2o_buffer_consume(&c->c_sock->input, hd->h_len);
+	if (!c->c_chunked && !c->c_expect && c->c_left > 0 &&
+	    c->c_left <= HTTP1_PREBODY_MAX) {
+		c->c_state = C_PREBODY;
+		prebody(c);
+		return;
+	}
 	if (!c->c_chunked) {
 		dispatch(c);
 		return;
@@ -953,6 +994,9 @@ on_read(h2o_socket_t *sock, const char *err)
 		break;
 	case C_PREREAD:
 		preread(c);
+		break;
+	case C_PREBODY:
+		prebody(c);
 		break;
 	case C_REQ:
 		body_feed(c);

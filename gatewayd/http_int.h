@@ -28,6 +28,13 @@ struct http_loop {
 	h2o_timeout_t			 l_linger;	/* closing with input left */
 };
 
+/*
+ * The largest response body a worker hands to the loop thread as a copy
+ * and does not wait for (small objects, XML documents).  A connection has
+ * at most one such answer in flight.
+ */
+#define HTTP_DETACH_MAX	(16 * 1024)
+
 /* What a worker asks of its loop thread. */
 enum http_act {
 	HTTP_ACT_SEND,		/* response head and/or data */
@@ -64,11 +71,16 @@ struct http_task {
 	bool				 t_begun;	/* worker: status given */
 	bool				 t_finished;	/* worker: final posted */
 	uint64_t			 t_body_off;
+	char				*t_body;	/* a body read whole */
+	size_t				 t_body_len;
 	/* the posted action */
 	enum http_act			 t_act;
 	int				 t_status;
 	const struct http_hdr_out	*t_hdrs;
 	size_t				 t_nhdrs;
+	const struct http_hdr_out	*t_xhdrs;	/* hr_extra, as posted */
+	size_t				 t_nxhdrs;
+	void				*t_answer;	/* a copied answer: detach */
 	uint64_t			 t_clen;
 	const void			*t_data;
 	size_t				 t_len;
@@ -104,6 +116,9 @@ struct http {
 /* http_task_alloc returns a zeroed task of loop with its id, start time
  * and two references (loop side and worker); NULL without memory. */
 struct http_task *http_task_alloc(struct http_loop *loop);
+
+/* http_task_body gives t a copy of its whole body; -1 without memory. */
+int http_task_body(struct http_task *t, const void *data, size_t len);
 
 /* http_task_release drops one reference; the last one frees the task. */
 void http_task_release(struct http_task *t);
