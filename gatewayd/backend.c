@@ -25,6 +25,8 @@ backend_open(struct backend *be, const struct conf *conf)
 	be->be_k = be->be_ndrives - be->be_m;
 	if ((rc = ec_init(&be->be_ec, be->be_k, be->be_m)) != 0)
 		return rc;
+	if ((rc = bcache_init(&be->be_bcache)) != 0)
+		return rc;
 	if ((rc = memcap_init(&be->be_memcap, conf->c_gw_max_memory,
 	    conf->c_gw_max_memory_wait_ms)) != 0)
 		return rc;
@@ -60,6 +62,8 @@ backend_close(struct backend *be)
 		be->be_chunk[i] = NULL;
 	}
 	ec_free(&be->be_ec);
+	bcache_free(be->be_bcache);
+	be->be_bcache = NULL;
 }
 
 int
@@ -97,6 +101,7 @@ backend_bucket_create(struct backend *be, const struct msg_bucket *b)
 		rc = rpc_call_run(&c);
 	}
 	rpc_call_fini(&c);
+	bcache_forget(be->be_bcache, b->b_name);
 	return rc;
 }
 
@@ -108,32 +113,50 @@ backend_bucket_delete(struct backend *be, struct proto_str name)
 
 	rc = meta_name_call(be, &c, MSG_META_BUCKET_DELETE, name);
 	rpc_call_fini(&c);
+	bcache_forget(be->be_bcache, name);
 	return rc;
 }
 
 int
-backend_bucket_info(struct backend *be, struct rpc_call *c,
-    struct proto_str name, struct msg_bucket *b)
+backend_bucket_info(struct backend *be, struct proto_str name,
+    struct backend_bucket *bi)
 {
+	struct msg_bucket b;
+	struct rpc_call c;
+	uint64_t gen;
 	int rc;
 
-	memset(b, 0, sizeof(*b));
-	if ((rc = meta_name_call(be, c, MSG_META_BUCKET_GET, name)) != 0)
-		return rc;
-	return msg_bucket_unpack(c->rc_reply.pm_payload, b);
+	memset(bi, 0, sizeof(*bi));
+	if (bcache_get(be->be_bcache, name, bi, &gen))
+		return 0;
+	if ((rc = meta_name_call(be, &c, MSG_META_BUCKET_GET, name)) == 0)
+		rc = msg_bucket_unpack(c.rc_reply.pm_payload, &b);
+	if (rc == 0 && (b.b_name.ps_len > PROTO_BUCKETMAX ||
+	    b.b_owner.ps_len > PROTO_OWNERMAX))
+		rc = CAIRN_EPROTO;
+	if (rc == 0) {
+		bcache_put(be->be_bcache, &b, gen);
+		bi->bb_rec = b;
+		memcpy(bi->bb_name, b.b_name.ps_ptr, b.b_name.ps_len);
+		memcpy(bi->bb_owner, b.b_owner.ps_ptr, b.b_owner.ps_len);
+		bi->bb_rec.b_name = proto_str_c(bi->bb_name);
+		bi->bb_rec.b_owner = proto_str_c(bi->bb_owner);
+	}
+	rpc_call_fini(&c);
+	return rc;
 }
 
 int
 backend_bucket_get(struct backend *be, struct proto_str name,
     struct msg_bucket *b)
 {
-	struct rpc_call c;
+	struct backend_bucket bi;
 	int rc;
 
-	rc = backend_bucket_info(be, &c, name, b);
-	b->b_name = name;	/* the reply's copy dies with the call */
+	rc = backend_bucket_info(be, name, &bi);
+	*b = bi.bb_rec;
+	b->b_name = name;
 	b->b_owner.ps_len = 0;
-	rpc_call_fini(&c);
 	return rc;
 }
 
@@ -147,7 +170,10 @@ backend_bucket_set(struct backend *be, struct rpc_call *c,
 	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_BUCKET_SET)) != 0)
 		return rc;
 	msg_bucket_set_pack(rpc_call_packer(c), bs);
-	if ((rc = rpc_call_run(c)) != 0)
+	rc = rpc_call_run(c);
+	/* Forgotten whatever the outcome: metad may have made the change. */
+	bcache_forget(be->be_bcache, bs->bs_bucket.b_name);
+	if (rc != 0)
 		return rc;
 	return msg_bucket_unpack(c->rc_reply.pm_payload, b);
 }
@@ -520,6 +546,7 @@ backend_get_begin(struct backend *be, struct backend_get *bg,
 	memset(bg, 0, sizeof(*bg));
 	bg->bg_be = be;
 	bg->bg_rec = rec;
+	bg->bg_ahead = BACKEND_NO_STRIPE;
 	if (rec->or_k == 0 || n > PROTO_SHARDMAX)
 		return CAIRN_EPROTO;
 	for (i = 0; i < n; i++)
@@ -561,6 +588,62 @@ read_wait(struct backend_get *bg, struct rpc_call *c, int shard, size_t bs)
 	return rc == 0;
 }
 
+bool
+backend_get_ahead(struct backend_get *bg, uint64_t last)
+{
+	uint64_t more = (uint64_t)bg->bg_rec->or_k * bg->bg_rec->or_block_size;
+
+	if (bg->bg_last == 0 && last > 0) {
+		/* The replies wait in nng's messages: count them too. */
+		if (memcap_take(&bg->bg_be->be_memcap, more) != 0)
+			return false;
+		bg->bg_held += more;
+	}
+	bg->bg_last = last;
+	return true;
+}
+
+/* ahead_send sends the reads of the data shards of stripe s. */
+static void
+ahead_send(struct backend_get *bg, uint64_t s)
+{
+	int i;
+
+	for (i = 0; i < bg->bg_rec->or_k; i++)
+		read_send(bg, &bg->bg_calls[i], i, s);
+	bg->bg_ahead = s;
+}
+
+/* ahead_drop waits for reads ahead that nobody wants, and drops them. */
+static void
+ahead_drop(struct backend_get *bg)
+{
+	int i;
+
+	if (bg->bg_ahead == BACKEND_NO_STRIPE)
+		return;
+	for (i = 0; i < bg->bg_rec->or_k; i++) {
+		(void)rpc_call_wait(&bg->bg_calls[i]);
+		rpc_call_fini(&bg->bg_calls[i]);
+	}
+	bg->bg_ahead = BACKEND_NO_STRIPE;
+}
+
+/* ahead_wait takes the replies of the reads ahead into the buffer;
+ * returns how many came. */
+static int
+ahead_wait(struct backend_get *bg, size_t bs, bool *present)
+{
+	int i, got = 0;
+
+	for (i = 0; i < bg->bg_rec->or_k; i++) {
+		present[i] = read_wait(bg, &bg->bg_calls[i], i, bs);
+		got += present[i];
+	}
+	bg->bg_ahead = BACKEND_NO_STRIPE;
+	return got;
+}
+
 /* read_shards reads shards [from, to) of a stripe in parallel. */
 static int
 read_shards(struct backend_get *bg, uint64_t stripe, size_t bs, int from,
@@ -595,7 +678,12 @@ backend_get_stripe(struct backend_get *bg, uint64_t stripe,
 	    PROTO_STRIPE;
 	bs = (*len + (size_t)k - 1) / (size_t)k;
 	bs = bs == 0 ? 1 : bs;
-	got = read_shards(bg, stripe, bs, 0, k, present);
+	if (bg->bg_ahead == stripe) {
+		got = ahead_wait(bg, bs, present);
+	} else {
+		ahead_drop(bg);
+		got = read_shards(bg, stripe, bs, 0, k, present);
+	}
 	if (got < k) {
 		/* Only now pay for parity: healthy reads need no decoding. */
 		got += read_shards(bg, stripe, bs, k, n, present);
@@ -606,6 +694,8 @@ backend_get_stripe(struct backend_get *bg, uint64_t stripe,
 			return CAIRN_EQUORUM;
 		bg->bg_reconstructed++;
 	}
+	if (stripe < bg->bg_last)
+		ahead_send(bg, stripe + 1);
 	*out = bg->bg_buf;
 	return 0;
 }
@@ -613,6 +703,7 @@ backend_get_stripe(struct backend_get *bg, uint64_t stripe,
 void
 backend_get_free(struct backend_get *bg)
 {
+	ahead_drop(bg);
 	if (bg->bg_held > 0)
 		memcap_give(&bg->bg_be->be_memcap, bg->bg_held);
 	bg->bg_held = 0;

@@ -300,6 +300,34 @@ void http_stream_abort(struct http_req *hr);
 /* http_responded tells whether a response has been started. */
 bool http_responded(const struct http_req *hr);
 
+/* bcache.c */
+
+#define BCACHE_TTL_MS	1000	/* another gateway's change shows by then */
+#define BCACHE_SLOTS	256
+
+/* A bucket record with its own copies of the strings it points at. */
+struct backend_bucket {
+	struct msg_bucket	 bb_rec;	/* b_name, b_owner: below */
+	char			 bb_name[PROTO_BUCKETMAX + 1];
+	char			 bb_owner[PROTO_OWNERMAX + 1];
+};
+
+struct bcache;
+
+int bcache_init(struct bcache **bcp);
+void bcache_free(struct bcache *bc);
+
+/* bcache_get copies a fresh record of bucket name into bi; false if none.
+ * *gen is what a bcache_put of the record read from metad must pass. */
+bool bcache_get(struct bcache *bc, struct proto_str name,
+    struct backend_bucket *bi, uint64_t *gen);
+
+/* bcache_put keeps b unless a bucket changed since gen was read. */
+void bcache_put(struct bcache *bc, const struct msg_bucket *b, uint64_t gen);
+
+/* bcache_forget drops name after this gateway changed or deleted it. */
+void bcache_forget(struct bcache *bc, struct proto_str name);
+
 /* backend.c */
 
 #define BACKEND_TRASHMAX	65536	/* shard sets waiting for deletion */
@@ -319,6 +347,7 @@ struct backend {
 	struct ec		 be_ec;
 	struct memcap		 be_memcap;	/* [gatewayd] max_memory */
 	struct trash		 be_trash;	/* [gatewayd] delete_delay */
+	struct bcache		*be_bcache;	/* bucket records */
 };
 
 /*
@@ -338,7 +367,11 @@ struct backend_put {
 	unsigned char	*bp_buf;	/* k data blocks then m parity blocks */
 };
 
-/* A GET in progress: reads stripes of one erasure-coded version. */
+/*
+ * A GET in progress: reads stripes of one erasure-coded version.  With
+ * backend_get_ahead, the reads of the next stripe go out while the caller
+ * sends the current one (bg_ahead is that stripe, or BACKEND_NO_STRIPE).
+ */
 struct backend_get {
 	struct backend		*bg_be;
 	const struct msg_objrec	*bg_rec;
@@ -346,7 +379,12 @@ struct backend_get {
 	unsigned char		*bg_buf;
 	uint32_t		 bg_reconstructed;	/* stripes rebuilt */
 	uint64_t		 bg_held;	/* bytes of be_memcap taken */
+	uint64_t		 bg_last;	/* read ahead up to this stripe */
+	uint64_t		 bg_ahead;
+	struct rpc_call		 bg_calls[PROTO_SHARDMAX];
 };
+
+#define BACKEND_NO_STRIPE	UINT64_MAX
 
 /* backend_open dials metad and every drive and builds the erasure code. */
 int backend_open(struct backend *be, const struct conf *conf);
@@ -363,9 +401,9 @@ int backend_bucket_delete(struct backend *be, struct proto_str name);
 /* backend_bucket_get: the bucket without its owner (b_owner empty). */
 int backend_bucket_get(struct backend *be, struct proto_str name,
     struct msg_bucket *b);
-/* backend_bucket_info: the whole bucket, pointing into c's reply. */
-int backend_bucket_info(struct backend *be, struct rpc_call *c,
-    struct proto_str name, struct msg_bucket *b);
+/* backend_bucket_info: the whole bucket, from the cache or metad. */
+int backend_bucket_info(struct backend *be, struct proto_str name,
+    struct backend_bucket *bi);
 /* backend_bucket_set: change fields of a bucket; b is the result. */
 int backend_bucket_set(struct backend *be, struct rpc_call *c,
     const struct msg_bucket_set *bs, struct msg_bucket *b);
@@ -421,6 +459,9 @@ void backend_put_free(struct backend_put *bp);
  * stripe's bytes (rebuilt from parity if needed) in *out. */
 int backend_get_begin(struct backend *be, struct backend_get *bg,
     const struct msg_objrec *rec);
+/* backend_get_ahead lets bg read the stripe after the one asked for, up
+ * to stripe last, while the caller sends; false if memory is short. */
+bool backend_get_ahead(struct backend_get *bg, uint64_t last);
 int backend_get_stripe(struct backend_get *bg, uint64_t stripe,
     const unsigned char **out, size_t *len);
 void backend_get_free(struct backend_get *bg);

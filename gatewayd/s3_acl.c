@@ -401,23 +401,20 @@ put_acl(struct s3_req *r, const char *owner, uint8_t *acl)
 static int
 bucket_owner(struct s3_req *r, struct acl_owner *o, uint8_t *acl)
 {
-	struct msg_bucket b;
-	struct rpc_call c;
+	struct backend_bucket bi;
 	int rc;
 
-	rc = backend_bucket_info(&r->sr_env->gw_backend, &c, r->sr_bucket, &b);
-	if (rc == 0 && b.b_owner.ps_len == 0) {
+	rc = backend_bucket_info(&r->sr_env->gw_backend, r->sr_bucket, &bi);
+	if (rc == 0 && bi.bb_owner[0] == '\0') {
 		users_root_id(r->sr_env, o->ao_id);
 		snprintf(o->ao_name, sizeof(o->ao_name), "root");
 	} else if (rc == 0) {
-		snprintf(o->ao_id, sizeof(o->ao_id), "%.*s",
-		    (int)b.b_owner.ps_len, b.b_owner.ps_ptr);
+		snprintf(o->ao_id, sizeof(o->ao_id), "%s", bi.bb_owner);
 		snprintf(o->ao_name, sizeof(o->ao_name), "%s",
 		    strcmp(o->ao_id, r->sr_who.w_id) == 0 ? r->sr_who.w_name :
 		    o->ao_id);
 	}
-	*acl = b.b_acl;
-	rpc_call_fini(&c);
+	*acl = bi.bb_rec.b_acl;
 	return rc;
 }
 

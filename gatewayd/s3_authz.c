@@ -175,22 +175,20 @@ ctx_fill(const struct s3_req *r, struct proto_str bucket, struct proto_str key,
 static int
 bucket_load(struct s3_req *r, struct proto_str name, struct authz_bucket *ab)
 {
-	struct msg_bucket b;
-	struct rpc_call c;
+	struct backend_bucket bi;
 	int rc;
 
 	memset(ab, 0, sizeof(*ab));
-	rc = backend_bucket_info(&r->sr_env->gw_backend, &c, name, &b);
+	rc = backend_bucket_info(&r->sr_env->gw_backend, name, &bi);
 	if (rc == 0) {
 		ab->ab_exists = true;
-		ab->ab_acl = b.b_acl;
-		snprintf(ab->ab_owner_id, sizeof(ab->ab_owner_id), "%.*s",
-		    (int)b.b_owner.ps_len, b.b_owner.ps_ptr);
+		ab->ab_acl = bi.bb_rec.b_acl;
+		snprintf(ab->ab_owner_id, sizeof(ab->ab_owner_id), "%s",
+		    bi.bb_owner);
 		ab->ab_owner = r->sr_who.w_kind == S3_WHO_ROOT ||
 		    (r->sr_who.w_kind == S3_WHO_USER &&
 		    strcmp(ab->ab_owner_id, r->sr_who.w_id) == 0);
 	}
-	rpc_call_fini(&c);
 	return rc == CAIRN_ENOBUCKET ? 0 : rc;
 }
 

@@ -696,13 +696,13 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 	size_t slen;
 	int rc;
 
-	if (rec->or_inline || r->sr_http->hr_head || len == 0) {
+	if (r->sr_http->hr_head || len == 0) {
 		http_stream_start(r->sr_http, status, h, n, len);
-		if (len > 0 && !r->sr_http->hr_head) {
-			http_stream_write(r->sr_http, rec->or_data.ps_ptr +
-			    rg->gr_first, (size_t)len);
-			http_stream_end(r->sr_http);
-		}
+		return;
+	}
+	if (rec->or_inline) {
+		http_respond(r->sr_http, status, h, n, rec->or_data.ps_ptr +
+		    rg->gr_first, (size_t)len);
 		return;
 	}
 	if (rec->or_nparts > 0) {
@@ -710,10 +710,14 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 		    h, n);
 		return;
 	}
-	/* Read the first stripe before answering, so a failure is an error. */
-	if ((rc = backend_get_begin(&r->sr_env->gw_backend, &bg, rec)) != 0 ||
-	    (rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE, &data,
-	    &slen)) != 0) {
+	/* Read the first stripe before answering, so a failure is an error;
+	 * each next stripe is read while the one before is sent. */
+	if ((rc = backend_get_begin(&r->sr_env->gw_backend, &bg, rec)) == 0) {
+		(void)backend_get_ahead(&bg, rg->gr_last / PROTO_STRIPE);
+		rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE,
+		    &data, &slen);
+	}
+	if (rc != 0) {
 		backend_get_free(&bg);
 		if (rc == CAIRN_EQUORUM)
 			scrub_hint_heal(&r->sr_env->gw_backend, r->sr_bucket,

@@ -210,12 +210,10 @@ static int
 versioning_enabled(struct s3_req *r, bool *on)
 {
 	struct msg_bucket b;
-	struct rpc_call c;
 	int rc;
 
-	rc = backend_bucket_info(&r->sr_env->gw_backend, &c, r->sr_bucket, &b);
+	rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket, &b);
 	*on = rc == 0 && b.b_versioning == BUCKET_VER_ENABLED;
-	rpc_call_fini(&c);
 	return rc;
 }
 
