@@ -1,4 +1,7 @@
 /* chunk_store.c - one drive's shard files: CRC32C'd blocks, atomic commit */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1		/* sync_file_range(2) */
+#endif
 #include "config.h"
 
 #include <sys/file.h>
@@ -528,18 +531,49 @@ tmp_open(struct chunk_store *cs, const struct shard_paths *sp,
 	return 0;
 }
 
-/* block_put writes a block and its CRC at the block's fixed offset. */
+/* block_write writes data then crc at off, in one call unless short. */
+static int
+block_write(int fd, const void *data, size_t len, const unsigned char *crc,
+    uint64_t off)
+{
+	struct iovec iov[2] = {
+		{ (void *)data, len }, { (void *)crc, CHUNK_CRCSIZE }
+	};
+	ssize_t n;
+	size_t done, c;
+
+	if ((n = pwritev(fd, iov, 2, (off_t)off)) == -1 && errno != EINTR)
+		return -1;
+	done = n > 0 ? (size_t)n : 0;
+	if (done == len + CHUNK_CRCSIZE)
+		return 0;
+	if (done < len && pwrite_all(fd, (const char *)data + done,
+	    len - done, off + done) == -1)
+		return -1;
+	c = done > len ? done - len : 0;
+	return pwrite_all(fd, crc + c, CHUNK_CRCSIZE - c, off + len + c) ==
+	    -1 ? -1 : 0;
+}
+
+/*
+ * block_put writes a block and its CRC at the block's fixed offset.  A
+ * block that is not the last starts its writeback at once, so the
+ * fdatasync of the last block does not find the whole shard dirty.
+ */
 static int
 block_put(struct chunk_store *cs, int fd, const struct shard_paths *sp,
     const struct msg_chunk_write *w)
 {
 	unsigned char crc[CHUNK_CRCSIZE];
 	uint64_t off = block_offset(w->cw_block_size, w->cw_block_no);
+	size_t len = w->cw_data.ps_len;
 
 	le32_put(crc, w->cw_crc);
-	if (pwrite_all(fd, w->cw_data.ps_ptr, w->cw_data.ps_len, off) == -1 ||
-	    pwrite_all(fd, crc, sizeof(crc), off + w->cw_data.ps_len) == -1)
+	if (block_write(fd, w->cw_data.ps_ptr, len, crc, off) == -1)
 		return store_err(cs, sp->sp_tmp, "write");
+	if (!w->cw_last)
+		(void)sync_file_range(fd, (off_t)off,
+		    (off_t)(len + CHUNK_CRCSIZE), SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 

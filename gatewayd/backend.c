@@ -402,10 +402,13 @@ backend_put_begin(struct backend *be, struct backend_put *bp,
 	for (i = 0; i < n; i++)
 		bp->bp_drive[i] = (rot + i) % n;
 	bp->bp_block_size = (PROTO_STRIPE + be->be_k - 1) / be->be_k;
-	if (memcap_take(&be->be_memcap, (uint64_t)n * bp->bp_block_size) != 0)
+	/* The buffer, and the copies in a stripe's messages still out. */
+	if (memcap_take(&be->be_memcap, 2 * (uint64_t)n *
+	    bp->bp_block_size) != 0)
 		return CAIRN_ENOMEM;
 	if ((bp->bp_buf = malloc((size_t)n * bp->bp_block_size)) == NULL) {
-		memcap_give(&be->be_memcap, (uint64_t)n * bp->bp_block_size);
+		memcap_give(&be->be_memcap, 2 * (uint64_t)n *
+		    bp->bp_block_size);
 		return CAIRN_ENOMEM;
 	}
 	return 0;
@@ -465,35 +468,63 @@ send_block(struct backend_put *bp, struct rpc_call *c, int i,
 	bp->bp_sent[i] = true;
 }
 
-int
-backend_put_stripe(struct backend_put *bp, size_t len, bool last)
+/* put_collect waits for the writes of the stripe still out, if any, and
+ * marks the shards that failed. */
+static void
+put_collect(struct backend_put *bp)
 {
 	struct backend *be = bp->bp_be;
-	struct rpc_call calls[PROTO_SHARDMAX];
-	unsigned char *blocks[PROTO_SHARDMAX];
 	int i, n = be->be_k + be->be_m, rc;
-	size_t bs = (len + (size_t)be->be_k - 1) / (size_t)be->be_k;
 
-	if (bs == 0)
-		bs = 1;		/* an empty object still gets one block */
-	encode(bp, len, bs, blocks);
-	memset(calls, 0, sizeof(calls));
-	for (i = 0; i < n; i++)
-		if (!bp->bp_failed[i])
-			send_block(bp, &calls[i], i, blocks[i], bs, last);
+	if (!bp->bp_inflight)
+		return;
+	bp->bp_inflight = false;
 	for (i = 0; i < n; i++) {
 		if (bp->bp_failed[i])
 			continue;
-		if ((rc = rpc_call_wait(&calls[i])) != 0) {
+		if ((rc = rpc_call_wait(&bp->bp_calls[i])) != 0) {
 			log_warnx("drive %s: shard write: %s",
 			    be->be_conf->c_drives[bp->bp_drive[i]].cd_name,
 			    cairn_strerror(rc));
 			bp->bp_failed[i] = true;
 		}
-		rpc_call_fini(&calls[i]);
+		rpc_call_fini(&bp->bp_calls[i]);
 	}
 	bp->bp_block_no++;
-	bp->bp_shard_len += bs;
+	bp->bp_shard_len += bp->bp_inflight_bs;
+}
+
+/*
+ * backend_put_stripe encodes the stripe in the buffer and sends its blocks
+ * (the messages hold copies, so the caller may refill the buffer at once).
+ * It returns before the drives answer, except for the last stripe: the
+ * caller reads the next stripe from the client while the drives write
+ * this one.  The answers are collected before the next stripe is sent,
+ * as a drive takes a shard's blocks in order.
+ */
+int
+backend_put_stripe(struct backend_put *bp, size_t len, bool last)
+{
+	struct backend *be = bp->bp_be;
+	unsigned char *blocks[PROTO_SHARDMAX];
+	int i, n = be->be_k + be->be_m;
+	size_t bs = (len + (size_t)be->be_k - 1) / (size_t)be->be_k;
+
+	if (bs == 0)
+		bs = 1;		/* an empty object still gets one block */
+	put_collect(bp);
+	if (live_shards(bp) < backend_quorum(be))
+		return CAIRN_EQUORUM;
+	encode(bp, len, bs, blocks);
+	memset(bp->bp_calls, 0, sizeof(bp->bp_calls));
+	for (i = 0; i < n; i++)
+		if (!bp->bp_failed[i])
+			send_block(bp, &bp->bp_calls[i], i, blocks[i], bs,
+			    last);
+	bp->bp_inflight = true;
+	bp->bp_inflight_bs = (uint32_t)bs;
+	if (last)
+		put_collect(bp);
 	return live_shards(bp) >= backend_quorum(be) ? 0 : CAIRN_EQUORUM;
 }
 
@@ -518,6 +549,7 @@ backend_put_abort(struct backend_put *bp)
 {
 	int drives[PROTO_SHARDMAX], i, n = bp->bp_be->be_k + bp->bp_be->be_m;
 
+	put_collect(bp);
 	for (i = 0; i < n; i++)
 		drives[i] = bp->bp_sent[i] ? bp->bp_drive[i] : -1;
 	delete_shards(bp->bp_be, bp->bp_id, drives, n);
@@ -528,8 +560,9 @@ backend_put_free(struct backend_put *bp)
 {
 	struct backend *be = bp->bp_be;
 
+	put_collect(bp);
 	if (bp->bp_buf != NULL)
-		memcap_give(&be->be_memcap,
+		memcap_give(&be->be_memcap, 2 *
 		    (uint64_t)(be->be_k + be->be_m) * bp->bp_block_size);
 	free(bp->bp_buf);
 	bp->bp_buf = NULL;
@@ -595,7 +628,7 @@ backend_get_ahead(struct backend_get *bg, uint64_t last)
 
 	if (bg->bg_last == 0 && last > 0) {
 		/* The replies wait in nng's messages: count them too. */
-		if (memcap_take(&bg->bg_be->be_memcap, more) != 0)
+		if (memcap_try(&bg->bg_be->be_memcap, more) != 0)
 			return false;
 		bg->bg_held += more;
 	}

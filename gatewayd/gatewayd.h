@@ -365,6 +365,10 @@ struct backend_put {
 	uint32_t	 bp_block_no;
 	uint64_t	 bp_shard_len;
 	unsigned char	*bp_buf;	/* k data blocks then m parity blocks */
+	/* a stripe's writes still out (see backend_put_stripe) */
+	bool		 bp_inflight;
+	uint32_t	 bp_inflight_bs;
+	struct rpc_call	 bp_calls[PROTO_SHARDMAX];
 };
 
 /*

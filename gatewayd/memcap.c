@@ -97,6 +97,23 @@ memcap_take(struct memcap *mc, uint64_t bytes)
 	return rc;
 }
 
+int
+memcap_try(struct memcap *mc, uint64_t bytes)
+{
+	int rc = CAIRN_ENOMEM;
+
+	pthread_mutex_lock(&mc->mc_lock);
+	if (fits(mc, bytes)) {
+		mc->mc_used += bytes;
+		memcap_mine += bytes;
+		if (mc->mc_used > mc->mc_peak)
+			mc->mc_peak = mc->mc_used;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&mc->mc_lock);
+	return rc;
+}
+
 void
 memcap_give(struct memcap *mc, uint64_t bytes)
 {

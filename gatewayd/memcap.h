@@ -37,6 +37,10 @@ void memcap_fini(struct memcap *mc);
  */
 int memcap_take(struct memcap *mc, uint64_t bytes);
 
+/* memcap_try is memcap_take without the wait, for what a request can do
+ * without (reading ahead): a refusal is not counted. */
+int memcap_try(struct memcap *mc, uint64_t bytes);
+
 /* memcap_give returns bytes taken by memcap_take and wakes the waiters. */
 void memcap_give(struct memcap *mc, uint64_t bytes);
 

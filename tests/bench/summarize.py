@@ -14,7 +14,7 @@ import statistics
 import sys
 
 SIZES = {"0": 0, "4KiB": 4 << 10, "64KiB": 64 << 10, "1MiB": 1 << 20,
-         "64MiB": 64 << 20}
+         "64MiB": 64 << 20, "5GiB": 5 << 30}
 OPS = ["put", "get", "head", "mixed/get", "mixed/put", "list", "delete"]
 
 
@@ -186,6 +186,7 @@ def main():
     for t in targets:
         if t != "cairn":
             md += ratios(summary, t, t)
+    md += targets_section(summary, daemons, cond)
     lpath = os.path.join(res, "list-1m")
     if os.path.isdir(lpath):
         md += list_section(lpath)
@@ -197,6 +198,68 @@ def main():
               file=sys.stderr)
         return 1
     return 0
+
+
+def best(summary, target, size, op):
+    """The highest median ops/s and MiB/s of target's cells of size/op."""
+    cs = [s for s in summary if s["target"] == target and s["size"] == size
+          and s["op"] == op]
+    if not cs:
+        return None
+    return max(cs, key=lambda s: s["ops_s"])
+
+
+def cond_value(cond, name):
+    for line in cond:
+        if line.startswith(name + "="):
+            return line.split("=", 1)[1]
+    return None
+
+
+def targets_section(summary, daemons, cond):
+    """The issue's targets next to what this run measured."""
+    rows = []
+
+    def row(what, want, got, met):
+        rows.append(f"| {what} | {want} | {got} | "
+                    f"{'-' if met is None else ('yes' if met else 'no')} |")
+
+    put = best(summary, "cairn", "4KiB", "put")
+    get = best(summary, "cairn", "4KiB", "get")
+    if put:
+        row("4 KiB PUT ops/s", "≥ 5,000", fmt(put["ops_s"]),
+            put["ops_s"] >= 5000)
+    for peer in ("ceph", "nginx"):
+        for op, c, factor in (("put", put, 20), ("get", get, 20)):
+            p = best(summary, peer, "4KiB", op)
+            if not c or not p or not p["ops_s"]:
+                continue
+            want = 0.4 if peer == "nginx" else factor
+            row(f"4 KiB {op.upper()} / {peer}",
+                f"≥ {want:g}×", f"{c['ops_s'] / p['ops_s']:.2f}×",
+                c["ops_s"] / p["ops_s"] >= want)
+    dd = cond_value(cond, "disk_dd_mib_s")
+    ec = cond_value(cond, "erasure") or "2+2"
+    k, m = (int(x) for x in ec.split("+"))
+    put64 = best(summary, "cairn", "64MiB", "put")
+    if put64 and dd:
+        disk = med([float(x) for x in dd.split()])
+        want = 0.7 * disk * k / (k + m)
+        row("64 MiB PUT MiB/s", f"≥ 0.7 × dd {disk:.0f} × {k}/{k + m} = "
+            f"{want:.0f}", fmt(put64["mib_s"]), put64["mib_s"] >= want)
+    get64 = best(summary, "cairn", "64MiB", "get")
+    if get64:
+        row("64 MiB GET MiB/s (warm)", "≥ 1,024", fmt(get64["mib_s"]),
+            get64["mib_s"] >= 1024)
+    big = daemons.get(("cairn", "5GiB", 1))
+    if big:
+        total = sum(max(h for h, _ in v) for v in big.values()) / 1024
+        row("5 GiB PUT: sum of the daemons' peak RSS", "≤ 256 MiB",
+            f"{total:.0f} MiB", total <= 256)
+    if not rows:
+        return []
+    return ["### Targets", "", "| figure | target | measured | met |",
+            "|---|---|---|---|"] + rows + [""]
 
 
 def list_section(path):
