@@ -662,21 +662,6 @@ ahead_drop(struct backend_get *bg)
 	bg->bg_ahead = BACKEND_NO_STRIPE;
 }
 
-/* ahead_wait takes the replies of the reads ahead into the buffer;
- * returns how many came. */
-static int
-ahead_wait(struct backend_get *bg, size_t bs, bool *present)
-{
-	int i, got = 0;
-
-	for (i = 0; i < bg->bg_rec->or_k; i++) {
-		present[i] = read_wait(bg, &bg->bg_calls[i], i, bs);
-		got += present[i];
-	}
-	bg->bg_ahead = BACKEND_NO_STRIPE;
-	return got;
-}
-
 /* read_shards reads shards [from, to) of a stripe in parallel. */
 static int
 read_shards(struct backend_get *bg, uint64_t stripe, size_t bs, int from,
@@ -694,41 +679,135 @@ read_shards(struct backend_get *bg, uint64_t stripe, size_t bs, int from,
 	return got;
 }
 
-int
-backend_get_stripe(struct backend_get *bg, uint64_t stripe,
-    const unsigned char **out, size_t *len)
+/* release lets go of the replies the last stripe's iovecs point into. */
+static void
+release(struct backend_get *bg)
+{
+	int i;
+
+	for (i = 0; i < bg->bg_rec->or_k; i++)
+		if (bg->bg_taken[i])
+			rpc_call_fini(&bg->bg_replies[i]);
+	memset(bg->bg_taken, 0, sizeof(bg->bg_taken));
+}
+
+/*
+ * take_data waits for the data shards of stripe, read ahead or read now,
+ * and keeps the good replies (bg_taken) with data[i] pointing into them.
+ * Returns how many came.
+ */
+static int
+take_data(struct backend_get *bg, uint64_t stripe, size_t bs,
+    const void **data)
+{
+	int i, got = 0, rc;
+
+	if (bg->bg_ahead != stripe) {
+		ahead_drop(bg);
+		for (i = 0; i < bg->bg_rec->or_k; i++)
+			read_send(bg, &bg->bg_calls[i], i, stripe);
+	}
+	bg->bg_ahead = BACKEND_NO_STRIPE;
+	for (i = 0; i < bg->bg_rec->or_k; i++) {
+		bool known = bg->bg_calls[i].rc_client != NULL;
+
+		rc = shard_read_take(&bg->bg_calls[i], &data[i], bs);
+		if (rc != 0 && (known || rc != CAIRN_ENOENT))
+			log_warnx("shard %d of a stripe: %s", i,
+			    cairn_strerror(rc));
+		/* Held apart: the next stripe's reads reuse bg_calls. */
+		if (rc == 0)
+			bg->bg_replies[i] = bg->bg_calls[i];
+		bg->bg_taken[i] = rc == 0;
+		got += rc == 0;
+	}
+	return got;
+}
+
+/* degraded rebuilds a stripe missing data shards into the buffer. */
+static int
+degraded(struct backend_get *bg, uint64_t stripe, size_t bs,
+    const void **data)
 {
 	const struct msg_objrec *rec = bg->bg_rec;
-	bool present[PROTO_SHARDMAX];
 	unsigned char *blocks[PROTO_SHARDMAX];
-	int i, k = rec->or_k, n = rec->or_k + rec->or_m, got;
-	uint64_t off = stripe * PROTO_STRIPE;
-	size_t bs;
+	bool present[PROTO_SHARDMAX];
+	int i, k = rec->or_k, n = rec->or_k + rec->or_m, got = 0;
 
+	for (i = 0; i < k; i++) {
+		present[i] = bg->bg_taken[i];
+		if (present[i])
+			memcpy(bg->bg_buf + (size_t)i * bs, data[i], bs);
+		got += present[i];
+	}
+	release(bg);
+	/* Only now pay for parity: healthy reads need no decoding. */
+	got += read_shards(bg, stripe, bs, k, n, present);
+	for (i = 0; i < n; i++)
+		blocks[i] = bg->bg_buf + (size_t)i * bs;
+	if (got < k || ec_reconstruct(&bg->bg_be->be_ec, bs, blocks,
+	    present) != 0)
+		return CAIRN_EQUORUM;
+	bg->bg_reconstructed++;
+	return 0;
+}
+
+int
+backend_get_stripe_iov(struct backend_get *bg, uint64_t stripe,
+    struct iovec *iov, int *niov, size_t *len)
+{
+	const struct msg_objrec *rec = bg->bg_rec;
+	const void *data[PROTO_SHARDMAX];
+	int i, k = rec->or_k, rc;
+	uint64_t off = stripe * PROTO_STRIPE;
+	size_t bs, left;
+
+	release(bg);
 	if (off >= rec->or_size && !(off == 0 && rec->or_size == 0))
 		return CAIRN_EINVAL;
 	*len = rec->or_size - off < PROTO_STRIPE ? rec->or_size - off :
 	    PROTO_STRIPE;
 	bs = (*len + (size_t)k - 1) / (size_t)k;
 	bs = bs == 0 ? 1 : bs;
-	if (bg->bg_ahead == stripe) {
-		got = ahead_wait(bg, bs, present);
+	if (take_data(bg, stripe, bs, data) < k) {
+		if ((rc = degraded(bg, stripe, bs, data)) != 0)
+			return rc;
+		iov[0].iov_base = bg->bg_buf;
+		iov[0].iov_len = *len;
+		*niov = 1;
 	} else {
-		ahead_drop(bg);
-		got = read_shards(bg, stripe, bs, 0, k, present);
-	}
-	if (got < k) {
-		/* Only now pay for parity: healthy reads need no decoding. */
-		got += read_shards(bg, stripe, bs, k, n, present);
-		for (i = 0; i < n; i++)
-			blocks[i] = bg->bg_buf + (size_t)i * bs;
-		if (got < k || ec_reconstruct(&bg->bg_be->be_ec, bs, blocks,
-		    present) != 0)
-			return CAIRN_EQUORUM;
-		bg->bg_reconstructed++;
+		/* The stripe is its data blocks in order, then padding. */
+		for (i = 0, left = *len; i < k && left > 0; i++) {
+			iov[i].iov_base = (void *)data[i];
+			iov[i].iov_len = left < bs ? left : bs;
+			left -= iov[i].iov_len;
+		}
+		*niov = i > 0 ? i : 1;
+		if (i == 0)
+			iov[0].iov_len = 0;
 	}
 	if (stripe < bg->bg_last)
 		ahead_send(bg, stripe + 1);
+	return 0;
+}
+
+int
+backend_get_stripe(struct backend_get *bg, uint64_t stripe,
+    const unsigned char **out, size_t *len)
+{
+	struct iovec iov[PROTO_SHARDMAX];
+	size_t off = 0;
+	int i, n, rc;
+
+	if ((rc = backend_get_stripe_iov(bg, stripe, iov, &n, len)) != 0)
+		return rc;
+	if (iov[0].iov_base != bg->bg_buf)
+		for (i = 0; i < n; i++) {
+			memcpy(bg->bg_buf + off, iov[i].iov_base,
+			    iov[i].iov_len);
+			off += iov[i].iov_len;
+		}
+	release(bg);
 	*out = bg->bg_buf;
 	return 0;
 }
@@ -736,6 +815,8 @@ backend_get_stripe(struct backend_get *bg, uint64_t stripe,
 void
 backend_get_free(struct backend_get *bg)
 {
+	if (bg->bg_rec != NULL)
+		release(bg);
 	ahead_drop(bg);
 	if (bg->bg_held > 0)
 		memcap_give(&bg->bg_be->be_memcap, bg->bg_held);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <arpa/inet.h>
+#include <sys/uio.h>
 
 #include <stdatomic.h>
 
@@ -290,6 +291,11 @@ int http_stream_start(struct http_req *hr, int status,
  * needs it (backpressure); -1 if the client has gone away. */
 int http_stream_write(struct http_req *hr, const void *data, size_t len);
 
+/* http_stream_writev is http_stream_write of n pieces (n <= HTTP_IOVMAX)
+ * in one write. */
+#define HTTP_IOVMAX	16
+int http_stream_writev(struct http_req *hr, const struct iovec *iov, int n);
+
 /* http_stream_end finishes a streamed response. */
 int http_stream_end(struct http_req *hr);
 
@@ -386,6 +392,8 @@ struct backend_get {
 	uint64_t		 bg_last;	/* read ahead up to this stripe */
 	uint64_t		 bg_ahead;
 	struct rpc_call		 bg_calls[PROTO_SHARDMAX];
+	struct rpc_call		 bg_replies[PROTO_SHARDMAX];
+	bool			 bg_taken[PROTO_SHARDMAX];	/* bg_replies[i] */
 };
 
 #define BACKEND_NO_STRIPE	UINT64_MAX
@@ -466,6 +474,14 @@ int backend_get_begin(struct backend *be, struct backend_get *bg,
 /* backend_get_ahead lets bg read the stripe after the one asked for, up
  * to stripe last, while the caller sends; false if memory is short. */
 bool backend_get_ahead(struct backend_get *bg, uint64_t last);
+/*
+ * backend_get_stripe_iov is backend_get_stripe without the copy: iov (up
+ * to PROTO_SHARDMAX entries) points into the replies of the data shards,
+ * or at the buffer if the stripe had to be rebuilt; valid until the next
+ * call or backend_get_free.
+ */
+int backend_get_stripe_iov(struct backend_get *bg, uint64_t stripe,
+    struct iovec *iov, int *niov, size_t *len);
 int backend_get_stripe(struct backend_get *bg, uint64_t stripe,
     const unsigned char **out, size_t *len);
 void backend_get_free(struct backend_get *bg);

@@ -648,6 +648,8 @@ set_action(struct http_task *t, const void *data, size_t len, bool final)
 	t->t_len = len;
 	t->t_final = final;
 	t->t_abort = false;
+	t->t_iov = NULL;
+	t->t_niov = 0;
 	t->t_xhdrs = t->t_req.hr_extra;
 	t->t_nxhdrs = t->t_req.hr_nextra;
 }
@@ -698,6 +700,33 @@ http_stream_write(struct http_req *hr, const void *data, size_t len)
 	if (t->t_finished || len == 0)
 		return t->t_finished ? -1 : 0;
 	set_action(t, data, len, false);
+	return post(t);
+}
+
+int
+http_stream_writev(struct http_req *hr, const struct iovec *iov, int n)
+{
+	struct http_task *t = task_of(hr);
+	size_t len = 0;
+	int i;
+
+	if (t->t_finished)
+		return -1;
+	/* HTTP/2 goes through h2o, a piece at a time. */
+	if (!t->t_h1 || n > HTTP_IOVMAX) {
+		for (i = 0; i < n; i++)
+			if (http_stream_write(hr, iov[i].iov_base,
+			    iov[i].iov_len) != 0)
+				return -1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (len == 0)
+		return 0;
+	set_action(t, NULL, len, false);
+	t->t_iov = iov;
+	t->t_niov = n;
 	return post(t);
 }
 

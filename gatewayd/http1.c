@@ -542,8 +542,9 @@ head_build(struct http1_conn *c, const struct http_task *t)
 static void
 send_run(struct http1_conn *c, struct http_task *t)
 {
-	h2o_iovec_t iov[2];
+	h2o_iovec_t iov[1 + HTTP_IOVMAX];
 	size_t n = 0;
+	int i;
 
 	if (c->c_writing) {
 		c->c_pending = true;
@@ -563,7 +564,11 @@ send_run(struct http1_conn *c, struct http_task *t)
 		c->c_head_sent = true;
 	}
 	if (t->t_len > 0 && !t->t_req.hr_head) {
-		iov[n++] = h2o_iovec_init(t->t_data, t->t_len);
+		for (i = 0; i < t->t_niov; i++)
+			iov[n++] = h2o_iovec_init(t->t_iov[i].iov_base,
+			    t->t_iov[i].iov_len);
+		if (t->t_niov == 0)
+			iov[n++] = h2o_iovec_init(t->t_data, t->t_len);
 		c->c_sent += t->t_len;
 	}
 	c->c_last = t->t_final;

@@ -84,6 +84,8 @@ struct http_task {
 	uint64_t			 t_clen;
 	const void			*t_data;
 	size_t				 t_len;
+	const struct iovec		*t_iov;		/* or these, not final */
+	int				 t_niov;
 	bool				 t_final;
 	bool				 t_abort;
 	void				*t_rbuf;	/* HTTP_ACT_BODY */

@@ -651,14 +651,38 @@ headers_store_size(const struct msg_objrec *rec)
 	return need;
 }
 
-/* stream_coded sends the range's stripes, reading each just in time. */
+/* iov_slice writes to out the len bytes of in[0..n) after skip; returns
+ * how many pieces they take. */
+static int
+iov_slice(const struct iovec *in, int n, size_t skip, size_t len,
+    struct iovec *out)
+{
+	int i, m = 0;
+	size_t take;
+
+	for (i = 0; i < n && len > 0; i++) {
+		if (skip >= in[i].iov_len) {
+			skip -= in[i].iov_len;
+			continue;
+		}
+		take = in[i].iov_len - skip;
+		take = take < len ? take : len;
+		out[m].iov_base = (char *)in[i].iov_base + skip;
+		out[m++].iov_len = take;
+		len -= take;
+		skip = 0;
+	}
+	return m;
+}
+
+/* stream_coded sends the range's stripes, reading each just in time and
+ * sending it from the drives' replies without copying it. */
 static void
 stream_coded(struct s3_req *r, struct backend_get *bg,
-    const struct get_range *rg, const unsigned char *first, size_t flen)
+    const struct get_range *rg, struct iovec *iov, int niov, size_t len)
 {
 	uint64_t s = rg->gr_first / PROTO_STRIPE, off, end;
-	const unsigned char *data = first;
-	size_t len = flen;
+	struct iovec part[PROTO_SHARDMAX];
 	int rc;
 
 	for (;;) {
@@ -666,13 +690,15 @@ stream_coded(struct s3_req *r, struct backend_get *bg,
 		end = off + len - 1 < rg->gr_last ? off + len - 1 : rg->gr_last;
 		if (rg->gr_first > off)
 			off = rg->gr_first;
-		if (http_stream_write(r->sr_http, data + (off - s *
-		    PROTO_STRIPE), (size_t)(end - off + 1)) != 0)
+		if (http_stream_writev(r->sr_http, part, iov_slice(iov, niov,
+		    (size_t)(off - s * PROTO_STRIPE), (size_t)(end - off + 1),
+		    part)) != 0)
 			return;
 		atomic_fetch_add(&r->sr_env->gw_bytes_out, end - off + 1);
 		if (end >= rg->gr_last)
 			break;
-		if ((rc = backend_get_stripe(bg, ++s, &data, &len)) != 0) {
+		if ((rc = backend_get_stripe_iov(bg, ++s, iov, &niov,
+		    &len)) != 0) {
 			log_warnx("%s: %s: stripe %" PRIu64 ": %s",
 			    r->sr_http->hr_id, r->sr_resource, s,
 			    cairn_strerror(rc));
@@ -690,11 +716,11 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
     const struct get_range *rg, const struct http_hdr_out *h, size_t n)
 {
 	struct backend_get bg;
-	const unsigned char *data;
+	struct iovec iov[PROTO_SHARDMAX];
 	uint64_t len = rec->or_size ? rg->gr_last - rg->gr_first + 1 : 0;
 	int status = rg->gr_partial ? 206 : 200;
 	size_t slen;
-	int rc;
+	int niov, rc;
 
 	if (r->sr_http->hr_head || len == 0) {
 		http_stream_start(r->sr_http, status, h, n, len);
@@ -714,8 +740,8 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 	 * each next stripe is read while the one before is sent. */
 	if ((rc = backend_get_begin(&r->sr_env->gw_backend, &bg, rec)) == 0) {
 		(void)backend_get_ahead(&bg, rg->gr_last / PROTO_STRIPE);
-		rc = backend_get_stripe(&bg, rg->gr_first / PROTO_STRIPE,
-		    &data, &slen);
+		rc = backend_get_stripe_iov(&bg, rg->gr_first / PROTO_STRIPE,
+		    iov, &niov, &slen);
 	}
 	if (rc != 0) {
 		backend_get_free(&bg);
@@ -726,7 +752,7 @@ get_body(struct s3_req *r, const struct msg_objrec *rec,
 		return;
 	}
 	if (http_stream_start(r->sr_http, status, h, n, len) == 0)
-		stream_coded(r, &bg, rg, data, slen);
+		stream_coded(r, &bg, rg, iov, niov, slen);
 	if (bg.bg_reconstructed > 0) {
 		log_info("%s: %s: rebuilt %u stripes from parity",
 		    r->sr_http->hr_id, r->sr_resource, bg.bg_reconstructed);

@@ -23,7 +23,7 @@ shard_read_send(struct rpc_call *c, struct rpc_client *cl, const uint8_t *id,
 }
 
 int
-shard_read_wait(struct rpc_call *c, void *dst, size_t bs)
+shard_read_take(struct rpc_call *c, const void **data, size_t bs)
 {
 	struct msg_chunk_data d;
 	int rc;
@@ -35,8 +35,23 @@ shard_read_wait(struct rpc_call *c, void *dst, size_t bs)
 	if (rc == 0 && (d.cd_data.ps_len != bs ||
 	    crc_32c(d.cd_data.ps_ptr, bs) != d.cd_crc))
 		rc = CAIRN_ECHECKSUM;
-	if (rc == 0)
-		memcpy(dst, d.cd_data.ps_ptr, bs);
+	if (rc != 0) {
+		rpc_call_fini(c);
+		return rc;
+	}
+	*data = d.cd_data.ps_ptr;
+	return 0;
+}
+
+int
+shard_read_wait(struct rpc_call *c, void *dst, size_t bs)
+{
+	const void *data;
+	int rc;
+
+	if ((rc = shard_read_take(c, &data, bs)) != 0)
+		return rc;
+	memcpy(dst, data, bs);
 	rpc_call_fini(c);
-	return rc;
+	return 0;
 }

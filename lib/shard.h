@@ -22,4 +22,11 @@ void shard_read_send(struct rpc_call *c, struct rpc_client *cl,
  */
 int shard_read_wait(struct rpc_call *c, void *dst, size_t bs);
 
+/*
+ * shard_read_take is shard_read_wait without the copy: on success *data
+ * points at the block inside c's reply, valid until the caller's
+ * rpc_call_fini(c); on failure c is already finished.
+ */
+int shard_read_take(struct rpc_call *c, const void **data, size_t bs);
+
 #endif
