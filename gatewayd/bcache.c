@@ -53,12 +53,7 @@ bcache_free(struct bcache *bc)
 static struct bcache_ent *
 slot_of(struct bcache *bc, struct proto_str name)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < name.ps_len; i++)
-		h = (h ^ (unsigned char)name.ps_ptr[i]) * 16777619u;
-	return &bc->bc_slot[h % BCACHE_SLOTS];
+	return &bc->bc_slot[util_hash(name.ps_ptr, name.ps_len) % BCACHE_SLOTS];
 }
 
 static bool

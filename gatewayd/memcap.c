@@ -70,6 +70,16 @@ deadline(struct timespec *ts, int ms)
 	}
 }
 
+/* grant counts bytes as taken by this thread; under mc_lock. */
+static void
+grant(struct memcap *mc, uint64_t bytes)
+{
+	mc->mc_used += bytes;
+	memcap_mine += bytes;
+	if (mc->mc_used > mc->mc_peak)
+		mc->mc_peak = mc->mc_used;
+}
+
 int
 memcap_take(struct memcap *mc, uint64_t bytes)
 {
@@ -84,10 +94,7 @@ memcap_take(struct memcap *mc, uint64_t bytes)
 			    &mc->mc_lock, &until);
 	}
 	if (fits(mc, bytes)) {
-		mc->mc_used += bytes;
-		memcap_mine += bytes;
-		if (mc->mc_used > mc->mc_peak)
-			mc->mc_peak = mc->mc_used;
+		grant(mc, bytes);
 		rc = 0;
 	} else {
 		mc->mc_refused++;
@@ -104,10 +111,7 @@ memcap_try(struct memcap *mc, uint64_t bytes)
 
 	pthread_mutex_lock(&mc->mc_lock);
 	if (fits(mc, bytes)) {
-		mc->mc_used += bytes;
-		memcap_mine += bytes;
-		if (mc->mc_used > mc->mc_peak)
-			mc->mc_peak = mc->mc_used;
+		grant(mc, bytes);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&mc->mc_lock);

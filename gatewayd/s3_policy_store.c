@@ -23,12 +23,8 @@ s3_policy_init(struct gatewayd *env)
 static struct s3_policy_entry *
 slot_of(struct s3_policy_cache *pc, struct proto_str bucket)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < bucket.ps_len; i++)
-		h = (h ^ (unsigned char)bucket.ps_ptr[i]) * 16777619u;
-	return &pc->pc_slot[h % POLICY_SLOTS];
+	return &pc->pc_slot[util_hash(bucket.ps_ptr, bucket.ps_len) %
+	    POLICY_SLOTS];
 }
 
 /* dup copies len bytes (NULL stays NULL); false if out of memory. */

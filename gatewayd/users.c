@@ -25,11 +25,7 @@ users_init(struct gatewayd *env)
 static struct users_entry *
 slot_of(struct users *us, const char *ak)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *ak != '\0'; ak++)
-		h = (h ^ (unsigned char)*ak) * 16777619u;
-	return &us->us_slot[h % USERS_SLOTS];
+	return &us->us_slot[util_hash(ak, strlen(ak)) % USERS_SLOTS];
 }
 
 /* fetch asks metad for the user of ak and fills e (found or not). */

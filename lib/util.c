@@ -74,6 +74,18 @@ util_random(void *buf, size_t len)
 	}
 }
 
+uint32_t
+util_hash(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ c[i]) * 16777619u;
+	return h;
+}
+
 uint64_t
 util_now_ns(void)
 {

@@ -17,6 +17,9 @@ void util_random(void *buf, size_t len);
 /* util_now_ns returns the wall clock (CLOCK_REALTIME) in nanoseconds. */
 uint64_t util_now_ns(void);
 
+/* util_hash is the 32-bit FNV-1a hash of len bytes: for hash tables. */
+uint32_t util_hash(const void *p, size_t len);
+
 /* util_mono_ms returns CLOCK_MONOTONIC in milliseconds. */
 uint64_t util_mono_ms(void);
 

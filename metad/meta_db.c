@@ -239,12 +239,7 @@ meta_db_obj_key(char *buf, struct proto_str bucket, struct proto_str key)
 pthread_mutex_t *
 meta_db_key_lock(struct meta_db *db, const char *key, size_t klen)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < klen; i++)
-		h = (h ^ (unsigned char)key[i]) * 16777619u;
-	return &db->md_key_lock[h & (META_NLOCKS - 1)];
+	return &db->md_key_lock[util_hash(key, klen) & (META_NLOCKS - 1)];
 }
 
 /* meta_db_reply_raw appends stored msgpack bytes to reply, or nil. */
