@@ -34,11 +34,15 @@ def phases(prefix):
                 yield name, ph, st
 
 
+EMPTY_CELLS = []
+
+
 def read_cells(res):
     rows = []
     with open(os.path.join(res, "cells.tsv")) as f:
         for line in f:
             target, run, size, conns, load, prefix = line.rstrip("\n").split("\t")
+            n = len(rows)
             for op, ph, st in phases(prefix):
                 srv = ph.get("server_cpu_us_per_request")
                 rows.append({
@@ -51,6 +55,8 @@ def read_cells(res):
                     "verify_failures": st["verify_failures"],
                     "ok": st["ok"], "keys": st.get("keys", 0),
                 })
+            if len(rows) == n:
+                EMPTY_CELLS.append(prefix)
     return rows
 
 
@@ -193,6 +199,10 @@ def main():
     with open(os.path.join(res, "summary.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     bad = sum(s["errors"] + s["verify_failures"] for s in summary)
+    for prefix in EMPTY_CELLS:
+        print(f"summarize: {prefix}: s3bench wrote no results",
+              file=sys.stderr)
+        bad += 1
     if bad:
         print(f"summarize: {bad} errors or verification failures",
               file=sys.stderr)
