@@ -274,10 +274,17 @@ conn_detach(struct http1_conn *c, long result)
 	http_task_release(t);
 }
 
+static void task_drop(struct http1_conn *);
+
 static void
 conn_close(struct http1_conn *c)
 {
-	conn_detach(c, -1);
+	/* A body still being read whole: no worker has the request yet. */
+	if (c->c_task != NULL && (c->c_state == C_PREREAD ||
+	    c->c_state == C_PREBODY))
+		task_drop(c);
+	else
+		conn_detach(c, -1);
 	timer_set(c, &c->c_rtimer, NULL);
 	timer_set(c, &c->c_wtimer, NULL);
 	h2o_socket_close(c->c_sock);

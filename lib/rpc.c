@@ -38,8 +38,8 @@
  * The send's completion starts the receive and the receive's completion
  * wakes the caller, both on nng's threads, so the caller sleeps once per
  * call instead of once for the send and again for the reply.  (Receiving
- * before the send completes is not an option: nng 1.5 mishandles a
- * receive cancelled while its send is still queued.)
+ * before the send completes is not an option: nng releases before 1.6
+ * mishandle a receive cancelled while its send is still queued.)
  */
 struct rpc_pair {
 	nng_ctx		 p_ctx;
@@ -200,7 +200,8 @@ sent(struct rpc_worker *w)
 	nng_aio_wait(w->w_saio);
 	if ((rv = nng_aio_result(w->w_saio)) == 0)
 		return 0;
-	nng_msg_free(nng_aio_get_msg(w->w_saio));
+	if (nng_aio_get_msg(w->w_saio) != NULL)
+		nng_msg_free(nng_aio_get_msg(w->w_saio));
 	nng_aio_set_msg(w->w_saio, NULL);
 	return rv == NNG_ECLOSED ? -1 : 0;
 }
