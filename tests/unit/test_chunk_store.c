@@ -4,6 +4,8 @@
 #endif
 #include "../../chunkd/chunk_store.c"
 
+#include <pthread.h>
+
 #include <ftw.h>
 
 #include "tap.h"
@@ -281,6 +283,51 @@ test_reopen(struct chunk_store *cs)
 	ok(strcmp(chunk_store_drive_id(cs), id) == 0, "drive.id is kept");
 }
 
+/* Shards committed by many workers at once must each come back whole. */
+#define NCOMMITS	16
+
+struct committer {
+	struct chunk_store	*c_cs;
+	uint8_t			 c_id[PROTO_IDLEN];
+	int			 c_rc;
+};
+
+static void *
+commit_one(void *arg)
+{
+	struct committer *c = arg;
+
+	c->c_rc = put_shard(c->c_cs, c->c_id);
+	return NULL;
+}
+
+static void
+test_concurrent_commits(struct chunk_store *cs, void *buf)
+{
+	struct committer c[NCOMMITS];
+	pthread_t th[NCOMMITS];
+	struct msg_chunk_data d;
+	int i, started = 0, good = 0;
+
+	for (i = 0; i < NCOMMITS; i++) {
+		c[i].c_cs = cs;
+		make_id(c[i].c_id, (uint8_t)(0x90 + i));
+		c[i].c_rc = -1;
+		if (pthread_create(&th[i], NULL, commit_one, &c[i]) == 0)
+			started++;
+		else
+			break;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < started; i++)
+		good += c[i].c_rc == 0 && get(cs, c[i].c_id, 2, buf, &d) == 0 &&
+		    memcmp(d.cd_data.ps_ptr, data + 2 * BS, LEN - 2 * BS) ==
+		    0 && exists(cs, c[i].c_id, 0) && !exists(cs, c[i].c_id, 1);
+	is_int(good, NCOMMITS, "%d shards committed at once all read back",
+	    NCOMMITS);
+}
+
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -299,7 +346,7 @@ main(void)
 	void *buf;
 	size_t i;
 
-	plan(55);
+	plan(56);
 	log_init("test_chunk_store", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
@@ -319,6 +366,7 @@ main(void)
 	test_bad_writes(&cs);
 	test_missing_block(&cs, buf);
 	test_zero_crc(&cs, buf);
+	test_concurrent_commits(&cs, buf);
 	test_reopen(&cs);
 
 	chunk_store_stats(&cs, &st);
