@@ -16,8 +16,8 @@
 
 /*
  * The state of one listing, on the stack of the worker that runs it.
- * ls_key holds "O" bucket NUL prefix: every key of the page starts with it.
- * Keys and prefixes of the reply are copied into ls_zone, since the
+ * ls_page.lp_key holds "O" bucket NUL prefix: every key of the page starts
+ * with it.  Keys and prefixes of the reply are copied into its zone, since the
  * iterator's memory changes as it moves; the zone dies with the scan.
  * ls_nseeks and ls_nnexts count iterator moves, for logs and tests.
  */
@@ -25,18 +25,14 @@ struct meta_list_scan {
 	struct meta_db			*ls_db;
 	const struct msg_list_req	*ls_req;
 	leveldb_iterator_t		*ls_it;
-	msgpack_zone			*ls_zone;
-	char				 ls_key[META_KEYLEN];
-	size_t				 ls_bucketlen;	/* "O" bucket NUL */
-	size_t				 ls_keylen;	/* and the prefix */
+	struct meta_list_page		 ls_page;
 	struct msg_list_reply		 ls_reply;
 	struct proto_str		 ls_last;	/* last key or prefix */
 	uint32_t			 ls_nseeks;
 	uint32_t			 ls_nnexts;
 };
 
-/* meta_list_cmp compares two byte strings as leveldb does. */
-static int
+int
 meta_list_cmp(struct proto_str a, struct proto_str b)
 {
 	size_t n = a.ps_len < b.ps_len ? a.ps_len : b.ps_len;
@@ -70,20 +66,25 @@ meta_list_find(struct proto_str s, size_t from, struct proto_str needle)
 	return -1;
 }
 
-/*
- * meta_list_rollup returns the length of the common prefix that key rolls
- * up into (prefix, then up to and including the first delimiter after
- * it), or 0 if the key is listed by itself.
- */
-static size_t
-meta_list_rollup(const struct msg_list_req *l, struct proto_str key)
+/* The common prefix is the prefix, then up to and including the first
+ * delimiter after it. */
+size_t
+meta_list_rollup(struct proto_str prefix, struct proto_str delimiter,
+    struct proto_str key)
 {
 	ssize_t d;
 
-	if (l->l_delimiter.ps_len == 0 || key.ps_len < l->l_prefix.ps_len)
+	if (delimiter.ps_len == 0 || key.ps_len < prefix.ps_len)
 		return 0;
-	d = meta_list_find(key, l->l_prefix.ps_len, l->l_delimiter);
-	return d < 0 ? 0 : (size_t)d + l->l_delimiter.ps_len;
+	d = meta_list_find(key, prefix.ps_len, delimiter);
+	return d < 0 ? 0 : (size_t)d + delimiter.ps_len;
+}
+
+/* objects_rollup is meta_list_rollup for the request of a ListObjects page. */
+static size_t
+objects_rollup(const struct msg_list_req *l, struct proto_str key)
+{
+	return meta_list_rollup(l->l_prefix, l->l_delimiter, key);
 }
 
 /*
@@ -111,10 +112,10 @@ meta_list_seek(struct meta_list_scan *s, struct proto_str k, bool past)
 	char buf[META_KEYLEN];
 	size_t len;
 
-	memcpy(buf, s->ls_key, s->ls_bucketlen);
+	memcpy(buf, s->ls_page.lp_key, s->ls_page.lp_bucketlen);
 	if (k.ps_len > 0)
-		memcpy(buf + s->ls_bucketlen, k.ps_ptr, k.ps_len);
-	len = s->ls_bucketlen + k.ps_len;
+		memcpy(buf + s->ls_page.lp_bucketlen, k.ps_ptr, k.ps_len);
+	len = s->ls_page.lp_bucketlen + k.ps_len;
 	if (past)
 		len = meta_list_successor(buf, len);
 	leveldb_iter_seek(s->ls_it, buf, len);
@@ -134,10 +135,10 @@ meta_list_current(struct meta_list_scan *s, struct proto_str *key)
 	if (!leveldb_iter_valid(s->ls_it))
 		return false;
 	k = leveldb_iter_key(s->ls_it, &klen);
-	if (klen < s->ls_keylen || memcmp(k, s->ls_key, s->ls_keylen) != 0)
+	if (klen < s->ls_page.lp_keylen || memcmp(k, s->ls_page.lp_key, s->ls_page.lp_keylen) != 0)
 		return false;
-	key->ps_ptr = k + s->ls_bucketlen;
-	key->ps_len = klen - s->ls_bucketlen;
+	key->ps_ptr = k + s->ls_page.lp_bucketlen;
+	key->ps_len = klen - s->ls_page.lp_bucketlen;
 	return true;
 }
 
@@ -158,7 +159,7 @@ meta_list_start(struct meta_list_scan *s)
 		return;
 	}
 	if (meta_list_starts(sa, l->l_prefix) &&
-	    (r = meta_list_rollup(l, sa)) > 0) {
+	    (r = objects_rollup(l, sa)) > 0) {
 		sa.ps_len = r;
 		meta_list_seek(s, sa, true);
 		return;
@@ -173,7 +174,7 @@ meta_list_copy(struct meta_list_scan *s, struct proto_str str)
 	struct proto_str c = { NULL, str.ps_len };
 	char *p;
 
-	if ((p = msgpack_zone_malloc_no_align(s->ls_zone, str.ps_len + 1)) ==
+	if ((p = msgpack_zone_malloc_no_align(s->ls_page.lp_zone, str.ps_len + 1)) ==
 	    NULL)
 		return c;
 	if (str.ps_len > 0)
@@ -262,7 +263,7 @@ meta_list_step(struct meta_list_scan *s, struct proto_str key)
 		s->ls_nnexts++;
 		return 0;
 	}
-	if ((cp.ps_len = meta_list_rollup(s->ls_req, key)) > 0)
+	if ((cp.ps_len = objects_rollup(s->ls_req, key)) > 0)
 		return meta_list_add_prefix(s, cp);
 	return meta_list_add_entry(s, key);
 }
@@ -287,7 +288,7 @@ meta_list_run(struct meta_list_scan *s)
 		return rc;
 	/* Anything left under the prefix but delete markers is a new entry
 	 * or prefix. */
-	while (meta_list_current(s, &key) && meta_list_rollup(s->ls_req,
+	while (meta_list_current(s, &key) && objects_rollup(s->ls_req,
 	    key) == 0 && meta_list_is_marker(s)) {
 		leveldb_iter_next(s->ls_it);
 		s->ls_nnexts++;
@@ -305,22 +306,49 @@ meta_list_run(struct meta_list_scan *s)
 	return 0;
 }
 
-/* meta_list_check rejects a request that cannot make a valid scan. */
-static int
-meta_list_check(const struct msg_list_req *l)
+int
+meta_list_args(struct proto_str bucket, uint32_t max,
+    const struct proto_str *const *names, size_t n)
 {
-	const struct proto_str *s[] = { &l->l_prefix, &l->l_delimiter,
-	    &l->l_start_after };
 	size_t i;
 
-	if (meta_db_check_name(l->l_bucket, PROTO_BUCKETMAX) != 0 ||
-	    l->l_max_keys > PROTO_LISTMAX)
+	if (meta_db_check_name(bucket, PROTO_BUCKETMAX) != 0 ||
+	    max > PROTO_LISTMAX)
 		return CAIRN_EINVAL;
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		if (s[i]->ps_len > 0 &&
-		    meta_db_check_name(*s[i], PROTO_KEYMAX) != 0)
+	for (i = 0; i < n; i++)
+		if (names[i]->ps_len > 0 &&
+		    meta_db_check_name(*names[i], PROTO_KEYMAX) != 0)
 			return CAIRN_EINVAL;
 	return 0;
+}
+
+int
+meta_list_page_init(struct meta_list_page *p, struct proto_str bucket,
+    struct proto_str prefix, size_t n, void **a, size_t asz, void **b,
+    size_t bsz)
+{
+	static const struct proto_str nokey = { "", 0 };
+
+	memset(p, 0, sizeof(*p));
+	p->lp_bucketlen = meta_db_obj_key(p->lp_key, bucket, nokey);
+	if (prefix.ps_len > 0)
+		memcpy(p->lp_key + p->lp_bucketlen, prefix.ps_ptr,
+		    prefix.ps_len);
+	p->lp_keylen = p->lp_bucketlen + prefix.ps_len;
+	n = n > 0 ? n : 1;
+	if ((p->lp_zone = msgpack_zone_new(16384)) == NULL)
+		return CAIRN_ENOMEM;
+	*a = msgpack_zone_malloc(p->lp_zone, n * asz);
+	*b = msgpack_zone_malloc(p->lp_zone, n * bsz);
+	return *a == NULL || *b == NULL ? CAIRN_ENOMEM : 0;
+}
+
+void
+meta_list_page_free(struct meta_list_page *p)
+{
+	if (p->lp_zone != NULL)
+		msgpack_zone_free(p->lp_zone);
+	p->lp_zone = NULL;
 }
 
 /* meta_list_init prepares s for l; meta_list_free undoes it. */
@@ -328,26 +356,20 @@ static int
 meta_list_init(struct meta_list_scan *s, struct meta_db *db,
     const struct msg_list_req *l)
 {
-	static const struct proto_str nokey = { "", 0 };
-	size_t n = l->l_max_keys > 0 ? l->l_max_keys : 1;
 	struct msg_list_reply *lr = &s->ls_reply;
+	void *a, *b;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->ls_db = db;
 	s->ls_req = l;
-	s->ls_bucketlen = meta_db_obj_key(s->ls_key, l->l_bucket, nokey);
-	if (l->l_prefix.ps_len > 0)
-		memcpy(s->ls_key + s->ls_bucketlen, l->l_prefix.ps_ptr,
-		    l->l_prefix.ps_len);
-	s->ls_keylen = s->ls_bucketlen + l->l_prefix.ps_len;
-	if ((s->ls_zone = msgpack_zone_new(16384)) == NULL)
-		return CAIRN_ENOMEM;
-	lr->lr_entries = msgpack_zone_malloc(s->ls_zone, n *
-	    sizeof(*lr->lr_entries));
-	lr->lr_prefixes = msgpack_zone_malloc(s->ls_zone, n *
+	rc = meta_list_page_init(&s->ls_page, l->l_bucket, l->l_prefix,
+	    l->l_max_keys, &a, sizeof(*lr->lr_entries), &b,
 	    sizeof(*lr->lr_prefixes));
-	if (lr->lr_entries == NULL || lr->lr_prefixes == NULL)
-		return CAIRN_ENOMEM;
+	lr->lr_entries = a;
+	lr->lr_prefixes = b;
+	if (rc != 0)
+		return rc;
 	s->ls_it = leveldb_create_iterator(db->md_db, db->md_read);
 	return 0;
 }
@@ -357,8 +379,7 @@ meta_list_free(struct meta_list_scan *s)
 {
 	if (s->ls_it != NULL)
 		leveldb_iter_destroy(s->ls_it);
-	if (s->ls_zone != NULL)
-		msgpack_zone_free(s->ls_zone);
+	meta_list_page_free(&s->ls_page);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -369,7 +390,9 @@ meta_list_objects(struct meta_db *db, const struct msg_list_req *l,
 	struct meta_list_scan s;
 	int rc;
 
-	if ((rc = meta_list_check(l)) != 0) {
+	if ((rc = meta_list_args(l->l_bucket, l->l_max_keys,
+	    (const struct proto_str *const[]){ &l->l_prefix, &l->l_delimiter,
+	    &l->l_start_after }, 3)) != 0) {
 		log_warnx("list %.*s: bad bucket, prefix, delimiter, "
 		    "start_after or max_keys", (int)l->l_bucket.ps_len,
 		    l->l_bucket.ps_ptr);

@@ -159,15 +159,8 @@ starts(const char *s, size_t len, struct proto_str p)
 static size_t
 rollup(const struct msg_upload_list_req *ul, const char *key, size_t len)
 {
-	const struct proto_str d = ul->ul_delimiter;
-	size_t i;
-
-	if (d.ps_len == 0 || len < ul->ul_prefix.ps_len)
-		return 0;
-	for (i = ul->ul_prefix.ps_len; i + d.ps_len <= len; i++)
-		if (memcmp(key + i, d.ps_ptr, d.ps_len) == 0)
-			return i + d.ps_len;
-	return 0;
+	return meta_list_rollup(ul->ul_prefix, ul->ul_delimiter,
+	    (struct proto_str){ key, len });
 }
 
 /*

@@ -17,7 +17,7 @@
  * The state of one ListObjectVersions page, on the worker's stack.  Two
  * iterators over one snapshot: vs_oit walks the latest records ("O"
  * bucket NUL prefix), vs_vit the noncurrent versions of the key vs_oit is
- * on.  Keys and version ids of the reply are copied into vs_zone.
+ * on.  Keys and version ids of the reply are copied into vs_page's zone.
  */
 struct ver_scan {
 	struct meta_db			*vs_db;
@@ -26,38 +26,16 @@ struct ver_scan {
 	leveldb_readoptions_t		*vs_read;
 	leveldb_iterator_t		*vs_oit;
 	leveldb_iterator_t		*vs_vit;
-	msgpack_zone			*vs_zone;
-	char				 vs_okey[META_KEYLEN];
-	size_t				 vs_bucketlen;	/* "O" bucket NUL */
-	size_t				 vs_keylen;	/* and the prefix */
+	struct meta_list_page		 vs_page;
 	struct msg_ver_list_reply	 vs_reply;
 	bool				 vs_full;	/* page is full */
 };
-
-static int
-ver_cmp(struct proto_str a, struct proto_str b)
-{
-	size_t n = a.ps_len < b.ps_len ? a.ps_len : b.ps_len;
-	int c = n > 0 ? memcmp(a.ps_ptr, b.ps_ptr, n) : 0;
-
-	if (c != 0)
-		return c;
-	return a.ps_len < b.ps_len ? -1 : a.ps_len > b.ps_len;
-}
 
 /* ver_rollup: the length of the common prefix key rolls up into, or 0. */
 static size_t
 ver_rollup(const struct msg_ver_list_req *l, struct proto_str key)
 {
-	const struct proto_str d = l->vl_delimiter;
-	size_t i;
-
-	if (d.ps_len == 0 || key.ps_len < l->vl_prefix.ps_len)
-		return 0;
-	for (i = l->vl_prefix.ps_len; i + d.ps_len <= key.ps_len; i++)
-		if (memcmp(key.ps_ptr + i, d.ps_ptr, d.ps_len) == 0)
-			return i + d.ps_len;
-	return 0;
+	return meta_list_rollup(l->vl_prefix, l->vl_delimiter, key);
 }
 
 /* ver_seek moves vs_oit to object key k, or with past, after all keys
@@ -68,10 +46,10 @@ ver_seek(struct ver_scan *vs, struct proto_str k, bool past)
 	char buf[META_KEYLEN];
 	size_t len;
 
-	memcpy(buf, vs->vs_okey, vs->vs_bucketlen);
+	memcpy(buf, vs->vs_page.lp_key, vs->vs_page.lp_bucketlen);
 	if (k.ps_len > 0)
-		memcpy(buf + vs->vs_bucketlen, k.ps_ptr, k.ps_len);
-	len = vs->vs_bucketlen + k.ps_len;
+		memcpy(buf + vs->vs_page.lp_bucketlen, k.ps_ptr, k.ps_len);
+	len = vs->vs_page.lp_bucketlen + k.ps_len;
 	if (past) {
 		while (len > 0 && (unsigned char)buf[len - 1] == 0xff)
 			len--;
@@ -90,10 +68,10 @@ ver_current(struct ver_scan *vs, struct proto_str *key)
 	if (!leveldb_iter_valid(vs->vs_oit))
 		return false;
 	k = leveldb_iter_key(vs->vs_oit, &klen);
-	if (klen < vs->vs_keylen || memcmp(k, vs->vs_okey, vs->vs_keylen) != 0)
+	if (klen < vs->vs_page.lp_keylen || memcmp(k, vs->vs_page.lp_key, vs->vs_page.lp_keylen) != 0)
 		return false;
-	key->ps_ptr = k + vs->vs_bucketlen;
-	key->ps_len = klen - vs->vs_bucketlen;
+	key->ps_ptr = k + vs->vs_page.lp_bucketlen;
+	key->ps_len = klen - vs->vs_page.lp_bucketlen;
 	return true;
 }
 
@@ -103,7 +81,7 @@ ver_copy(struct ver_scan *vs, const char *p, size_t len)
 	struct proto_str c = { NULL, len };
 	char *d;
 
-	if ((d = msgpack_zone_malloc_no_align(vs->vs_zone, len + 1)) == NULL)
+	if ((d = msgpack_zone_malloc_no_align(vs->vs_page.lp_zone, len + 1)) == NULL)
 		return c;
 	memcpy(d, p, len);
 	c.ps_ptr = d;
@@ -269,7 +247,7 @@ ver_start(struct ver_scan *vs)
 	struct proto_str km = l->vl_key_marker, key;
 	size_t r;
 
-	if (km.ps_len == 0 || ver_cmp(km, l->vl_prefix) < 0) {
+	if (km.ps_len == 0 || meta_list_cmp(km, l->vl_prefix) < 0) {
 		ver_seek(vs, l->vl_prefix, false);
 		return 0;
 	}
@@ -280,7 +258,7 @@ ver_start(struct ver_scan *vs)
 		return 0;
 	}
 	ver_seek(vs, km, false);
-	if (!ver_current(vs, &key) || ver_cmp(key, km) != 0)
+	if (!ver_current(vs, &key) || meta_list_cmp(key, km) != 0)
 		return 0;
 	if (l->vl_version_marker.ps_len > 0) {
 		int rc = ver_resume(vs, key);
@@ -333,26 +311,20 @@ static int
 ver_init(struct ver_scan *vs, struct meta_db *db,
     const struct msg_ver_list_req *l)
 {
-	static const struct proto_str nokey = { "", 0 };
-	size_t n = l->vl_max > 0 ? l->vl_max : 1;
 	struct msg_ver_list_reply *r = &vs->vs_reply;
+	void *a, *b;
+	int rc;
 
 	memset(vs, 0, sizeof(*vs));
 	vs->vs_db = db;
 	vs->vs_req = l;
-	vs->vs_bucketlen = meta_db_obj_key(vs->vs_okey, l->vl_bucket, nokey);
-	if (l->vl_prefix.ps_len > 0)
-		memcpy(vs->vs_okey + vs->vs_bucketlen, l->vl_prefix.ps_ptr,
-		    l->vl_prefix.ps_len);
-	vs->vs_keylen = vs->vs_bucketlen + l->vl_prefix.ps_len;
-	if ((vs->vs_zone = msgpack_zone_new(16384)) == NULL)
-		return CAIRN_ENOMEM;
-	r->vl_entries = msgpack_zone_malloc(vs->vs_zone, n *
-	    sizeof(*r->vl_entries));
-	r->vl_prefixes = msgpack_zone_malloc(vs->vs_zone, n *
+	rc = meta_list_page_init(&vs->vs_page, l->vl_bucket, l->vl_prefix,
+	    l->vl_max, &a, sizeof(*r->vl_entries), &b,
 	    sizeof(*r->vl_prefixes));
-	if (r->vl_entries == NULL || r->vl_prefixes == NULL)
-		return CAIRN_ENOMEM;
+	r->vl_entries = a;
+	r->vl_prefixes = b;
+	if (rc != 0)
+		return rc;
 	vs->vs_snap = leveldb_create_snapshot(db->md_db);
 	vs->vs_read = leveldb_readoptions_create();
 	leveldb_readoptions_set_snapshot(vs->vs_read, vs->vs_snap);
@@ -372,27 +344,8 @@ ver_free(struct ver_scan *vs)
 		leveldb_readoptions_destroy(vs->vs_read);
 	if (vs->vs_snap != NULL)
 		leveldb_release_snapshot(vs->vs_db->md_db, vs->vs_snap);
-	if (vs->vs_zone != NULL)
-		msgpack_zone_free(vs->vs_zone);
+	meta_list_page_free(&vs->vs_page);
 	memset(vs, 0, sizeof(*vs));
-}
-
-/* ver_check rejects a request that cannot make a valid scan. */
-static int
-ver_check(const struct msg_ver_list_req *l)
-{
-	const struct proto_str *s[] = { &l->vl_prefix, &l->vl_delimiter,
-	    &l->vl_key_marker };
-	size_t i;
-
-	if (meta_db_check_name(l->vl_bucket, PROTO_BUCKETMAX) != 0 ||
-	    l->vl_max > PROTO_LISTMAX)
-		return CAIRN_EINVAL;
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		if (s[i]->ps_len > 0 &&
-		    meta_db_check_name(*s[i], PROTO_KEYMAX) != 0)
-			return CAIRN_EINVAL;
-	return 0;
 }
 
 int
@@ -402,7 +355,9 @@ meta_version_list(struct meta_db *db, const struct msg_ver_list_req *l,
 	struct ver_scan vs;
 	int rc;
 
-	if ((rc = ver_check(l)) != 0)
+	if ((rc = meta_list_args(l->vl_bucket, l->vl_max,
+	    (const struct proto_str *const[]){ &l->vl_prefix, &l->vl_delimiter,
+	    &l->vl_key_marker }, 3)) != 0)
 		return rc;
 	if ((rc = meta_db_bucket_exists(db, l->vl_bucket)) != 0)
 		return rc;

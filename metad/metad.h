@@ -253,6 +253,39 @@ uint64_t meta_db_size(struct meta_db *db);
 int meta_list_objects(struct meta_db *db, const struct msg_list_req *l,
     msgpack_packer *reply);
 
+/*
+ * What ListObjects and ListObjectVersions pages share: the object key
+ * prefix they scan ("O" bucket NUL prefix), and the zone that holds the
+ * reply's arrays and copies.
+ */
+struct meta_list_page {
+	msgpack_zone	*lp_zone;
+	char		 lp_key[META_KEYLEN];
+	size_t		 lp_bucketlen;	/* "O" bucket NUL */
+	size_t		 lp_keylen;	/* and the prefix */
+};
+
+/* meta_list_args rejects a page request: a bad bucket, max above
+ * PROTO_LISTMAX, or one of the n names (prefix, delimiter, marker) bad. */
+int meta_list_args(struct proto_str bucket, uint32_t max,
+    const struct proto_str *const *names, size_t n);
+
+/* meta_list_page_init fills p for bucket and prefix and gives two zone
+ * arrays of max(n, 1) entries of asz and bsz bytes; 0 or CAIRN_ENOMEM.
+ * meta_list_page_free frees the zone, whatever init returned. */
+int meta_list_page_init(struct meta_list_page *p, struct proto_str bucket,
+    struct proto_str prefix, size_t n, void **a, size_t asz, void **b,
+    size_t bsz);
+void meta_list_page_free(struct meta_list_page *p);
+
+/* meta_list_cmp compares two byte strings as leveldb does. */
+int meta_list_cmp(struct proto_str a, struct proto_str b);
+
+/* meta_list_rollup returns the length of the common prefix key rolls up
+ * into under prefix and delimiter, or 0 if key is listed by itself. */
+size_t meta_list_rollup(struct proto_str prefix, struct proto_str delimiter,
+    struct proto_str key);
+
 /* meta_upload.c */
 
 /* Longest upload key: 'U', bucket, NUL, key, NUL, upload id. */
