@@ -18,6 +18,7 @@
 #include "trash.h"
 #include "proto.h"
 #include "rpc.h"
+#include "xml.h"
 
 /* s3_error.c */
 
@@ -749,6 +750,14 @@ void s3_acl_object(struct s3_req *r);
 /* s3_xml_raw appends s as it is: markup the other functions cannot make. */
 void s3_xml_raw(struct s3_xml *x, const char *s);
 
+/*
+ * s3_xml_parse reads a request's XML document with xml_parse: S3E_NONE
+ * if it is well formed, S3E_MALFORMED_XML, or S3E_SLOW_DOWN out of
+ * memory.
+ */
+enum s3_err s3_xml_parse(const char *s, size_t len, const struct xml_sax *sax,
+    void *arg);
+
 /* s3.c */
 
 /* The parsed S3 request a handler works on. */
@@ -870,19 +879,6 @@ struct s3_bconf_ops {
 	 * what the client left out (NULL: nothing); false: out of memory */
 	bool		(*bo_fill)(struct s3_bconf_node *root);
 };
-
-/* The handlers s3_bconf_xml calls, with the caller's argument. */
-struct s3_bconf_sax {
-	void	(*bs_start)(void *arg, const char *name, const char **attrs);
-	void	(*bs_end)(void *arg, const char *name);
-	void	(*bs_text)(void *arg, const char *s, int len);
-};
-
-/* s3_bconf_xml runs an XML parser over len bytes of s, calling sax with
- * arg, and refuses a DOCTYPE: S3E_NONE if the document is well formed,
- * S3E_MALFORMED_XML, or S3E_SLOW_DOWN out of memory. */
-enum s3_err s3_bconf_xml(const char *s, size_t len,
-    const struct s3_bconf_sax *sax, void *arg);
 
 /* s3_bconf_parse reads the request body (at most max bytes, else
  * MalformedXML), checks it against its Content-MD5 (if sent) and the
@@ -1190,6 +1186,16 @@ const char *s3_body_trailer(const struct s3_body *bd, const char *name,
 
 /* s3_body_close frees the decoder, if any; safe after a failed open. */
 void s3_body_close(struct s3_body *bd);
+
+/*
+ * s3_body_whole reads a whole small request body (a document of at most
+ * max bytes, else too_big) into a new NUL-terminated buffer *out of *len
+ * bytes, which the caller frees, decoding aws-chunked.  It checks the
+ * body against its Content-MD5, if sent, and the SHA-256 the request
+ * signed, if any: InvalidDigest, BadDigest, XAmzContentSHA256Mismatch.
+ */
+enum s3_err s3_body_whole(struct s3_req *r, size_t max, enum s3_err too_big,
+    char **out, size_t *len);
 
 /* s3_checksum.c */
 

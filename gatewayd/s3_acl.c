@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 #include "log.h"
@@ -225,8 +223,8 @@ struct acl_doc {
 	bool		 ad_bad;
 };
 
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+on_start(void *arg, const char *name, const char **attrs)
 {
 	struct acl_doc *ad = arg;
 
@@ -258,8 +256,8 @@ grant_done(struct acl_doc *ad)
 		ad->ad_other = true;
 }
 
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
+static void
+on_end(void *arg, const char *name)
 {
 	struct acl_doc *ad = arg;
 	char *dst = NULL;
@@ -286,29 +284,17 @@ on_end(void *arg, const XML_Char *name)
 	}
 }
 
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
+static void
+on_text(void *arg, const char *s, int len)
 {
 	struct acl_doc *ad = arg;
 
-	if (ad->ad_text_len + (size_t)len >= sizeof(ad->ad_text)) {
+	if (!xml_text_add(ad->ad_text, sizeof(ad->ad_text), &ad->ad_text_len,
+	    s, len))
 		ad->ad_bad = true;
-		return;
-	}
-	memcpy(ad->ad_text + ad->ad_text_len, s, (size_t)len);
-	ad->ad_text_len += (size_t)len;
 }
 
-static void XMLCALL
-on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	((struct acl_doc *)arg)->ad_bad = true;
-}
+static const struct xml_sax acl_sax = { on_start, on_end, on_text };
 
 /* doc_canned tells which canned ACL the grants of ad express. */
 static enum s3_err
@@ -328,52 +314,17 @@ static enum s3_err
 parse_doc(const char *body, size_t len, const char *owner, uint8_t *acl)
 {
 	struct acl_doc *ad;
-	XML_Parser p;
 	enum s3_err e;
-	bool ok;
 
 	if ((ad = calloc(1, sizeof(*ad))) == NULL)
 		return S3E_SLOW_DOWN;
 	ad->ad_owner = owner;
-	if ((p = XML_ParserCreate("UTF-8")) == NULL) {
-		free(ad);
-		return S3E_SLOW_DOWN;
-	}
-	XML_SetUserData(p, ad);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK && !ad->ad_bad;
-	XML_ParserFree(p);
-	e = ok ? doc_canned(ad, acl) : S3E_MALFORMED_ACL;
-	free(ad);
-	return e;
-}
-
-/* read_body reads a bounded request body into a new buffer. */
-static enum s3_err
-read_body(struct s3_req *r, char **out, size_t *len)
-{
-	struct s3_body bd;
-	enum s3_err e;
-	long n = 0;
-
-	*len = 0;
-	if ((e = s3_body_open(r, &bd)) != S3E_NONE)
-		return e;
-	if (bd.bd_size > ACL_BODYMAX)
+	e = s3_xml_parse(body, len, &acl_sax, ad);
+	if (e == S3E_NONE && !ad->ad_bad)
+		e = doc_canned(ad, acl);
+	else if (e != S3E_SLOW_DOWN)
 		e = S3E_MALFORMED_ACL;
-	else if ((*out = malloc(bd.bd_size + 1)) == NULL)
-		e = S3E_SLOW_DOWN;
-	while (e == S3E_NONE && *len < bd.bd_size && (n = s3_body_read(&bd,
-	    *out + *len, bd.bd_size - *len)) > 0)
-		*len += (size_t)n;
-	if (e == S3E_NONE && n < 0)
-		e = bd.bd_err;
-	else if (e == S3E_NONE)
-		e = s3_body_finish(&bd);
-	s3_body_close(&bd);
+	free(ad);
 	return e;
 }
 
@@ -389,7 +340,8 @@ put_acl(struct s3_req *r, const char *owner, uint8_t *acl)
 	if (http_header(r->sr_http, ACL_HEADER, NULL) != NULL ||
 	    r->sr_http->hr_body_len == 0)
 		return request_acl(r, acl);
-	if ((e = read_body(r, &body, &len)) == S3E_NONE)
+	if ((e = s3_body_whole(r, ACL_BODYMAX, S3E_MALFORMED_ACL, &body,
+	    &len)) == S3E_NONE)
 		e = parse_doc(body, len, owner, acl);
 	free(body);
 	return e;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
 #include <openssl/evp.h>
 
 #include "errors.h"
@@ -156,72 +155,7 @@ tree_text(void *arg, const char *s, int len)
 	n->bn_text = p;
 }
 
-/* --- expat, shared with s3_tagging.c ---------------------------------------------- */
-
-/* What expat calls back with: the caller's handlers and argument. */
-struct bconf_xml {
-	const struct s3_bconf_sax	*bx_sax;
-	void				*bx_arg;
-	bool				 bx_doctype;
-};
-
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
-{
-	struct bconf_xml *bx = arg;
-
-	bx->bx_sax->bs_start(bx->bx_arg, name, attrs);
-}
-
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
-{
-	struct bconf_xml *bx = arg;
-
-	bx->bx_sax->bs_end(bx->bx_arg, name);
-}
-
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
-{
-	struct bconf_xml *bx = arg;
-
-	bx->bx_sax->bs_text(bx->bx_arg, s, len);
-}
-
-/* on_doctype refuses a DOCTYPE: no entity tricks in a request body. */
-static void XMLCALL
-on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	((struct bconf_xml *)arg)->bx_doctype = true;
-}
-
-enum s3_err
-s3_bconf_xml(const char *s, size_t len, const struct s3_bconf_sax *sax,
-    void *arg)
-{
-	struct bconf_xml bx = { sax, arg, false };
-	XML_Parser p;
-	bool ok;
-
-	if (len > INT32_MAX || (p = XML_ParserCreate("UTF-8")) == NULL)
-		return S3E_SLOW_DOWN;
-	XML_SetUserData(p, &bx);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, s, (int)len, 1) == XML_STATUS_OK && !bx.bx_doctype;
-	XML_ParserFree(p);
-	return ok ? S3E_NONE : S3E_MALFORMED_XML;
-}
-
-static const struct s3_bconf_sax tree_sax = {
+static const struct xml_sax tree_sax = {
 	tree_start, tree_end, tree_text
 };
 
@@ -233,7 +167,7 @@ s3_bconf_parse_text(const char *s, size_t len, struct s3_bconf_node **root)
 
 	memset(&bp, 0, sizeof(bp));
 	*root = NULL;
-	e = s3_bconf_xml(s, len, &tree_sax, &bp);
+	e = s3_xml_parse(s, len, &tree_sax, &bp);
 	if (e == S3E_NONE && (bp.bp_bad || bp.bp_root == NULL))
 		e = S3E_MALFORMED_XML;
 	if (e != S3E_NONE) {
@@ -244,50 +178,17 @@ s3_bconf_parse_text(const char *s, size_t len, struct s3_bconf_node **root)
 	return S3E_NONE;
 }
 
-/*
- * body_check checks the body against its Content-MD5, if sent, and the
- * SHA-256 the request signed, unless it signed none (UNSIGNED-PAYLOAD).
- */
-static enum s3_err
-body_check(struct s3_req *r, const char *body, size_t len)
-{
-	unsigned char md[32], want[33];
-	const char *md5;
-	size_t mlen;
-
-	if ((md5 = http_header(r->sr_http, "content-md5", &mlen)) != NULL) {
-		if (mlen != 24 || EVP_DecodeBlock(want,
-		    (const unsigned char *)md5, 24) != 18)
-			return S3E_INVALID_DIGEST;
-		EVP_Digest(body, len, md, NULL, EVP_md5(), NULL);
-		if (memcmp(md, want, 16) != 0)
-			return S3E_BAD_DIGEST;
-	}
-	if (strlen(r->sr_payload_hash) != 64)
-		return S3E_NONE;
-	EVP_Digest(body, len, md, NULL, EVP_sha256(), NULL);
-	if (util_unhex(want, r->sr_payload_hash, 32) != 0 ||
-	    memcmp(md, want, 32) != 0)
-		return S3E_CONTENT_SHA256_MISMATCH;
-	return S3E_NONE;
-}
-
 enum s3_err
 s3_bconf_parse(struct s3_req *r, size_t max, struct s3_bconf_node **root)
 {
-	struct http_req *hr = r->sr_http;
 	enum s3_err e;
 	char *body;
+	size_t len;
 
 	*root = NULL;
-	if (hr->hr_body_len > max)
-		return S3E_MALFORMED_XML;
-	if ((body = malloc(hr->hr_body_len + 1)) == NULL)
-		return S3E_SLOW_DOWN;
-	if (http_body_read(hr, body, hr->hr_body_len) != (long)hr->hr_body_len)
-		e = S3E_INCOMPLETE_BODY;
-	else if ((e = body_check(r, body, hr->hr_body_len)) == S3E_NONE)
-		e = s3_bconf_parse_text(body, hr->hr_body_len, root);
+	if ((e = s3_body_whole(r, max, S3E_MALFORMED_XML, &body, &len)) ==
+	    S3E_NONE)
+		e = s3_bconf_parse_text(body, len, root);
 	free(body);
 	return e;
 }

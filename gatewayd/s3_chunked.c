@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "gatewayd.h"
+#include "util.h"
 
 #define CHUNK_MIN	8192	/* S3's least signed chunk but the last */
 #define CHUNK_HEXMAX	15	/* digits of a chunk size */
@@ -445,6 +446,70 @@ s3_body_close(struct s3_body *bd)
 		s3_chunked_free(bd->bd_chunked);
 	free(bd->bd_chunked);
 	bd->bd_chunked = NULL;
+}
+
+/*
+ * body_digests checks a whole body against its Content-MD5, if sent, and
+ * against the SHA-256 the request signed, unless it signed none
+ * (UNSIGNED-PAYLOAD; aws-chunked bodies are checked chunk by chunk).
+ */
+static enum s3_err
+body_digests(struct s3_req *r, const char *body, size_t len)
+{
+	unsigned char md[32], want[33];
+	const char *md5;
+	size_t mlen;
+
+	if ((md5 = http_header(r->sr_http, "content-md5", &mlen)) != NULL) {
+		if (mlen != 24 || EVP_DecodeBlock(want,
+		    (const unsigned char *)md5, 24) != 18)
+			return S3E_INVALID_DIGEST;
+		EVP_Digest(body, len, md, NULL, EVP_md5(), NULL);
+		if (memcmp(md, want, 16) != 0)
+			return S3E_BAD_DIGEST;
+	}
+	if (strlen(r->sr_payload_hash) != 64)
+		return S3E_NONE;
+	EVP_Digest(body, len, md, NULL, EVP_sha256(), NULL);
+	if (util_unhex(want, r->sr_payload_hash, 32) != 0 ||
+	    memcmp(md, want, 32) != 0)
+		return S3E_CONTENT_SHA256_MISMATCH;
+	return S3E_NONE;
+}
+
+enum s3_err
+s3_body_whole(struct s3_req *r, size_t max, enum s3_err too_big, char **out,
+    size_t *len)
+{
+	struct s3_body bd;
+	enum s3_err e;
+	long n = 0;
+
+	*out = NULL;
+	*len = 0;
+	if ((e = s3_body_open(r, &bd)) != S3E_NONE)
+		return e;
+	if (bd.bd_size > max)
+		e = too_big;
+	else if ((*out = malloc(bd.bd_size + 1)) == NULL)
+		e = S3E_SLOW_DOWN;
+	while (e == S3E_NONE && *len < bd.bd_size && (n = s3_body_read(&bd,
+	    *out + *len, bd.bd_size - *len)) > 0)
+		*len += (size_t)n;
+	if (e == S3E_NONE && n < 0)
+		e = bd.bd_err;
+	else if (e == S3E_NONE && *len < bd.bd_size)
+		e = S3E_INCOMPLETE_BODY;
+	else if (e == S3E_NONE && (e = s3_body_finish(&bd)) == S3E_NONE) {
+		(*out)[*len] = '\0';
+		e = body_digests(r, *out, *len);
+	}
+	s3_body_close(&bd);
+	if (e != S3E_NONE) {
+		free(*out);
+		*out = NULL;
+	}
+	return e;
 }
 
 /*

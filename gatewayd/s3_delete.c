@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
-#include <openssl/evp.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 #include "log.h"
@@ -76,8 +73,8 @@ vid_append(struct delete_req *d, const char *s, size_t len)
 
 /* on_start and on_end track <Delete><Object><Key>, <VersionId> and
  * <Quiet>. */
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+on_start(void *arg, const char *name, const char **attrs)
 {
 	struct delete_req *d = arg;
 
@@ -105,8 +102,8 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	}
 }
 
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
+static void
+on_end(void *arg, const char *name)
 {
 	struct delete_req *d = arg;
 
@@ -135,8 +132,8 @@ on_end(void *arg, const XML_Char *name)
 	d->dr_depth--;
 }
 
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
+static void
+on_text(void *arg, const char *s, int len)
 {
 	struct delete_req *d = arg;
 
@@ -144,81 +141,35 @@ on_text(void *arg, const XML_Char *s, int len)
 		dr_append(d, s, (size_t)len);
 	else if (d->dr_in_vid && d->dr_depth == 3)
 		vid_append(d, s, (size_t)len);
-	else if (d->dr_in_quiet && d->dr_depth == 2) {
-		if (d->dr_quiet_len + (size_t)len >= sizeof(d->dr_quiet_text))
-			d->dr_bad = true;
-		else {
-			memcpy(d->dr_quiet_text + d->dr_quiet_len, s,
-			    (size_t)len);
-			d->dr_quiet_len += (size_t)len;
-		}
-	}
+	else if (d->dr_in_quiet && d->dr_depth == 2 &&
+	    !xml_text_add(d->dr_quiet_text, sizeof(d->dr_quiet_text),
+	    &d->dr_quiet_len, s, len))
+		d->dr_bad = true;
 }
 
-/* on_doctype refuses any DTD: no entities, internal or external. */
-static void XMLCALL
-on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	struct delete_req *d = arg;
-
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	d->dr_bad = true;
-}
+static const struct xml_sax delete_sax = { on_start, on_end, on_text };
 
 static bool
 parse(struct delete_req *d, const char *body, size_t len)
 {
-	XML_Parser p;
-	bool ok;
-
-	if ((p = XML_ParserCreate("UTF-8")) == NULL)
-		return false;
-	XML_SetUserData(p, d);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK && !d->dr_bad &&
+	return xml_parse(body, len, &delete_sax, d) == 0 && !d->dr_bad &&
 	    d->dr_nkeys > 0;
-	XML_ParserFree(p);
-	return ok;
 }
 
-/* read_body reads the whole (bounded) body and checks its Content-MD5. */
+/*
+ * read_body reads the whole (bounded) body; S3 wants it checked against a
+ * Content-MD5 or an additional checksum.
+ */
 static enum s3_err
 read_body(struct s3_req *r, char **out, size_t *outlen)
 {
 	struct http_req *hr = r->sr_http;
-	unsigned char md[16], want[18];
-	const char *md5;
-	size_t len = hr->hr_body_len, mlen;
-	char *buf;
 
-	md5 = http_header(hr, "content-md5", &mlen);
-	if (md5 == NULL && http_header(hr, "x-amz-sdk-checksum-algorithm",
-	    NULL) == NULL)
+	if (http_header(hr, "content-md5", NULL) == NULL &&
+	    http_header(hr, "x-amz-sdk-checksum-algorithm", NULL) == NULL)
 		return S3E_INVALID_REQUEST;
-	if (len > DELETE_MAXBODY)
-		return S3E_MALFORMED_XML;
-	if ((buf = malloc(len + 1)) == NULL)
-		return S3E_SLOW_DOWN;
-	if (http_body_read(hr, buf, len) != (long)len) {
-		free(buf);
-		return S3E_INCOMPLETE_BODY;
-	}
-	EVP_Digest(buf, len, md, NULL, EVP_md5(), NULL);
-	if (md5 != NULL && (mlen != 24 || EVP_DecodeBlock(want,
-	    (const unsigned char *)md5, 24) != 18 || memcmp(md, want, 16))) {
-		free(buf);
-		return S3E_BAD_DIGEST;
-	}
-	*out = buf;
-	*outlen = len;
-	return S3E_NONE;
+	return s3_body_whole(r, DELETE_MAXBODY, S3E_MALFORMED_XML, out,
+	    outlen);
 }
 
 /* What one key's delete did, for its result entry. */

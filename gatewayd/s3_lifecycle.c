@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 #include "lifecycle.h"
@@ -24,35 +22,20 @@ lc_error(enum lifecycle_err e)
 	}
 }
 
-/* md5_check compares the body with its Content-MD5 header. */
-static enum s3_err
-md5_check(const char *md5, size_t mlen, const char *body, size_t len)
-{
-	unsigned char md[16], want[18];
-
-	if (mlen != 24 || EVP_DecodeBlock(want, (const unsigned char *)md5,
-	    24) != 18)
-		return S3E_INVALID_DIGEST;
-	EVP_Digest(body, len, md, NULL, EVP_md5(), NULL);
-	return memcmp(md, want, 16) == 0 ? S3E_NONE : S3E_BAD_DIGEST;
-}
-
 /*
- * integrity checks what S3 requires of this request: a Content-MD5 or an
- * additional checksum, and that the body matches it.  *msg gets S3's
- * message for a refusal that has its own.
+ * integrity checks what S3 requires of this request: a Content-MD5 (which
+ * s3_body_whole checked) or an additional checksum, and that the body
+ * matches it.  *msg gets S3's message for a refusal that has its own.
  */
 static enum s3_err
 integrity(struct s3_req *r, const char *body, size_t len, const char **msg)
 {
 	struct s3_checksum ck;
-	const char *md5;
-	size_t mlen;
 	enum s3_err e;
 
 	*msg = NULL;
-	if ((md5 = http_header(r->sr_http, "content-md5", &mlen)) != NULL)
-		return md5_check(md5, mlen, body, len);
+	if (http_header(r->sr_http, "content-md5", NULL) != NULL)
+		return S3E_NONE;
 	if ((e = s3_checksum_init(&ck, r->sr_http, false)) != S3E_NONE)
 		*msg = ck.ck_msg;
 	else if (ck.ck_alg == NULL || !ck.ck_have_want) {
@@ -64,22 +47,6 @@ integrity(struct s3_req *r, const char *body, size_t len, const char **msg)
 	}
 	s3_checksum_free(&ck);
 	return e;
-}
-
-/* read_body reads the whole (bounded) body into a malloc'd buffer. */
-static enum s3_err
-read_body(struct s3_req *r, char **out)
-{
-	struct http_req *hr = r->sr_http;
-
-	*out = NULL;
-	if (hr->hr_body_len > LIFECYCLE_BODYMAX)
-		return S3E_MALFORMED_XML;
-	if ((*out = malloc(hr->hr_body_len + 1)) == NULL)
-		return S3E_SLOW_DOWN;
-	if (http_body_read(hr, *out, hr->hr_body_len) != (long)hr->hr_body_len)
-		return S3E_INCOMPLETE_BODY;
-	return S3E_NONE;
 }
 
 /* store keeps the checked document as the client sent it. */
@@ -109,10 +76,11 @@ put_lifecycle(struct s3_req *r)
 	const char *why = NULL;
 	struct lifecycle lc;
 	enum lifecycle_err le;
-	size_t len = r->sr_http->hr_body_len;
+	size_t len;
 	enum s3_err e;
 
-	if ((e = read_body(r, &body)) == S3E_NONE &&
+	if ((e = s3_body_whole(r, LIFECYCLE_BODYMAX, S3E_MALFORMED_XML, &body,
+	    &len)) == S3E_NONE &&
 	    (e = integrity(r, body, len, &why)) == S3E_NONE) {
 		le = lifecycle_parse(body, len, &lc, msg, sizeof(msg));
 		e = lc_error(le);

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
-
 #include "gatewayd.h"
 
 /*
@@ -14,8 +12,8 @@
  * small and flat, so a handful of leaves is enough: more is refused.
  */
 
-static void XMLCALL
-ld_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+ld_start(void *arg, const char *name, const char **attrs)
 {
 	struct s3_lock_doc *d = arg;
 	size_t n = strlen(name);
@@ -33,8 +31,8 @@ ld_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	d->ld_text[0] = '\0';
 }
 
-static void XMLCALL
-ld_end(void *arg, const XML_Char *name)
+static void
+ld_end(void *arg, const char *name)
 {
 	struct s3_lock_doc *d = arg;
 	char *slash;
@@ -57,48 +55,23 @@ ld_end(void *arg, const XML_Char *name)
 	d->ld_path[d->ld_plen] = '\0';
 }
 
-static void XMLCALL
-ld_text(void *arg, const XML_Char *s, int len)
+static void
+ld_text(void *arg, const char *s, int len)
 {
 	struct s3_lock_doc *d = arg;
 
-	if (d->ld_textlen + (size_t)len >= sizeof(d->ld_text)) {
+	if (!xml_text_add(d->ld_text, sizeof(d->ld_text), &d->ld_textlen, s,
+	    len))
 		d->ld_bad = true;
-		return;
-	}
-	memcpy(d->ld_text + d->ld_textlen, s, (size_t)len);
-	d->ld_textlen += (size_t)len;
-	d->ld_text[d->ld_textlen] = '\0';
 }
 
-static void XMLCALL
-ld_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	((struct s3_lock_doc *)arg)->ld_bad = true;
-}
+static const struct xml_sax ld_sax = { ld_start, ld_end, ld_text };
 
 bool
 s3_lock_doc_parse(struct s3_lock_doc *d, const char *body, size_t len)
 {
-	XML_Parser p;
-	bool ok;
-
 	memset(d, 0, sizeof(*d));
-	if ((p = XML_ParserCreate("UTF-8")) == NULL)
-		return false;
-	XML_SetUserData(p, d);
-	XML_SetElementHandler(p, ld_start, ld_end);
-	XML_SetCharacterDataHandler(p, ld_text);
-	XML_SetStartDoctypeDeclHandler(p, ld_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK && !d->ld_bad;
-	XML_ParserFree(p);
-	return ok;
+	return xml_parse(body, len, &ld_sax, d) == 0 && !d->ld_bad;
 }
 
 const char *
@@ -115,20 +88,15 @@ s3_lock_doc_get(const struct s3_lock_doc *d, const char *path)
 enum s3_err
 s3_lock_read_body(struct s3_req *r, struct s3_lock_doc *d)
 {
-	struct http_req *hr = r->sr_http;
 	char *body;
-	bool ok;
+	size_t len;
+	enum s3_err e;
 
-	if (hr->hr_body_len > S3_LOCK_BODYMAX)
-		return S3E_MALFORMED_XML;
-	if ((body = malloc(hr->hr_body_len + 1)) == NULL)
-		return S3E_SLOW_DOWN;
-	if (http_body_read(hr, body, hr->hr_body_len) !=
-	    (long)hr->hr_body_len) {
-		free(body);
-		return S3E_INCOMPLETE_BODY;
-	}
-	ok = s3_lock_doc_parse(d, body, hr->hr_body_len);
+	if ((e = s3_body_whole(r, S3_LOCK_BODYMAX, S3E_MALFORMED_XML, &body,
+	    &len)) != S3E_NONE)
+		return e;
+	if (!s3_lock_doc_parse(d, body, len))
+		e = S3E_MALFORMED_XML;
 	free(body);
-	return ok ? S3E_NONE : S3E_MALFORMED_XML;
+	return e;
 }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
 #include <openssl/evp.h>
 
 #include "errors.h"
@@ -317,11 +316,10 @@ struct complete_parse {
 	bool		 cp_in_text;
 	char		 cp_text[128];
 	size_t		 cp_textlen;
-	XML_Parser	 cp_parser;
 };
 
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+on_start(void *arg, const char *name, const char **attrs)
 {
 	struct complete_parse *cp = arg;
 
@@ -342,19 +340,16 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	}
 }
 
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
+static void
+on_text(void *arg, const char *s, int len)
 {
 	struct complete_parse *cp = arg;
 
 	if (!cp->cp_in_text)
 		return;
-	if (cp->cp_textlen + (size_t)len >= sizeof(cp->cp_text)) {
+	if (!xml_text_add(cp->cp_text, sizeof(cp->cp_text), &cp->cp_textlen,
+	    s, len))
 		cp->cp_textlen = sizeof(cp->cp_text);	/* too long for both */
-		return;
-	}
-	memcpy(cp->cp_text + cp->cp_textlen, s, (size_t)len);
-	cp->cp_textlen += (size_t)len;
 }
 
 /* trim returns the text without surrounding blanks and quotes. */
@@ -414,8 +409,8 @@ field_end(struct complete_parse *cp, const char *name)
 	}
 }
 
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
+static void
+on_end(void *arg, const char *name)
 {
 	struct complete_parse *cp = arg;
 
@@ -431,64 +426,18 @@ on_end(void *arg, const XML_Char *name)
 	cp->cp_depth--;
 }
 
-/* on_doctype refuses a document type: S3's schema has none, and a DTD
- * could declare entities that expand without bound. */
-static void XMLCALL
-on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int internal)
-{
-	struct complete_parse *cp = arg;
+static const struct xml_sax complete_sax = { on_start, on_end, on_text };
 
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)internal;
-	cp->cp_bad = true;
-	XML_StopParser(cp->cp_parser, XML_FALSE);
-}
-
-/* complete_parse_body parses the document; no DTD, no entities. */
+/* complete_parse_body parses the document (xml_parse: no DTD, no entities). */
 static enum s3_err
 complete_parse_body(struct complete_parse *cp, const char *doc, size_t len)
 {
-	XML_Parser p;
-	enum s3_err e = S3E_NONE;
+	enum s3_err e;
 
-	if ((p = XML_ParserCreate("UTF-8")) == NULL)
-		return S3E_SLOW_DOWN;
-	cp->cp_parser = p;
-	XML_SetUserData(p, cp);
-	XML_SetStartDoctypeDeclHandler(p, on_doctype);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	/* External entities are never loaded: no handler is set. */
-	if (XML_Parse(p, doc, (int)len, 1) != XML_STATUS_OK || cp->cp_bad ||
-	    cp->cp_n == 0)
+	e = s3_xml_parse(doc, len, &complete_sax, cp);
+	if (e == S3E_NONE && (cp->cp_bad || cp->cp_n == 0))
 		e = S3E_MALFORMED_XML;
-	XML_ParserFree(p);
 	return e;
-}
-
-/* read_body reads the whole (bounded) request body into a new buffer. */
-static enum s3_err
-read_body(struct s3_req *r, char **doc, size_t *len)
-{
-	uint64_t want = r->sr_http->hr_body_len;
-	size_t got = 0;
-	long n;
-
-	*doc = NULL;
-	if (want == 0 || want > COMPLETE_XMLMAX)
-		return S3E_MALFORMED_XML;
-	if ((*doc = malloc(want + 1)) == NULL)
-		return S3E_SLOW_DOWN;
-	while (got < want) {
-		if ((n = http_body_read(r->sr_http, *doc + got, want - got)) <= 0)
-			return S3E_INCOMPLETE_BODY;
-		got += (size_t)n;
-	}
-	*len = got;
-	return S3E_NONE;
 }
 
 /* --- CompleteMultipartUpload --------------------------------------------------------- */
@@ -613,7 +562,8 @@ upload_complete(struct s3_req *r)
 	    cp.cp_cksums == NULL)
 		e = S3E_SLOW_DOWN;
 	else if ((e = upload_ref(r, &cc.cc_ref, id)) == S3E_NONE &&
-	    (e = read_body(r, &doc, &len)) == S3E_NONE &&
+	    (e = s3_body_whole(r, COMPLETE_XMLMAX, S3E_MALFORMED_XML, &doc,
+	    &len)) == S3E_NONE &&
 	    (e = complete_parse_body(&cp, doc, len)) == S3E_NONE &&
 	    (e = complete_check(&cp, cc.cc_etag)) == S3E_NONE)
 		e = complete_cksum(r, &cp, &cc, &m);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 
@@ -161,8 +159,8 @@ tags_encode(const struct tag_set *ts, char *out)
 
 /* --- the XML of PutObjectTagging ------------------------------------------- */
 
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+on_start(void *arg, const char *name, const char **attrs)
 {
 	struct tag_set *ts = arg;
 	static const char *const path[] = { "Tagging", "TagSet", "Tag" };
@@ -179,8 +177,8 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	ts->ts_depth++;
 }
 
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
+static void
+on_end(void *arg, const char *name)
 {
 	struct tag_set *ts = arg;
 	enum s3_err e;
@@ -204,25 +202,22 @@ on_end(void *arg, const XML_Char *name)
 	ts->ts_text_len = 0;
 }
 
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
+static void
+on_text(void *arg, const char *s, int len)
 {
 	struct tag_set *ts = arg;
 
-	if (ts->ts_text_len + (size_t)len >= sizeof(ts->ts_text)) {
+	if (!xml_text_add(ts->ts_text, sizeof(ts->ts_text), &ts->ts_text_len,
+	    s, len))
 		ts->ts_err = S3E_INVALID_TAG;
-		return;
-	}
-	memcpy(ts->ts_text + ts->ts_text_len, s, (size_t)len);
-	ts->ts_text_len += (size_t)len;
 }
 
-static const struct s3_bconf_sax tag_sax = { on_start, on_end, on_text };
+static const struct xml_sax tag_sax = { on_start, on_end, on_text };
 
 static enum s3_err
 parse_xml(struct tag_set *ts, const char *body, size_t len)
 {
-	enum s3_err e = s3_bconf_xml(body, len, &tag_sax, ts);
+	enum s3_err e = s3_xml_parse(body, len, &tag_sax, ts);
 
 	if (e == S3E_NONE && ts->ts_bad)
 		e = S3E_MALFORMED_XML;
@@ -314,21 +309,16 @@ set_tagging(struct s3_req *r, const char *tags, int status)
 static void
 put_tagging(struct s3_req *r)
 {
-	struct http_req *hr = r->sr_http;
 	struct tag_set *ts = NULL;
 	char *body = NULL, *out = NULL;
-	enum s3_err e = S3E_NONE;
+	enum s3_err e;
+	size_t len;
 
-	if (hr->hr_body_len > TAGS_BODYMAX)
-		e = S3E_MALFORMED_XML;
-	else if ((ts = calloc(1, sizeof(*ts))) == NULL ||
-	    (body = malloc(hr->hr_body_len + 1)) == NULL ||
-	    (out = malloc(TAGS_STOREMAX)) == NULL)
+	e = s3_body_whole(r, TAGS_BODYMAX, S3E_MALFORMED_XML, &body, &len);
+	if (e == S3E_NONE && ((ts = calloc(1, sizeof(*ts))) == NULL ||
+	    (out = malloc(TAGS_STOREMAX)) == NULL))
 		e = S3E_SLOW_DOWN;
-	else if (http_body_read(hr, body, hr->hr_body_len) !=
-	    (long)hr->hr_body_len)
-		e = S3E_INCOMPLETE_BODY;
-	else if ((e = parse_xml(ts, body, hr->hr_body_len)) == S3E_NONE)
+	if (e == S3E_NONE && (e = parse_xml(ts, body, len)) == S3E_NONE)
 		tags_encode(ts, out);
 	if (e != S3E_NONE)
 		s3_fail(r, e, e == S3E_BAD_REQUEST ? "Object tags cannot be "

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
-
 #include "errors.h"
 #include "gatewayd.h"
 
@@ -162,8 +160,8 @@ struct vconf {
 	uint8_t	 vc_state;		/* BUCKET_VER_*; OFF: no Status */
 };
 
-static void XMLCALL
-vc_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+vc_start(void *arg, const char *name, const char **attrs)
 {
 	struct vconf *vc = arg;
 
@@ -180,8 +178,8 @@ vc_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		vc->vc_bad = true;
 }
 
-static void XMLCALL
-vc_end(void *arg, const XML_Char *name)
+static void
+vc_end(void *arg, const char *name)
 {
 	struct vconf *vc = arg;
 
@@ -201,48 +199,24 @@ vc_end(void *arg, const XML_Char *name)
 	vc->vc_depth--;
 }
 
-static void XMLCALL
-vc_text(void *arg, const XML_Char *s, int len)
+static void
+vc_text(void *arg, const char *s, int len)
 {
 	struct vconf *vc = arg;
 
-	if (vc->vc_len + (size_t)len >= sizeof(vc->vc_text)) {
+	if (!xml_text_add(vc->vc_text, sizeof(vc->vc_text), &vc->vc_len, s,
+	    len))
 		vc->vc_bad = true;
-		return;
-	}
-	memcpy(vc->vc_text + vc->vc_len, s, (size_t)len);
-	vc->vc_len += (size_t)len;
 }
 
-static void XMLCALL
-vc_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	((struct vconf *)arg)->vc_bad = true;
-}
+static const struct xml_sax vc_sax = { vc_start, vc_end, vc_text };
 
 /* vconf_parse reads a VersioningConfiguration; false: MalformedXML. */
 static bool
 vconf_parse(struct vconf *vc, const char *body, size_t len)
 {
-	XML_Parser p;
-	bool ok;
-
 	memset(vc, 0, sizeof(*vc));
-	if ((p = XML_ParserCreate("UTF-8")) == NULL)
-		return false;
-	XML_SetUserData(p, vc);
-	XML_SetElementHandler(p, vc_start, vc_end);
-	XML_SetCharacterDataHandler(p, vc_text);
-	XML_SetStartDoctypeDeclHandler(p, vc_doctype);
-	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK && !vc->vc_bad;
-	XML_ParserFree(p);
-	return ok;
+	return xml_parse(body, len, &vc_sax, vc) == 0 && !vc->vc_bad;
 }
 
 static void
@@ -303,22 +277,15 @@ versioning_set(struct s3_req *r, uint8_t state)
 static void
 versioning_put(struct s3_req *r)
 {
-	struct http_req *hr = r->sr_http;
 	struct vconf vc;
+	enum s3_err e;
 	char *body;
+	size_t len;
 
-	if (hr->hr_body_len > VERSIONING_BODYMAX) {
-		s3_fail(r, S3E_MALFORMED_XML, NULL);
-		return;
-	}
-	if ((body = malloc(hr->hr_body_len + 1)) == NULL) {
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-		return;
-	}
-	if (http_body_read(hr, body, hr->hr_body_len) !=
-	    (long)hr->hr_body_len)
-		s3_fail(r, S3E_INCOMPLETE_BODY, NULL);
-	else if (!vconf_parse(&vc, body, hr->hr_body_len))
+	if ((e = s3_body_whole(r, VERSIONING_BODYMAX, S3E_MALFORMED_XML, &body,
+	    &len)) != S3E_NONE)
+		s3_fail(r, e, NULL);
+	else if (!vconf_parse(&vc, body, len))
 		s3_fail(r, S3E_MALFORMED_XML, NULL);
 	else
 		versioning_set(r, vc.vc_state);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "gatewayd.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -168,4 +169,17 @@ void
 s3_xml_raw(struct s3_xml *x, const char *s)
 {
 	puts_(x, s);
+}
+
+enum s3_err
+s3_xml_parse(const char *s, size_t len, const struct xml_sax *sax, void *arg)
+{
+	switch (xml_parse(s, len, sax, arg)) {
+	case 0:
+		return S3E_NONE;
+	case CAIRN_ENOMEM:
+		return S3E_SLOW_DOWN;
+	default:
+		return S3E_MALFORMED_XML;
+	}
 }

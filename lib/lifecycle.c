@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <expat.h>
-
+#include "errors.h"
 #include "lifecycle.h"
+#include "xml.h"
 
 #define LC_DEPTHMAX	8		/* elements nested at most */
 #define LC_PATHMAX	128		/* "Rule/Filter/And/Tag/Value" */
@@ -232,8 +232,8 @@ element_begin(struct lc_parse *p, const char *path)
 		s->ls_abort = true;
 }
 
-static void XMLCALL
-on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+on_start(void *arg, const char *name, const char **attrs)
 {
 	struct lc_parse *p = arg;
 	size_t len = p->p_pathlen[p->p_depth], nlen = strlen(name);
@@ -503,8 +503,8 @@ rule_end(struct lc_parse *p)
 		}
 }
 
-static void XMLCALL
-on_end(void *arg, const XML_Char *name)
+static void
+on_end(void *arg, const char *name)
 {
 	struct lc_parse *p = arg;
 
@@ -528,29 +528,16 @@ on_end(void *arg, const XML_Char *name)
 	p->p_path[p->p_pathlen[p->p_depth]] = '\0';
 }
 
-static void XMLCALL
-on_text(void *arg, const XML_Char *s, int len)
+static void
+on_text(void *arg, const char *s, int len)
 {
 	struct lc_parse *p = arg;
 
-	if (p->p_textlen + (size_t)len > LC_TEXTMAX) {
+	if (!xml_text_add(p->p_text, sizeof(p->p_text), &p->p_textlen, s, len))
 		p->p_text_long = true;
-		return;
-	}
-	memcpy(p->p_text + p->p_textlen, s, (size_t)len);
-	p->p_textlen += (size_t)len;
 }
 
-static void XMLCALL
-on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	fail(arg, LIFECYCLE_MALFORMED, NULL);
-}
+static const struct xml_sax lc_sax = { on_start, on_end, on_text };
 
 /* --- the interface ----------------------------------------------------------- */
 
@@ -559,30 +546,23 @@ lifecycle_parse(const char *xml, size_t len, struct lifecycle *lc, char *msg,
     size_t msglen)
 {
 	struct lc_parse *p;
-	XML_Parser xp;
 	enum lifecycle_err e;
+	int rc;
 
 	memset(lc, 0, sizeof(*lc));
 	msg[0] = '\0';
 	if (len > LIFECYCLE_BODYMAX)
 		return LIFECYCLE_MALFORMED;
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (xp = XML_ParserCreate("UTF-8")) == NULL) {
-		free(p);
+	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return LIFECYCLE_NOMEM;
-	}
 	p->p_lc = lc;
 	p->p_msg = msg;
 	p->p_msglen = msglen;
-	XML_SetUserData(xp, p);
-	XML_SetElementHandler(xp, on_start, on_end);
-	XML_SetCharacterDataHandler(xp, on_text);
-	XML_SetStartDoctypeDeclHandler(xp, on_doctype);
-	XML_SetParamEntityParsing(xp, XML_PARAM_ENTITY_PARSING_NEVER);
-	if (XML_Parse(xp, xml, (int)len, 1) != XML_STATUS_OK ||
-	    lc->lc_n == 0)
+	rc = xml_parse(xml, len, &lc_sax, p);
+	if (rc == CAIRN_ENOMEM)
+		fail(p, LIFECYCLE_NOMEM, NULL);
+	else if (rc != 0 || lc->lc_n == 0)
 		fail(p, LIFECYCLE_MALFORMED, NULL);
-	XML_ParserFree(xp);
 	e = p->p_err;
 	free(p);
 	if (e != LIFECYCLE_OK)

@@ -9,6 +9,7 @@ bucket's listing and every object's bytes are recorded: nothing may have
 changed.  Prints TAP.
 """
 
+import base64
 import hashlib
 import socket
 import sys
@@ -25,12 +26,14 @@ ENDPOINT = 'http://%s:%d' % (HOST, PORT)
 BUCKET = 'bad-input'
 
 
-def signed_headers(method, path, headers, body_sha='UNSIGNED-PAYLOAD'):
-    """signed_headers returns headers with a SigV4 Authorization added."""
+def signed_headers(method, path, headers, body=b''):
+    """signed_headers returns headers with a SigV4 Authorization added,
+    signing the SHA-256 of body (over plain HTTP botocore always signs
+    the payload)."""
     s = boto3.session.Session()
     creds = s.get_credentials()
-    req = AWSRequest(method=method, url=ENDPOINT + path, headers=headers)
-    req.headers['x-amz-content-sha256'] = body_sha
+    req = AWSRequest(method=method, url=ENDPOINT + path, headers=headers,
+                     data=body)
     S3SigV4Auth(creds, 's3', 'us-east-1').add_auth(req)
     return dict(req.headers.items())
 
@@ -38,7 +41,7 @@ def signed_headers(method, path, headers, body_sha='UNSIGNED-PAYLOAD'):
 def raw(method, path, headers, body=b'', close_after=False, sign=True):
     """raw sends one request on a fresh connection; returns (status, text)."""
     if sign:
-        headers = signed_headers(method, path, headers)
+        headers = signed_headers(method, path, headers, body)
     lines = ['%s %s HTTP/1.1' % (method, path), 'Host: %s:%d' % (HOST, PORT)]
     lines += ['%s: %s' % kv for kv in headers.items() if kv[0] != 'host']
     data = ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
@@ -68,6 +71,17 @@ def raw(method, path, headers, body=b'', close_after=False, sign=True):
         return (0, '')
     status = int(got.split(b' ', 2)[1])
     return (status, got.decode('latin-1'))
+
+
+def doctype_put(path, root):
+    """doctype_put PUTs a document of element root that declares entities
+    (a small billion laughs) and returns the error code it gets."""
+    body = ('<?xml version="1.0"?><!DOCTYPE %s [<!ENTITY a "aaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><%s>&b;</%s>'
+            % (root, root, root)).encode()
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    return code_in(raw('PUT', path, {'Content-Length': str(len(body)),
+                                     'Content-MD5': md5}, body)[1])
 
 
 def code_in(text):
@@ -131,7 +145,7 @@ def main():
         ('a wrong x-amz-content-sha256 is XAmzContentSHA256Mismatch',
          lambda: code_in(raw('PUT', '/%s/small' % BUCKET, signed_headers(
              'PUT', '/%s/small' % BUCKET, {'Content-Length': '3'},
-             body_sha='0' * 64), b'new', sign=False)[1])
+             b'old'), b'new', sign=False)[1])
          == 'XAmzContentSHA256Mismatch'),
         ('a request signed with another secret is SignatureDoesNotMatch',
          lambda: code_in(raw('PUT', '/%s/small' % BUCKET, dict(
@@ -156,6 +170,24 @@ def main():
          lambda: code_in(raw('PATCH', '/%s/small' % BUCKET,
                              {'Content-Length': '0'})[1])
          == 'MethodNotAllowed'),
+        ('a versioning document with a DOCTYPE is MalformedXML',
+         lambda: doctype_put('/%s?versioning' % BUCKET,
+                             'VersioningConfiguration') == 'MalformedXML'),
+        ('a bucket tag set with a DOCTYPE is MalformedXML',
+         lambda: doctype_put('/%s?tagging' % BUCKET, 'Tagging')
+         == 'MalformedXML'),
+        ('an object tag set with a DOCTYPE is MalformedXML',
+         lambda: doctype_put('/%s/small?tagging' % BUCKET, 'Tagging')
+         == 'MalformedXML'),
+        ('an ACL with a DOCTYPE is MalformedACLError',
+         lambda: doctype_put('/%s?acl' % BUCKET, 'AccessControlPolicy')
+         == 'MalformedACLError'),
+        ('a versioning document other than the one signed is '
+         'XAmzContentSHA256Mismatch',
+         lambda: code_in(raw('PUT', '/%s?versioning' % BUCKET, signed_headers(
+             'PUT', '/%s?versioning' % BUCKET, {'Content-Length': '4'},
+             b'<a/>'), b'<b/>', sign=False)[1])
+         == 'XAmzContentSHA256Mismatch'),
         ('the server still answers', lambda: s3.head_bucket(Bucket=BUCKET)),
         ('after all that, the listing and every byte are unchanged',
          lambda: state(s3) == before),
