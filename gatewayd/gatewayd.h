@@ -791,9 +791,6 @@ void s3_serve(struct gatewayd *env, struct http_req *hr);
 long s3_query_get(const struct http_req *hr, const char *name, char *buf,
     size_t buflen);
 
-/* s3_url_decode percent-decodes len bytes of s into out (NUL-terminated);
- * returns the decoded length, or -1 for a bad escape or too small out. */
-long s3_url_decode(const char *s, size_t len, char *out, size_t outlen);
 
 /* s3_query_has tells whether the query names the parameter at all. */
 bool s3_query_has(const struct http_req *hr, const char *name);

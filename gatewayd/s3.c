@@ -137,52 +137,6 @@ s3_time_http(uint64_t ns, char *buf, size_t len)
 
 /* --- query strings and paths ------------------------------------------------------------ */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* pct_decode decodes %XX (and '+' as space if plus) into out; -1 if bad. */
-static long
-pct_decode(const char *s, size_t len, char *out, size_t outlen, bool plus)
-{
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			if (i + 2 >= len ||
-			    (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
-				return -1;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		if (o + 1 >= outlen)
-			return -1;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return (long)o;
-}
-
-long
-s3_url_decode(const char *s, size_t len, char *out, size_t outlen)
-{
-	return pct_decode(s, len, out, outlen, false);
-}
-
 /* query_find locates name in the raw query; value points past the '='. */
 static bool
 query_find(const struct http_req *hr, const char *name, const char **value,
@@ -197,7 +151,7 @@ query_find(const struct http_req *hr, const char *name, const char **value,
 		amp = amp ? amp : end;
 		eq = memchr(p, '=', (size_t)(amp - p));
 		eq = eq ? eq : amp;
-		n = pct_decode(p, (size_t)(eq - p), dec, sizeof(dec), true);
+		n = util_pct_decode(p, (size_t)(eq - p), dec, sizeof(dec), true);
 		if (n >= 0 && strcmp(dec, name) == 0) {
 			*value = eq < amp ? eq + 1 : amp;
 			*vlen = (size_t)(amp - *value);
@@ -226,7 +180,7 @@ s3_query_get(const struct http_req *hr, const char *name, char *buf,
 
 	if (!query_find(hr, name, &v, &n))
 		return -1;
-	return pct_decode(v, n, buf, buflen, true);
+	return util_pct_decode(v, n, buf, buflen, true);
 }
 
 /*
@@ -274,7 +228,7 @@ decode_key(struct s3_req *r, const char *p, size_t len)
 		return S3E_NONE;
 	if ((r->sr_keybuf = malloc(len + 1)) == NULL)
 		return S3E_SLOW_DOWN;
-	if ((n = pct_decode(p, len, r->sr_keybuf, len + 1, false)) < 0)
+	if ((n = util_pct_decode(p, len, r->sr_keybuf, len + 1, false)) < 0)
 		return S3E_INVALID_URI;
 	if (n > PROTO_KEYMAX)
 		return S3E_KEY_TOO_LONG;
@@ -412,7 +366,7 @@ only_params(const struct http_req *hr, const char *const *allowed)
 		eq = eq ? eq : amp;
 		if (eq == p)
 			continue;
-		if (pct_decode(p, (size_t)(eq - p), name, sizeof(name),
+		if (util_pct_decode(p, (size_t)(eq - p), name, sizeof(name),
 		    true) < 0)
 			return false;
 		if (strncmp(name, "response-", 9) == 0 && allowed ==

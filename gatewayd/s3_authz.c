@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "util.h"
 
 /*
  * The IAM action of a request on a subresource, by method.  NULL where
@@ -314,7 +315,7 @@ copy_source_authz(struct s3_req *r)
 	}
 	if ((dec = malloc(len + 1)) == NULL)
 		return S3E_SLOW_DOWN;
-	if ((n = s3_url_decode(v, len, dec, len + 1)) > 0 &&
+	if ((n = util_pct_decode(v, len, dec, len + 1, false)) > 0 &&
 	    (slash = memchr(dec, '/', (size_t)n)) != NULL &&
 	    slash - dec <= PROTO_BUCKETMAX) {
 		b = (struct proto_str){ dec, (size_t)(slash - dec) };

@@ -44,7 +44,7 @@ parse_source(struct s3_req *r, struct copy_src *src)
 		src->sc_version[(size_t)(v + len - q) - 11] = '\0';
 		len = (size_t)(q - v);
 	}
-	n = s3_url_decode(v, len, src->sc_buf, sizeof(src->sc_buf));
+	n = util_pct_decode(v, len, src->sc_buf, sizeof(src->sc_buf), false);
 	if (n < 0)
 		return S3E_INVALID_ARGUMENT;
 	v = src->sc_buf + (src->sc_buf[0] == '/');

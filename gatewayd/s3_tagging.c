@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "gatewayd.h"
+#include "util.h"
 
 #define TAGS_MAX	10		/* per object, as in S3 */
 #define TAG_KEYMAX	128		/* characters */
@@ -104,9 +105,9 @@ parse_query(struct tag_set *ts, const char *s, size_t len)
 			continue;
 		eq = memchr(s, '=', (size_t)(amp - s));
 		eq = eq ? eq : amp;
-		kl = s3_url_decode(s, (size_t)(eq - s), k, sizeof(k));
-		vl = eq < amp ? s3_url_decode(eq + 1, (size_t)(amp - eq - 1),
-		    v, sizeof(v)) : 0;
+		kl = util_pct_decode(s, (size_t)(eq - s), k, sizeof(k), false);
+		vl = eq < amp ? util_pct_decode(eq + 1, (size_t)(amp - eq - 1),
+		    v, sizeof(v), false) : 0;
 		if (kl < 0 || vl < 0)
 			return S3E_INVALID_TAG;
 		if ((e = tag_add(ts, k, (size_t)kl, eq < amp ? v : "",

@@ -101,18 +101,6 @@ sigv4_digits(const char *p, size_t n)
 	return true;
 }
 
-static int
-sigv4_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* sigv4_caseeq compares a received name with a lowercase one. */
 static bool
 sigv4_caseeq(const char *p, size_t len, const char *name, size_t name_len)
@@ -249,10 +237,10 @@ sigv4_parse_signature(const char *v, size_t len, struct sigv4_auth *auth)
 	if (len != 64)
 		return false;
 	for (i = 0; i < len; i++) {
-		if (sigv4_hexval((unsigned char)v[i]) < 0)
+		if (util_hexval((unsigned char)v[i]) < 0)
 			return false;
 		auth->sa_signature[i] = "0123456789abcdef"[
-		    sigv4_hexval((unsigned char)v[i])];
+		    util_hexval((unsigned char)v[i])];
 	}
 	auth->sa_signature[len] = '\0';
 	return true;
@@ -431,7 +419,7 @@ sigv4_payload_ok(const char *v, size_t len)
 	if (len != 64)
 		return false;
 	for (i = 0; i < len; i++)
-		if (sigv4_hexval((unsigned char)v[i]) < 0)
+		if (util_hexval((unsigned char)v[i]) < 0)
 			return false;
 	return true;
 }
@@ -471,32 +459,18 @@ sigv4_query_value(const struct sigv4_request *req, const char *name,
     char *buf, size_t size)
 {
 	struct sigv4_iter	 it;
-	const char		*tok, *eq;
-	size_t			 tlen, nlen = strlen(name), i, o = 0;
-	int			 hi, lo;
+	const char		*tok;
+	size_t			 tlen, nlen = strlen(name);
+	long			 n;
 
 	sigv4_iter_init(&it, req->sr_query, req->sr_query_len);
 	while (sigv4_iter_next(&it, '&', &tok, &tlen)) {
 		if (tlen <= nlen || tok[nlen] != '=' ||
 		    memcmp(tok, name, nlen) != 0)
 			continue;
-		eq = tok + nlen;
-		for (i = 1; i < tlen - nlen; i++) {
-			if (o + 1 >= size)
-				return -2;
-			if (eq[i] != '%') {
-				buf[o++] = eq[i] == '+' ? ' ' : eq[i];
-				continue;
-			}
-			if (i + 2 >= tlen - nlen ||
-			    (hi = sigv4_hexval((unsigned char)eq[i + 1])) < 0 ||
-			    (lo = sigv4_hexval((unsigned char)eq[i + 2])) < 0)
-				return -2;
-			buf[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		buf[o] = '\0';
-		return (long)o;
+		n = util_pct_decode(tok + nlen + 1, tlen - nlen - 1, buf, size,
+		    true);
+		return n < 0 ? -2 : n;
 	}
 	return -1;
 }
@@ -703,20 +677,12 @@ static bool
 sigv4_reencode(const char *src, size_t len, char **out)
 {
 	char	*o = *out;
-	size_t	 i;
-	int	 c, hi, lo;
+	size_t	 i = 0;
+	int	 c;
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)src[i];
-		if (c == '%') {
-			if (len - i < 3 ||
-			    (hi = sigv4_hexval((unsigned char)src[i + 1])) < 0 ||
-			    (lo = sigv4_hexval((unsigned char)src[i + 2])) < 0)
-				return false;
-			c = hi << 4 | lo;
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
+	while (i < len) {
+		if ((c = util_pct_next(src, len, &i, true)) < 0)
+			return false;
 		if (sigv4_unreserved(c))
 			*o++ = c;
 		else {

@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "lifecycle.h"
+#include "util.h"
 #include "xml.h"
 
 #define LC_DEPTHMAX	8		/* elements nested at most */
@@ -589,19 +590,6 @@ lifecycle_free(struct lifecycle *lc)
 	memset(lc, 0, sizeof(*lc));
 }
 
-/* hexval returns the value of a hex digit, or -1. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * decoded_eq tells whether len bytes of URL-encoded s decode to want.
  * The stored tag set was encoded by the gateway, so it is well formed.
@@ -609,19 +597,12 @@ hexval(char c)
 static bool
 decoded_eq(const char *s, size_t len, const char *want)
 {
-	size_t i;
-	int hi, lo;
-	char c;
+	size_t i = 0;
+	int c;
 
-	for (i = 0; i < len; i++, want++) {
-		c = s[i];
-		if (c == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
-		if (*want != c)
+	while (i < len) {
+		if ((c = util_pct_next(s, len, &i, true)) < 0 ||
+		    (unsigned char)*want++ != c)
 			return false;
 	}
 	return *want == '\0';

@@ -28,8 +28,8 @@ util_hex(char *out, const void *in, size_t len)
 	out[2 * len] = '\0';
 }
 
-static int
-hexval(char c)
+int
+util_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -48,13 +48,47 @@ util_unhex(void *out, const char *in, size_t len)
 	int hi, lo;
 
 	for (i = 0; i < len; i++) {
-		hi = hexval(in[2 * i]);
-		lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+		hi = util_hexval(in[2 * i]);
+		lo = hi < 0 ? -1 : util_hexval(in[2 * i + 1]);
 		if (lo < 0)
 			return CAIRN_EINVAL;
 		p[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;
+}
+
+int
+util_pct_next(const char *s, size_t len, size_t *i, bool plus)
+{
+	int c = (unsigned char)s[*i], hi, lo;
+
+	if (c == '%') {
+		if (len - *i < 3 || (hi = util_hexval(s[*i + 1])) < 0 ||
+		    (lo = util_hexval(s[*i + 2])) < 0)
+			return -1;
+		*i += 3;
+		return hi << 4 | lo;
+	}
+	(*i)++;
+	return c == '+' && plus ? ' ' : c;
+}
+
+long
+util_pct_decode(const char *s, size_t len, char *out, size_t outlen,
+    bool plus)
+{
+	size_t i = 0, o = 0;
+	int c;
+
+	while (i < len) {
+		if ((c = util_pct_next(s, len, &i, plus)) < 0 || o + 1 >= outlen)
+			return -1;
+		out[o++] = (char)c;
+	}
+	if (outlen == 0)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
 }
 
 void

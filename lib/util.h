@@ -2,6 +2,7 @@
 #ifndef CAIRN_UTIL_H
 #define CAIRN_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,24 @@ void util_hex(char *out, const void *in, size_t len);
 
 /* util_unhex parses exactly 2*len hex digits from in; 0 or CAIRN_EINVAL. */
 int util_unhex(void *out, const char *in, size_t len);
+
+/* util_hexval returns the value of the hex digit c, or -1. */
+int util_hexval(int c);
+
+/*
+ * util_pct_next decodes the byte of URL-encoded s (len bytes) at *i: %XX,
+ * '+' as a space if plus, or the byte itself.  It advances *i past what
+ * it read and returns the byte (0-255), or -1 on a broken escape.
+ */
+int util_pct_next(const char *s, size_t len, size_t *i, bool plus);
+
+/*
+ * util_pct_decode decodes len bytes of URL-encoded s into out, with a
+ * NUL (outlen bytes at most, NUL included): the length, or -1 if an
+ * escape is broken or out is too small.
+ */
+long util_pct_decode(const char *s, size_t len, char *out, size_t outlen,
+    bool plus);
 
 /* util_random fills buf with len bytes from getrandom(2); fatal on failure. */
 void util_random(void *buf, size_t len);
