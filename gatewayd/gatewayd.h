@@ -684,8 +684,10 @@ int s3_policy_init(struct gatewayd *env);
 int s3_policy_get(struct gatewayd *env, struct proto_str bucket, char **doc,
     size_t *len);
 
-/* s3_policy answers Get/Put/DeleteBucketPolicy (?policy). */
-void s3_policy(struct s3_req *r);
+/* Get/Put/DeleteBucketPolicy (?policy). */
+void s3_bucket_policy_get(struct s3_req *r);
+void s3_bucket_policy_put(struct s3_req *r);
+void s3_bucket_policy_delete(struct s3_req *r);
 
 /* s3_authz.c */
 
@@ -743,9 +745,11 @@ uint8_t s3_acl_of_object(const struct msg_objrec *rec);
 bool s3_acl_allows(uint8_t acl, const struct s3_who *who, const char *action,
     bool object);
 
-/* s3_acl_bucket and s3_acl_object answer ?acl on a bucket or an object. */
-void s3_acl_bucket(struct s3_req *r);
-void s3_acl_object(struct s3_req *r);
+/* Get/PutBucketAcl and Get/PutObjectAcl (?acl). */
+void s3_acl_bucket_get(struct s3_req *r);
+void s3_acl_bucket_put(struct s3_req *r);
+void s3_acl_object_get(struct s3_req *r);
+void s3_acl_object_put(struct s3_req *r);
 
 /* s3_xml_raw appends s as it is: markup the other functions cannot make. */
 void s3_xml_raw(struct s3_xml *x, const char *s);
@@ -950,13 +954,13 @@ void s3_bconf_serve(struct s3_req *r, const struct s3_bconf_ops *ops);
 
 /* s3_bucket_tagging.c */
 
-/* s3_bucket_tagging answers Put/Get/DeleteBucketTagging (?tagging). */
-void s3_bucket_tagging(struct s3_req *r);
+/* Put/Get/DeleteBucketTagging (?tagging), served by s3_bconf_serve. */
+extern const struct s3_bconf_ops s3_bucket_tagging_ops;
 
 /* s3_cors.c */
 
-/* s3_cors answers Put/Get/DeleteBucketCors (?cors). */
-void s3_cors(struct s3_req *r);
+/* Put/Get/DeleteBucketCors (?cors), served by s3_bconf_serve. */
+extern const struct s3_bconf_ops s3_cors_ops;
 
 /* s3_cors_preflight answers an OPTIONS request, unauthenticated, from the
  * bucket's CORS rules. */
@@ -972,13 +976,14 @@ void s3_cors_free(struct s3_req *r);
 
 /* s3_notification.c */
 
-/* s3_notification answers Put/GetBucketNotificationConfiguration. */
-void s3_notification(struct s3_req *r);
+/* Put/GetBucketNotificationConfiguration, served by s3_bconf_serve. */
+extern const struct s3_bconf_ops s3_notification_ops;
 
 /* s3_replication.c */
 
-/* s3_replication answers Put/Get/DeleteBucketReplication (?replication). */
-void s3_replication(struct s3_req *r);
+/* Put/Get/DeleteBucketReplication (?replication), served by
+ * s3_bconf_serve. */
+extern const struct s3_bconf_ops s3_replication_ops;
 
 /* s3_bucket.c */
 void s3_bucket_list_all(struct s3_req *r);
@@ -1018,16 +1023,19 @@ void s3_objects_delete(struct s3_req *r);
 /* s3_lifecycle.c */
 
 /*
- * s3_lifecycle answers Put/Get/DeleteBucketLifecycleConfiguration
- * (?lifecycle) for every method; the document is checked with
- * lib/lifecycle.c and stored as sent (BCONF_LIFECYCLE).
+ * Put/Get/DeleteBucketLifecycleConfiguration (?lifecycle): the document is
+ * checked with lib/lifecycle.c and stored as sent (BCONF_LIFECYCLE).
  */
-void s3_lifecycle(struct s3_req *r);
+void s3_lifecycle_get(struct s3_req *r);
+void s3_lifecycle_put(struct s3_req *r);
+void s3_lifecycle_delete(struct s3_req *r);
 
 /* s3_tagging.c */
 
-/* s3_tagging answers Get/Put/DeleteObjectTagging (?tagging) for method. */
-void s3_tagging(struct s3_req *r, const char *method);
+/* Get/Put/DeleteObjectTagging (?tagging). */
+void s3_tagging_get(struct s3_req *r);
+void s3_tagging_put(struct s3_req *r);
+void s3_tagging_delete(struct s3_req *r);
 
 /* s3_tagging_check checks one tag's key and value (UTF-8, lengths, no
  * NUL) against S3's rules: S3E_NONE or S3E_INVALID_TAG. */
@@ -1514,8 +1522,9 @@ size_t s3_version_headers(struct s3_req *r, struct http_hdr_out *hdrs);
  */
 int s3_version_set_hdr(struct s3_req *r, const char *name, const char *value);
 
-/* s3_versioning answers GET and PUT ?versioning on a bucket. */
-void s3_versioning(struct s3_req *r);
+/* Get/PutBucketVersioning (?versioning). */
+void s3_versioning_get(struct s3_req *r);
+void s3_versioning_put(struct s3_req *r);
 
 /* s3_version_list answers GET ?versions (ListObjectVersions). */
 void s3_version_list(struct s3_req *r);
@@ -1565,12 +1574,15 @@ void s3_lock_bucket_create(struct s3_req *r, struct msg_bucket *b);
  */
 enum s3_err s3_lock_from_request(struct s3_req *r, struct msg_objrec *rec);
 
-/* s3_lock_config answers GET and PUT ?object-lock on a bucket. */
-void s3_lock_config(struct s3_req *r);
+/* Get/PutObjectLockConfiguration (?object-lock on a bucket). */
+void s3_lock_config_get(struct s3_req *r);
+void s3_lock_config_put(struct s3_req *r);
 
-/* s3_lock_retention and s3_lock_legal_hold answer ?retention and
- * ?legal-hold on an object (version). */
-void s3_lock_retention(struct s3_req *r);
-void s3_lock_legal_hold(struct s3_req *r);
+/* Get/PutObjectRetention and Get/PutObjectLegalHold (?retention and
+ * ?legal-hold on an object version). */
+void s3_lock_retention_get(struct s3_req *r);
+void s3_lock_retention_put(struct s3_req *r);
+void s3_lock_hold_get(struct s3_req *r);
+void s3_lock_hold_put(struct s3_req *r);
 
 #endif

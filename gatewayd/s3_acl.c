@@ -370,49 +370,6 @@ bucket_owner(struct s3_req *r, struct acl_owner *o, uint8_t *acl)
 	return rc;
 }
 
-static void
-bucket_acl_put(struct s3_req *r, const struct acl_owner *o)
-{
-	struct msg_bucket_set bs;
-	struct msg_bucket b;
-	struct rpc_call c;
-	enum s3_err e;
-	int rc;
-
-	memset(&bs, 0, sizeof(bs));
-	if ((e = put_acl(r, o->ao_id, &bs.bs_bucket.b_acl)) != S3E_NONE) {
-		s3_fail(r, e, NULL);
-		return;
-	}
-	bs.bs_bucket.b_name = r->sr_bucket;
-	bs.bs_fields = BUCKET_SET_ACL;
-	rc = backend_bucket_set(&r->sr_env->gw_backend, &c, &bs, &b);
-	rpc_call_fini(&c);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 200, NULL, 0);
-}
-
-void
-s3_acl_bucket(struct s3_req *r)
-{
-	struct acl_owner o;
-	uint8_t acl;
-	int rc;
-
-	if (!s3_method_is(r, "GET") && !s3_method_is(r, "PUT")) {
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
-		return;
-	}
-	if ((rc = bucket_owner(r, &o, &acl)) != 0)
-		s3_fail_rc(r, rc);
-	else if (s3_method_is(r, "GET"))
-		respond_acl(r, &o, acl);
-	else
-		bucket_acl_put(r, &o);
-}
-
 /* object_acl_set stores acl with the current version of the object. */
 static int
 object_acl_set(struct s3_req *r, uint8_t acl)
@@ -451,27 +408,84 @@ object_acl_get(struct s3_req *r, uint8_t *acl)
 	return rc;
 }
 
+/*
+ * acl_owner_of fills o with the owner of the bucket of r and *acl with the
+ * ACL of the bucket, or of the object if object; false if it answered.
+ */
+static bool
+acl_owner_of(struct s3_req *r, bool object, struct acl_owner *o,
+    uint8_t *acl)
+{
+	int rc;
+
+	if ((rc = bucket_owner(r, o, acl)) != 0 ||
+	    (object && (rc = object_acl_get(r, acl)) != 0)) {
+		s3_fail_rc(r, rc);
+		return false;
+	}
+	return true;
+}
+
+/* acl_answer answers a GET of the ACL of the bucket or the object. */
+static void
+acl_answer(struct s3_req *r, bool object)
+{
+	struct acl_owner o;
+	uint8_t acl;
+
+	if (acl_owner_of(r, object, &o, &acl))
+		respond_acl(r, &o, acl);
+}
+
 void
-s3_acl_object(struct s3_req *r)
+s3_acl_bucket_get(struct s3_req *r)
+{
+	acl_answer(r, false);
+}
+
+void
+s3_acl_bucket_put(struct s3_req *r)
+{
+	struct msg_bucket_set bs;
+	struct acl_owner o;
+	struct msg_bucket b;
+	struct rpc_call c;
+	enum s3_err e;
+	int rc;
+
+	memset(&bs, 0, sizeof(bs));
+	if (!acl_owner_of(r, false, &o, &bs.bs_bucket.b_acl))
+		return;
+	if ((e = put_acl(r, o.ao_id, &bs.bs_bucket.b_acl)) != S3E_NONE) {
+		s3_fail(r, e, NULL);
+		return;
+	}
+	bs.bs_bucket.b_name = r->sr_bucket;
+	bs.bs_fields = BUCKET_SET_ACL;
+	rc = backend_bucket_set(&r->sr_env->gw_backend, &c, &bs, &b);
+	rpc_call_fini(&c);
+	if (rc != 0)
+		s3_fail_rc(r, rc);
+	else
+		s3_respond_empty(r, 200, NULL, 0);
+}
+
+void
+s3_acl_object_get(struct s3_req *r)
+{
+	acl_answer(r, true);
+}
+
+void
+s3_acl_object_put(struct s3_req *r)
 {
 	struct acl_owner o;
 	uint8_t acl;
 	enum s3_err e;
 	int rc;
 
-	if (!s3_method_is(r, "GET") && !s3_method_is(r, "PUT")) {
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+	if (!acl_owner_of(r, true, &o, &acl))
 		return;
-	}
-	if ((rc = bucket_owner(r, &o, &acl)) != 0 ||
-	    (rc = object_acl_get(r, &acl)) != 0) {
-		s3_fail_rc(r, rc);
-		return;
-	}
-	if (s3_method_is(r, "GET")) {
-		respond_acl(r, &o, acl);
-		return;
-	}
 	if ((e = put_acl(r, o.ao_id, &acl)) != S3E_NONE)
 		s3_fail(r, e, NULL);
 	else if ((rc = object_acl_set(r, acl)) != 0)

@@ -255,10 +255,6 @@ s3_attributes(struct s3_req *r)
 	enum s3_err e;
 	int rc;
 
-	if (!s3_method_is(r, "GET")) {
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
-		return;
-	}
 	if ((e = attr_parse(r, &a, &why)) != S3E_NONE) {
 		s3_fail(r, e, why);
 		return;

@@ -105,13 +105,7 @@ empty_tagging(const struct s3_bconf_node *root)
 	return s3_bconf_child(root, "TagSet")->bn_child == NULL;
 }
 
-static const struct s3_bconf_ops tagging_ops = {
+const struct s3_bconf_ops s3_bucket_tagging_ops = {
 	BCONF_TAGGING, BUCKET_TAGS_BODYMAX, 204, S3E_NO_SUCH_TAG_SET,
 	check_tagging, empty_tagging, NULL, true, NULL
 };
-
-void
-s3_bucket_tagging(struct s3_req *r)
-{
-	s3_bconf_serve(r, &tagging_ops);
-}

@@ -298,16 +298,10 @@ check_cors(struct s3_req *r, const struct s3_bconf_node *root, char *msg,
 	return cors_check(root, msg, len);
 }
 
-static const struct s3_bconf_ops cors_ops = {
+const struct s3_bconf_ops s3_cors_ops = {
 	BCONF_CORS, CORS_BODYMAX, 200, S3E_NO_SUCH_CORS, check_cors, NULL,
 	NULL, true, NULL
 };
-
-void
-s3_cors(struct s3_req *r)
-{
-	s3_bconf_serve(r, &cors_ops);
-}
 
 /* preflight_refuse answers a preflight the configuration does not allow,
  * in S3's words ("evalution" included, as clients may match them). */

@@ -69,8 +69,8 @@ store(struct s3_req *r, const char *body, size_t len)
 		s3_respond_empty(r, 200, NULL, 0);
 }
 
-static void
-put_lifecycle(struct s3_req *r)
+void
+s3_lifecycle_put(struct s3_req *r)
 {
 	char *body, msg[LIFECYCLE_MSGMAX];
 	const char *why = NULL;
@@ -95,8 +95,8 @@ put_lifecycle(struct s3_req *r)
 	free(body);
 }
 
-static void
-get_lifecycle(struct s3_req *r)
+void
+s3_lifecycle_get(struct s3_req *r)
 {
 	struct msg_bconf bc;
 	struct rpc_call c;
@@ -115,8 +115,8 @@ get_lifecycle(struct s3_req *r)
 	rpc_call_fini(&c);
 }
 
-static void
-delete_lifecycle(struct s3_req *r)
+void
+s3_lifecycle_delete(struct s3_req *r)
 {
 	struct msg_bconf bc;
 	struct rpc_call c;
@@ -132,17 +132,4 @@ delete_lifecycle(struct s3_req *r)
 		s3_fail_rc(r, rc);
 	else
 		s3_respond_empty(r, 204, NULL, 0);
-}
-
-void
-s3_lifecycle(struct s3_req *r)
-{
-	if (s3_method_is(r, "PUT"))
-		put_lifecycle(r);
-	else if (s3_method_is(r, "GET"))
-		get_lifecycle(r);
-	else if (s3_method_is(r, "DELETE"))
-		delete_lifecycle(r);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }

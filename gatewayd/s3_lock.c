@@ -192,8 +192,8 @@ lock_conf_check(const struct s3_lock_doc *d, const char **mode,
 	return S3E_NONE;
 }
 
-static void
-lock_conf_put(struct s3_req *r)
+void
+s3_lock_config_put(struct s3_req *r)
 {
 	const char *mode = NULL, *unit = NULL, *n = NULL;
 	struct s3_lock_doc d;
@@ -229,8 +229,8 @@ lock_conf_put(struct s3_req *r)
 		s3_respond_empty(r, 200, NULL, 0);
 }
 
-static void
-lock_conf_get(struct s3_req *r)
+void
+s3_lock_config_get(struct s3_req *r)
 {
 	struct msg_bconf bc;
 	struct rpc_call c;
@@ -255,17 +255,6 @@ lock_conf_get(struct s3_req *r)
 	} else
 		s3_fail_rc(r, rc);
 	rpc_call_fini(&c);
-}
-
-void
-s3_lock_config(struct s3_req *r)
-{
-	if (s3_method_is(r, "GET"))
-		lock_conf_get(r);
-	else if (s3_method_is(r, "PUT"))
-		lock_conf_put(r);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }
 
 /* --- ?retention and ?legal-hold on an object ------------------------------ */
@@ -339,8 +328,8 @@ lock_set(struct s3_req *r, const char **names, const char **values, int n)
 		s3_respond_empty(r, 200, NULL, 0);
 }
 
-static void
-retention_get(struct s3_req *r)
+void
+s3_lock_retention_get(struct s3_req *r)
 {
 	char mode[16], until[48];
 	struct s3_xml x;
@@ -379,8 +368,8 @@ retention_allowed(struct s3_req *r, const char *cur_mode,
 	return strcmp(cur_mode, "GOVERNANCE") == 0 && s3_lock_bypass(r);
 }
 
-static void
-retention_put(struct s3_req *r)
+void
+s3_lock_retention_put(struct s3_req *r)
 {
 	const char *names[2] = { HDR_MODE, HDR_UNTIL }, *values[2];
 	char cur_mode[16], cur_until[48];
@@ -417,18 +406,7 @@ retention_put(struct s3_req *r)
 }
 
 void
-s3_lock_retention(struct s3_req *r)
-{
-	if (s3_method_is(r, "GET"))
-		retention_get(r);
-	else if (s3_method_is(r, "PUT"))
-		retention_put(r);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
-}
-
-static void
-hold_get(struct s3_req *r)
+s3_lock_hold_get(struct s3_req *r)
 {
 	char hold[8];
 	struct s3_xml x;
@@ -446,8 +424,8 @@ hold_get(struct s3_req *r)
 	s3_respond_doc(r, &x);
 }
 
-static void
-hold_put(struct s3_req *r)
+void
+s3_lock_hold_put(struct s3_req *r)
 {
 	const char *names[1] = { HDR_HOLD }, *values[1];
 	char cur[8];
@@ -466,15 +444,4 @@ hold_put(struct s3_req *r)
 		s3_fail(r, S3E_MALFORMED_XML, NULL);
 	else
 		lock_set(r, names, values, 1);
-}
-
-void
-s3_lock_legal_hold(struct s3_req *r)
-{
-	if (s3_method_is(r, "GET"))
-		hold_get(r);
-	else if (s3_method_is(r, "PUT"))
-		hold_put(r);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }

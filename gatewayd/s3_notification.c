@@ -308,13 +308,7 @@ fill_notification(struct s3_bconf_node *root)
 	return true;
 }
 
-static const struct s3_bconf_ops notification_ops = {
+const struct s3_bconf_ops s3_notification_ops = {
 	BCONF_NOTIFICATION, NOTIF_BODYMAX, 200, S3E_NONE, check_notification,
 	empty_notification, get_notification, false, fill_notification
 };
-
-void
-s3_notification(struct s3_req *r)
-{
-	s3_bconf_serve(r, &notification_ops);
-}

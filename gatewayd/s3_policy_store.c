@@ -123,8 +123,8 @@ s3_policy_get(struct gatewayd *env, struct proto_str bucket, char **doc,
 
 /* --- ?policy ----------------------------------------------------------------- */
 
-static void
-get_policy(struct s3_req *r)
+void
+s3_bucket_policy_get(struct s3_req *r)
 {
 	struct http_hdr_out hdrs[3];
 	char *doc;
@@ -168,8 +168,8 @@ read_doc(struct s3_req *r, char *buf, size_t *len)
 	return e;
 }
 
-static void
-put_policy(struct s3_req *r)
+void
+s3_bucket_policy_put(struct s3_req *r)
 {
 	struct msg_bconf bc = { r->sr_bucket, proto_str_c(BCONF_POLICY),
 	    { "", 0 } };
@@ -203,8 +203,8 @@ put_policy(struct s3_req *r)
 		s3_respond_empty(r, 204, NULL, 0);
 }
 
-static void
-delete_policy(struct s3_req *r)
+void
+s3_bucket_policy_delete(struct s3_req *r)
 {
 	struct msg_bconf bc = { r->sr_bucket, proto_str_c(BCONF_POLICY),
 	    { "", 0 } };
@@ -219,17 +219,4 @@ delete_policy(struct s3_req *r)
 		s3_fail_rc(r, rc);
 	else
 		s3_respond_empty(r, 204, NULL, 0);
-}
-
-void
-s3_policy(struct s3_req *r)
-{
-	if (s3_method_is(r, "GET"))
-		get_policy(r);
-	else if (s3_method_is(r, "PUT"))
-		put_policy(r);
-	else if (s3_method_is(r, "DELETE"))
-		delete_policy(r);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }

@@ -253,13 +253,7 @@ fill_replication(struct s3_bconf_node *root)
 	return true;
 }
 
-static const struct s3_bconf_ops replication_ops = {
+const struct s3_bconf_ops s3_replication_ops = {
 	BCONF_REPLICATION, REPL_BODYMAX, 200, S3E_NO_SUCH_REPLICATION,
 	check_replication, NULL, NULL, true, fill_replication
 };
-
-void
-s3_replication(struct s3_req *r)
-{
-	s3_bconf_serve(r, &replication_ops);
-}

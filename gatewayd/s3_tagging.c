@@ -254,8 +254,8 @@ s3_tagging_count(const struct msg_objrec *rec)
 	return n;
 }
 
-static void
-get_tagging(struct s3_req *r)
+void
+s3_tagging_get(struct s3_req *r)
 {
 	struct msg_objrec rec;
 	struct rpc_call c;
@@ -307,8 +307,8 @@ set_tagging(struct s3_req *r, const char *tags, int status)
 		s3_respond_empty(r, status, NULL, 0);
 }
 
-static void
-put_tagging(struct s3_req *r)
+void
+s3_tagging_put(struct s3_req *r)
 {
 	struct tag_set *ts = NULL;
 	char *body = NULL, *out = NULL;
@@ -332,16 +332,9 @@ put_tagging(struct s3_req *r)
 }
 
 void
-s3_tagging(struct s3_req *r, const char *method)
+s3_tagging_delete(struct s3_req *r)
 {
-	if (strcmp(method, "GET") == 0)
-		get_tagging(r);
-	else if (strcmp(method, "PUT") == 0)
-		put_tagging(r);
-	else if (strcmp(method, "DELETE") == 0)
-		set_tagging(r, "", 204);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
+	set_tagging(r, "", 204);
 }
 
 enum s3_err

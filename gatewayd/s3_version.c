@@ -219,8 +219,8 @@ vconf_parse(struct vconf *vc, const char *body, size_t len)
 	return xml_parse(body, len, &vc_sax, vc) == 0 && !vc->vc_bad;
 }
 
-static void
-versioning_get(struct s3_req *r)
+void
+s3_versioning_get(struct s3_req *r)
 {
 	struct msg_bucket b;
 	struct s3_xml x;
@@ -274,8 +274,8 @@ versioning_set(struct s3_req *r, uint8_t state)
 		s3_respond_empty(r, 200, NULL, 0);
 }
 
-static void
-versioning_put(struct s3_req *r)
+void
+s3_versioning_put(struct s3_req *r)
 {
 	struct vconf vc;
 	enum s3_err e;
@@ -290,17 +290,6 @@ versioning_put(struct s3_req *r)
 	else
 		versioning_set(r, vc.vc_state);
 	free(body);
-}
-
-void
-s3_versioning(struct s3_req *r)
-{
-	if (s3_method_is(r, "GET"))
-		versioning_get(r);
-	else if (s3_method_is(r, "PUT"))
-		versioning_put(r);
-	else
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }
 
 int

@@ -160,10 +160,6 @@ s3_version_list(struct s3_req *r)
 	const char *msg;
 	enum s3_err e;
 
-	if (!s3_method_is(r, "GET")) {
-		s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
-		return;
-	}
 	if ((vp = calloc(1, sizeof(*vp))) == NULL) {
 		s3_fail(r, S3E_SLOW_DOWN, NULL);
 		return;
