@@ -3,6 +3,7 @@
 
 #include <sys/time.h>
 
+#include "scratch.h"
 #include "tap.h"
 
 #define BS	1000		/* block size of the test shards */
@@ -60,8 +61,6 @@ poke(struct chunk_store *cs, const uint8_t *id, bool tmp, off_t off,
 	struct shard_paths sp;
 	struct timeval tv[2];
 	char path[PATH_MAX + 64];
-	unsigned char c;
-	int fd, rc = -1;
 
 	shard_paths(&sp, id);
 	snprintf(path, sizeof(path), "%s/%s", cs->cs_path,
@@ -71,15 +70,7 @@ poke(struct chunk_store *cs, const uint8_t *id, bool tmp, off_t off,
 		tv[0].tv_usec = tv[1].tv_usec = 0;
 		return utimes(path, tv);
 	}
-	if ((fd = open(path, O_RDWR)) == -1)
-		return -1;
-	if (pread(fd, &c, 1, off) == 1) {
-		c ^= 0xff;
-		if (pwrite(fd, &c, 1, off) == 1)
-			rc = 0;
-	}
-	close(fd);
-	return rc;
+	return scratch_flip(path, off);
 }
 
 static void
@@ -174,18 +165,16 @@ int
 main(void)
 {
 	struct chunk_store cs;
-	char tmpl[] = "/tmp/test_chunk_scrub.XXXXXX", path[PATH_MAX];
+	char dir[SCRATCH_DIRMAX], path[PATH_MAX];
 	size_t i;
 
 	plan(20);
 	log_init("test_chunk_scrub", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
-	if (mkdtemp(tmpl) == NULL) {
-		diag("mkdtemp failed");
+	if (scratch_make(dir, sizeof(dir), "chunk-scrub") != 0)
 		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/drive", tmpl);
+	snprintf(path, sizeof(path), "%s/drive", dir);
 	if (chunk_store_open(&cs, path) != 0) {
 		diag("cannot open %s", path);
 		return 1;
@@ -193,8 +182,6 @@ main(void)
 	test_verify(&cs);
 	test_list_sweep(&cs);
 	chunk_store_close(&cs);
-	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
-	if (system(path) != 0)
-		diag("cannot remove %s", tmpl);
+	scratch_remove(dir);
 	return tap_done();
 }

@@ -1,13 +1,9 @@
 /* test_chunk_store.c - shard files: write, commit, read, verify, delete */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1		/* nftw(3) */
-#endif
 #include "../../chunkd/chunk_store.c"
 
 #include <pthread.h>
 
-#include <ftw.h>
-
+#include "scratch.h"
 #include "tap.h"
 
 #define BS	1000		/* block size of the test shards */
@@ -106,19 +102,9 @@ static int
 flip(struct chunk_store *cs, const uint8_t *id, off_t off)
 {
 	char path[PATH_MAX + 64];
-	unsigned char c;
-	int fd, rc = -1;
 
 	file_path(path, sizeof(path), cs, id, 0);
-	if ((fd = open(path, O_RDWR)) == -1)
-		return -1;
-	if (pread(fd, &c, 1, off) == 1) {
-		c ^= 0xff;
-		if (pwrite(fd, &c, 1, off) == 1)
-			rc = 0;
-	}
-	close(fd);
-	return rc;
+	return scratch_flip(path, off);
 }
 
 static void
@@ -328,21 +314,12 @@ test_concurrent_commits(struct chunk_store *cs, void *buf)
 	    NCOMMITS);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int
 main(void)
 {
 	struct chunk_store cs;
 	struct chunk_store_stats st;
-	char tmpl[] = "/tmp/test_chunk_store.XXXXXX", path[PATH_MAX];
+	char dir[SCRATCH_DIRMAX], path[PATH_MAX];
 	void *buf;
 	size_t i;
 
@@ -350,11 +327,10 @@ main(void)
 	log_init("test_chunk_store", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
-	if (mkdtemp(tmpl) == NULL || (buf = malloc(PROTO_STRIPE)) == NULL) {
-		diag("mkdtemp or malloc failed");
+	if (scratch_make(dir, sizeof(dir), "chunk-store") != 0 ||
+	    (buf = malloc(PROTO_STRIPE)) == NULL)
 		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/drive", tmpl);
+	snprintf(path, sizeof(path), "%s/drive", dir);
 	is_int(chunk_store_open(&cs, path), 0, "open a new drive");
 	ok(strlen(chunk_store_drive_id(&cs)) == CHUNK_UUIDLEN &&
 	    uuid_valid(chunk_store_drive_id(&cs)), "drive.id is a UUID");
@@ -374,7 +350,6 @@ main(void)
 	    "space is reported");
 	chunk_store_close(&cs);
 	free(buf);
-	ok(nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
-	    "remove the test directory");
+	ok(scratch_remove(dir) == 0, "remove the test directory");
 	return tap_done();
 }

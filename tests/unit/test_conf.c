@@ -399,23 +399,29 @@ check_parity(void)
 
 /* --- errors in the file -------------------------------------------------- */
 
+/* Files that must not load, each with one drive after it. */
+static const struct {
+	const char	*bf_text;
+	const char	*bf_what;
+} bad_files[] = {
+	{ "[cluster]\nregoin = x", "an unknown key is an error" },
+	{ "[clustre]\nregion = x", "an unknown section is an error" },
+	{ "region = x", "a key before any section is an error" },
+	{ "[cluster]\nregion", "a line without '=' is an error" },
+	{ "[cluster\nregion = x", "an unclosed section is an error" },
+	{ "[gatewayd]\nlisten = 9000",
+	    "[gatewayd] listen without host:port is an error" },
+};
+
 static void
 check_file_errors(void)
 {
 	char line[300];
+	size_t i;
 
-	is_int(load("[cluster]\nregoin = x"), CAIRN_ECONF,
-	    "an unknown key is an error");
-	is_int(load("[clustre]\nregion = x"), CAIRN_ECONF,
-	    "an unknown section is an error");
-	is_int(load("region = x"), CAIRN_ECONF,
-	    "a key before any section is an error");
-	is_int(load("[cluster]\nregion"), CAIRN_ECONF,
-	    "a line without '=' is an error");
-	is_int(load("[cluster\nregion = x"), CAIRN_ECONF,
-	    "an unclosed section is an error");
-	is_int(load("[gatewayd]\nlisten = 9000"), CAIRN_ECONF,
-	    "[gatewayd] listen without host:port is an error");
+	for (i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++)
+		is_int(load(bad_files[i].bf_text), CAIRN_ECONF, "%s",
+		    bad_files[i].bf_what);
 	is_int(conf_load_string(&conf, "[cluster]\nregion = x\n"), CAIRN_ECONF,
 	    "a file without drives is an error");
 	is_int(load("[drive d1]\nsize = 1"), CAIRN_ECONF,
@@ -427,26 +433,29 @@ check_file_errors(void)
 	    "a line over 199 bytes is an error, not cut short");
 }
 
-static void
-check_string_lengths(void)
+/* load_len loads [cluster] key set to len bytes of c. */
+static int
+load_len(const char *key, char c, size_t len)
 {
 	char v[200];
 
-	memset(v, 'r', sizeof(v));
-	v[sizeof(conf.c_region) - 1] = '\0';
-	is_int(load_kv("cluster", "region", v), 0,
+	memset(v, c, len);
+	v[len] = '\0';
+	return load_kv("cluster", key, v);
+}
+
+static void
+check_string_lengths(void)
+{
+	size_t region = sizeof(conf.c_region);
+
+	is_int(load_len("region", 'r', region - 1), 0,
 	    "a region of 63 bytes fits");
-	v[sizeof(conf.c_region) - 1] = 'r';
-	v[sizeof(conf.c_region)] = '\0';
-	is_int(load_kv("cluster", "region", v), CAIRN_ECONF,
+	is_int(load_len("region", 'r', region), CAIRN_ECONF,
 	    "a region of 64 bytes is too long");
-	memset(v, 's', sizeof(v));
-	v[CONF_KEYMAX - 1] = '\0';
-	is_int(load_kv("cluster", "root_secret_key", v), 0,
+	is_int(load_len("root_secret_key", 's', CONF_KEYMAX - 1), 0,
 	    "a secret key of 127 bytes fits");
-	v[CONF_KEYMAX - 1] = 's';
-	v[CONF_KEYMAX] = '\0';
-	is_int(load_kv("cluster", "root_secret_key", v), CAIRN_ECONF,
+	is_int(load_len("root_secret_key", 's', CONF_KEYMAX), CAIRN_ECONF,
 	    "a secret key of 128 bytes is too long");
 }
 

@@ -14,37 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reply.h"
+#include "scratch.h"
 #include "tap.h"
 
-/* A reply buffer: what a handler packs, and its decoded tree. */
-struct reply {
-	msgpack_sbuffer		rp_sb;
-	msgpack_packer		rp_pk;
-	msgpack_unpacked	rp_u;
-};
-
-static char tmpdir[] = "/tmp/cairn-test-meta.XXXXXX";
+static char tmpdir[SCRATCH_DIRMAX];
 static char dbpath[PATH_MAX];
-
-static msgpack_packer *
-reply_begin(struct reply *r)
-{
-	msgpack_sbuffer_clear(&r->rp_sb);
-	msgpack_packer_init(&r->rp_pk, &r->rp_sb, msgpack_sbuffer_write);
-	return &r->rp_pk;
-}
-
-/* reply_obj decodes the packed reply: exactly one msgpack object. */
-static const msgpack_object *
-reply_obj(struct reply *r)
-{
-	size_t off = 0;
-
-	if (msgpack_unpack_next(&r->rp_u, r->rp_sb.data, r->rp_sb.size,
-	    &off) != MSGPACK_UNPACK_SUCCESS || off != r->rp_sb.size)
-		return NULL;
-	return &r->rp_u.data;
-}
 
 static struct proto_str
 S(const char *s)
@@ -229,16 +204,14 @@ race_run(void *arg)
 	struct reply r;
 	int i;
 
-	msgpack_sbuffer_init(&r.rp_sb);
-	msgpack_unpacked_init(&r.rp_u);
+	reply_init(&r);
 	for (i = 0; i < RACE_PUTS; i++) {
 		if (put(ra->ra_db, &r, "alpha", "race",
 		    (uint64_t)(ra->ra_id * 1000 + i + 1)) != 0)
 			ra->ra_errors++;
 		ra->ra_old[i] = reply_size(&r);
 	}
-	msgpack_unpacked_destroy(&r.rp_u);
-	msgpack_sbuffer_destroy(&r.rp_sb);
+	reply_free(&r);
 	return NULL;
 }
 
@@ -786,18 +759,14 @@ main(void)
 {
 	struct meta_db db;
 	struct reply r;
-	char cmd[PATH_MAX + 16];
 	size_t i;
 
 	log_init("test_meta", 0);
 	plan(65 + 13);
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (scratch_make(tmpdir, sizeof(tmpdir), "meta") != 0)
 		return 1;
-	}
 	snprintf(dbpath, sizeof(dbpath), "%s/sub/meta", tmpdir);
-	msgpack_sbuffer_init(&r.rp_sb);
-	msgpack_unpacked_init(&r.rp_u);
+	reply_init(&r);
 
 	is_int(meta_db_open(&db, dbpath), 0, "open a new database");
 	test_buckets(&db, &r);
@@ -814,12 +783,9 @@ main(void)
 	meta_db_close(&db);
 	test_format(&r);
 
-	msgpack_unpacked_destroy(&r.rp_u);
-	msgpack_sbuffer_destroy(&r.rp_sb);
+	reply_free(&r);
 	for (i = 0; i < nall; i++)
 		free(all_keys[i]);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		diag("could not remove %s", tmpdir);
+	scratch_remove(tmpdir);
 	return tap_done();
 }

@@ -11,39 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reply.h"
+#include "scratch.h"
 #include "tap.h"
 
 #define UP1	"0000000000000001aaaaaaaaaaaaaaaa"
 #define UP2	"0000000000000002bbbbbbbbbbbbbbbb"
 #define UP3	"0000000000000003cccccccccccccccc"
 
-/* A reply buffer and its decoded tree. */
-struct reply {
-	msgpack_sbuffer		rp_sb;
-	msgpack_packer		rp_pk;
-	msgpack_unpacked	rp_u;
-};
-
-static char tmpdir[] = "/tmp/cairn-test-upload.XXXXXX";
-
-static msgpack_packer *
-rb(struct reply *r)
-{
-	msgpack_sbuffer_clear(&r->rp_sb);
-	msgpack_packer_init(&r->rp_pk, &r->rp_sb, msgpack_sbuffer_write);
-	return &r->rp_pk;
-}
-
-static const msgpack_object *
-robj(struct reply *r)
-{
-	size_t off = 0;
-
-	if (msgpack_unpack_next(&r->rp_u, r->rp_sb.data, r->rp_sb.size,
-	    &off) != MSGPACK_UNPACK_SUCCESS || off != r->rp_sb.size)
-		return NULL;
-	return &r->rp_u.data;
-}
+static char tmpdir[SCRATCH_DIRMAX];
 
 static struct msg_upload_ref
 ref(const char *key, const char *id)
@@ -96,7 +72,7 @@ part(struct meta_db *db, struct reply *r, const char *key, const char *id,
 		layout(&pp.pp_rec);
 		memset(pp.pp_rec.or_data_id, (int)n, PROTO_IDLEN);
 	}
-	return meta_upload_part(db, &pp, rb(r));
+	return meta_upload_part(db, &pp, reply_begin(r));
 }
 
 /* complete lists parts nums (etag = number, or 0xee for a wrong one). */
@@ -116,13 +92,13 @@ complete(struct meta_db *db, struct reply *r, const char *key,
 	cc.cc_nparts = n;
 	cc.cc_numbers = nums;
 	cc.cc_etags = (const uint8_t (*)[16])etags;
-	return meta_upload_complete(db, &cc, rb(r));
+	return meta_upload_complete(db, &cc, reply_begin(r));
 }
 
 static int
 done(struct reply *r, struct msg_upload_done *ud)
 {
-	const msgpack_object *o = robj(r);
+	const msgpack_object *o = reply_obj(r);
 
 	return o == NULL ? -1 : msg_upload_done_unpack(o, ud);
 }
@@ -158,17 +134,17 @@ test_parts(struct meta_db *db, struct reply *r)
 
 	is_int(create(db, "k", "not-hex"), CAIRN_EINVAL, "create: bad id");
 	is_int(create(db, "k", UP1), 0, "create an upload");
-	is_int(meta_upload_get(db, &u, rb(r)), 0, "get it");
+	is_int(meta_upload_get(db, &u, reply_begin(r)), 0, "get it");
 	u = ref("other", UP1);
-	is_int(meta_upload_get(db, &u, rb(r)), CAIRN_ENOUPLOAD,
+	is_int(meta_upload_get(db, &u, reply_begin(r)), CAIRN_ENOUPLOAD,
 	    "its id under another key is no upload");
 	is_int(part(db, r, "k", UP2, 1, 10), CAIRN_ENOUPLOAD,
 	    "part of a missing upload");
 	is_int(part(db, r, "k", UP1, 1, PROTO_PARTMIN), 0, "part 1");
-	ok((o = robj(r)) != NULL && o->type == MSGPACK_OBJECT_NIL,
+	ok((o = reply_obj(r)) != NULL && o->type == MSGPACK_OBJECT_NIL,
 	    "a new part replaces nothing");
 	is_int(part(db, r, "k", UP1, 1, PROTO_PARTMIN + 1), 0, "part 1 again");
-	ok((o = robj(r)) != NULL && o->type == MSGPACK_OBJECT_ARRAY,
+	ok((o = reply_obj(r)) != NULL && o->type == MSGPACK_OBJECT_ARRAY,
 	    "and it returns the part it replaced");
 	part(db, r, "k", UP1, 2, PROTO_PARTMIN);
 	part(db, r, "k", UP1, 3, 4);
@@ -176,15 +152,15 @@ test_parts(struct meta_db *db, struct reply *r)
 	memset(&pl, 0, sizeof(pl));
 	pl.pl_ref = ref("k", UP1);
 	pl.pl_max = 3;
-	ok(meta_upload_parts(db, &pl, rb(r)) == 0 &&
-	    msg_part_list_reply_unpack(robj(r), &pr) == 0 &&
+	ok(meta_upload_parts(db, &pl, reply_begin(r)) == 0 &&
+	    msg_part_list_reply_unpack(reply_obj(r), &pr) == 0 &&
 	    pr.pr_nentries == 3 && pr.pr_truncated && pr.pr_next == 3 &&
 	    pr.pr_entries[0].pe_size == PROTO_PARTMIN + 1,
 	    "list parts: a page of 3, truncated");
 	msg_part_list_reply_free(&pr);
 	pl.pl_marker = 3;
-	ok(meta_upload_parts(db, &pl, rb(r)) == 0 &&
-	    msg_part_list_reply_unpack(robj(r), &pr) == 0 &&
+	ok(meta_upload_parts(db, &pl, reply_begin(r)) == 0 &&
+	    msg_part_list_reply_unpack(reply_obj(r), &pr) == 0 &&
 	    pr.pr_nentries == 1 && !pr.pr_truncated &&
 	    pr.pr_entries[0].pe_number == 4, "list parts: the rest");
 	msg_part_list_reply_free(&pr);
@@ -216,7 +192,7 @@ test_complete(struct meta_db *db, struct reply *r)
 	ok(ud.ud_dropped.ps_len == 2 * PROTO_IDLEN &&
 	    ud.ud_dropped.ps_ptr[0] == 2 && ud.ud_dropped.ps_ptr[16] == 4,
 	    "the unlisted coded parts 2 and 4 are handed back");
-	is_int(meta_upload_get(db, &u, rb(r)), CAIRN_ENOUPLOAD,
+	is_int(meta_upload_get(db, &u, reply_begin(r)), CAIRN_ENOUPLOAD,
 	    "the upload is gone");
 	is_int(count_tag(db, 'P'), 0, "and so are all its parts");
 	create(db, "k", UP2);
@@ -239,9 +215,10 @@ test_abort_list(struct meta_db *db, struct reply *r)
 	create(db, "k", UP3);
 	part(db, r, "k", UP3, 7, PROTO_PARTMIN);
 	part(db, r, "k", UP3, 8, 3);
-	ok(meta_upload_abort(db, &u, rb(r)) == 0 && done(r, &ud) == 0 &&
-	    ud.ud_dropped.ps_len == PROTO_IDLEN, "abort hands back its parts");
-	is_int(meta_upload_abort(db, &u, rb(r)), CAIRN_ENOUPLOAD,
+	ok(meta_upload_abort(db, &u, reply_begin(r)) == 0 &&
+	    done(r, &ud) == 0 && ud.ud_dropped.ps_len == PROTO_IDLEN,
+	    "abort hands back its parts");
+	is_int(meta_upload_abort(db, &u, reply_begin(r)), CAIRN_ENOUPLOAD,
 	    "abort again: no such upload");
 	create(db, "a/1", UP1);
 	create(db, "a/2", UP1);
@@ -251,8 +228,8 @@ test_abort_list(struct meta_db *db, struct reply *r)
 	ul.ul_bucket = proto_str_c("bk");
 	ul.ul_delimiter = proto_str_c("/");
 	ul.ul_max = 1000;
-	ok(meta_upload_list(db, &ul, rb(r)) == 0 &&
-	    msg_upload_list_reply_unpack(robj(r), &ur) == 0 &&
+	ok(meta_upload_list(db, &ul, reply_begin(r)) == 0 &&
+	    msg_upload_list_reply_unpack(reply_obj(r), &ur) == 0 &&
 	    ur.ur_nprefixes == 1 && ur.ur_nentries == 2 &&
 	    proto_str_eq(ur.ur_prefixes[0], "a/") &&
 	    proto_str_eq(ur.ur_entries[1].ue_upload_id, UP2) &&
@@ -261,8 +238,8 @@ test_abort_list(struct meta_db *db, struct reply *r)
 	msg_upload_list_reply_free(&ur);
 	ul.ul_key_marker = proto_str_c("b");
 	ul.ul_upload_id_marker = proto_str_c(UP1);
-	ok(meta_upload_list(db, &ul, rb(r)) == 0 &&
-	    msg_upload_list_reply_unpack(robj(r), &ur) == 0 &&
+	ok(meta_upload_list(db, &ul, reply_begin(r)) == 0 &&
+	    msg_upload_list_reply_unpack(reply_obj(r), &ur) == 0 &&
 	    ur.ur_nentries == 1 && ur.ur_nprefixes == 0 &&
 	    proto_str_eq(ur.ur_entries[0].ue_upload_id, UP2),
 	    "list uploads after key and upload id markers");
@@ -275,7 +252,7 @@ test_bucket_delete(struct meta_db *db, struct reply *r)
 	struct msg_obj_ref o = { proto_str_c("bk"), proto_str_c("k") };
 
 	part(db, r, "b", UP2, 1, PROTO_PARTMIN);
-	meta_db_obj_delete(db, &o, rb(r));
+	meta_db_obj_delete(db, &o, reply_begin(r));
 	is_int(meta_db_bucket_delete(db, proto_str_c("bk")), 0,
 	    "a bucket with uploads in progress is deleted");
 	ok(count_tag(db, 'U') == 0 && count_tag(db, 'P') == 0,
@@ -288,15 +265,14 @@ main(void)
 	struct msg_bucket b = { .b_name = proto_str_c("bk"), .b_created_ns = 1 };
 	struct meta_db db;
 	struct reply r;
-	char path[PATH_MAX], cmd[PATH_MAX + 16];
+	char path[PATH_MAX];
 
 	log_init("test_meta_upload", 0);
 	plan(31);
-	if (mkdtemp(tmpdir) == NULL)
+	if (scratch_make(tmpdir, sizeof(tmpdir), "upload") != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/meta", tmpdir);
-	msgpack_sbuffer_init(&r.rp_sb);
-	msgpack_unpacked_init(&r.rp_u);
+	reply_init(&r);
 	is_int(meta_db_open(&db, path), 0, "open a new database");
 	is_int(create(&db, "k", UP1), CAIRN_ENOBUCKET, "create: no bucket");
 	meta_db_bucket_create(&db, &b);
@@ -305,10 +281,7 @@ main(void)
 	test_abort_list(&db, &r);
 	test_bucket_delete(&db, &r);
 	meta_db_close(&db);
-	msgpack_unpacked_destroy(&r.rp_u);
-	msgpack_sbuffer_destroy(&r.rp_sb);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		diag("could not remove %s", tmpdir);
+	reply_free(&r);
+	scratch_remove(tmpdir);
 	return tap_done();
 }

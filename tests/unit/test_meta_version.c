@@ -13,35 +13,11 @@
 #include "log.h"
 #include "metad.h"
 #include "proto.h"
+#include "reply.h"
+#include "scratch.h"
 #include "tap.h"
 
-/* A reply buffer: what a handler packs, and its decoded tree. */
-struct reply {
-	msgpack_sbuffer		rp_sb;
-	msgpack_packer		rp_pk;
-	msgpack_unpacked	rp_u;
-};
-
-static char tmpdir[] = "/tmp/cairn-test-metaver.XXXXXX";
-
-static msgpack_packer *
-rb(struct reply *r)
-{
-	msgpack_sbuffer_clear(&r->rp_sb);
-	msgpack_packer_init(&r->rp_pk, &r->rp_sb, msgpack_sbuffer_write);
-	return &r->rp_pk;
-}
-
-static const msgpack_object *
-robj(struct reply *r)
-{
-	size_t off = 0;
-
-	if (msgpack_unpack_next(&r->rp_u, r->rp_sb.data, r->rp_sb.size,
-	    &off) != MSGPACK_UNPACK_SUCCESS || off != r->rp_sb.size)
-		return NULL;
-	return &r->rp_u.data;
-}
+static char tmpdir[SCRATCH_DIRMAX];
 
 static struct proto_str
 S(const char *s)
@@ -71,9 +47,9 @@ vput(struct meta_db *db, struct reply *r, const char *bucket, uint64_t size,
 	int rc;
 
 	mkrec(&p.p_rec, size);
-	if ((rc = meta_version_put(db, &p, true, rb(r))) != 0)
+	if ((rc = meta_version_put(db, &p, true, reply_begin(r))) != 0)
 		return rc;
-	if (msg_ver_done_unpack(robj(r), &d) != 0)
+	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
 	memcpy(vid, d.vd_version_id.ps_ptr, d.vd_version_id.ps_len);
 	vid[d.vd_version_id.ps_len] = '\0';
@@ -89,9 +65,9 @@ vget(struct meta_db *db, struct reply *r, const char *bucket, const char *vid)
 	struct msg_objrec rec;
 	int rc;
 
-	if ((rc = meta_version_get(db, &ref, rb(r))) != 0)
+	if ((rc = meta_version_get(db, &ref, reply_begin(r))) != 0)
 		return rc;
-	if (msg_objrec_unpack(robj(r), &rec) != 0)
+	if (msg_objrec_unpack(reply_obj(r), &rec) != 0)
 		return CAIRN_EPROTO;
 	return rec.or_delete_marker ? -2 : (long long)rec.or_size;
 }
@@ -106,9 +82,9 @@ vdel(struct meta_db *db, struct reply *r, const char *bucket, const char *want,
 	struct msg_ver_done d;
 	int rc;
 
-	if ((rc = meta_version_delete(db, &ref, true, rb(r))) != 0)
+	if ((rc = meta_version_delete(db, &ref, true, reply_begin(r))) != 0)
 		return rc;
-	if (msg_ver_done_unpack(robj(r), &d) != 0)
+	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
 	memcpy(vid, d.vd_version_id.ps_ptr, d.vd_version_id.ps_len);
 	vid[d.vd_version_id.ps_len] = '\0';
@@ -137,9 +113,9 @@ vlist(struct meta_db *db, struct reply *r, const char *bucket, uint32_t max,
 	size_t n;
 	int rc;
 
-	if ((rc = meta_version_list(db, &l, rb(r))) != 0)
+	if ((rc = meta_version_list(db, &l, reply_begin(r))) != 0)
 		return rc;
-	if (msg_ver_list_reply_unpack(robj(r), &lr) != 0)
+	if (msg_ver_list_reply_unpack(reply_obj(r), &lr) != 0)
 		return CAIRN_EPROTO;
 	for (i = 0; i < lr.vl_nentries; i++) {
 		n = strlen(out);
@@ -211,7 +187,7 @@ test_enabled(struct meta_db *db, struct reply *r)
 	ok(vdel(db, r, "on", "", mk, &marker) == -1 && marker &&
 	    strlen(mk) == PROTO_VERIDLEN, "on: delete adds a marker");
 	is_int(vget(db, r, "on", ""), -2, "on: the latest is the marker");
-	is_int(meta_db_obj_get(db, &ref, rb(r)), CAIRN_ENOKEY,
+	is_int(meta_db_obj_get(db, &ref, reply_begin(r)), CAIRN_ENOKEY,
 	    "on: a plain get sees no object");
 	is_int(vdel(db, r, "on", v[2], vid, &marker), 102,
 	    "on: delete of a version gives it up");
@@ -242,7 +218,7 @@ bucket_set(struct meta_db *db, struct msg_bucket_set *bs,
 	proto_begin(&pk, MSG_META_BUCKET_SET, 1);
 	msg_bucket_set_pack(&pk, bs);
 	if ((rc = proto_open(&m, sb.data, sb.size)) == 0) {
-		rc = meta_bconf_dispatch(db, &m, rb(r));
+		rc = meta_bconf_dispatch(db, &m, reply_begin(r));
 		proto_close(&m);
 	}
 	msgpack_sbuffer_destroy(&sb);
@@ -299,8 +275,8 @@ scan_all(struct meta_db *db, struct reply *r, uint32_t max)
 		s.sc_after_key.ps_ptr = ak;
 		s.sc_after_key.ps_len = akl;
 		s.sc_max = max;
-		if (meta_scan(db, &s, rb(r)) != 0 ||
-		    msg_scan_reply_unpack(robj(r), &sr) != 0)
+		if (meta_scan(db, &s, reply_begin(r)) != 0 ||
+		    msg_scan_reply_unpack(reply_obj(r), &sr) != 0)
 			return -1;
 		n += (int)sr.sr_n;
 		if (sr.sr_n > 0) {
@@ -346,9 +322,9 @@ lput(struct meta_db *db, struct reply *r, const char *mode,
 		p.p_rec.or_hdr_name[p.p_rec.or_nhdrs] = S(META_LOCK_HOLD);
 		p.p_rec.or_hdr_value[p.p_rec.or_nhdrs++] = S(hold);
 	}
-	if ((rc = meta_version_put(db, &p, true, rb(r))) != 0)
+	if ((rc = meta_version_put(db, &p, true, reply_begin(r))) != 0)
 		return rc;
-	if (msg_ver_done_unpack(robj(r), &d) != 0)
+	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
 	snprintf(vid, PROTO_VERIDLEN + 1, "%.*s", (int)d.vd_version_id.ps_len,
 	    d.vd_version_id.ps_ptr);
@@ -361,7 +337,7 @@ ldel(struct meta_db *db, struct reply *r, const char *vid, bool bypass)
 {
 	struct msg_ver_ref ref = { S("lk"), S("k"), S(vid), bypass };
 
-	return meta_version_delete(db, &ref, true, rb(r));
+	return meta_version_delete(db, &ref, true, reply_begin(r));
 }
 
 static void
@@ -396,15 +372,14 @@ main(void)
 {
 	struct meta_db db;
 	struct reply r;
-	char path[PATH_MAX], cmd[PATH_MAX + 16];
+	char path[PATH_MAX];
 
 	log_init("test_meta_version", 0);
 	plan(8 + 18 + 8 + 2 + 7);
-	if (mkdtemp(tmpdir) == NULL)
+	if (scratch_make(tmpdir, sizeof(tmpdir), "metaver") != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/meta", tmpdir);
-	msgpack_sbuffer_init(&r.rp_sb);
-	msgpack_unpacked_init(&r.rp_u);
+	reply_init(&r);
 	if (meta_db_open(&db, path) != 0)
 		return 1;
 	test_unversioned(&db, &r);
@@ -413,10 +388,7 @@ main(void)
 	test_scan(&db, &r);
 	test_lock(&db, &r);
 	meta_db_close(&db);
-	msgpack_unpacked_destroy(&r.rp_u);
-	msgpack_sbuffer_destroy(&r.rp_sb);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		diag("cannot remove %s", tmpdir);
+	reply_free(&r);
+	scratch_remove(tmpdir);
 	return tap_done();
 }

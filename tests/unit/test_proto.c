@@ -56,17 +56,29 @@ union payload {
 };
 
 /*
+ * Which member of union payload a codec carries: payload_pack,
+ * payload_unpack and payload_free switch on it to call proto.c's functions.
+ */
+enum payload_kind {
+	PL_ERROR, PL_STATUS, PL_NAME, PL_BUCKET, PL_BUCKET_LIST, PL_BUCKET_SET,
+	PL_BCONF, PL_OBJ_EXPIRE, PL_VER_EXPIRE, PL_OBJREC, PL_OBJ_REF,
+	PL_OBJ_TAGS, PL_OBJ_PUT, PL_LIST_REQ, PL_LIST_REPLY, PL_CHUNK_WRITE,
+	PL_CHUNK_READ, PL_CHUNK_DATA, PL_CHUNK_REF, PL_UPLOAD_REF,
+	PL_UPLOAD_CREATE, PL_PART_PUT, PL_UPLOAD_COMPLETE, PL_UPLOAD_DONE,
+	PL_PART_LIST_REQ, PL_PART_LIST_REPLY, PL_UPLOAD_LIST_REQ,
+	PL_UPLOAD_LIST_REPLY,
+};
+
+/*
  * One payload type: how to build a sample, pack, unpack, compare and free
  * it, and the envelope type that carries it (MSG_OK for replies).
  */
 struct codec {
 	const char	*c_name;
 	uint32_t	 c_type;
+	enum payload_kind c_kind;
 	void		(*c_fill)(union payload *);
-	void		(*c_pack)(msgpack_packer *, const union payload *);
-	int		(*c_unpack)(const msgpack_object *, union payload *);
 	bool		(*c_equal)(const union payload *, const union payload *);
-	void		(*c_free)(union payload *);
 };
 
 /* An encoded message: a growing buffer and a packer writing into it. */
@@ -336,243 +348,174 @@ fill_chunk_ref(union payload *p)
 /* --- pack and unpack through the union ----------------------------------- */
 
 static void
-pack_error(msgpack_packer *pk, const union payload *p)
+payload_pack(msgpack_packer *pk, enum payload_kind kind,
+    const union payload *p)
 {
-	msg_error_pack(pk, &p->e);
+	switch (kind) {
+	case PL_ERROR:
+		msg_error_pack(pk, &p->e);
+		break;
+	case PL_STATUS:
+		msg_status_pack(pk, &p->st);
+		break;
+	case PL_NAME:
+		msg_name_pack(pk, &p->n);
+		break;
+	case PL_BUCKET:
+		msg_bucket_pack(pk, &p->b);
+		break;
+	case PL_BUCKET_LIST:
+		msg_bucket_list_pack(pk, &p->bl);
+		break;
+	case PL_BUCKET_SET:
+		msg_bucket_set_pack(pk, &p->bs);
+		break;
+	case PL_BCONF:
+		msg_bconf_pack(pk, &p->bc);
+		break;
+	case PL_OBJ_EXPIRE:
+		msg_obj_expire_pack(pk, &p->ox);
+		break;
+	case PL_VER_EXPIRE:
+		msg_ver_expire_pack(pk, &p->vx);
+		break;
+	case PL_OBJREC:
+		msg_objrec_pack(pk, &p->r);
+		break;
+	case PL_OBJ_REF:
+		msg_obj_ref_pack(pk, &p->ref);
+		break;
+	case PL_OBJ_TAGS:
+		msg_obj_tags_pack(pk, &p->tags);
+		break;
+	case PL_OBJ_PUT:
+		msg_obj_put_pack(pk, &p->put);
+		break;
+	case PL_LIST_REQ:
+		msg_list_req_pack(pk, &p->lq);
+		break;
+	case PL_LIST_REPLY:
+		msg_list_reply_pack(pk, &p->lr);
+		break;
+	case PL_CHUNK_WRITE:
+		msg_chunk_write_pack(pk, &p->cw);
+		break;
+	case PL_CHUNK_READ:
+		msg_chunk_read_pack(pk, &p->cr);
+		break;
+	case PL_CHUNK_DATA:
+		msg_chunk_data_pack(pk, &p->cd);
+		break;
+	case PL_CHUNK_REF:
+		msg_chunk_ref_pack(pk, &p->cref);
+		break;
+	case PL_UPLOAD_REF:
+		msg_upload_ref_pack(pk, &p->uref);
+		break;
+	case PL_UPLOAD_CREATE:
+		msg_upload_create_pack(pk, &p->uc);
+		break;
+	case PL_PART_PUT:
+		msg_part_put_pack(pk, &p->pp);
+		break;
+	case PL_UPLOAD_COMPLETE:
+		msg_upload_complete_pack(pk, &p->cc);
+		break;
+	case PL_UPLOAD_DONE:
+		msg_upload_done_pack(pk, &p->ud);
+		break;
+	case PL_PART_LIST_REQ:
+		msg_part_list_req_pack(pk, &p->pl);
+		break;
+	case PL_PART_LIST_REPLY:
+		msg_part_list_reply_pack(pk, &p->pr);
+		break;
+	case PL_UPLOAD_LIST_REQ:
+		msg_upload_list_req_pack(pk, &p->ul);
+		break;
+	case PL_UPLOAD_LIST_REPLY:
+		msg_upload_list_reply_pack(pk, &p->ur);
+		break;
+	}
 }
 
 static int
-unpack_error(const msgpack_object *o, union payload *p)
+payload_unpack(const msgpack_object *o, enum payload_kind kind,
+    union payload *p)
 {
-	return msg_error_unpack(o, &p->e);
+	switch (kind) {
+	case PL_ERROR:
+		return msg_error_unpack(o, &p->e);
+	case PL_STATUS:
+		return msg_status_unpack(o, &p->st);
+	case PL_NAME:
+		return msg_name_unpack(o, &p->n);
+	case PL_BUCKET:
+		return msg_bucket_unpack(o, &p->b);
+	case PL_BUCKET_LIST:
+		return msg_bucket_list_unpack(o, &p->bl);
+	case PL_BUCKET_SET:
+		return msg_bucket_set_unpack(o, &p->bs);
+	case PL_BCONF:
+		return msg_bconf_unpack(o, &p->bc);
+	case PL_OBJ_EXPIRE:
+		return msg_obj_expire_unpack(o, &p->ox);
+	case PL_VER_EXPIRE:
+		return msg_ver_expire_unpack(o, &p->vx);
+	case PL_OBJREC:
+		return msg_objrec_unpack(o, &p->r);
+	case PL_OBJ_REF:
+		return msg_obj_ref_unpack(o, &p->ref);
+	case PL_OBJ_TAGS:
+		return msg_obj_tags_unpack(o, &p->tags);
+	case PL_OBJ_PUT:
+		return msg_obj_put_unpack(o, &p->put);
+	case PL_LIST_REQ:
+		return msg_list_req_unpack(o, &p->lq);
+	case PL_LIST_REPLY:
+		return msg_list_reply_unpack(o, &p->lr);
+	case PL_CHUNK_WRITE:
+		return msg_chunk_write_unpack(o, &p->cw);
+	case PL_CHUNK_READ:
+		return msg_chunk_read_unpack(o, &p->cr);
+	case PL_CHUNK_DATA:
+		return msg_chunk_data_unpack(o, &p->cd);
+	case PL_CHUNK_REF:
+		return msg_chunk_ref_unpack(o, &p->cref);
+	case PL_UPLOAD_REF:
+		return msg_upload_ref_unpack(o, &p->uref);
+	case PL_UPLOAD_CREATE:
+		return msg_upload_create_unpack(o, &p->uc);
+	case PL_PART_PUT:
+		return msg_part_put_unpack(o, &p->pp);
+	case PL_UPLOAD_COMPLETE:
+		return msg_upload_complete_unpack(o, &p->cc);
+	case PL_UPLOAD_DONE:
+		return msg_upload_done_unpack(o, &p->ud);
+	case PL_PART_LIST_REQ:
+		return msg_part_list_req_unpack(o, &p->pl);
+	case PL_PART_LIST_REPLY:
+		return msg_part_list_reply_unpack(o, &p->pr);
+	case PL_UPLOAD_LIST_REQ:
+		return msg_upload_list_req_unpack(o, &p->ul);
+	case PL_UPLOAD_LIST_REPLY:
+		return msg_upload_list_reply_unpack(o, &p->ur);
+	}
+	return CAIRN_EINVAL;
 }
 
+/* payload_free frees what unpacking p allocated: only lists allocate. */
 static void
-pack_status(msgpack_packer *pk, const union payload *p)
+payload_free(enum payload_kind kind, union payload *p)
 {
-	msg_status_pack(pk, &p->st);
-}
-
-static int
-unpack_status(const msgpack_object *o, union payload *p)
-{
-	return msg_status_unpack(o, &p->st);
-}
-
-static void
-pack_name(msgpack_packer *pk, const union payload *p)
-{
-	msg_name_pack(pk, &p->n);
-}
-
-static int
-unpack_name(const msgpack_object *o, union payload *p)
-{
-	return msg_name_unpack(o, &p->n);
-}
-
-static void
-pack_bucket(msgpack_packer *pk, const union payload *p)
-{
-	msg_bucket_pack(pk, &p->b);
-}
-
-static int
-unpack_bucket(const msgpack_object *o, union payload *p)
-{
-	return msg_bucket_unpack(o, &p->b);
-}
-
-static void
-pack_bucket_set(msgpack_packer *pk, const union payload *p)
-{
-	msg_bucket_set_pack(pk, &p->bs);
-}
-
-static int
-unpack_bucket_set(const msgpack_object *o, union payload *p)
-{
-	return msg_bucket_set_unpack(o, &p->bs);
-}
-
-static void
-pack_bconf(msgpack_packer *pk, const union payload *p)
-{
-	msg_bconf_pack(pk, &p->bc);
-}
-
-static void
-pack_obj_expire(msgpack_packer *pk, const union payload *p)
-{
-	msg_obj_expire_pack(pk, &p->ox);
-}
-
-static int
-unpack_obj_expire(const msgpack_object *o, union payload *p)
-{
-	return msg_obj_expire_unpack(o, &p->ox);
-}
-
-static void
-pack_ver_expire(msgpack_packer *pk, const union payload *p)
-{
-	msg_ver_expire_pack(pk, &p->vx);
-}
-
-static int
-unpack_ver_expire(const msgpack_object *o, union payload *p)
-{
-	return msg_ver_expire_unpack(o, &p->vx);
-}
-
-static int
-unpack_bconf(const msgpack_object *o, union payload *p)
-{
-	return msg_bconf_unpack(o, &p->bc);
-}
-
-static void
-pack_bucket_list(msgpack_packer *pk, const union payload *p)
-{
-	msg_bucket_list_pack(pk, &p->bl);
-}
-
-static int
-unpack_bucket_list(const msgpack_object *o, union payload *p)
-{
-	return msg_bucket_list_unpack(o, &p->bl);
-}
-
-static void
-free_bucket_list(union payload *p)
-{
-	msg_bucket_list_free(&p->bl);
-}
-
-static void
-pack_objrec(msgpack_packer *pk, const union payload *p)
-{
-	msg_objrec_pack(pk, &p->r);
-}
-
-static int
-unpack_objrec(const msgpack_object *o, union payload *p)
-{
-	return msg_objrec_unpack(o, &p->r);
-}
-
-static void
-pack_obj_ref(msgpack_packer *pk, const union payload *p)
-{
-	msg_obj_ref_pack(pk, &p->ref);
-}
-
-static int
-unpack_obj_ref(const msgpack_object *o, union payload *p)
-{
-	return msg_obj_ref_unpack(o, &p->ref);
-}
-
-static void
-pack_obj_tags(msgpack_packer *pk, const union payload *p)
-{
-	msg_obj_tags_pack(pk, &p->tags);
-}
-
-static int
-unpack_obj_tags(const msgpack_object *o, union payload *p)
-{
-	return msg_obj_tags_unpack(o, &p->tags);
-}
-
-static void
-pack_obj_put(msgpack_packer *pk, const union payload *p)
-{
-	msg_obj_put_pack(pk, &p->put);
-}
-
-static int
-unpack_obj_put(const msgpack_object *o, union payload *p)
-{
-	return msg_obj_put_unpack(o, &p->put);
-}
-
-static void
-pack_list_req(msgpack_packer *pk, const union payload *p)
-{
-	msg_list_req_pack(pk, &p->lq);
-}
-
-static int
-unpack_list_req(const msgpack_object *o, union payload *p)
-{
-	return msg_list_req_unpack(o, &p->lq);
-}
-
-static void
-pack_list_reply(msgpack_packer *pk, const union payload *p)
-{
-	msg_list_reply_pack(pk, &p->lr);
-}
-
-static int
-unpack_list_reply(const msgpack_object *o, union payload *p)
-{
-	return msg_list_reply_unpack(o, &p->lr);
-}
-
-static void
-free_list_reply(union payload *p)
-{
-	msg_list_reply_free(&p->lr);
-}
-
-static void
-pack_chunk_write(msgpack_packer *pk, const union payload *p)
-{
-	msg_chunk_write_pack(pk, &p->cw);
-}
-
-static int
-unpack_chunk_write(const msgpack_object *o, union payload *p)
-{
-	return msg_chunk_write_unpack(o, &p->cw);
-}
-
-static void
-pack_chunk_read(msgpack_packer *pk, const union payload *p)
-{
-	msg_chunk_read_pack(pk, &p->cr);
-}
-
-static int
-unpack_chunk_read(const msgpack_object *o, union payload *p)
-{
-	return msg_chunk_read_unpack(o, &p->cr);
-}
-
-static void
-pack_chunk_data(msgpack_packer *pk, const union payload *p)
-{
-	msg_chunk_data_pack(pk, &p->cd);
-}
-
-static int
-unpack_chunk_data(const msgpack_object *o, union payload *p)
-{
-	return msg_chunk_data_unpack(o, &p->cd);
-}
-
-static void
-pack_chunk_ref(msgpack_packer *pk, const union payload *p)
-{
-	msg_chunk_ref_pack(pk, &p->cref);
-}
-
-static int
-unpack_chunk_ref(const msgpack_object *o, union payload *p)
-{
-	return msg_chunk_ref_unpack(o, &p->cref);
+	if (kind == PL_BUCKET_LIST)
+		msg_bucket_list_free(&p->bl);
+	else if (kind == PL_LIST_REPLY)
+		msg_list_reply_free(&p->lr);
+	else if (kind == PL_PART_LIST_REPLY)
+		msg_part_list_reply_free(&p->pr);
+	else if (kind == PL_UPLOAD_LIST_REPLY)
+		msg_upload_list_reply_free(&p->ur);
 }
 
 /* --- comparisons: every field -------------------------------------------- */
@@ -997,40 +940,6 @@ fill_upload_list_reply(union payload *p)
 	sample_prefixes[1] = proto_str_c("videos/2024/");
 }
 
-#define PACKERS(name, field)						\
-static void								\
-pack_##name(msgpack_packer *pk, const union payload *p)			\
-{									\
-	msg_##name##_pack(pk, &p->field);				\
-}									\
-static int								\
-unpack_##name(const msgpack_object *o, union payload *p)		\
-{									\
-	return msg_##name##_unpack(o, &p->field);			\
-}
-PACKERS(upload_ref, uref)
-PACKERS(upload_create, uc)
-PACKERS(part_put, pp)
-PACKERS(upload_complete, cc)
-PACKERS(upload_done, ud)
-PACKERS(part_list_req, pl)
-PACKERS(part_list_reply, pr)
-PACKERS(upload_list_req, ul)
-PACKERS(upload_list_reply, ur)
-#undef PACKERS
-
-static void
-free_part_list_reply(union payload *p)
-{
-	msg_part_list_reply_free(&p->pr);
-}
-
-static void
-free_upload_list_reply(union payload *p)
-{
-	msg_upload_list_reply_free(&p->ur);
-}
-
 static bool
 objpart_same(const struct msg_objpart *x, const struct msg_objpart *y)
 {
@@ -1192,103 +1101,82 @@ equal_upload_list_reply(const union payload *a, const union payload *b)
 
 /* --- the table ----------------------------------------------------------- */
 
-static const struct codec codec_error = { "msg_error", MSG_ERROR,
-    fill_error, pack_error, unpack_error, equal_error, NULL };
-static const struct codec codec_status = { "msg_status", MSG_OK,
-    fill_status, pack_status, unpack_status, equal_status, NULL };
+static const struct codec codec_error = { "msg_error", MSG_ERROR, PL_ERROR,
+    fill_error, equal_error };
+static const struct codec codec_status = { "msg_status", MSG_OK, PL_STATUS,
+    fill_status, equal_status };
 static const struct codec codec_name = { "msg_name", MSG_META_BUCKET_GET,
-    fill_name, pack_name, unpack_name, equal_name, NULL };
+    PL_NAME, fill_name, equal_name };
 static const struct codec codec_bucket = { "msg_bucket",
-    MSG_META_BUCKET_CREATE, fill_bucket, pack_bucket, unpack_bucket,
-    equal_bucket, NULL };
+    MSG_META_BUCKET_CREATE, PL_BUCKET, fill_bucket, equal_bucket };
 static const struct codec codec_bucket_set = { "msg_bucket_set",
-    MSG_META_BUCKET_SET, fill_bucket_set, pack_bucket_set, unpack_bucket_set,
-    equal_bucket_set, NULL };
+    MSG_META_BUCKET_SET, PL_BUCKET_SET, fill_bucket_set, equal_bucket_set };
 static const struct codec codec_bconf = { "msg_bconf", MSG_META_BCONF_PUT,
-    fill_bconf, pack_bconf, unpack_bconf, equal_bconf, NULL };
+    PL_BCONF, fill_bconf, equal_bconf };
 static const struct codec codec_obj_expire = { "msg_obj_expire",
-    MSG_META_OBJ_EXPIRE, fill_obj_expire, pack_obj_expire, unpack_obj_expire,
-    equal_obj_expire, NULL };
+    MSG_META_OBJ_EXPIRE, PL_OBJ_EXPIRE, fill_obj_expire, equal_obj_expire };
 static const struct codec codec_ver_expire = { "msg_ver_expire",
-    MSG_META_VER_EXPIRE, fill_ver_expire, pack_ver_expire,
-    unpack_ver_expire, equal_ver_expire, NULL };
+    MSG_META_VER_EXPIRE, PL_VER_EXPIRE, fill_ver_expire, equal_ver_expire };
 static const struct codec codec_bucket_list = { "msg_bucket_list", MSG_OK,
-    fill_bucket_list, pack_bucket_list, unpack_bucket_list,
-    equal_bucket_list, free_bucket_list };
-static const struct codec codec_objrec_inline = { "msg_objrec inline",
-    MSG_OK, fill_objrec_inline, pack_objrec, unpack_objrec, equal_objrec,
-    NULL };
+    PL_BUCKET_LIST, fill_bucket_list, equal_bucket_list };
+static const struct codec codec_objrec_inline = { "msg_objrec inline", MSG_OK,
+    PL_OBJREC, fill_objrec_inline, equal_objrec };
 static const struct codec codec_objrec_ec = { "msg_objrec erasure-coded",
-    MSG_OK, fill_objrec_ec, pack_objrec, unpack_objrec, equal_objrec, NULL };
+    MSG_OK, PL_OBJREC, fill_objrec_ec, equal_objrec };
 static const struct codec codec_obj_ref = { "msg_obj_ref", MSG_META_OBJ_GET,
-    fill_obj_ref, pack_obj_ref, unpack_obj_ref, equal_obj_ref, NULL };
+    PL_OBJ_REF, fill_obj_ref, equal_obj_ref };
 static const struct codec codec_obj_tags = { "msg_obj_tags",
-    MSG_META_OBJ_SET_TAGS, fill_obj_tags, pack_obj_tags, unpack_obj_tags,
-    equal_obj_tags, NULL };
+    MSG_META_OBJ_SET_TAGS, PL_OBJ_TAGS, fill_obj_tags, equal_obj_tags };
 static const struct codec codec_obj_put = { "msg_obj_put", MSG_META_OBJ_PUT,
-    fill_obj_put, pack_obj_put, unpack_obj_put, equal_obj_put, NULL };
-static const struct codec codec_list_req = { "msg_list_req",
-    MSG_META_OBJ_LIST, fill_list_req, pack_list_req, unpack_list_req,
-    equal_list_req, NULL };
+    PL_OBJ_PUT, fill_obj_put, equal_obj_put };
+static const struct codec codec_list_req = { "msg_list_req", MSG_META_OBJ_LIST,
+    PL_LIST_REQ, fill_list_req, equal_list_req };
 static const struct codec codec_list_reply = { "msg_list_reply", MSG_OK,
-    fill_list_reply, pack_list_reply, unpack_list_reply, equal_list_reply,
-    free_list_reply };
+    PL_LIST_REPLY, fill_list_reply, equal_list_reply };
 static const struct codec codec_chunk_write = { "msg_chunk_write",
-    MSG_CHUNK_WRITE, fill_chunk_write, pack_chunk_write, unpack_chunk_write,
-    equal_chunk_write, NULL };
+    MSG_CHUNK_WRITE, PL_CHUNK_WRITE, fill_chunk_write, equal_chunk_write };
 static const struct codec codec_chunk_read = { "msg_chunk_read",
-    MSG_CHUNK_READ, fill_chunk_read, pack_chunk_read, unpack_chunk_read,
-    equal_chunk_read, NULL };
+    MSG_CHUNK_READ, PL_CHUNK_READ, fill_chunk_read, equal_chunk_read };
 static const struct codec codec_chunk_data = { "msg_chunk_data", MSG_OK,
-    fill_chunk_data, pack_chunk_data, unpack_chunk_data, equal_chunk_data,
-    NULL };
+    PL_CHUNK_DATA, fill_chunk_data, equal_chunk_data };
 static const struct codec codec_chunk_ref = { "msg_chunk_ref",
-    MSG_CHUNK_DELETE, fill_chunk_ref, pack_chunk_ref, unpack_chunk_ref,
-    equal_chunk_ref, NULL };
+    MSG_CHUNK_DELETE, PL_CHUNK_REF, fill_chunk_ref, equal_chunk_ref };
 
 static const struct codec codec_upload_ref = { "msg_upload_ref",
-    MSG_META_UPLOAD_ABORT, fill_upload_ref, pack_upload_ref,
-    unpack_upload_ref, equal_upload_ref, NULL };
+    MSG_META_UPLOAD_ABORT, PL_UPLOAD_REF, fill_upload_ref, equal_upload_ref };
 static const struct codec codec_upload_create = { "msg_upload_create",
-    MSG_META_UPLOAD_CREATE, fill_upload_create, pack_upload_create,
-    unpack_upload_create, equal_upload_create, NULL };
+    MSG_META_UPLOAD_CREATE, PL_UPLOAD_CREATE, fill_upload_create,
+    equal_upload_create };
 static const struct codec codec_part_put = { "msg_part_put",
-    MSG_META_UPLOAD_PART, fill_part_put, pack_part_put, unpack_part_put,
-    equal_part_put, NULL };
+    MSG_META_UPLOAD_PART, PL_PART_PUT, fill_part_put, equal_part_put };
 static const struct codec codec_upload_complete = { "msg_upload_complete",
-    MSG_META_UPLOAD_COMPLETE, fill_upload_complete, pack_upload_complete,
-    unpack_upload_complete, equal_upload_complete, NULL };
+    MSG_META_UPLOAD_COMPLETE, PL_UPLOAD_COMPLETE, fill_upload_complete,
+    equal_upload_complete };
 static const struct codec codec_upload_done = { "msg_upload_done", MSG_OK,
-    fill_upload_done, pack_upload_done, unpack_upload_done,
-    equal_upload_done, NULL };
+    PL_UPLOAD_DONE, fill_upload_done, equal_upload_done };
 static const struct codec codec_part_list_req = { "msg_part_list_req",
-    MSG_META_UPLOAD_PARTS, fill_part_list_req, pack_part_list_req,
-    unpack_part_list_req, equal_part_list_req, NULL };
+    MSG_META_UPLOAD_PARTS, PL_PART_LIST_REQ, fill_part_list_req,
+    equal_part_list_req };
 static const struct codec codec_part_list_reply = { "msg_part_list_reply",
-    MSG_OK, fill_part_list_reply, pack_part_list_reply,
-    unpack_part_list_reply, equal_part_list_reply, free_part_list_reply };
+    MSG_OK, PL_PART_LIST_REPLY, fill_part_list_reply, equal_part_list_reply };
 static const struct codec codec_upload_list_req = { "msg_upload_list_req",
-    MSG_META_UPLOAD_LIST, fill_upload_list_req, pack_upload_list_req,
-    unpack_upload_list_req, equal_upload_list_req, NULL };
-static const struct codec codec_upload_list_reply = {
-    "msg_upload_list_reply", MSG_OK, fill_upload_list_reply,
-    pack_upload_list_reply, unpack_upload_list_reply,
-    equal_upload_list_reply, free_upload_list_reply };
+    MSG_META_UPLOAD_LIST, PL_UPLOAD_LIST_REQ, fill_upload_list_req,
+    equal_upload_list_req };
+static const struct codec codec_upload_list_reply = { "msg_upload_list_reply",
+    MSG_OK, PL_UPLOAD_LIST_REPLY, fill_upload_list_reply,
+    equal_upload_list_reply };
 /* Not in codecs[]: its first 11 fields are a single PUT's record by
  * design, so the "field too few" mutation does not apply. */
-static const struct codec codec_objrec_mp = { "msg_objrec multipart",
-    MSG_OK, fill_objrec_mp, pack_objrec, unpack_objrec, equal_objrec_mp,
-    NULL };
+static const struct codec codec_objrec_mp = { "msg_objrec multipart", MSG_OK,
+    PL_OBJREC, fill_objrec_mp, equal_objrec_mp };
 /* Nor are these: without their last, optional element they are the
  * forms in codecs[]. */
 static const struct codec codec_upload_complete_hdrs = {
     "msg_upload_complete with header edits", MSG_META_UPLOAD_COMPLETE,
-    fill_upload_complete_hdrs, pack_upload_complete, unpack_upload_complete,
-    equal_upload_complete, NULL };
+    PL_UPLOAD_COMPLETE, fill_upload_complete_hdrs, equal_upload_complete };
 static const struct codec codec_part_list_reply_ck = {
-    "msg_part_list_reply with a checksum", MSG_OK, fill_part_list_reply_ck,
-    pack_part_list_reply, unpack_part_list_reply, equal_part_list_reply,
-    free_part_list_reply };
+    "msg_part_list_reply with a checksum", MSG_OK, PL_PART_LIST_REPLY,
+    fill_part_list_reply_ck, equal_part_list_reply };
 
 static const struct codec *const codecs[] = {
 	&codec_error, &codec_status, &codec_name, &codec_bucket,
@@ -1325,7 +1213,7 @@ static void
 wire_payload(struct wire *w, const struct codec *c, const union payload *p)
 {
 	wire_begin(w, c->c_type);
-	c->c_pack(&w->w_pk, p);
+	payload_pack(&w->w_pk, c->c_kind, p);
 }
 
 /*
@@ -1347,9 +1235,9 @@ try_buf(const struct codec *c, const void *buf, size_t len)
 		memcpy(copy, buf, len);
 	if ((rc = proto_open(&m, copy, len)) == 0) {
 		memset(&out, 0x5a, sizeof(out));
-		rc = c->c_unpack(m.pm_payload, &out);
-		if (rc == 0 && c->c_free != NULL)
-			c->c_free(&out);
+		rc = payload_unpack(m.pm_payload, c->c_kind, &out);
+		if (rc == 0)
+			payload_free(c->c_kind, &out);
 		proto_close(&m);
 	}
 	free(copy);
@@ -1394,11 +1282,11 @@ check_roundtrip(const struct codec *c)
 	    w.w_sb.size);
 	memset(&out, 0x5a, sizeof(out));
 	if (rc == 0)
-		rc = c->c_unpack(m.pm_payload, &out);
+		rc = payload_unpack(m.pm_payload, c->c_kind, &out);
 	ok(rc == 0 && c->c_equal(&in, &out), "%s: every field round-trips",
 	    c->c_name);
-	if (rc == 0 && c->c_free != NULL)
-		c->c_free(&out);
+	if (rc == 0)
+		payload_free(c->c_kind, &out);
 	if (opened == 0)
 		proto_close(&m);
 	wire_end(&w);
