@@ -805,6 +805,9 @@ void s3_fail(struct s3_req *r, enum s3_err e, const char *message);
 /* s3_fail_rc answers with the S3 error for a negative enum cairn_err. */
 void s3_fail_rc(struct s3_req *r, int rc);
 
+/* s3_respond_rc answers status with no body if rc is 0, else as s3_fail_rc. */
+void s3_respond_rc(struct s3_req *r, int rc, int status);
+
 /* s3_respond_xml answers 200 with an XML body; s3_respond_empty with
  * status and no body.  Both add the request id headers. */
 void s3_respond_xml(struct s3_req *r, const char *xml, size_t len);

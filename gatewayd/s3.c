@@ -79,6 +79,15 @@ s3_fail_rc(struct s3_req *r, int rc)
 }
 
 void
+s3_respond_rc(struct s3_req *r, int rc, int status)
+{
+	if (rc != 0)
+		s3_fail_rc(r, rc);
+	else
+		s3_respond_empty(r, status, NULL, 0);
+}
+
+void
 s3_respond_xml(struct s3_req *r, const char *xml, size_t len)
 {
 	struct http_hdr_out hdrs[6];

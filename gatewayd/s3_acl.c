@@ -464,10 +464,7 @@ s3_acl_bucket_put(struct s3_req *r)
 	bs.bs_fields = BUCKET_SET_ACL;
 	rc = backend_bucket_set(&r->sr_env->gw_backend, &c, &bs, &b);
 	rpc_call_fini(&c);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 200, NULL, 0);
+	s3_respond_rc(r, rc, 200);
 }
 
 void

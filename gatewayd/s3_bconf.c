@@ -300,10 +300,7 @@ bconf_write(struct s3_req *r, const char *kind, const struct s3_xml *value,
 	rc = backend_bconf(&r->sr_env->gw_backend, &c, value != NULL ?
 	    MSG_META_BCONF_PUT : MSG_META_BCONF_DELETE, &bc);
 	rpc_call_fini(&c);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, status, NULL, 0);
+	s3_respond_rc(r, rc, status);
 }
 
 void

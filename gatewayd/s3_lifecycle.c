@@ -63,10 +63,7 @@ store(struct s3_req *r, const char *body, size_t len)
 	bc.bc_value.ps_len = len;
 	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_PUT, &bc);
 	rpc_call_fini(&c);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 200, NULL, 0);
+	s3_respond_rc(r, rc, 200);
 }
 
 void
@@ -128,8 +125,5 @@ s3_lifecycle_delete(struct s3_req *r)
 	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_DELETE,
 	    &bc);
 	rpc_call_fini(&c);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 204, NULL, 0);
+	s3_respond_rc(r, rc, 204);
 }

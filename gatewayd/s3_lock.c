@@ -223,10 +223,7 @@ s3_lock_config_put(struct s3_req *r)
 	    &c, MSG_META_BCONF_PUT, &bc);
 	rpc_call_fini(&c);
 	s3_xml_free(&x);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 200, NULL, 0);
+	s3_respond_rc(r, rc, 200);
 }
 
 void

@@ -847,10 +847,7 @@ s3_object_delete(struct s3_req *r)
 	}
 	rc = s3_version_delete(r, r->sr_key, proto_str_c(want),
 	    r->sr_version_id, &r->sr_delete_marker);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 204, NULL, 0);
+	s3_respond_rc(r, rc, 204);
 }
 
 int

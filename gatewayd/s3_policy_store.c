@@ -197,10 +197,7 @@ s3_bucket_policy_put(struct s3_req *r)
 	rpc_call_fini(&c);
 	free(doc);
 	forget(r->sr_env->gw_policies, r->sr_bucket);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 204, NULL, 0);
+	s3_respond_rc(r, rc, 204);
 }
 
 void
@@ -215,8 +212,5 @@ s3_bucket_policy_delete(struct s3_req *r)
 	    &bc);
 	rpc_call_fini(&c);
 	forget(r->sr_env->gw_policies, r->sr_bucket);
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 204, NULL, 0);
+	s3_respond_rc(r, rc, 204);
 }

@@ -262,16 +262,12 @@ versioning_set(struct s3_req *r, uint8_t state)
 		    "versioning state cannot be changed.");
 		return;
 	}
-	if (rc != 0 || state == BUCKET_VER_OFF)
-		;	/* a missing bucket, or nothing to change */
-	else {
+	/* A missing bucket fails; no Status changes nothing. */
+	if (rc == 0 && state != BUCKET_VER_OFF) {
 		rc = backend_bucket_set(&r->sr_env->gw_backend, &c, &bs, &b);
 		rpc_call_fini(&c);
 	}
-	if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_empty(r, 200, NULL, 0);
+	s3_respond_rc(r, rc, 200);
 }
 
 void
