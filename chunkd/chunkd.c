@@ -124,8 +124,9 @@ status(void *arg, struct msg_status *st)
  * they changed, and keep the running values.
  */
 static void
-chunkd_apply(struct chunkd *env, const struct conf *nc)
+chunkd_apply(void *arg, const struct conf *nc)
 {
+	struct chunkd *env = arg;
 	const struct conf *oc = &env->ck_conf;
 	const struct conf_drive *od, *nd;
 	int i;
@@ -144,29 +145,6 @@ chunkd_apply(struct chunkd *env, const struct conf *nc)
 		    "workers change only on restart", env->ck_conffile,
 		    env->ck_drive);
 	log_setverbose(env->ck_verbose);
-}
-
-/* chunkd_reload loads the configuration file again, on SIGHUP. */
-static void
-chunkd_reload(struct chunkd *env)
-{
-	struct conf *nc;
-
-	sdnotify_reloading();
-	if ((nc = malloc(sizeof(*nc))) == NULL)
-		log_warn("%s: reload", env->ck_conffile);
-	else if (conf_load(nc, env->ck_conffile) != 0)
-		log_warnx("%s: invalid; keeping the running configuration",
-		    env->ck_conffile);
-	else {
-		chunkd_apply(env, nc);
-		log_info("configuration reloaded");
-	}
-	if (nc != NULL) {
-		conf_wipe(nc);
-		free(nc);
-	}
-	sdnotify_ready(env->ck_name);
 }
 
 /* chunkd_start opens the drive and starts serving requests. */
@@ -242,7 +220,7 @@ main(int argc, char *argv[])
 	chunkd_start(&env, &env.ck_conf.c_drives[i]);
 	sdnotify_ready(env.ck_name);
 	while (sig_wait() != SIG_STOP)
-		chunkd_reload(&env);
+		conf_reload(env.ck_conffile, env.ck_name, chunkd_apply, &env);
 
 	sdnotify_stopping();
 	rpc_server_stop(&env.ck_rpc);

@@ -68,26 +68,17 @@ dispatch(void *env, const struct proto_msg *req, msgpack_packer *reply)
 	return CAIRN_EMSGTYPE;
 }
 
+/*
+ * apply takes nothing of a reloaded configuration: the gateway reads its
+ * listen address, drives and credentials once, at start.
+ */
 static void
-reload(struct gatewayd *env, const char *conffile, int verbose)
+apply(void *arg, const struct conf *nc)
 {
-	struct conf *next;
-
-	sdnotify_reloading();
-	if ((next = malloc(sizeof(*next))) != NULL &&
-	    conf_load(next, conffile) == 0) {
-		log_setverbose(verbose);
-		log_info("configuration reloaded; listen address, drives and "
-		    "credentials change on restart");
-	} else {
-		log_warnx("%s: invalid, keeping the running configuration",
-		    conffile);
-	}
-	if (next != NULL)
-		conf_wipe(next);
-	free(next);
-	sdnotify_ready("serving S3");
-	(void)env;
+	(void)arg;
+	(void)nc;
+	log_info("listen address, drives and credentials change only on "
+	    "restart");
 }
 
 int
@@ -138,7 +129,7 @@ main(int argc, char *argv[])
 		    cairn_strerror(rc));
 	sdnotify_ready("serving S3");
 	while (sig_wait() == SIG_RELOAD)
-		reload(env, conffile, verbose);
+		conf_reload(conffile, "serving S3", apply, env);
 	sdnotify_stopping();
 	log_info("stopping: waiting for requests in flight");
 	http_stop(env);

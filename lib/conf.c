@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "errors.h"
 #include "log.h"
+#include "sdnotify.h"
 
 /* What a key's value is and where it lands in struct conf. */
 enum conf_kind { K_STR, K_INT, K_SIZE };
@@ -531,4 +532,27 @@ conf_wipe(struct conf *conf)
 {
 	explicit_bzero(conf->c_root_secret_key,
 	    sizeof(conf->c_root_secret_key));
+}
+
+void
+conf_reload(const char *path, const char *status,
+    void (*apply)(void *arg, const struct conf *new), void *arg)
+{
+	struct conf *nc;
+
+	sdnotify_reloading();
+	if ((nc = malloc(sizeof(*nc))) == NULL)
+		log_warn("%s: reload", path);
+	else if (conf_load(nc, path) != 0)
+		log_warnx("%s: invalid; keeping the running configuration",
+		    path);
+	else {
+		apply(arg, nc);
+		log_info("configuration reloaded");
+	}
+	if (nc != NULL) {
+		conf_wipe(nc);
+		free(nc);
+	}
+	sdnotify_ready(status);
 }

@@ -92,4 +92,13 @@ int conf_parity(const struct conf *conf);
 /* conf_wipe clears the secrets in conf (explicit_bzero). */
 void conf_wipe(struct conf *conf);
 
+/*
+ * conf_reload loads path again, on SIGHUP, telling systemd it reloads and
+ * then that it is ready with status.  If the file is valid, apply(arg,
+ * new) takes what may change while running (and says what does not);
+ * otherwise the running configuration stays and a warning says so.
+ */
+void conf_reload(const char *path, const char *status,
+    void (*apply)(void *arg, const struct conf *new), void *arg);
+
 #endif

@@ -299,8 +299,9 @@ status(void *arg, struct msg_status *st)
  * they changed, and keep the running values.
  */
 static void
-metad_apply(struct metad *env, const struct conf *nc)
+metad_apply(void *arg, const struct conf *nc)
 {
+	struct metad *env = arg;
 	const struct conf *oc = &env->m_conf;
 
 	if (strcmp(oc->c_metad_path, nc->c_metad_path) != 0 ||
@@ -309,29 +310,6 @@ metad_apply(struct metad *env, const struct conf *nc)
 		log_warnx("%s: [metad] path, listen and workers change only "
 		    "on restart", env->m_conffile);
 	log_setverbose(env->m_verbose);
-}
-
-/* metad_reload loads the configuration file again, on SIGHUP. */
-static void
-metad_reload(struct metad *env)
-{
-	struct conf *nc;
-
-	sdnotify_reloading();
-	if ((nc = malloc(sizeof(*nc))) == NULL)
-		log_warn("%s: reload", env->m_conffile);
-	else if (conf_load(nc, env->m_conffile) != 0)
-		log_warnx("%s: invalid; keeping the running configuration",
-		    env->m_conffile);
-	else {
-		metad_apply(env, nc);
-		log_info("configuration reloaded");
-	}
-	if (nc != NULL) {
-		conf_wipe(nc);
-		free(nc);
-	}
-	sdnotify_ready(METAD_STATUS);
 }
 
 /* metad_start opens the database and starts serving requests. */
@@ -398,7 +376,7 @@ main(int argc, char *argv[])
 	metad_start(&env);
 	sdnotify_ready(METAD_STATUS);
 	while (sig_wait() != SIG_STOP)
-		metad_reload(&env);
+		conf_reload(env.m_conffile, METAD_STATUS, metad_apply, &env);
 
 	sdnotify_stopping();
 	rpc_server_stop(&env.m_rpc);

@@ -665,37 +665,22 @@ status(void *arg, struct msg_status *st)
 
 /* --- start, reload, stop ----------------------------------------------------- */
 
-/* scrubd_reload takes the new rate limits, interval and grace on SIGHUP. */
+/* scrubd_apply takes the new rate limits, interval and grace on SIGHUP. */
 static void
-scrubd_reload(struct scrubd *env)
+scrubd_apply(void *arg, const struct conf *nc)
 {
-	struct conf *nc;
+	struct scrubd *env = arg;
 
-	sdnotify_reloading();
-	if ((nc = malloc(sizeof(*nc))) == NULL)
-		log_warn("%s: reload", env->sd_conffile);
-	else if (conf_load(nc, env->sd_conffile) != 0)
-		log_warnx("%s: invalid; keeping the running configuration",
-		    env->sd_conffile);
-	else {
-		pthread_mutex_lock(&env->sd_lock);
-		env->sd_conf.c_scrub_bytes_per_sec = nc->c_scrub_bytes_per_sec;
-		env->sd_conf.c_scrub_objects_per_sec =
-		    nc->c_scrub_objects_per_sec;
-		env->sd_conf.c_scrub_interval_s = nc->c_scrub_interval_s;
-		env->sd_conf.c_scrub_orphan_grace_s = nc->c_scrub_orphan_grace_s;
-		env->sd_conf.c_lc_interval_s = nc->c_lc_interval_s;
-		env->sd_conf.c_lc_day_s = nc->c_lc_day_s;
-		pthread_cond_broadcast(&env->sd_cond);
-		pthread_mutex_unlock(&env->sd_lock);
-		log_setverbose(env->sd_verbose);
-		log_info("configuration reloaded");
-	}
-	if (nc != NULL) {
-		conf_wipe(nc);
-		free(nc);
-	}
-	sdnotify_ready(SCRUBD_STATUS);
+	pthread_mutex_lock(&env->sd_lock);
+	env->sd_conf.c_scrub_bytes_per_sec = nc->c_scrub_bytes_per_sec;
+	env->sd_conf.c_scrub_objects_per_sec = nc->c_scrub_objects_per_sec;
+	env->sd_conf.c_scrub_interval_s = nc->c_scrub_interval_s;
+	env->sd_conf.c_scrub_orphan_grace_s = nc->c_scrub_orphan_grace_s;
+	env->sd_conf.c_lc_interval_s = nc->c_lc_interval_s;
+	env->sd_conf.c_lc_day_s = nc->c_lc_day_s;
+	pthread_cond_broadcast(&env->sd_cond);
+	pthread_mutex_unlock(&env->sd_lock);
+	log_setverbose(env->sd_verbose);
 }
 
 /* scrubd_start dials the other daemons and starts serving and scanning. */
@@ -805,7 +790,7 @@ main(int argc, char *argv[])
 	scrubd_start(&env);
 	sdnotify_ready(SCRUBD_STATUS);
 	while (sig_wait() != SIG_STOP)
-		scrubd_reload(&env);
+		conf_reload(env.sd_conffile, SCRUBD_STATUS, scrubd_apply, &env);
 
 	sdnotify_stopping();
 	scrubd_stop(&env);

@@ -3,7 +3,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 46
 cluster_start
 CONF=$DATA/cairn.conf
 BROKEN=$TESTDIR/broken.conf
@@ -175,11 +175,13 @@ wait_gone() {
 	return 1
 }
 
-metad=$(daemon_pid metad)
-kill -HUP "$metad"
-check "metad logs the reload after SIGHUP" \
-    wait_for_log '\[metad\].*configuration reloaded'
-check "metad still runs after SIGHUP" kill -0 "$metad"
+for name in metad chunkd-d1 scrubd gatewayd; do
+	pid=$(daemon_pid "$name")
+	kill -HUP "$pid"
+	check "$name logs the reload after SIGHUP" \
+	    wait_for_log "\\[$name\\].*configuration reloaded"
+	check "$name still runs after SIGHUP" kill -0 "$pid"
+done
 check "cairn status still exits 0 after SIGHUP" cairn_cli status
 
 d3=$(daemon_pid chunkd-d3)
