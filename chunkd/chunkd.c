@@ -91,17 +91,6 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	}
 }
 
-/* chunkd_stat appends one named counter to a status reply, if room is left. */
-static void
-chunkd_stat(struct msg_status *st, const char *name, uint64_t value)
-{
-	if (st->st_nstats >= PROTO_STATMAX)
-		return;
-	st->st_stat_name[st->st_nstats] = proto_str_c(name);
-	st->st_stat_value[st->st_nstats] = value;
-	st->st_nstats++;
-}
-
 /* status adds the drive's space and counters to MSG_CTL_STATUS. */
 static void
 status(void *arg, struct msg_status *st)
@@ -110,12 +99,12 @@ status(void *arg, struct msg_status *st)
 	struct chunk_store_stats s;
 
 	chunk_store_stats(&env->ck_store, &s);
-	chunkd_stat(st, "free_bytes", s.css_free_bytes);
-	chunkd_stat(st, "total_bytes", s.css_total_bytes);
-	chunkd_stat(st, "writes", s.css_writes);
-	chunkd_stat(st, "reads", s.css_reads);
-	chunkd_stat(st, "deletes", s.css_deletes);
-	chunkd_stat(st, "checksum_errors", s.css_checksum_errors);
+	msg_status_add(st, "free_bytes", s.css_free_bytes);
+	msg_status_add(st, "total_bytes", s.css_total_bytes);
+	msg_status_add(st, "writes", s.css_writes);
+	msg_status_add(st, "reads", s.css_reads);
+	msg_status_add(st, "deletes", s.css_deletes);
+	msg_status_add(st, "checksum_errors", s.css_checksum_errors);
 }
 
 /*

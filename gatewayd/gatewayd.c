@@ -51,11 +51,8 @@ on_status(void *arg, struct msg_status *st)
 	values[7] = mc->mc_refused;
 	pthread_mutex_unlock(&mc->mc_lock);
 	values[8] = trash_queued(&env->gw_backend.be_trash);
-	for (i = 0; i < 9; i++) {
-		st->st_stat_name[i] = proto_str_c(names[i]);
-		st->st_stat_value[i] = values[i];
-	}
-	st->st_nstats = 9;
+	for (i = 0; i < 9; i++)
+		msg_status_add(st, names[i], values[i]);
 }
 
 /* dispatch: the control socket answers only the shared messages. */

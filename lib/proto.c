@@ -289,6 +289,16 @@ msg_error_unpack(const msgpack_object *o, struct msg_error *e)
 /* --- MSG_CTL_STATUS reply ---------------------------------------------------- */
 
 void
+msg_status_add(struct msg_status *st, const char *name, uint64_t value)
+{
+	if (st->st_nstats >= PROTO_STATMAX)
+		return;
+	st->st_stat_name[st->st_nstats] = proto_str_c(name);
+	st->st_stat_value[st->st_nstats] = value;
+	st->st_nstats++;
+}
+
+void
 msg_status_pack(msgpack_packer *pk, const struct msg_status *st)
 {
 	uint32_t i;

@@ -148,6 +148,10 @@ struct msg_status {
 	uint64_t		 st_stat_value[PROTO_STATMAX];
 };
 
+/* msg_status_add appends the counter name (a string that outlives st) to
+ * st, if room is left. */
+void msg_status_add(struct msg_status *st, const char *name, uint64_t value);
+
 /* A name: MSG_META_BUCKET_DELETE and MSG_META_BUCKET_GET requests. */
 struct msg_name {
 	struct proto_str	 n_name;

@@ -261,17 +261,6 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	}
 }
 
-/* metad_stat appends one named counter to a status reply, if room is left. */
-static void
-metad_stat(struct msg_status *st, const char *name, uint64_t value)
-{
-	if (st->st_nstats >= PROTO_STATMAX)
-		return;
-	st->st_stat_name[st->st_nstats] = proto_str_c(name);
-	st->st_stat_value[st->st_nstats] = value;
-	st->st_nstats++;
-}
-
 /*
  * status adds metad's counters to MSG_CTL_STATUS.  Buckets and objects are
  * not counted: that would take a scan.  Operations since start are cheap.
@@ -281,15 +270,15 @@ status(void *arg, struct msg_status *st)
 {
 	struct metad *env = arg;
 
-	metad_stat(st, "puts", atomic_load(&env->m_nputs));
-	metad_stat(st, "gets", atomic_load(&env->m_ngets));
-	metad_stat(st, "deletes", atomic_load(&env->m_ndeletes));
-	metad_stat(st, "lists", atomic_load(&env->m_nlists));
-	metad_stat(st, "bucket_ops", atomic_load(&env->m_nbucket_ops));
-	metad_stat(st, "db_bytes", meta_db_size(&env->m_db));
-	metad_stat(st, "commit_batches",
+	msg_status_add(st, "puts", atomic_load(&env->m_nputs));
+	msg_status_add(st, "gets", atomic_load(&env->m_ngets));
+	msg_status_add(st, "deletes", atomic_load(&env->m_ndeletes));
+	msg_status_add(st, "lists", atomic_load(&env->m_nlists));
+	msg_status_add(st, "bucket_ops", atomic_load(&env->m_nbucket_ops));
+	msg_status_add(st, "db_bytes", meta_db_size(&env->m_db));
+	msg_status_add(st, "commit_batches",
 	    atomic_load(&env->m_db.md_commit.mc_nbatches));
-	metad_stat(st, "commit_writes",
+	msg_status_add(st, "commit_writes",
 	    atomic_load(&env->m_db.md_commit.mc_nwrites));
 }
 

@@ -652,15 +652,12 @@ status(void *arg, struct msg_status *st)
 	report_daemon(env, &rp);
 	pthread_mutex_unlock(&env->sd_lock);
 	/* Counter names are static strings: they outlive the lock. */
-	for (i = 0; i < rp.rp_nstats && st->st_nstats < PROTO_STATMAX; i++)
+	for (i = 0; i < rp.rp_nstats; i++)
 		for (j = 0; j < sizeof(status_names) / sizeof(status_names[0]);
 		    j++)
-			if (proto_str_eq(rp.rp_stat_name[i], status_names[j])) {
-				st->st_stat_name[st->st_nstats] =
-				    rp.rp_stat_name[i];
-				st->st_stat_value[st->st_nstats++] =
-				    rp.rp_stat_value[i];
-			}
+			if (proto_str_eq(rp.rp_stat_name[i], status_names[j]))
+				msg_status_add(st, status_names[j],
+				    rp.rp_stat_value[i]);
 }
 
 /* --- start, reload, stop ----------------------------------------------------- */
