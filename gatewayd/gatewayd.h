@@ -989,6 +989,10 @@ extern const struct s3_bconf_ops s3_notification_ops;
 extern const struct s3_bconf_ops s3_replication_ops;
 
 /* s3_bucket.c */
+
+/* s3_bucket_of reads the record of the request's bucket into b; false if
+ * it failed and answered with the error. */
+bool s3_bucket_of(struct s3_req *r, struct msg_bucket *b);
 void s3_bucket_list_all(struct s3_req *r);
 void s3_bucket_create(struct s3_req *r);
 void s3_bucket_head(struct s3_req *r);

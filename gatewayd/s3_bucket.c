@@ -69,18 +69,26 @@ s3_bucket_create(struct s3_req *r)
 	s3_respond_empty(r, 200, &hdr, 1);
 }
 
+bool
+s3_bucket_of(struct s3_req *r, struct msg_bucket *b)
+{
+	int rc;
+
+	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
+	    b)) == 0)
+		return true;
+	s3_fail_rc(r, rc);
+	return false;
+}
+
 void
 s3_bucket_head(struct s3_req *r)
 {
 	struct http_hdr_out hdr;
 	struct msg_bucket b;
-	int rc;
 
-	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
-	    &b)) != 0) {
-		s3_fail_rc(r, rc);
+	if (!s3_bucket_of(r, &b))
 		return;
-	}
 	hdr.ho_name = "x-amz-bucket-region";
 	hdr.ho_value = r->sr_env->gw_conf.c_region;
 	s3_respond_empty(r, 200, &hdr, 1);
@@ -106,13 +114,9 @@ s3_bucket_location(struct s3_req *r)
 	const char *region = r->sr_env->gw_conf.c_region;
 	struct msg_bucket b;
 	struct s3_xml x;
-	int rc;
 
-	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
-	    &b)) != 0) {
-		s3_fail_rc(r, rc);
+	if (!s3_bucket_of(r, &b))
 		return;
-	}
 	/* S3 answers an empty constraint for its original region. */
 	if (strcmp(region, "us-east-1") == 0)
 		region = "";

@@ -243,11 +243,8 @@ run(struct s3_req *r, struct delete_req *d)
 	struct s3_xml x;
 	int i, rc;
 
-	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
-	    &b)) != 0) {
-		s3_fail_rc(r, rc);
+	if (!s3_bucket_of(r, &b))
 		return;
-	}
 	s3_xml_init(&x);
 	s3_xml_open_ns(&x, "DeleteResult");
 	for (i = 0; i < d->dr_nkeys; i++) {

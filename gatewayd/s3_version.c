@@ -224,13 +224,9 @@ s3_versioning_get(struct s3_req *r)
 {
 	struct msg_bucket b;
 	struct s3_xml x;
-	int rc;
 
-	if ((rc = backend_bucket_get(&r->sr_env->gw_backend, r->sr_bucket,
-	    &b)) != 0) {
-		s3_fail_rc(r, rc);
+	if (!s3_bucket_of(r, &b))
 		return;
-	}
 	s3_xml_init(&x);
 	s3_xml_open_ns(&x, "VersioningConfiguration");
 	if (b.b_versioning == BUCKET_VER_ENABLED)
