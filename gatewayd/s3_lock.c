@@ -1,12 +1,11 @@
 /* s3_lock.c - S3 object lock: bucket default, retention and legal hold */
-#define _GNU_SOURCE		/* strptime, strncasecmp */
+#define _GNU_SOURCE		/* strncasecmp */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "errors.h"
 #include "gatewayd.h"
@@ -44,30 +43,6 @@ s3_lock_bucket_create(struct s3_req *r, struct msg_bucket *b)
 		b->b_object_lock = true;
 		b->b_versioning = BUCKET_VER_ENABLED;	/* as S3 does */
 	}
-}
-
-/* lock_date reads "2030-01-01T00:00:00Z" (fractions allowed) into ns. */
-static bool
-lock_date(const char *s, size_t len, uint64_t *ns)
-{
-	char buf[40], *end;
-	struct tm tm;
-	time_t t;
-
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return false;
-	if (*end == '.')
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			continue;
-	if (strcmp(end, "Z") != 0 || (t = timegm(&tm)) < 0)
-		return false;
-	*ns = (uint64_t)t * 1000000000u;
-	return true;
 }
 
 static bool
@@ -118,7 +93,7 @@ s3_lock_from_request(struct s3_req *r, struct msg_objrec *rec)
 	if ((mode == NULL) != (until == NULL) || (mode != NULL &&
 	    ((mlen != 10 || (memcmp(mode, "GOVERNANCE", 10) != 0 &&
 	    memcmp(mode, "COMPLIANCE", 10) != 0)) ||
-	    !lock_date(until, ulen, &t) || t <= util_now_ns())) ||
+	    !util_iso_date(until, ulen, &t) || t <= util_now_ns())) ||
 	    (hold != NULL && !(hlen == 2 && memcmp(hold, "ON", 2) == 0) &&
 	    !(hlen == 3 && memcmp(hold, "OFF", 3) == 0)))
 		return S3E_INVALID_ARGUMENT;
@@ -357,7 +332,7 @@ retention_allowed(struct s3_req *r, const char *cur_mode,
 {
 	uint64_t t;
 
-	if (cur_mode[0] == '\0' || !lock_date(cur_until, strlen(cur_until),
+	if (cur_mode[0] == '\0' || !util_iso_date(cur_until, strlen(cur_until),
 	    &t) || t <= util_now_ns())
 		return true;
 	if (mode[0] != '\0' && strcmp(mode, cur_mode) == 0 && until >= t)
@@ -385,7 +360,7 @@ s3_lock_retention_put(struct s3_req *r)
 	mode = s3_lock_doc_get(&d, "Retention/Mode");
 	until = s3_lock_doc_get(&d, "Retention/RetainUntilDate");
 	if ((mode == NULL) != (until == NULL) || (mode != NULL &&
-	    (!lock_mode_ok(mode) || !lock_date(until, strlen(until), &t)))) {
+	    (!lock_mode_ok(mode) || !util_iso_date(until, strlen(until), &t)))) {
 		s3_fail(r, S3E_MALFORMED_XML, NULL);
 		return;
 	}

@@ -1,4 +1,5 @@
 /* util.c - small helpers shared by the daemons and the CLI */
+#define _GNU_SOURCE		/* strptime */
 #include "config.h"
 
 #include <errno.h>
@@ -118,6 +119,29 @@ util_hash(const void *p, size_t len)
 	for (i = 0; i < len; i++)
 		h = (h ^ c[i]) * 16777619u;
 	return h;
+}
+
+bool
+util_iso_date(const char *s, size_t len, uint64_t *ns)
+{
+	char buf[40], *end;
+	struct tm tm;
+	time_t t;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return false;
+	if (*end == '.')	/* fractions of a second */
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			continue;
+	if (strcmp(end, "Z") != 0 || (t = timegm(&tm)) < 0)
+		return false;
+	*ns = (uint64_t)t * 1000000000u;
+	return true;
 }
 
 uint64_t

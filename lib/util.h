@@ -33,6 +33,13 @@ long util_pct_decode(const char *s, size_t len, char *out, size_t outlen,
 /* util_random fills buf with len bytes from getrandom(2); fatal on failure. */
 void util_random(void *buf, size_t len);
 
+/*
+ * util_iso_date reads len bytes of an ISO 8601 UTC date as S3 writes it
+ * (2006-01-02T15:04:05Z, with or without fractions of a second) into ns
+ * since 1970; false if it is not one.
+ */
+bool util_iso_date(const char *s, size_t len, uint64_t *ns);
+
 /* util_now_ns returns the wall clock (CLOCK_REALTIME) in nanoseconds. */
 uint64_t util_now_ns(void);
 

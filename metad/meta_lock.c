@@ -1,5 +1,5 @@
 /* meta_lock.c - object lock: what keeps a version, and default retention */
-#define _GNU_SOURCE		/* strptime */
+#define _GNU_SOURCE		/* memmem */
 #include "config.h"
 
 #include <stdbool.h>
@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metad.h"
 #include "proto.h"
+#include "util.h"
 
 /*
  * A version's retention and legal hold are stored response headers of
@@ -37,29 +38,6 @@ lock_hdr(const struct msg_objrec *r, const char *name)
 	return NULL;
 }
 
-bool
-meta_lock_date(struct proto_str s, uint64_t *ns)
-{
-	char buf[40], *end;
-	struct tm tm;
-	time_t t;
-
-	if (s.ps_len == 0 || s.ps_len >= sizeof(buf))
-		return false;
-	memcpy(buf, s.ps_ptr, s.ps_len);
-	buf[s.ps_len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return false;
-	if (*end == '.')	/* fractions of a second */
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			continue;
-	if (strcmp(end, "Z") != 0 || (t = timegm(&tm)) < 0)
-		return false;
-	*ns = (uint64_t)t * 1000000000u;
-	return true;
-}
-
 /* lock_held tells whether rec may not be deleted now. */
 static bool
 lock_held(const struct msg_objrec *rec, bool bypass, uint64_t now_ns)
@@ -72,7 +50,7 @@ lock_held(const struct msg_objrec *rec, bool bypass, uint64_t now_ns)
 		return true;
 	mode = lock_hdr(rec, META_LOCK_MODE);
 	until = lock_hdr(rec, META_LOCK_UNTIL);
-	if (mode == NULL || until == NULL || !meta_lock_date(*until, &t) ||
+	if (mode == NULL || until == NULL || !util_iso_date(until->ps_ptr, until->ps_len, &t) ||
 	    t <= now_ns)
 		return false;
 	return proto_str_eq(*mode, "COMPLIANCE") || !bypass;

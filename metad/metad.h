@@ -542,8 +542,6 @@ int meta_version_set_hdr(struct meta_db *db, const struct msg_ver_hdr *h);
 #define META_LOCK_HOLD	"x-amz-object-lock-legal-hold"
 #define META_LOCK_DATELEN 40
 
-/* meta_lock_date reads an ISO 8601 UTC date as S3 writes it, into ns. */
-bool meta_lock_date(struct proto_str s, uint64_t *ns);
 
 /*
  * meta_lock_check tells whether the stored record may be deleted now:

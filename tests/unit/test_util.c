@@ -59,12 +59,29 @@ test_pct_decode(void)
 	    "a broken escape at the end is refused");
 }
 
+static void
+test_iso_date(void)
+{
+	const char *d = "2030-01-02T03:04:05.000Z";
+	uint64_t ns = 0;
+
+	ok(util_iso_date(d, strlen(d), &ns) &&
+	    ns == 1893553445ull * 1000000000u, "a date as S3 writes it");
+	ok(util_iso_date(d, 19, &ns) == false, "without its Z it is not one");
+	ok(util_iso_date("2030-01-02T03:04:05Z", 20, &ns) &&
+	    ns == 1893553445ull * 1000000000u, "fractions may be left out");
+	ok(!util_iso_date("2030-01-02", 10, &ns), "a day alone is not one");
+	ok(!util_iso_date("2030-01-02T03:04:05+01:00", 25, &ns),
+	    "an offset other than Z is refused");
+}
+
 int
 main(void)
 {
-	plan(15);
+	plan(20);
 	test_hexval();
 	test_pct_next();
 	test_pct_decode();
+	test_iso_date();
 	return tap_done();
 }
