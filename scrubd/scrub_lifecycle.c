@@ -424,7 +424,7 @@ expire_page(struct lc_pass *lp, const struct lifecycle *lc,
 	const struct msg_scan_entry *e;
 	uint32_t i;
 
-	for (i = 0; i < r->sr_n; i++) {
+	for (i = 0; i < r->sr_n && !scrubd_stopping(lp->lp_env); i++) {
 		lc_entry(lp, lc, &r->sr_entries[i]);
 		lc_throttle(lp);
 	}
@@ -587,7 +587,7 @@ abort_page(struct lc_pass *lp, struct proto_str bucket,
 	const struct msg_upload_entry *e;
 	uint32_t i;
 
-	for (i = 0; i < r->ur_nentries; i++) {
+	for (i = 0; i < r->ur_nentries && !scrubd_stopping(lp->lp_env); i++) {
 		e = &r->ur_entries[i];
 		if (lifecycle_due_s(e->ue_initiated_ns, rule->lr_abort_days,
 		    lp->lp_day_s) <= now_s())

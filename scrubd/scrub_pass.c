@@ -175,7 +175,8 @@ pass_walk(struct scrubd *env, struct scrub_pass *p)
 			rpc_call_fini(&c);
 			break;
 		}
-		for (i = 0; i < r.sr_n && rc == 0; i++)
+		/* A page takes long: throttled, it is stopped in the middle. */
+		for (i = 0; i < r.sr_n && rc == 0 && !scrubd_stopping(env); i++)
 			rc = pass_entry(env, p, &r.sr_entries[i]);
 		more = r.sr_truncated && r.sr_n > 0;
 		if (r.sr_n > 0) {
@@ -193,7 +194,8 @@ pass_walk(struct scrubd *env, struct scrub_pass *p)
 	}
 	free(cbb);
 	free(ckb);
-	if (rc == 0 && scrubd_stopping(env))
+	/* At a stop, calls fail too: the stop is the reason to give. */
+	if (scrubd_stopping(env))
 		rc = CAIRN_ECANCELED;
 	return rc;
 }

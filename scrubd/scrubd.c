@@ -291,6 +291,8 @@ pass_due(struct scrubd *env, uint64_t next)
 		ts = deadline_us((next - now < SCRUBD_PROBE_S ? next - now :
 		    SCRUBD_PROBE_S) * 1000000);
 		scrubd_wait_until(env, &ts);
+		if (env->sd_stop)
+			break;
 		pthread_mutex_unlock(&env->sd_lock);
 		probe_drives(env);
 		state_save(env);
@@ -741,7 +743,13 @@ scrubd_start(struct scrubd *env)
 	    c->c_lc_interval_s, c->c_lc_day_s);
 }
 
-/* scrubd_stop ends the threads, the server and the clients. */
+/*
+ * scrubd_stop ends the threads, the server and the clients.  The stop
+ * flag wakes every sleep and ends every walk before its next record; the
+ * clients are shut first so that a call in flight, say to a chunkd that
+ * stops with us and will never answer, fails now instead of holding its
+ * thread, and with it the join, for rpc_timeout_ms.
+ */
 static void
 scrubd_stop(struct scrubd *env)
 {
@@ -751,6 +759,9 @@ scrubd_stop(struct scrubd *env)
 	env->sd_stop = true;
 	pthread_cond_broadcast(&env->sd_cond);
 	pthread_mutex_unlock(&env->sd_lock);
+	for (i = 0; i < env->sd_ndrives; i++)
+		rpc_client_shutdown(env->sd_chunk[i]);
+	rpc_client_shutdown(env->sd_metad);
 	pthread_join(env->sd_pass_thread, NULL);
 	pthread_join(env->sd_heal_thread, NULL);
 	pthread_join(env->sd_lc_thread, NULL);
