@@ -69,22 +69,46 @@ lc_throttle(struct lc_pass *lp)
 
 /* --- shards ------------------------------------------------------------------ */
 
-/* delete_id deletes the shards of data id on the drives of rec's layout. */
+/*
+ * delete_id queues the shards of data id, on the drives of rec's layout,
+ * for deletion delete_delay later: a GET that read the record before
+ * metad dropped it still finds every stripe, as after a DELETE.
+ */
 static void
 delete_id(struct scrubd *env, const struct msg_objrec *rec, const uint8_t *id)
 {
 	char name[CONF_NAMEMAX];
-	struct msg_chunk_ref ref;
-	struct rpc_call c;
-	int i, d;
+	int drives[PROTO_SHARDMAX], i;
 
-	memcpy(ref.c_id, id, PROTO_IDLEN);
-	for (i = 0; i < rec->or_k + rec->or_m; i++) {
+	for (i = 0; i < rec->or_k + rec->or_m && i < PROTO_SHARDMAX; i++) {
 		snprintf(name, sizeof(name), "%.*s",
 		    (int)rec->or_drives[i].ps_len, rec->or_drives[i].ps_ptr);
-		if ((d = conf_drive_find(&env->sd_conf, name)) < 0)
+		drives[i] = conf_drive_find(&env->sd_conf, name);
+	}
+	trash_put(&env->sd_trash, id, drives, i);
+}
+
+/*
+ * Shards still queued when scrubd stops are not deleted: the clients are
+ * shut by then (a stop waits for no chunkd), and what is left is an orphan
+ * for the sweep of a later pass.
+ */
+void
+scrub_lifecycle_delete(void *arg, const struct trash_item *it)
+{
+	struct scrubd *env = arg;
+	struct msg_chunk_ref ref;
+	struct rpc_call c;
+	int i;
+
+	if (scrubd_stopping(env))
+		return;
+	memcpy(ref.c_id, it->ti_id, PROTO_IDLEN);
+	for (i = 0; i < it->ti_n; i++) {
+		if (it->ti_drive[i] < 0)
 			continue;
-		if (rpc_call_init(&c, env->sd_chunk[d], MSG_CHUNK_DELETE) == 0) {
+		if (rpc_call_init(&c, env->sd_chunk[it->ti_drive[i]],
+		    MSG_CHUNK_DELETE) == 0) {
 			msg_chunk_ref_pack(rpc_call_packer(&c), &ref);
 			(void)rpc_call_run(&c);	/* else the sweep takes it */
 		}
@@ -93,7 +117,7 @@ delete_id(struct scrubd *env, const struct msg_objrec *rec, const uint8_t *id)
 }
 
 /*
- * delete_shards deletes what a removed record held, as the gateway does
+ * delete_shards queues what a removed record held, as the gateway does
  * after a DELETE: its own shards, or those of its coded parts.
  */
 static void

@@ -10,12 +10,14 @@
 #include "conf.h"
 #include "proto.h"
 #include "rpc.h"
+#include "trash.h"
 
 #define SCRUB_NAMEMAX	(PROTO_BUCKETMAX + 1 + PROTO_KEYMAX + 1)
 #define SCRUB_QUEUEMAX	256	/* heal requests waiting */
 #define SCRUB_PAGE	128	/* records asked of metad per scan page */
 #define SCRUB_RECENTMAX	1024	/* heal requests remembered */
 #define SCRUB_RECENT_MS	60000	/* an object is healed on read once per */
+#define SCRUB_TRASHMAX	65536	/* expired shard sets waiting for deletion */
 
 /* A heal request remembered: the hash of "bucket NUL key", and until when. */
 struct scrub_recent {
@@ -212,6 +214,13 @@ void scrub_lifecycle_run(struct scrubd *env, bool throttle,
 /* scrub_lifecycle_thread runs a throttled pass every lifecycle_interval. */
 void *scrub_lifecycle_thread(void *arg);
 
+/*
+ * scrub_lifecycle_delete deletes the shards of an expired version or an
+ * aborted upload's part once delete_delay is over: the deleter of
+ * sd_trash, called on its thread.
+ */
+void scrub_lifecycle_delete(void *arg, const struct trash_item *it);
+
 /* scrubd.c */
 
 /*
@@ -221,7 +230,9 @@ void *scrub_lifecycle_thread(void *arg);
  * grace, under sd_lock).  sd_lock guards the heal queue, the drive ids,
  * sd_unrec, sd_total and the wake/stop flags; sd_heal_lock lets one heal
  * run at a time.  Threads: the RPC workers, the pass thread (periodic,
- * throttled passes) and the heal thread (heal-on-read requests).
+ * throttled passes), the heal thread (heal-on-read requests), the
+ * lifecycle thread and sd_trash's, which deletes what lifecycle passes
+ * (on the lifecycle thread or an RPC worker) expired.
  */
 struct scrubd {
 	struct conf		 sd_conf;
@@ -260,6 +271,7 @@ struct scrubd {
 	struct scrub_lc_counts	 sd_lc_total;
 	uint64_t		 sd_lc_passes;
 	uint64_t		 sd_lc_last_end;	/* wall clock, s */
+	struct trash		 sd_trash;	/* [gatewayd] delete_delay */
 };
 
 /* scrubd_add_counts adds c to the daemon's totals. */
