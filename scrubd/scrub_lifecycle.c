@@ -50,6 +50,7 @@ struct lc_pass {
 	struct scrub_rate	 lp_rate;	/* records and uploads looked at */
 	struct scrub_lc_counts	 lp_counts;
 	struct lc_key		 lp_key;
+	const struct lifecycle	*lp_lc;		/* of the bucket walked */
 };
 
 static uint64_t
@@ -419,44 +420,16 @@ lc_entry(struct lc_pass *lp, const struct lifecycle *lc,
 	}
 }
 
-/* scan_page asks metad for the records of bucket under prefix after key. */
+/* expire_entry looks at one record of the walk (a scrub_walk_fn). */
 static int
-scan_page(struct scrubd *env, struct rpc_call *c, struct proto_str bucket,
-    struct proto_str prefix, struct proto_str after, struct msg_scan_reply *r)
+expire_entry(struct scrubd *env, void *arg, const struct msg_scan_entry *e)
 {
-	struct msg_scan_req s;
-	int rc;
+	struct lc_pass *lp = arg;
 
-	s.sc_bucket = bucket;
-	s.sc_prefix = prefix;
-	s.sc_after_bucket = after.ps_len > 0 ? bucket : proto_str_c(NULL);
-	s.sc_after_key = after;
-	s.sc_max = SCRUB_PAGE;
-	if ((rc = rpc_call_init(c, env->sd_metad, MSG_META_SCAN)) != 0)
-		return rc;
-	msg_scan_req_pack(rpc_call_packer(c), &s);
-	if ((rc = rpc_call_run(c)) != 0)
-		return rc;
-	return msg_scan_reply_unpack(c->rc_reply.pm_payload, r);
-}
-
-/* expire_page looks at each record of a page; *after gets the last key. */
-static void
-expire_page(struct lc_pass *lp, const struct lifecycle *lc,
-    const struct msg_scan_reply *r, char *after, size_t *after_len)
-{
-	const struct msg_scan_entry *e;
-	uint32_t i;
-
-	for (i = 0; i < r->sr_n && !scrubd_stopping(lp->lp_env); i++) {
-		lc_entry(lp, lc, &r->sr_entries[i]);
-		lc_throttle(lp);
-	}
-	if (r->sr_n > 0) {
-		e = &r->sr_entries[r->sr_n - 1];
-		memcpy(after, e->se_key.ps_ptr, e->se_key.ps_len);
-		*after_len = e->se_key.ps_len;
-	}
+	(void)env;
+	lc_entry(lp, lp->lp_lc, e);
+	lc_throttle(lp);
+	return 0;
 }
 
 /* walks tells whether a rule needs the records walked. */
@@ -500,33 +473,18 @@ static void
 expire_bucket(struct lc_pass *lp, struct proto_str bucket,
     const struct lifecycle *lc)
 {
-	struct proto_str prefix, after;
-	struct msg_scan_reply r;
-	struct rpc_call c;
-	size_t alen = 0;
-	char *abuf;
-	bool more = true;
+	struct proto_str prefix;
+	int rc;
 
 	prefix.ps_len = common_prefix(lc, &prefix.ps_ptr);
-	if (prefix.ps_len == SIZE_MAX ||
-	    (abuf = malloc(PROTO_SCANKEYMAX)) == NULL)
+	if (prefix.ps_len == SIZE_MAX)
 		return;
 	lp->lp_key.lk_on = false;
-	while (more && !scrubd_stopping(lp->lp_env)) {
-		after.ps_ptr = abuf;
-		after.ps_len = alen;
-		if (scan_page(lp->lp_env, &c, bucket, prefix, after, &r) != 0) {
-			lp->lp_counts.lc_errors++;
-			rpc_call_fini(&c);
-			break;
-		}
-		expire_page(lp, lc, &r, abuf, &alen);
-		more = r.sr_truncated && r.sr_n > 0;
-		msg_scan_reply_free(&r);
-		rpc_call_fini(&c);
-	}
+	lp->lp_lc = lc;
+	rc = scrub_walk(lp->lp_env, bucket, prefix, expire_entry, lp);
+	if (rc != 0 && rc != CAIRN_ECANCELED)
+		lp->lp_counts.lc_errors++;
 	key_end(lp, bucket, lc);
-	free(abuf);
 }
 
 /* --- incomplete multipart uploads --------------------------------------------- */

@@ -179,6 +179,26 @@ void scrub_counts_add(struct scrub_counts *dst, const struct scrub_counts *src);
 /* scrub_pass_free releases what the pass holds. */
 void scrub_pass_free(struct scrub_pass *p);
 
+/* scrub_walk.c */
+
+/*
+ * A function called for each record of a walk; non-zero ends the walk
+ * with that value.  e lives until the function returns.
+ */
+typedef int (*scrub_walk_fn)(struct scrubd *env, void *arg,
+    const struct msg_scan_entry *e);
+
+/*
+ * scrub_walk calls fn for each record metad has under prefix in bucket
+ * (the empty bucket: every bucket), in order, a page at a time: each
+ * key's latest record, then its noncurrent versions named key NUL
+ * order, newest first.  It stops before the next record once the daemon
+ * stops.  Returns 0 once every record was seen, fn's non-zero, the error
+ * of a page that could not be read, or CAIRN_ECANCELED at a stop.
+ */
+int scrub_walk(struct scrubd *env, struct proto_str bucket,
+    struct proto_str prefix, scrub_walk_fn fn, void *arg);
+
 /* scrub_sweep.c */
 
 /*
