@@ -491,6 +491,18 @@ rpc_client_close(struct rpc_client *cl)
 	free(cl);
 }
 
+/*
+ * Closing the socket aborts the aio of every open context (NNG_ECLOSED);
+ * the contexts and aios themselves are freed by rpc_call_fini and
+ * rpc_client_close as usual, and closing a closed socket is harmless.
+ */
+void
+rpc_client_shutdown(struct rpc_client *cl)
+{
+	if (cl != NULL)
+		nng_close(cl->cl_sock);
+}
+
 bool
 rpc_client_connected(struct rpc_client *cl)
 {
@@ -560,19 +572,23 @@ pair_free(struct rpc_pair *p)
 	free(p);
 }
 
+/* pair_new opens a pair on cl; *rc says why not (a shut client: EUNAVAIL). */
 static struct rpc_pair *
-pair_new(struct rpc_client *cl)
+pair_new(struct rpc_client *cl, int *rc)
 {
 	struct rpc_pair *p;
+	int rv;
 
+	*rc = CAIRN_ENOMEM;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	pthread_mutex_init(&p->p_lock, NULL);
 	pthread_cond_init(&p->p_cond, NULL);
-	if (nng_ctx_open(&p->p_ctx, cl->cl_sock) != 0) {
+	if ((rv = nng_ctx_open(&p->p_ctx, cl->cl_sock)) != 0) {
 		pthread_cond_destroy(&p->p_cond);
 		pthread_mutex_destroy(&p->p_lock);
 		free(p);
+		*rc = nng_to_cairn(rv);
 		return NULL;
 	}
 	if (nng_aio_alloc(&p->p_saio, on_sent, p) != 0 ||
@@ -589,6 +605,8 @@ pair_new(struct rpc_client *cl)
 static int
 pair_get(struct rpc_call *c, struct rpc_client *cl)
 {
+	int rc;
+
 	pthread_mutex_lock(&cl->cl_lock);
 	if (cl->cl_nidle > 0) {
 		c->rc_pair = cl->cl_idle[--cl->cl_nidle];
@@ -596,8 +614,8 @@ pair_get(struct rpc_call *c, struct rpc_client *cl)
 		return 0;
 	}
 	pthread_mutex_unlock(&cl->cl_lock);
-	if ((c->rc_pair = pair_new(cl)) == NULL)
-		return CAIRN_ENOMEM;
+	if ((c->rc_pair = pair_new(cl, &rc)) == NULL)
+		return rc;
 	return 0;
 }
 
@@ -627,12 +645,14 @@ pair_put(struct rpc_call *c)
 int
 rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 {
+	int rc;
+
 	memset(c, 0, sizeof(*c));
 	c->rc_client = cl;
 	c->rc_type = type;
 	msgpack_unpacked_init(&c->rc_reply.pm_unpacked);
-	if (pair_get(c, cl) != 0)
-		return c->rc_err = CAIRN_ENOMEM;
+	if ((rc = pair_get(c, cl)) != 0)
+		return c->rc_err = rc;
 	if (nng_msg_alloc(&c->rc_req, 0) != 0)
 		return c->rc_err = CAIRN_ENOMEM;
 	msgpack_packer_init(&c->rc_pk, c->rc_req, msg_write);

@@ -72,6 +72,15 @@ int rpc_client_open(struct rpc_client **clp, const char *url, int timeout_ms);
 /* rpc_client_close closes the socket; no call may be in flight. */
 void rpc_client_close(struct rpc_client *cl);
 
+/*
+ * rpc_client_shutdown fails every call in flight on cl at once, and every
+ * later one, instead of letting them wait for a reply until the timeout:
+ * threads blocked in rpc_call_wait return.  For a daemon that stops while
+ * its peers may be stopping too.  cl must still be closed once no thread
+ * uses it.
+ */
+void rpc_client_shutdown(struct rpc_client *cl);
+
 /* rpc_client_connected tells whether a connection to the peer is up. */
 bool rpc_client_connected(struct rpc_client *cl);
 

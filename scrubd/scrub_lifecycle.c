@@ -50,6 +50,7 @@ struct lc_pass {
 	struct scrub_rate	 lp_rate;	/* records and uploads looked at */
 	struct scrub_lc_counts	 lp_counts;
 	struct lc_key		 lp_key;
+	const struct lifecycle	*lp_lc;		/* of the bucket walked */
 };
 
 static uint64_t
@@ -69,22 +70,46 @@ lc_throttle(struct lc_pass *lp)
 
 /* --- shards ------------------------------------------------------------------ */
 
-/* delete_id deletes the shards of data id on the drives of rec's layout. */
+/*
+ * delete_id queues the shards of data id, on the drives of rec's layout,
+ * for deletion delete_delay later: a GET that read the record before
+ * metad dropped it still finds every stripe, as after a DELETE.
+ */
 static void
 delete_id(struct scrubd *env, const struct msg_objrec *rec, const uint8_t *id)
 {
 	char name[CONF_NAMEMAX];
-	struct msg_chunk_ref ref;
-	struct rpc_call c;
-	int i, d;
+	int drives[PROTO_SHARDMAX], i;
 
-	memcpy(ref.c_id, id, PROTO_IDLEN);
-	for (i = 0; i < rec->or_k + rec->or_m; i++) {
+	for (i = 0; i < rec->or_k + rec->or_m && i < PROTO_SHARDMAX; i++) {
 		snprintf(name, sizeof(name), "%.*s",
 		    (int)rec->or_drives[i].ps_len, rec->or_drives[i].ps_ptr);
-		if ((d = conf_drive_find(&env->sd_conf, name)) < 0)
+		drives[i] = conf_drive_find(&env->sd_conf, name);
+	}
+	trash_put(&env->sd_trash, id, drives, i);
+}
+
+/*
+ * Shards still queued when scrubd stops are not deleted: the clients are
+ * shut by then (a stop waits for no chunkd), and what is left is an orphan
+ * for the sweep of a later pass.
+ */
+void
+scrub_lifecycle_delete(void *arg, const struct trash_item *it)
+{
+	struct scrubd *env = arg;
+	struct msg_chunk_ref ref;
+	struct rpc_call c;
+	int i;
+
+	if (scrubd_stopping(env))
+		return;
+	memcpy(ref.c_id, it->ti_id, PROTO_IDLEN);
+	for (i = 0; i < it->ti_n; i++) {
+		if (it->ti_drive[i] < 0)
 			continue;
-		if (rpc_call_init(&c, env->sd_chunk[d], MSG_CHUNK_DELETE) == 0) {
+		if (rpc_call_init(&c, env->sd_chunk[it->ti_drive[i]],
+		    MSG_CHUNK_DELETE) == 0) {
 			msg_chunk_ref_pack(rpc_call_packer(&c), &ref);
 			(void)rpc_call_run(&c);	/* else the sweep takes it */
 		}
@@ -93,7 +118,7 @@ delete_id(struct scrubd *env, const struct msg_objrec *rec, const uint8_t *id)
 }
 
 /*
- * delete_shards deletes what a removed record held, as the gateway does
+ * delete_shards queues what a removed record held, as the gateway does
  * after a DELETE: its own shards, or those of its coded parts.
  */
 static void
@@ -395,44 +420,16 @@ lc_entry(struct lc_pass *lp, const struct lifecycle *lc,
 	}
 }
 
-/* scan_page asks metad for the records of bucket under prefix after key. */
+/* expire_entry looks at one record of the walk (a scrub_walk_fn). */
 static int
-scan_page(struct scrubd *env, struct rpc_call *c, struct proto_str bucket,
-    struct proto_str prefix, struct proto_str after, struct msg_scan_reply *r)
+expire_entry(struct scrubd *env, void *arg, const struct msg_scan_entry *e)
 {
-	struct msg_scan_req s;
-	int rc;
+	struct lc_pass *lp = arg;
 
-	s.sc_bucket = bucket;
-	s.sc_prefix = prefix;
-	s.sc_after_bucket = after.ps_len > 0 ? bucket : proto_str_c(NULL);
-	s.sc_after_key = after;
-	s.sc_max = SCRUB_PAGE;
-	if ((rc = rpc_call_init(c, env->sd_metad, MSG_META_SCAN)) != 0)
-		return rc;
-	msg_scan_req_pack(rpc_call_packer(c), &s);
-	if ((rc = rpc_call_run(c)) != 0)
-		return rc;
-	return msg_scan_reply_unpack(c->rc_reply.pm_payload, r);
-}
-
-/* expire_page looks at each record of a page; *after gets the last key. */
-static void
-expire_page(struct lc_pass *lp, const struct lifecycle *lc,
-    const struct msg_scan_reply *r, char *after, size_t *after_len)
-{
-	const struct msg_scan_entry *e;
-	uint32_t i;
-
-	for (i = 0; i < r->sr_n; i++) {
-		lc_entry(lp, lc, &r->sr_entries[i]);
-		lc_throttle(lp);
-	}
-	if (r->sr_n > 0) {
-		e = &r->sr_entries[r->sr_n - 1];
-		memcpy(after, e->se_key.ps_ptr, e->se_key.ps_len);
-		*after_len = e->se_key.ps_len;
-	}
+	(void)env;
+	lc_entry(lp, lp->lp_lc, e);
+	lc_throttle(lp);
+	return 0;
 }
 
 /* walks tells whether a rule needs the records walked. */
@@ -476,33 +473,18 @@ static void
 expire_bucket(struct lc_pass *lp, struct proto_str bucket,
     const struct lifecycle *lc)
 {
-	struct proto_str prefix, after;
-	struct msg_scan_reply r;
-	struct rpc_call c;
-	size_t alen = 0;
-	char *abuf;
-	bool more = true;
+	struct proto_str prefix;
+	int rc;
 
 	prefix.ps_len = common_prefix(lc, &prefix.ps_ptr);
-	if (prefix.ps_len == SIZE_MAX ||
-	    (abuf = malloc(PROTO_SCANKEYMAX)) == NULL)
+	if (prefix.ps_len == SIZE_MAX)
 		return;
 	lp->lp_key.lk_on = false;
-	while (more && !scrubd_stopping(lp->lp_env)) {
-		after.ps_ptr = abuf;
-		after.ps_len = alen;
-		if (scan_page(lp->lp_env, &c, bucket, prefix, after, &r) != 0) {
-			lp->lp_counts.lc_errors++;
-			rpc_call_fini(&c);
-			break;
-		}
-		expire_page(lp, lc, &r, abuf, &alen);
-		more = r.sr_truncated && r.sr_n > 0;
-		msg_scan_reply_free(&r);
-		rpc_call_fini(&c);
-	}
+	lp->lp_lc = lc;
+	rc = scrub_walk(lp->lp_env, bucket, prefix, expire_entry, lp);
+	if (rc != 0 && rc != CAIRN_ECANCELED)
+		lp->lp_counts.lc_errors++;
 	key_end(lp, bucket, lc);
-	free(abuf);
 }
 
 /* --- incomplete multipart uploads --------------------------------------------- */
@@ -587,7 +569,7 @@ abort_page(struct lc_pass *lp, struct proto_str bucket,
 	const struct msg_upload_entry *e;
 	uint32_t i;
 
-	for (i = 0; i < r->ur_nentries; i++) {
+	for (i = 0; i < r->ur_nentries && !scrubd_stopping(lp->lp_env); i++) {
 		e = &r->ur_entries[i];
 		if (lifecycle_due_s(e->ue_initiated_ns, rule->lr_abort_days,
 		    lp->lp_day_s) <= now_s())

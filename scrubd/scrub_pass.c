@@ -1,4 +1,4 @@
-/* scrub_pass.c - one pass: walk metad's records page by page, scrub each */
+/* scrub_pass.c - one pass: scrub each record of the walk, then sweep */
 #include "config.h"
 
 #include <stdio.h>
@@ -97,11 +97,11 @@ live_ids(struct scrub_pass *p, const struct msg_objrec *rec)
 	return 0;
 }
 
-/* pass_entry scrubs one record of a scan page. */
+/* pass_entry scrubs one record of the walk (a scrub_walk_fn). */
 static int
-pass_entry(struct scrubd *env, struct scrub_pass *p,
-    const struct msg_scan_entry *e)
+pass_entry(struct scrubd *env, void *arg, const struct msg_scan_entry *e)
 {
+	struct scrub_pass *p = arg;
 	struct scrub_counts c;
 	enum scrub_result res;
 	struct proto_str key = e->se_key;
@@ -126,76 +126,6 @@ pass_entry(struct scrubd *env, struct scrub_pass *p,
 	scrub_counts_add(&p->sp_counts, &c);
 	pass_throttle(env, p, bytes);
 	return 0;
-}
-
-/* pass_page asks metad for the page after the cursor. */
-static int
-pass_page(struct scrubd *env, struct scrub_pass *p, struct rpc_call *c,
-    struct proto_str ab, struct proto_str ak, struct msg_scan_reply *r)
-{
-	struct msg_scan_req s;
-	int rc;
-
-	s.sc_bucket = proto_str_c(p->sp_bucket);
-	s.sc_prefix = proto_str_c(p->sp_prefix);
-	s.sc_after_bucket = ab;
-	s.sc_after_key = ak;
-	s.sc_max = SCRUB_PAGE;
-	if ((rc = rpc_call_init(c, env->sd_metad, MSG_META_SCAN)) != 0)
-		return rc;
-	msg_scan_req_pack(rpc_call_packer(c), &s);
-	if ((rc = rpc_call_run(c)) != 0)
-		return rc;
-	return msg_scan_reply_unpack(c->rc_reply.pm_payload, r);
-}
-
-/*
- * pass_walk scrubs every record of the scope.  The cursor (the last
- * bucket and key done) is copied out of each page before the next.
- */
-static int
-pass_walk(struct scrubd *env, struct scrub_pass *p)
-{
-	struct proto_str cb = { "", 0 }, ck = { "", 0 };
-	char *cbb, *ckb;
-	struct msg_scan_reply r;
-	struct rpc_call c;
-	uint32_t i;
-	bool more = true;
-	int rc = 0;
-
-	ckb = NULL;
-	if ((cbb = malloc(PROTO_BUCKETMAX + 1)) == NULL ||
-	    (ckb = malloc(PROTO_SCANKEYMAX + 1)) == NULL) {
-		free(cbb);
-		return CAIRN_ENOMEM;
-	}
-	while (more && rc == 0 && !scrubd_stopping(env)) {
-		if ((rc = pass_page(env, p, &c, cb, ck, &r)) != 0) {
-			rpc_call_fini(&c);
-			break;
-		}
-		for (i = 0; i < r.sr_n && rc == 0; i++)
-			rc = pass_entry(env, p, &r.sr_entries[i]);
-		more = r.sr_truncated && r.sr_n > 0;
-		if (r.sr_n > 0) {
-			cb.ps_len = r.sr_entries[r.sr_n - 1].se_bucket.ps_len;
-			ck.ps_len = r.sr_entries[r.sr_n - 1].se_key.ps_len;
-			memcpy(cbb, r.sr_entries[r.sr_n - 1].se_bucket.ps_ptr,
-			    cb.ps_len);
-			memcpy(ckb, r.sr_entries[r.sr_n - 1].se_key.ps_ptr,
-			    ck.ps_len);
-			cb.ps_ptr = cbb;
-			ck.ps_ptr = ckb;
-		}
-		msg_scan_reply_free(&r);
-		rpc_call_fini(&c);
-	}
-	free(cbb);
-	free(ckb);
-	if (rc == 0 && scrubd_stopping(env))
-		rc = CAIRN_ECANCELED;
-	return rc;
 }
 
 /*
@@ -224,7 +154,8 @@ scrub_pass_run(struct scrubd *env, struct scrub_pass *p)
 	log_info("pass over %s%s%s: started%s", p->sp_full ? "every bucket" :
 	    p->sp_bucket, p->sp_prefix[0] != '\0' ? " under " : "",
 	    p->sp_prefix, p->sp_throttle ? "" : " (unthrottled)");
-	rc = pass_walk(env, p);
+	rc = scrub_walk(env, proto_str_c(p->sp_bucket),
+	    proto_str_c(p->sp_prefix), pass_entry, p);
 	p->sp_complete = rc == 0;
 	if (rc != 0)
 		log_warnx("pass stopped early: %s", cairn_strerror(rc));

@@ -105,7 +105,7 @@ sweep_drive(struct scrubd *env, struct scrub_pass *p, int d, bool tmp,
 			rpc_call_fini(&c);
 			return;
 		}
-		for (i = 0; i < l.cls_n; i++)
+		for (i = 0; i < l.cls_n && !scrubd_stopping(env); i++)
 			sweep_entry(env, p, d, tmp, &l.cls_entries[i], cutoff,
 			    cnt);
 		more = l.cls_truncated && l.cls_n > 0;

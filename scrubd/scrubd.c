@@ -291,6 +291,8 @@ pass_due(struct scrubd *env, uint64_t next)
 		ts = deadline_us((next - now < SCRUBD_PROBE_S ? next - now :
 		    SCRUBD_PROBE_S) * 1000000);
 		scrubd_wait_until(env, &ts);
+		if (env->sd_stop)
+			break;
 		pthread_mutex_unlock(&env->sd_lock);
 		probe_drives(env);
 		state_save(env);
@@ -703,6 +705,11 @@ scrubd_start(struct scrubd *env)
 			fatalx("%s: %s", c->c_drives[i].cd_listen,
 			    cairn_strerror(rc));
 	env->sd_ndrives = c->c_ndrives;
+	/* Expired shards wait as long as the gateway's replaced ones. */
+	if ((rc = trash_start(&env->sd_trash,
+	    (uint64_t)c->c_gw_delete_delay_s * 1000, SCRUB_TRASHMAX,
+	    scrub_lifecycle_delete, env)) != 0)
+		fatalx("%s: trash: %s", __func__, cairn_strerror(rc));
 	state_read(env);
 	env->sd_started_s = now_s();
 	rc = rpc_server_start(&env->sd_rpc, "scrubd", c->c_scrub_listen,
@@ -719,11 +726,18 @@ scrubd_start(struct scrubd *env)
 	    "objects/s, a pass every %d s, orphan grace %d s", c->c_ndrives,
 	    c->c_scrub_bytes_per_sec, c->c_scrub_objects_per_sec,
 	    c->c_scrub_interval_s, c->c_scrub_orphan_grace_s);
-	log_info("lifecycle: a pass every %d s, a day is %d s",
-	    c->c_lc_interval_s, c->c_lc_day_s);
+	log_info("lifecycle: a pass every %d s, a day is %d s, expired "
+	    "shards deleted %d s later", c->c_lc_interval_s, c->c_lc_day_s,
+	    c->c_gw_delete_delay_s);
 }
 
-/* scrubd_stop ends the threads, the server and the clients. */
+/*
+ * scrubd_stop ends the threads, the server and the clients.  The stop
+ * flag wakes every sleep and ends every walk before its next record; the
+ * clients are shut first so that a call in flight, say to a chunkd that
+ * stops with us and will never answer, fails now instead of holding its
+ * thread, and with it the join, for rpc_timeout_ms.
+ */
 static void
 scrubd_stop(struct scrubd *env)
 {
@@ -733,10 +747,14 @@ scrubd_stop(struct scrubd *env)
 	env->sd_stop = true;
 	pthread_cond_broadcast(&env->sd_cond);
 	pthread_mutex_unlock(&env->sd_lock);
+	for (i = 0; i < env->sd_ndrives; i++)
+		rpc_client_shutdown(env->sd_chunk[i]);
+	rpc_client_shutdown(env->sd_metad);
 	pthread_join(env->sd_pass_thread, NULL);
 	pthread_join(env->sd_heal_thread, NULL);
 	pthread_join(env->sd_lc_thread, NULL);
 	rpc_server_stop(&env->sd_rpc);
+	trash_stop(&env->sd_trash);	/* after every lifecycle pass */
 	for (i = 0; i < env->sd_ndrives; i++)
 		rpc_client_close(env->sd_chunk[i]);
 	rpc_client_close(env->sd_metad);

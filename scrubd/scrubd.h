@@ -10,12 +10,14 @@
 #include "conf.h"
 #include "proto.h"
 #include "rpc.h"
+#include "trash.h"
 
 #define SCRUB_NAMEMAX	(PROTO_BUCKETMAX + 1 + PROTO_KEYMAX + 1)
 #define SCRUB_QUEUEMAX	256	/* heal requests waiting */
 #define SCRUB_PAGE	128	/* records asked of metad per scan page */
 #define SCRUB_RECENTMAX	1024	/* heal requests remembered */
 #define SCRUB_RECENT_MS	60000	/* an object is healed on read once per */
+#define SCRUB_TRASHMAX	65536	/* expired shard sets waiting for deletion */
 
 /* A heal request remembered: the hash of "bucket NUL key", and until when. */
 struct scrub_recent {
@@ -177,6 +179,26 @@ void scrub_counts_add(struct scrub_counts *dst, const struct scrub_counts *src);
 /* scrub_pass_free releases what the pass holds. */
 void scrub_pass_free(struct scrub_pass *p);
 
+/* scrub_walk.c */
+
+/*
+ * A function called for each record of a walk; non-zero ends the walk
+ * with that value.  e lives until the function returns.
+ */
+typedef int (*scrub_walk_fn)(struct scrubd *env, void *arg,
+    const struct msg_scan_entry *e);
+
+/*
+ * scrub_walk calls fn for each record metad has under prefix in bucket
+ * (the empty bucket: every bucket), in order, a page at a time: each
+ * key's latest record, then its noncurrent versions named key NUL
+ * order, newest first.  It stops before the next record once the daemon
+ * stops.  Returns 0 once every record was seen, fn's non-zero, the error
+ * of a page that could not be read, or CAIRN_ECANCELED at a stop.
+ */
+int scrub_walk(struct scrubd *env, struct proto_str bucket,
+    struct proto_str prefix, scrub_walk_fn fn, void *arg);
+
 /* scrub_sweep.c */
 
 /*
@@ -212,6 +234,13 @@ void scrub_lifecycle_run(struct scrubd *env, bool throttle,
 /* scrub_lifecycle_thread runs a throttled pass every lifecycle_interval. */
 void *scrub_lifecycle_thread(void *arg);
 
+/*
+ * scrub_lifecycle_delete deletes the shards of an expired version or an
+ * aborted upload's part once delete_delay is over: the deleter of
+ * sd_trash, called on its thread.
+ */
+void scrub_lifecycle_delete(void *arg, const struct trash_item *it);
+
 /* scrubd.c */
 
 /*
@@ -221,7 +250,9 @@ void *scrub_lifecycle_thread(void *arg);
  * grace, under sd_lock).  sd_lock guards the heal queue, the drive ids,
  * sd_unrec, sd_total and the wake/stop flags; sd_heal_lock lets one heal
  * run at a time.  Threads: the RPC workers, the pass thread (periodic,
- * throttled passes) and the heal thread (heal-on-read requests).
+ * throttled passes), the heal thread (heal-on-read requests), the
+ * lifecycle thread and sd_trash's, which deletes what lifecycle passes
+ * (on the lifecycle thread or an RPC worker) expired.
  */
 struct scrubd {
 	struct conf		 sd_conf;
@@ -260,6 +291,7 @@ struct scrubd {
 	struct scrub_lc_counts	 sd_lc_total;
 	uint64_t		 sd_lc_passes;
 	uint64_t		 sd_lc_last_end;	/* wall clock, s */
+	struct trash		 sd_trash;	/* [gatewayd] delete_delay */
 };
 
 /* scrubd_add_counts adds c to the daemon's totals. */

@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 47
+plan 49
 TOOL=$top_srcdir/tests/integration/scrub_tool.py
 GRACE=5
 export CAIRN_SCRUBD_ORPHAN_GRACE=$GRACE
@@ -20,12 +20,16 @@ OBJ=$TESTDIR/objs
 mkdir -p "$OBJ"
 CHUNKD_PID=""
 GW_PID=""
+FROZEN=""
 
 # The daemons this script starts itself (not through scripts/cluster) are
-# stopped before the cluster, whatever happens.
+# stopped before the cluster, and a daemon it froze is thawed, whatever
+# happens.
 kill_mine() {
 	local p
 
+	[[ -z $FROZEN ]] || kill -CONT "$FROZEN" 2>/dev/null
+	FROZEN=""
 	for p in $GW_PID $CHUNKD_PID; do
 		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
@@ -220,5 +224,30 @@ is "$HEAL_ST" 1 "cairn heal with a drive down exits 1"
 check "and says objects were not checked" \
     grep -q "not checked (a drive is down)" "$TESTDIR/heal.out"
 
+# --- a stop in the middle of a long throttled pass --------------------------------
+# At 4096 bytes/s a pass over these objects would take hours.  Drive d1 is
+# frozen before the stop, so that a call to it is never answered (as when
+# a chunkd stops with scrubd), and rpc_timeout_ms is far above the bounded
+# wait: scrubd must neither go on with the rest of its page nor wait out
+# a call.
+kill_mine
+cluster_stop || bail "the cluster did not stop"
+export CAIRN_SCRUBD_BYTES_PER_SEC=4096 CAIRN_SCRUBD_INTERVAL=1 \
+    CAIRN_RPC_TIMEOUT_MS=300000
+cluster_start
+unset CAIRN_SCRUBD_BYTES_PER_SEC CAIRN_SCRUBD_INTERVAL CAIRN_RPC_TIMEOUT_MS
+for (( i = 0; i < 100; i++ )); do
+	(( $(stat_of pass_objects) >= 1 )) && break
+	sleep 0.1
+done
+is "$(stat_of pass_running)/$(( $(stat_of pass_objects) >= 1 ))" 1/1 \
+    "a throttled pass is under way"
+sd=$(daemon_pid scrubd)
+FROZEN=$(daemon_pid chunkd-d1)
+kill -STOP "$FROZEN"
+kill -TERM "$sd"
+for (( i = 0; i < 100; i++ )); do kill -0 "$sd" 2>/dev/null || break; sleep 0.1; done
+check "scrubd stopped in that pass exits within 10 s, a drive frozen" \
+    sh -c "! kill -0 $sd 2>/dev/null"
 kill_mine
 exit 0

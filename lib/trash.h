@@ -1,4 +1,4 @@
-/* trash.h - shards of replaced objects, deleted after a delay */
+/* trash.h - shard sets deleted after a delay, by a thread of their own */
 #ifndef CAIRN_TRASH_H
 #define CAIRN_TRASH_H
 
@@ -18,12 +18,14 @@ struct trash_item {
 
 /*
  * A GET reads an object's record once and then its stripes: if an
- * overwrite or a delete removed the old shards at once, a GET that began
- * just before would fail half way.  So the shards a request no longer
- * refers to wait here tm_delay_ms before a thread deletes them.  The
- * queue is a ring of tm_cap items; when it is full the oldest item is
- * deleted early.  Items still queued at a crash are orphans for the
- * sweep of cairn-scrubd.
+ * overwrite, a delete or a lifecycle expiry removed the old shards at
+ * once, a GET that began just before would fail half way.  So the shards
+ * no record refers to any more wait here tm_delay_ms before a thread
+ * deletes them, through tm_delete: the owner (gatewayd's backend,
+ * scrubd's lifecycle) says how.  The queue is a ring of tm_cap items;
+ * when it is full the oldest item is deleted early.  Items still queued
+ * at a crash are orphans for the sweep of cairn-scrubd.  trash_put may be
+ * called from any thread; tm_lock guards the ring and tm_stop.
  */
 struct trash {
 	pthread_mutex_t		 tm_lock;
@@ -47,7 +49,10 @@ int trash_start(struct trash *t, uint64_t delay_ms, uint32_t cap,
 /* trash_put queues the shards of id on drives[0..n) for deletion. */
 void trash_put(struct trash *t, const uint8_t *id, const int *drives, int n);
 
-/* trash_stop deletes whatever is still queued and joins the thread. */
+/*
+ * trash_stop hands whatever is still queued to the deleter at once, and
+ * joins the thread.
+ */
 void trash_stop(struct trash *t);
 
 /* trash_queued returns how many shard sets wait. */

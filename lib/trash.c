@@ -1,4 +1,4 @@
-/* trash.c - shards of replaced objects, deleted after a delay */
+/* trash.c - shard sets deleted after a delay, by a thread of their own */
 #include "config.h"
 
 #include <errno.h>
