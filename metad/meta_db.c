@@ -268,6 +268,19 @@ meta_db_bucket_exists(struct meta_db *db, struct proto_str name)
 }
 
 int
+meta_db_get_in(struct meta_db *db, const char *key, size_t klen,
+    struct proto_str bucket, int missing, char **val, size_t *vlen)
+{
+	int rc;
+
+	/* The common case is a hit: look at the bucket only now. */
+	rc = meta_db_get(db, key, klen, val, vlen);
+	if (rc == CAIRN_ENOENT && (rc = meta_db_bucket_exists(db, bucket)) == 0)
+		rc = missing;
+	return rc;
+}
+
+int
 meta_db_bucket_store(struct meta_db *db, const char *key, size_t klen,
     const struct msg_bucket *b)
 {
@@ -536,14 +549,8 @@ meta_db_obj_get(struct meta_db *db, const struct msg_obj_ref *r,
 
 	if ((rc = meta_db_check_obj(r->r_bucket, r->r_key)) != 0)
 		return rc;
-	rc = meta_db_get(db, key, meta_db_obj_key(key, r->r_bucket, r->r_key),
-	    &val, &vlen);
-	if (rc == CAIRN_ENOENT) {
-		/* The common case is a hit: look at the bucket only now. */
-		rc = meta_db_bucket_exists(db, r->r_bucket);
-		return rc == 0 ? CAIRN_ENOKEY : rc;
-	}
-	if (rc != 0)
+	if ((rc = meta_db_get_in(db, key, meta_db_obj_key(key, r->r_bucket,
+	    r->r_key), r->r_bucket, CAIRN_ENOKEY, &val, &vlen)) != 0)
 		return rc;
 	if (meta_version_is_marker(val, vlen)) {
 		leveldb_free(val);

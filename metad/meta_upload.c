@@ -151,12 +151,8 @@ meta_upload_get(struct meta_db *db, const struct msg_upload_ref *u,
 
 	if ((rc = meta_upload_check(u)) != 0)
 		return rc;
-	rc = meta_db_get(db, key, meta_upload_key(key, u), &val, &vlen);
-	if (rc == CAIRN_ENOENT) {
-		rc = meta_db_bucket_exists(db, u->u_bucket);
-		return rc == 0 ? CAIRN_ENOUPLOAD : rc;
-	}
-	if (rc != 0)
+	if ((rc = meta_db_get_in(db, key, meta_upload_key(key, u), u->u_bucket,
+	    CAIRN_ENOUPLOAD, &val, &vlen)) != 0)
 		return rc;
 	meta_db_reply_raw(reply, val, vlen);
 	leveldb_free(val);

@@ -288,12 +288,8 @@ ver_get_latest(struct meta_db *db, const struct msg_ver_ref *r, char *okey,
 	size_t vlen;
 	int rc;
 
-	rc = meta_db_get(db, okey, oklen, &val, &vlen);
-	if (rc == CAIRN_ENOENT) {
-		rc = meta_db_bucket_exists(db, r->vr_bucket);
-		return rc == 0 ? CAIRN_ENOKEY : rc;
-	}
-	if (rc != 0)
+	if ((rc = meta_db_get_in(db, okey, oklen, r->vr_bucket, CAIRN_ENOKEY,
+	    &val, &vlen)) != 0)
 		return rc;
 	meta_db_reply_raw(reply, val, vlen);
 	leveldb_free(val);

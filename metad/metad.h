@@ -143,6 +143,13 @@ int meta_db_bucket_list(struct meta_db *db, msgpack_packer *reply);
 int meta_db_bucket_exists(struct meta_db *db, struct proto_str name);
 
 /*
+ * meta_db_get_in is meta_db_get for a record inside bucket: a missing key
+ * is CAIRN_ENOBUCKET if the bucket does not exist either, else missing.
+ */
+int meta_db_get_in(struct meta_db *db, const char *key, size_t klen,
+    struct proto_str bucket, int missing, char **val, size_t *vlen);
+
+/*
  * meta_db_obj_put makes p->p_rec the current record of the key and packs
  * the record it replaced (msg_objrec), or nil, into reply.
  */
