@@ -952,6 +952,11 @@ int s3_bconf_load(struct s3_req *r, const char *kind,
 /* s3_bconf_remove deletes the configuration kind and answers status. */
 void s3_bconf_remove(struct s3_req *r, const char *kind, int status);
 
+/* s3_bconf_write stores len bytes of doc as the configuration kind (doc
+ * NULL: deletes it) and answers status or the error. */
+void s3_bconf_write(struct s3_req *r, const char *kind, const char *doc,
+    size_t len, int status);
+
 /* s3_bconf_serve answers the request's method on the subresource ops. */
 void s3_bconf_serve(struct s3_req *r, const struct s3_bconf_ops *ops);
 

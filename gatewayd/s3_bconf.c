@@ -280,11 +280,9 @@ write_node(struct s3_xml *x, const struct s3_bconf_node *n, bool root)
 	s3_xml_close(x, n->bn_name);
 }
 
-/* bconf_write stores value as the configuration kind, or removes it
- * (value NULL), and answers status or the error. */
-static void
-bconf_write(struct s3_req *r, const char *kind, const struct s3_xml *value,
-    int status)
+void
+s3_bconf_write(struct s3_req *r, const char *kind, const char *doc,
+    size_t len, int status)
 {
 	struct msg_bconf bc;
 	struct rpc_call c;
@@ -293,11 +291,9 @@ bconf_write(struct s3_req *r, const char *kind, const struct s3_xml *value,
 	memset(&bc, 0, sizeof(bc));
 	bc.bc_bucket = r->sr_bucket;
 	bc.bc_kind = proto_str_c(kind);
-	if (value != NULL) {
-		bc.bc_value.ps_ptr = value->x_buf;
-		bc.bc_value.ps_len = value->x_len;
-	}
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, value != NULL ?
+	bc.bc_value.ps_ptr = doc;
+	bc.bc_value.ps_len = len;
+	rc = backend_bconf(&r->sr_env->gw_backend, &c, doc != NULL ?
 	    MSG_META_BCONF_PUT : MSG_META_BCONF_DELETE, &bc);
 	rpc_call_fini(&c);
 	s3_respond_rc(r, rc, status);
@@ -314,7 +310,7 @@ s3_bconf_store(struct s3_req *r, const char *kind,
 	if (x.x_err || x.x_len > PROTO_BCONFMAX)
 		s3_fail(r, x.x_err ? S3E_SLOW_DOWN : S3E_MALFORMED_XML, NULL);
 	else
-		bconf_write(r, kind, &x, status);
+		s3_bconf_write(r, kind, x.x_buf, x.x_len, status);
 	s3_xml_free(&x);
 }
 
@@ -369,7 +365,7 @@ s3_bconf_load(struct s3_req *r, const char *kind, struct s3_bconf_node **root)
 void
 s3_bconf_remove(struct s3_req *r, const char *kind, int status)
 {
-	bconf_write(r, kind, NULL, status);
+	s3_bconf_write(r, kind, NULL, 0, status);
 }
 
 /* bconf_put parses, checks and stores (or removes) a document. */

@@ -49,23 +49,6 @@ integrity(struct s3_req *r, const char *body, size_t len, const char **msg)
 	return e;
 }
 
-/* store keeps the checked document as the client sent it. */
-static void
-store(struct s3_req *r, const char *body, size_t len)
-{
-	struct msg_bconf bc;
-	struct rpc_call c;
-	int rc;
-
-	bc.bc_bucket = r->sr_bucket;
-	bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
-	bc.bc_value.ps_ptr = body;
-	bc.bc_value.ps_len = len;
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_PUT, &bc);
-	rpc_call_fini(&c);
-	s3_respond_rc(r, rc, 200);
-}
-
 void
 s3_lifecycle_put(struct s3_req *r)
 {
@@ -88,42 +71,18 @@ s3_lifecycle_put(struct s3_req *r)
 	if (e != S3E_NONE)
 		s3_fail(r, e, why);
 	else
-		store(r, body, len);
+		s3_bconf_write(r, BCONF_LIFECYCLE, body, len, 200);
 	free(body);
 }
 
 void
 s3_lifecycle_get(struct s3_req *r)
 {
-	struct msg_bconf bc;
-	struct rpc_call c;
-	int rc;
-
-	bc.bc_bucket = r->sr_bucket;
-	bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
-	bc.bc_value = proto_str_c(NULL);
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_GET, &bc);
-	if (rc == CAIRN_ENOCONF)
-		s3_fail(r, S3E_NO_SUCH_LIFECYCLE, NULL);
-	else if (rc != 0)
-		s3_fail_rc(r, rc);
-	else
-		s3_respond_xml(r, bc.bc_value.ps_ptr, bc.bc_value.ps_len);
-	rpc_call_fini(&c);
+	s3_bconf_answer(r, BCONF_LIFECYCLE, S3E_NO_SUCH_LIFECYCLE);
 }
 
 void
 s3_lifecycle_delete(struct s3_req *r)
 {
-	struct msg_bconf bc;
-	struct rpc_call c;
-	int rc;
-
-	bc.bc_bucket = r->sr_bucket;
-	bc.bc_kind = proto_str_c(BCONF_LIFECYCLE);
-	bc.bc_value = proto_str_c(NULL);
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_DELETE,
-	    &bc);
-	rpc_call_fini(&c);
-	s3_respond_rc(r, rc, 204);
+	s3_bconf_remove(r, BCONF_LIFECYCLE, 204);
 }

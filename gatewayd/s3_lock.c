@@ -172,8 +172,6 @@ s3_lock_config_put(struct s3_req *r)
 {
 	const char *mode = NULL, *unit = NULL, *n = NULL;
 	struct s3_lock_doc d;
-	struct msg_bconf bc;
-	struct rpc_call c;
 	struct s3_xml x;
 	enum s3_err e;
 	int rc = 0;
@@ -190,21 +188,17 @@ s3_lock_config_put(struct s3_req *r)
 		return;
 	}
 	lock_conf_doc(&x, mode, unit, n);
-	bc.bc_bucket = r->sr_bucket;
-	bc.bc_kind = proto_str_c(BCONF_OBJECT_LOCK);
-	bc.bc_value.ps_ptr = x.x_buf;
-	bc.bc_value.ps_len = x.x_len;
-	rc = x.x_err ? CAIRN_ENOMEM : backend_bconf(&r->sr_env->gw_backend,
-	    &c, MSG_META_BCONF_PUT, &bc);
-	rpc_call_fini(&c);
+	if (x.x_err)
+		s3_fail_rc(r, CAIRN_ENOMEM);
+	else
+		s3_bconf_write(r, BCONF_OBJECT_LOCK, x.x_buf, x.x_len, 200);
 	s3_xml_free(&x);
-	s3_respond_rc(r, rc, 200);
 }
 
 void
 s3_lock_config_get(struct s3_req *r)
 {
-	struct msg_bconf bc;
+	struct proto_str doc;
 	struct rpc_call c;
 	struct s3_xml x;
 	enum s3_err e;
@@ -214,13 +208,9 @@ s3_lock_config_get(struct s3_req *r)
 		lock_fail(r, e == S3E_LOCK_MISSING ? S3E_NO_LOCK_CONFIG : e, rc);
 		return;
 	}
-	memset(&bc, 0, sizeof(bc));
-	bc.bc_bucket = r->sr_bucket;
-	bc.bc_kind = proto_str_c(BCONF_OBJECT_LOCK);
-	rc = backend_bconf(&r->sr_env->gw_backend, &c, MSG_META_BCONF_GET,
-	    &bc);
+	rc = s3_bconf_fetch(r, &c, BCONF_OBJECT_LOCK, &doc);
 	if (rc == 0)
-		s3_respond_xml(r, bc.bc_value.ps_ptr, bc.bc_value.ps_len);
+		s3_respond_xml(r, doc.ps_ptr, doc.ps_len);
 	else if (rc == CAIRN_ENOCONF) {	/* enabled, without a rule */
 		lock_conf_doc(&x, NULL, NULL, NULL);
 		s3_respond_doc(r, &x);
