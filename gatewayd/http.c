@@ -654,19 +654,29 @@ set_action(struct http_task *t, const void *data, size_t len, bool final)
 	t->t_nxhdrs = t->t_req.hr_nextra;
 }
 
+/* begin records the response head of t; false if one was begun already. */
+static bool
+begin(struct http_task *t, int status, const struct http_hdr_out *hdrs,
+    size_t nhdrs, uint64_t content_length)
+{
+	if (t->t_begun)
+		return false;
+	t->t_begun = true;
+	t->t_status = status;
+	t->t_hdrs = hdrs;
+	t->t_nhdrs = nhdrs;
+	t->t_clen = content_length;
+	return true;
+}
+
 int
 http_respond(struct http_req *hr, int status, const struct http_hdr_out *hdrs,
     size_t nhdrs, const void *body, size_t len)
 {
 	struct http_task *t = task_of(hr);
 
-	if (t->t_begun)
+	if (!begin(t, status, hdrs, nhdrs, len))
 		return -1;
-	t->t_begun = true;
-	t->t_status = status;
-	t->t_hdrs = hdrs;
-	t->t_nhdrs = nhdrs;
-	t->t_clen = len;
 	set_action(t, body, len, true);
 	return post_final(t) < 0 ? -1 : 0;
 }
@@ -677,13 +687,8 @@ http_stream_start(struct http_req *hr, int status,
 {
 	struct http_task *t = task_of(hr);
 
-	if (t->t_begun)
+	if (!begin(t, status, hdrs, nhdrs, content_length))
 		return -1;
-	t->t_begun = true;
-	t->t_status = status;
-	t->t_hdrs = hdrs;
-	t->t_nhdrs = nhdrs;
-	t->t_clen = content_length;
 	if (hr->hr_head || content_length == 0) {
 		set_action(t, "", 0, true);
 		return post_final(t);
