@@ -253,6 +253,14 @@ meta_db_reply_raw(msgpack_packer *reply, const char *val, size_t vlen)
 }
 
 int
+meta_db_reply_take(msgpack_packer *reply, char *val, size_t vlen)
+{
+	meta_db_reply_raw(reply, val, vlen);
+	leveldb_free(val);
+	return 0;
+}
+
+int
 meta_db_bucket_exists(struct meta_db *db, struct proto_str name)
 {
 	char key[1 + PROTO_BUCKETMAX], *val;
@@ -378,9 +386,7 @@ meta_db_bucket_get(struct meta_db *db, struct proto_str name,
 		return CAIRN_ENOBUCKET;
 	if (rc != 0)
 		return rc;
-	meta_db_reply_raw(reply, val, vlen);
-	leveldb_free(val);
-	return 0;
+	return meta_db_reply_take(reply, val, vlen);
 }
 
 /*
@@ -556,9 +562,7 @@ meta_db_obj_get(struct meta_db *db, const struct msg_obj_ref *r,
 		leveldb_free(val);
 		return CAIRN_ENOKEY;	/* the latest version is deleted */
 	}
-	meta_db_reply_raw(reply, val, vlen);
-	leveldb_free(val);
-	return 0;
+	return meta_db_reply_take(reply, val, vlen);
 }
 
 int

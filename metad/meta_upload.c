@@ -154,9 +154,7 @@ meta_upload_get(struct meta_db *db, const struct msg_upload_ref *u,
 	if ((rc = meta_db_get_in(db, key, meta_upload_key(key, u), u->u_bucket,
 	    CAIRN_ENOUPLOAD, &val, &vlen)) != 0)
 		return rc;
-	meta_db_reply_raw(reply, val, vlen);
-	leveldb_free(val);
-	return 0;
+	return meta_db_reply_take(reply, val, vlen);
 }
 
 /* part_swap stores the part under the upload's lock; *old gets the

@@ -157,6 +157,16 @@ meta_version_bucket(struct meta_db *db, struct proto_str bucket,
 	return rc;
 }
 
+int
+meta_version_drop(struct meta_vchange *mv, const char *val, size_t vlen)
+{
+	if ((mv->mv_drop = malloc(vlen)) == NULL)
+		return CAIRN_ENOMEM;
+	memcpy(mv->mv_drop, val, vlen);
+	mv->mv_droplen = vlen;
+	return 0;
+}
+
 /* ver_keep copies a record whose shards the caller is to delete. */
 static int
 ver_keep(struct meta_vchange *mv, const char *val, size_t vlen)
@@ -166,11 +176,7 @@ ver_keep(struct meta_vchange *mv, const char *val, size_t vlen)
 		log_warnx("%s: two null versions of one key", mv->mv_db->md_path);
 		return CAIRN_EINTERNAL;
 	}
-	if ((mv->mv_drop = malloc(vlen)) == NULL)
-		return CAIRN_ENOMEM;
-	memcpy(mv->mv_drop, val, vlen);
-	mv->mv_droplen = vlen;
-	return 0;
+	return meta_version_drop(mv, val, vlen);
 }
 
 /* ver_drop_null removes the noncurrent null version, if there is one. */

@@ -140,17 +140,6 @@ ver_promote(struct meta_vchange *mv)
 	leveldb_iter_destroy(it);
 }
 
-/* ver_keep_raw hands a removed record's bytes to the reply. */
-static int
-ver_keep_raw(struct meta_vchange *mv, const char *val, size_t vlen)
-{
-	if ((mv->mv_drop = malloc(vlen)) == NULL)
-		return CAIRN_ENOMEM;
-	memcpy(mv->mv_drop, val, vlen);
-	mv->mv_droplen = vlen;
-	return 0;
-}
-
 /* ver_remove deletes version w for good; the bucket and key locks held. */
 static int
 ver_remove(struct meta_vchange *mv, const struct ver_want *w, bool *marker)
@@ -166,7 +155,7 @@ ver_remove(struct meta_vchange *mv, const struct ver_want *w, bool *marker)
 		    mv->mv_bypass, util_now_ns())) != 0)
 			return rc;
 		*marker = mv->mv_cur_marker;
-		if (!*marker && (rc = ver_keep_raw(mv, mv->mv_cur,
+		if (!*marker && (rc = meta_version_drop(mv, mv->mv_cur,
 		    mv->mv_curlen)) != 0)
 			return rc;
 		ver_promote(mv);
@@ -185,7 +174,7 @@ ver_remove(struct meta_vchange *mv, const struct ver_want *w, bool *marker)
 	}
 	*marker = meta_version_is_marker(val, vlen);
 	if (!*marker)
-		rc = ver_keep_raw(mv, val, vlen);
+		rc = meta_version_drop(mv, val, vlen);
 	leveldb_free(val);
 	leveldb_writebatch_delete(mv->mv_batch, vkey, vklen);
 	return rc == 0 ? meta_version_write(mv) : rc;
@@ -204,7 +193,7 @@ ver_mark(struct meta_vchange *mv, bool *marker)
 			return 0;
 		leveldb_writebatch_delete(mv->mv_batch, mv->mv_okey,
 		    mv->mv_oklen);
-		if ((rc = ver_keep_raw(mv, mv->mv_cur, mv->mv_curlen)) != 0)
+		if ((rc = meta_version_drop(mv, mv->mv_cur, mv->mv_curlen)) != 0)
 			return rc;
 		return meta_version_write(mv);
 	}
@@ -291,9 +280,7 @@ ver_get_latest(struct meta_db *db, const struct msg_ver_ref *r, char *okey,
 	if ((rc = meta_db_get_in(db, okey, oklen, r->vr_bucket, CAIRN_ENOKEY,
 	    &val, &vlen)) != 0)
 		return rc;
-	meta_db_reply_raw(reply, val, vlen);
-	leveldb_free(val);
-	return 0;
+	return meta_db_reply_take(reply, val, vlen);
 }
 
 /* ver_cur_is tells whether the stored latest record is version w. */
@@ -362,9 +349,7 @@ meta_version_get(struct meta_db *db, const struct msg_ver_ref *r,
 		return CAIRN_EINVAL;
 	rc = meta_db_get(db, okey, oklen, &val, &vlen);
 	if (rc == 0 && ver_cur_is(val, vlen, &w)) {
-		meta_db_reply_raw(reply, val, vlen);
-		leveldb_free(val);
-		return 0;
+		return meta_db_reply_take(reply, val, vlen);
 	}
 	if (rc == 0)
 		leveldb_free(val);
@@ -377,9 +362,7 @@ meta_version_get(struct meta_db *db, const struct msg_ver_ref *r,
 		return CAIRN_ENOBUCKET;
 	if (rc != 0)
 		return rc;
-	meta_db_reply_raw(reply, val, vlen);
-	leveldb_free(val);
-	return 0;
+	return meta_db_reply_take(reply, val, vlen);
 }
 
 int

@@ -238,6 +238,10 @@ pthread_mutex_t *meta_db_key_lock(struct meta_db *db, const char *key,
 /* meta_db_reply_raw appends stored msgpack bytes (or nil if NULL). */
 void meta_db_reply_raw(msgpack_packer *reply, const char *val, size_t vlen);
 
+/* meta_db_reply_take is meta_db_reply_raw of a value meta_db_get returned,
+ * which it frees; it returns 0, for a handler to return. */
+int meta_db_reply_take(msgpack_packer *reply, char *val, size_t vlen);
+
 /* meta_db_check_obj checks a bucket and key before they make a DB key. */
 int meta_db_check_obj(struct proto_str bucket, struct proto_str key);
 
@@ -461,6 +465,10 @@ void meta_version_fini(struct meta_vchange *mv);
 
 /* meta_version_load reads the key's latest record into mv. */
 int meta_version_load(struct meta_vchange *mv);
+
+/* meta_version_drop copies vlen bytes of a record the change removes into
+ * mv_drop, for the reply; 0 or CAIRN_ENOMEM. */
+int meta_version_drop(struct meta_vchange *mv, const char *val, size_t vlen);
 
 /*
  * meta_version_commit adds to mv_batch the writes that make rec the latest
