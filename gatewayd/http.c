@@ -909,6 +909,51 @@ http_configure(struct http *h, const struct conf *conf)
 	}
 }
 
+/*
+ * tls_alpn offers HTTP/2 to clients that ask for it (h2o serves those) and
+ * HTTP/1.1 to the others; a client that names neither gets no protocol
+ * from ALPN and is served HTTP/1.1.
+ */
+static const h2o_iovec_t tls_alpn[] = {
+	{ H2O_STRLIT("h2") },
+	{ H2O_STRLIT("http/1.1") },
+	{ NULL, 0 }
+};
+
+/*
+ * tls_init makes the TLS context of the S3 endpoint from tls_cert (the
+ * certificate, then any chain) and tls_key: TLS 1.2 and later only.
+ */
+static int
+tls_init(struct http *h, const struct conf *conf)
+{
+	SSL_CTX *ctx;
+
+	if (conf->c_gw_tls_cert[0] == '\0')
+		return 0;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		return CAIRN_ENOMEM;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, conf->c_gw_tls_cert) != 1) {
+		log_warnx("%s: cannot load the certificate (PEM)",
+		    conf->c_gw_tls_cert);
+		SSL_CTX_free(ctx);
+		return CAIRN_ECONF;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, conf->c_gw_tls_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		log_warnx("%s: cannot load the private key of %s (PEM)",
+		    conf->c_gw_tls_key, conf->c_gw_tls_cert);
+		SSL_CTX_free(ctx);
+		return CAIRN_ECONF;
+	}
+	h2o_ssl_register_alpn_protocols(ctx, tls_alpn);
+	h->h_ssl = ctx;
+	return 0;
+}
+
 static int
 start_threads(struct http *h, int nloops, int nworkers)
 {
@@ -955,12 +1000,15 @@ http_start(struct gatewayd *env,
 	if (resolve(h, conf->c_gw_listen) == -1)
 		return CAIRN_EINVAL;
 	http_configure(h, conf);
+	if ((rc = tls_init(h, conf)) != 0)
+		return rc;
 	if (start_threads(h, conf->c_gw_threads, conf->c_gw_workers) == -1) {
 		log_warn("listen %s", conf->c_gw_listen);
 		return CAIRN_EIO;
 	}
-	log_info("S3 endpoint on http://%s (%d loops, %d workers)",
-	    conf->c_gw_listen, h->h_nloops, h->h_nworkers);
+	log_info("S3 endpoint on %s://%s (%d loops, %d workers)",
+	    h->h_ssl != NULL ? "https" : "http", conf->c_gw_listen,
+	    h->h_nloops, h->h_nworkers);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #include "gatewayd.h"
 #include "http_int.h"
+#include "log.h"
 
 /*
  * picohttpparser as bundled in and exported by libh2o-evloop 0.13 (h2o
@@ -895,6 +896,7 @@ request_start(struct http1_conn *c, const struct http1_head *hd)
 	t->t_h1 = true;
 	t->t_conn = c;
 	snprintf(t->t_req.hr_peer, sizeof(t->t_req.hr_peer), "%s", c->c_peer);
+	t->t_req.hr_tls = c->c_sock->ssl != NULL;
 	if (copy_head(t, hd) == -1) {
 		task_drop(c);
 		conn_fail(c, S3E_SLOW_DOWN, 0);
@@ -1038,6 +1040,35 @@ peer_text(const struct sockaddr *sa, char *out)
 		out[0] = '\0';
 }
 
+/*
+ * on_handshake takes a TLS connection once its handshake is done: to h2o
+ * if the client chose HTTP/2 by ALPN, else to our HTTP/1.1.  A failed
+ * handshake is closed here, as h2o leaves that to us.
+ */
+static void
+on_handshake(h2o_socket_t *sock, const char *err)
+{
+	struct http1_conn *c = sock->data;
+	h2o_accept_ctx_t *ctx = &c->c_loop->l_accept;
+	h2o_iovec_t proto;
+	struct timeval at;
+
+	if (err != NULL) {
+		log_debug("%s: TLS handshake: %s", c->c_peer, err);
+		conn_close(c);
+		return;
+	}
+	proto = h2o_socket_ssl_get_selected_protocol(sock);
+	if (h2o_memis(proto.base, proto.len, H2O_STRLIT("h2"))) {
+		at = c->c_connected;
+		timer_set(c, &c->c_rtimer, NULL);
+		free(c);
+		h2o_http2_accept(ctx, sock, at);
+		return;
+	}
+	next_request(c);
+}
+
 void
 http1_accept(struct http_loop *l, int fd, const struct sockaddr *sa,
     socklen_t salen)
@@ -1062,7 +1093,14 @@ http1_accept(struct http_loop *l, int fd, const struct sockaddr *sa,
 	peer_text(sa, c->c_peer);
 	c->c_sock = h2o_evloop_socket_create(l->l_ctx.loop, fd, 0);
 	c->c_sock->data = c;
-	next_request(c);
+	if (l->l_http->h_ssl == NULL) {
+		next_request(c);
+		return;
+	}
+	/* A client that never finishes the handshake is closed as idle. */
+	timer_set(c, &c->c_rtimer, &l->l_idle);
+	h2o_socket_ssl_handshake(c->c_sock, l->l_http->h_ssl, NULL,
+	    on_handshake);
 }
 
 void

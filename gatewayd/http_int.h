@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <h2o.h>
+#include <openssl/ssl.h>
 
 #include "gatewayd.h"
 
@@ -111,6 +112,7 @@ struct http {
 	struct http_task	*h_head, *h_tail;	/* waiting tasks */
 	int			 h_active;	/* tasks queued or running */
 	bool			 h_stopping;
+	SSL_CTX			*h_ssl;		/* NULL: plain HTTP */
 };
 
 /* http.c */

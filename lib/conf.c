@@ -60,6 +60,8 @@ static const struct conf_key conf_keys[] = {
 	INT("gatewayd", "max_memory_wait_ms", c_gw_max_memory_wait_ms, 0,
 	    600000),
 	INT("gatewayd", "delete_delay", c_gw_delete_delay_s, 0, 86400),
+	STR("gatewayd", "tls_cert", c_gw_tls_cert),
+	STR("gatewayd", "tls_key", c_gw_tls_key),
 	STR("scrubd", "listen", c_scrub_listen),
 	INT("scrubd", "workers", c_scrub_workers, 1, 64),
 	SIZE("scrubd", "bytes_per_sec", c_scrub_bytes_per_sec, 4096,
@@ -392,6 +394,11 @@ validate(const struct conf *c, const char *origin)
 	}
 	if (strchr(c->c_gw_listen, ':') == NULL) {
 		log_warnx("%s: [gatewayd] listen: want host:port", origin);
+		return -1;
+	}
+	if ((c->c_gw_tls_cert[0] == '\0') != (c->c_gw_tls_key[0] == '\0')) {
+		log_warnx("%s: [gatewayd] tls_cert and tls_key go together",
+		    origin);
 		return -1;
 	}
 	return 0;

@@ -54,6 +54,8 @@ struct conf {
 	uint64_t c_gw_max_memory;	/* stripe buffers in flight; 0: no cap */
 	int	c_gw_max_memory_wait_ms;	/* then 503 SlowDown */
 	int	c_gw_delete_delay_s;	/* replaced shards wait this long */
+	char	c_gw_tls_cert[PATH_MAX];	/* PEM chain; "": plain HTTP */
+	char	c_gw_tls_key[PATH_MAX];		/* PEM private key */
 
 	/* [scrubd] */
 	char	c_scrub_listen[CONF_URLMAX];	/* default: ipc://run_dir/scrubd.sock */

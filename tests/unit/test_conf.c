@@ -411,6 +411,10 @@ static const struct {
 	{ "[cluster\nregion = x", "an unclosed section is an error" },
 	{ "[gatewayd]\nlisten = 9000",
 	    "[gatewayd] listen without host:port is an error" },
+	{ "[gatewayd]\ntls_cert = /c.pem",
+	    "[gatewayd] tls_cert without tls_key is an error" },
+	{ "[gatewayd]\ntls_key = /k.pem",
+	    "[gatewayd] tls_key without tls_cert is an error" },
 };
 
 static void
@@ -609,7 +613,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 9 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
+	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
 	check_defaults();
 	check_derived();
 	check_every_key();
