@@ -35,17 +35,6 @@ mp_etag_of() {
 }
 check "its ETag ends in -5" bash -c '[[ $1 == *-5\" ]]' _ "$(mp_etag_of)"
 
-# wait_gone PID: bounded wait for PID to exit.
-wait_gone() {
-	local i
-
-	for (( i = 0; i < 100; i++ )); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # A drive down: every part is rebuilt from parity on the way out, and a
 # new multipart upload still reaches the write quorum.
 d2=$(daemon_pid chunkd-d2)
