@@ -19,13 +19,14 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 import urllib.parse
 import zlib
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+
+import s3tap
+from s3tap import error_of, expect
 
 ENDPOINT, BUCKET = sys.argv[1], sys.argv[2]
 HOSTPORT = urllib.parse.urlparse(ENDPOINT).netloc
@@ -44,25 +45,6 @@ def client():
 
 
 S3 = client()
-
-
-class Failed(Exception):
-    """Failed carries the diagnostics of a check that did not hold."""
-
-
-def expect(cond, *diag):
-    if not cond:
-        raise Failed('\n'.join(str(d) for d in diag) or 'condition false')
-
-
-def error_of(fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except ClientError as e:
-        r = e.response
-        return (r.get('Error', {}).get('Code'),
-                r.get('ResponseMetadata', {}).get('HTTPStatusCode'))
-    raise Failed('the call succeeded, an error was expected')
 
 
 def absent(key):
@@ -464,23 +446,5 @@ CHECKS = [
 ]
 
 
-def main():
-    print('1..%d' % len(CHECKS))
-    failed = 0
-    for n, (name, fn) in enumerate(CHECKS, 1):
-        try:
-            fn()
-            print('ok %d - %s' % (n, name))
-        except Exception as e:  # one check fails, the others go on
-            failed += 1
-            print('not ok %d - %s' % (n, name))
-            text = str(e) if isinstance(e, Failed) else \
-                traceback.format_exc()
-            for line in text.splitlines():
-                print('# ' + line)
-        sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(s3tap.run_expect(CHECKS))

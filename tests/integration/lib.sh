@@ -120,6 +120,28 @@ bail() {
 	exit 1
 }
 
+# --- bounded waits -----------------------------------------------------------
+
+# retry TRIES PAUSE COMMAND...: runs COMMAND until it succeeds, at most
+# TRIES times, sleeping PAUSE seconds after each failure; fails if COMMAND
+# never succeeded.
+retry() {
+	local tries=$1 pause=$2 n
+
+	shift 2
+	for (( n = 0; n < tries; n++ )); do
+		"$@" && return 0
+		sleep "$pause"
+	done
+	return 1
+}
+
+# is_gone PID: PID has exited.
+is_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# wait_gone PID: bounded wait (10 s) for PID to exit.
+wait_gone() { retry 100 0.1 is_gone "$1"; }
+
 # --- the test directory ------------------------------------------------------
 
 testdir_init() {
@@ -213,15 +235,11 @@ cluster_start() {
 # cluster_stop sends TERM to scripts/cluster, which stops its daemons, and
 # waits for it, bounded.  If it hangs, it and its daemons are killed.
 cluster_stop() {
-	local n pid f
+	local pid f
 
 	[[ -n $CLUSTER_PID ]] || return 0
 	kill -TERM "$CLUSTER_PID" 2>/dev/null
-	for (( n = 0; n < 400; n++ )); do
-		kill -0 "$CLUSTER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$CLUSTER_PID" 2>/dev/null; then
+	if ! retry 400 0.1 is_gone "$CLUSTER_PID"; then
 		diag "scripts/cluster did not stop; killing it and its daemons"
 		kill -KILL "$CLUSTER_PID" 2>/dev/null
 		for f in "$DATA"/run/*.pid; do

@@ -18,7 +18,6 @@ import os
 import re
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.request
 import uuid
@@ -28,31 +27,11 @@ from boto3.s3.transfer import TransferConfig
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+
+import s3tap
+from s3tap import expect, expect_error
 
 MiB = 1024 * 1024
-
-
-class Failed(Exception):
-    """Failed carries the diagnostics of a check that did not hold."""
-
-
-def expect(cond, *diag):
-    if not cond:
-        raise Failed('\n'.join(str(d) for d in diag) or 'condition false')
-
-
-def expect_error(want_code, want_status, fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except ClientError as e:
-        r = e.response
-        got = (r.get('Error', {}).get('Code'),
-               r.get('ResponseMetadata', {}).get('HTTPStatusCode'))
-        expect(got == (want_code, want_status),
-               'want %s %s, got %s %s' % (want_code, want_status, *got))
-        return
-    raise Failed('the call succeeded, %s was expected' % want_code)
 
 
 def sha(b):
@@ -538,26 +517,8 @@ def main():
         sys.exit('usage: mpcheck.py ENDPOINT_URL DATA_DIR BIG_MIB '
                  '[--no-plan]')
     checks = Checks(sys.argv[1], sys.argv[2], int(sys.argv[3]))
-    tests = checks.tests()
-    if sys.argv[4:] != ['--no-plan']:
-        print('1..%d' % len(tests), flush=True)
-    failed = 0
-    for i, (desc, fn) in enumerate(tests, 1):
-        try:
-            fn()
-            print('ok %d - %s' % (i, desc))
-        except Failed as e:
-            failed += 1
-            print('not ok %d - %s' % (i, desc))
-            for line in str(e).splitlines():
-                print('# ' + line)
-        except Exception:
-            failed += 1
-            print('not ok %d - %s' % (i, desc))
-            for line in traceback.format_exc(limit=3).splitlines():
-                print('# ' + line)
-        sys.stdout.flush()
-    return 1 if failed else 0
+    return s3tap.run_expect(checks.tests(),
+                            plan=sys.argv[4:] != ['--no-plan'])
 
 
 if __name__ == '__main__':

@@ -25,9 +25,9 @@ import zlib
 from boto3.s3.transfer import TransferConfig
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.exceptions import ClientError
 
 import s3tap
+from s3tap import expect, expect_error
 
 MiB = 1024 * 1024
 ENDPOINT = sys.argv[1] if sys.argv[1:2] != ['--count'] else ''
@@ -38,34 +38,6 @@ BUCKET = 'mpck-' + uuid.uuid4().hex[:12]
 _rnd = random.Random(20261122)
 P1 = _rnd.randbytes(5 * MiB)
 P2 = _rnd.randbytes(1000)
-
-
-class Failed(Exception):
-    """Failed carries the diagnostics of a check that did not hold."""
-
-
-def expect(cond, *diag):
-    if not cond:
-        raise Failed('\n'.join(str(d) for d in diag) or 'condition false')
-
-
-def error_of(fn, *args, **kw):
-    """error_of returns (code, status, message) of a call that must fail."""
-    try:
-        fn(*args, **kw)
-    except ClientError as e:
-        r = e.response
-        return (r.get('Error', {}).get('Code'),
-                r.get('ResponseMetadata', {}).get('HTTPStatusCode'),
-                r.get('Error', {}).get('Message'))
-    raise Failed('the call succeeded, an error was expected')
-
-
-def expect_error(want, status, fn, *args, **kw):
-    got = error_of(fn, *args, **kw)
-    expect(got[:2] == (want, status), 'want %s %s, got %s' % (want, status,
-                                                             got))
-    return got[2]
 
 
 # --- checksums, computed here ------------------------------------------

@@ -13,13 +13,15 @@ import collections
 import hashlib
 import os
 import sys
-import traceback
 import uuid
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (ClientError, EndpointConnectionError,
                                  NoCredentialsError)
+
+import s3tap
+from s3tap import Failed, expect, expect_error
 
 MiB = 1024 * 1024
 
@@ -36,32 +38,6 @@ def client(endpoint, access_key=None, secret_key=None):
     return boto3.client('s3', endpoint_url=endpoint, config=conf,
                         region_name=os.environ.get('AWS_DEFAULT_REGION',
                                                    'us-east-1'), **kw)
-
-
-class Failed(Exception):
-    """Failed carries the diagnostics of a check that did not hold."""
-
-
-def expect(cond, *diag):
-    if not cond:
-        raise Failed('\n'.join(str(d) for d in diag) or 'condition false')
-
-
-def error_of(fn, *args, **kw):
-    """error_of calls fn and returns (S3 error code, HTTP status), or fails."""
-    try:
-        fn(*args, **kw)
-    except ClientError as e:
-        r = e.response
-        return (r.get('Error', {}).get('Code'),
-                r.get('ResponseMetadata', {}).get('HTTPStatusCode'))
-    raise Failed('the call succeeded, an error was expected')
-
-
-def expect_error(want_code, want_status, fn, *args, **kw):
-    got = error_of(fn, *args, **kw)
-    expect(got == (want_code, want_status),
-           'want %s %s, got %s %s' % (want_code, want_status, *got))
 
 
 def body_of(s3, bucket, key):
@@ -399,36 +375,13 @@ class Checks:
                'buckets listed: %r' % names)
 
 
-def diag(text):
-    for line in str(text).splitlines():
-        print('# ' + line)
-
-
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit('usage: s3check.py ENDPOINT_URL [INLINE_MAX]')
     inline_max = int(sys.argv[2]) if len(sys.argv) == 3 else 16384
     checks = Checks(sys.argv[1], inline_max)
-    tests = checks.tests()
-    print('1..%d' % len(tests), flush=True)
-    failed = 0
-    for i, (desc, fn) in enumerate(tests, 1):
-        try:
-            fn()
-            print('ok %d - %s' % (i, desc))
-        except (NoCredentialsError, EndpointConnectionError) as e:
-            print('Bail out! %s' % e)
-            return 1
-        except Failed as e:
-            failed += 1
-            print('not ok %d - %s' % (i, desc))
-            diag(e)
-        except Exception:	# an S3 error where none was expected
-            failed += 1
-            print('not ok %d - %s' % (i, desc))
-            diag(traceback.format_exc(limit=2))
-        sys.stdout.flush()
-    return 1 if failed else 0
+    return s3tap.run_expect(checks.tests(), bail=(
+        NoCredentialsError, EndpointConnectionError))
 
 
 if __name__ == '__main__':

@@ -26,8 +26,10 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 import urllib.parse
+
+import s3tap
+from s3tap import Failed, expect
 
 ENDPOINT, BUCKET = sys.argv[1], sys.argv[2]
 GW_PID, BIG_MIB = int(sys.argv[3]), int(sys.argv[4])
@@ -40,15 +42,6 @@ REGION = os.environ.get('AWS_DEFAULT_REGION', 'us-east-1')
 MiB = 1024 * 1024
 UNSIGNED = 'UNSIGNED-PAYLOAD'
 EMPTY = hashlib.sha256(b'').hexdigest()
-
-
-class Failed(Exception):
-    """Failed carries the diagnostics of a check that did not hold."""
-
-
-def expect(cond, *diag):
-    if not cond:
-        raise Failed('\n'.join(str(d) for d in diag) or 'condition false')
 
 
 # --- SigV4 by hand and raw HTTP/1.1 -----------------------------------------------
@@ -557,23 +550,5 @@ CHECKS = [
 ]
 
 
-def main():
-    print('1..%d' % len(CHECKS))
-    failed = 0
-    for n, (desc, fn) in enumerate(CHECKS, 1):
-        try:
-            fn()
-            print('ok %d - %s' % (n, desc))
-        except Exception as e:  # noqa: BLE001 - any failure is a TAP line
-            failed += 1
-            print('not ok %d - %s' % (n, desc))
-            text = e.args and '\n'.join(str(a) for a in e.args) or \
-                traceback.format_exc()
-            for line in str(text).splitlines()[:40]:
-                print('# ' + line)
-        sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(s3tap.run_expect(CHECKS))

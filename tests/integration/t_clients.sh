@@ -87,10 +87,7 @@ if [[ ! -c /dev/fuse ]] || ! s3fs clients "$mnt" -o url="http://$ADDR" \
 fi
 # Unmount before the cluster stops and the directory goes, even on failure.
 trap 'st=$?; fusermount -u -z "$mnt" 2>/dev/null; (exit $st); testdir_cleanup' EXIT
-for (( n = 0; n < 50; n++ )); do
-	mountpoint -q "$mnt" && break
-	sleep 0.1
-done
+retry 50 0.1 mountpoint -q "$mnt"
 check "s3fs: write a file through the mount" \
     cp "$TESTDIR/tree/file1" "$mnt/viafuse"
 check "s3fs: read it back through S3" \

@@ -154,26 +154,7 @@ is "$ids" 1 "every response has x-amz-request-id"
 # --- signals ----------------------------------------------------------------------
 
 # wait_for_log PATTERN: bounded wait for PATTERN in this cluster's log.
-wait_for_log() {
-	local n
-
-	for (( n = 0; n < 50; n++ )); do
-		grep -Eq -- "$1" "$CLUSTER_LOG" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_gone PID: bounded wait for PID to exit.
-wait_gone() {
-	local n
-
-	for (( n = 0; n < 100; n++ )); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for_log() { retry 50 0.1 grep -Eq -- "$1" "$CLUSTER_LOG"; }
 
 for name in metad chunkd-d1 scrubd gatewayd; do
 	pid=$(daemon_pid "$name")

@@ -18,17 +18,6 @@ for n in "${SIZES[@]}"; do
 	    s3_put "$B" "obj/$n" "$TESTDIR/files/obj-$n"
 done
 
-# wait_gone PID: bounded wait for PID to exit.
-wait_gone() {
-	local n
-
-	for (( n = 0; n < 100; n++ )); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 d2=$(daemon_pid chunkd-d2)
 kill -KILL "$d2"
 check "chunkd d2 is gone after kill -9" wait_gone "$d2"

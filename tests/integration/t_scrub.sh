@@ -108,13 +108,7 @@ check "GETs with those damaged return the right bytes" \
     tool get "$ADDR" "$B" "$OBJ"
 # wait_whole: bounded wait until every shard file checks whole.
 wait_whole() {
-	local n
-
-	for (( n = 0; n < 60; n++ )); do
-		tool shards "$DATA" >/dev/null && return 0
-		sleep 0.5
-	done
-	tool shards "$DATA"
+	retry 60 0.5 tool shards "$DATA" >/dev/null || tool shards "$DATA"
 }
 check "the GETs made scrubd heal every object (no heal command)" wait_whole
 check "scrubd counted the gateway's heal requests" \
@@ -124,16 +118,15 @@ check "scrubd counted the gateway's heal requests" \
 before=$(nshards d4)
 d4=$(daemon_pid chunkd-d4)
 kill -TERM "$d4"
-for (( i = 0; i < 100; i++ )); do kill -0 "$d4" 2>/dev/null || break; sleep 0.1; done
+wait_gone "$d4"
 rm -rf "${DATA:?}/drives/d4"
 mkdir "$DATA/drives/d4"
 "$top_builddir/cairn-chunkd" -f "$DATA/cairn.conf" d4 \
     >"$TESTDIR/chunkd-d4.log" 2>&1 &
 CHUNKD_PID=$!
-for (( i = 0; i < 100; i++ )); do
-	[[ -S $DATA/run/chunkd-d4.sock ]] && cairn_cli status >/dev/null && break
-	sleep 0.1
-done
+# d4_up: the new chunkd listens and the cluster answers cairn status.
+d4_up() { [[ -S $DATA/run/chunkd-d4.sock ]] && cairn_cli status >/dev/null; }
+retry 100 0.1 d4_up
 is "$(nshards d4)" 0 "the new d4 holds no shard"
 heal_out
 is "$HEAL_ST" 0 "cairn heal exits 0 after rebuilding d4"
@@ -196,10 +189,7 @@ diag "storm: $(cat "$TESTDIR/storm.out")"
 "$top_builddir/cairn-gatewayd" -f "$DATA/cairn.conf" \
     >"$TESTDIR/gatewayd.log" 2>&1 &
 GW_PID=$!
-for (( i = 0; i < 100; i++ )); do
-	awscli s3api head-bucket --bucket "$B" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+retry 100 0.1 awscli s3api head-bucket --bucket "$B" >/dev/null 2>&1
 check "every acknowledged PUT of the storm reads back right" \
     tool get "$ADDR" "$B" "$STORM"
 diag "left by the storm: $(find "$DATA"/drives/*/tmp -type f | wc -l)" \
