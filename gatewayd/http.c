@@ -910,11 +910,18 @@ http_configure(struct http *h, const struct conf *conf)
 }
 
 /*
- * tls_alpn offers HTTP/2 to clients that ask for it (h2o serves those) and
- * HTTP/1.1 to the others; a client that names neither gets no protocol
- * from ALPN and is served HTTP/1.1.
+ * What ALPN offers.  HTTP/1.1 alone by default: h2o 2.2.5 reads an HTTP/2
+ * request body whole before the handler runs (up to 32 MiB in memory,
+ * then in a file), outside max_memory, where our HTTP/1.1 streams it.
+ * Clients that would choose h2 over TLS by themselves (Go's) then speak
+ * HTTP/1.1.  With tls_http2 h2 is offered first.  A client that names
+ * neither gets no protocol from ALPN and is served HTTP/1.1.
  */
-static const h2o_iovec_t tls_alpn[] = {
+static const h2o_iovec_t tls_alpn_h1[] = {
+	{ H2O_STRLIT("http/1.1") },
+	{ NULL, 0 }
+};
+static const h2o_iovec_t tls_alpn_h2[] = {
 	{ H2O_STRLIT("h2") },
 	{ H2O_STRLIT("http/1.1") },
 	{ NULL, 0 }
@@ -949,7 +956,8 @@ tls_init(struct http *h, const struct conf *conf)
 		SSL_CTX_free(ctx);
 		return CAIRN_ECONF;
 	}
-	h2o_ssl_register_alpn_protocols(ctx, tls_alpn);
+	h2o_ssl_register_alpn_protocols(ctx, conf->c_gw_tls_http2 ?
+	    tls_alpn_h2 : tls_alpn_h1);
 	h->h_ssl = ctx;
 	return 0;
 }

@@ -62,6 +62,7 @@ static const struct conf_key conf_keys[] = {
 	INT("gatewayd", "delete_delay", c_gw_delete_delay_s, 0, 86400),
 	STR("gatewayd", "tls_cert", c_gw_tls_cert),
 	STR("gatewayd", "tls_key", c_gw_tls_key),
+	INT("gatewayd", "tls_http2", c_gw_tls_http2, 0, 1),
 	STR("scrubd", "listen", c_scrub_listen),
 	INT("scrubd", "workers", c_scrub_workers, 1, 64),
 	SIZE("scrubd", "bytes_per_sec", c_scrub_bytes_per_sec, 4096,

@@ -56,6 +56,7 @@ struct conf {
 	int	c_gw_delete_delay_s;	/* replaced shards wait this long */
 	char	c_gw_tls_cert[PATH_MAX];	/* PEM chain; "": plain HTTP */
 	char	c_gw_tls_key[PATH_MAX];		/* PEM private key */
+	int	c_gw_tls_http2;		/* 1: ALPN offers h2 as well */
 
 	/* [scrubd] */
 	char	c_scrub_listen[CONF_URLMAX];	/* default: ipc://run_dir/scrubd.sock */

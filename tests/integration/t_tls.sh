@@ -3,7 +3,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 16
+plan 18
 testdir_init
 
 # A self-signed certificate for 127.0.0.1, and the cluster serving it.
@@ -59,11 +59,9 @@ check "a 20 MiB object streams over TLS (multipart by aws s3 cp)" \
     tls_aws s3 cp --only-show-errors "$big" "s3://$B/big"
 check "  its bytes are the same" same_file big "$big"
 
-is "$(tls_curl --http2 -T "$big" -o /dev/null "$URL/$B/h2")" "200 2" \
-    "a PUT over HTTP/2, chosen by ALPN"
-check "  its bytes are the same" same_file h2 "$big"
-is "$(tls_curl --http1.1 -o "$TESTDIR/h1" "$URL/$B/small")" "200 1.1" \
-    "a GET over HTTP/1.1 when the client offers only that"
+# ALPN offers HTTP/1.1 alone unless tls_http2 is set.
+is "$(tls_curl --http2 -o "$TESTDIR/h1" "$URL/$B/small")" "200 1.1" \
+    "a client asking for HTTP/2 is served HTTP/1.1 by default"
 check "  its bytes are the same" cmp "$small" "$TESTDIR/h1"
 
 # Both protocols tell policies that the request came over TLS.
@@ -74,9 +72,19 @@ check "a policy denying GETs over TLS is stored" \
     tls_aws s3api put-bucket-policy --bucket "$B" --policy "$policy"
 is "$(tls_curl --http1.1 -o /dev/null "$URL/$B/small")" "403 1.1" \
     "a GET over TLS and HTTP/1.1 is aws:SecureTransport"
+
+cluster_stop
+export CAIRN_GATEWAYD_TLS_HTTP2=1
+cluster_start
 is "$(tls_curl --http2 -o /dev/null "$URL/$B/small")" "403 2" \
-    "a GET over TLS and HTTP/2 is aws:SecureTransport"
+    "with tls_http2, HTTP/2 by ALPN, and a GET over it is aws:SecureTransport"
 check "the policy is deleted" \
     tls_aws s3api delete-bucket-policy --bucket "$B"
+is "$(tls_curl --http2 -T "$big" -o /dev/null "$URL/$B/h2")" "200 2" \
+    "a PUT over HTTP/2, chosen by ALPN"
+check "  its bytes are the same" same_file h2 "$big"
+is "$(tls_curl --http1.1 -o "$TESTDIR/h1" "$URL/$B/small")" "200 1.1" \
+    "a GET over HTTP/1.1 when the client offers only that"
+check "  its bytes are the same" cmp "$small" "$TESTDIR/h1"
 
 exit 0
