@@ -193,6 +193,18 @@ metad_obj_set_hdr(struct metad *env, const struct proto_msg *req,
 	return metad_nil(meta_objhdr_set(&env->m_db, &oh), reply);
 }
 
+/* metad_count_version counts the version requests S3 PUT, GET and DELETE use. */
+static void
+metad_count_version(struct metad *env, uint32_t type)
+{
+	if (type == MSG_META_VER_PUT)
+		atomic_fetch_add(&env->m_nputs, 1);
+	else if (type == MSG_META_VER_GET)
+		atomic_fetch_add(&env->m_ngets, 1);
+	else if (type == MSG_META_VER_DELETE)
+		atomic_fetch_add(&env->m_ndeletes, 1);
+}
+
 /*
  * dispatch runs one request on an RPC worker thread.  A payload that does
  * not unpack gets CAIRN_EPROTO, which rpc.c logs with the message type.
@@ -240,6 +252,7 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	case MSG_META_VER_DELETE:
 	case MSG_META_VER_LIST:
 	case MSG_META_VER_SET_HDR:
+		metad_count_version(env, req->pm_type);
 		return meta_version_dispatch(&env->m_db, req, reply);
 	case MSG_META_SCAN:
 		return metad_scan(env, req, reply);
