@@ -32,10 +32,11 @@ on_status(void *arg, struct msg_status *st)
 	struct gatewayd *env = arg;
 	static const char *const names[] = {
 		"requests", "errors", "bytes_in", "bytes_out", "drives_up",
-		"mem_used", "mem_peak", "mem_refused", "trash_queued"
+		"mem_used", "mem_peak", "mem_refused", "trash_queued",
+		"metad_batches", "metad_batched"
 	};
 	struct memcap *mc = &env->gw_backend.be_memcap;
-	uint64_t values[9];
+	uint64_t values[11];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -51,7 +52,8 @@ on_status(void *arg, struct msg_status *st)
 	values[7] = mc->mc_refused;
 	pthread_mutex_unlock(&mc->mc_lock);
 	values[8] = trash_queued(&env->gw_backend.be_trash);
-	for (i = 0; i < 9; i++)
+	rpc_client_batches(env->gw_backend.be_metad, &values[9], &values[10]);
+	for (i = 0; i < 11; i++)
 		msg_status_add(st, names[i], values[i]);
 }
 

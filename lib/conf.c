@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "errors.h"
 #include "log.h"
+#include "proto.h"
 #include "sdnotify.h"
 
 /* What a key's value is and where it lands in struct conf. */
@@ -53,6 +54,7 @@ static const struct conf_key conf_keys[] = {
 	STR("gatewayd", "domains", c_gw_domains),
 	INT("gatewayd", "threads", c_gw_threads, 1, 64),
 	INT("gatewayd", "workers", c_gw_workers, 1, 4096),
+	INT("gatewayd", "rpc_batch", c_gw_rpc_batch, 1, PROTO_BATCHMAX),
 	STR("gatewayd", "tmp_dir", c_gw_tmp_dir),
 	SIZE("gatewayd", "max_object_size", c_gw_max_object, 1,
 	    (int64_t)5 << 40),
@@ -107,6 +109,7 @@ conf_defaults(struct conf *c)
 	strcpy(c->c_gw_listen, "127.0.0.1:9000");
 	c->c_gw_threads = 2;
 	c->c_gw_workers = 64;
+	c->c_gw_rpc_batch = 16;
 	c->c_gw_max_object = (uint64_t)5 << 30;
 	c->c_gw_max_memory = (uint64_t)512 << 20;
 	c->c_gw_max_memory_wait_ms = 2000;

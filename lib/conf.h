@@ -49,6 +49,7 @@ struct conf {
 	char	c_gw_domains[512];	/* virtual-host style: "s3.example.com,..." */
 	int	c_gw_threads;		/* HTTP event loops */
 	int	c_gw_workers;		/* threads running S3 requests */
+	int	c_gw_rpc_batch;		/* metad reads per message, at most */
 	char	c_gw_tmp_dir[PATH_MAX];	/* where large bodies are staged */
 	uint64_t c_gw_max_object;	/* largest single PUT */
 	uint64_t c_gw_max_memory;	/* stripe buffers in flight; 0: no cap */

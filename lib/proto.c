@@ -182,6 +182,22 @@ proto_close(struct proto_msg *m)
 }
 
 bool
+proto_batchable(uint32_t type)
+{
+	switch (type) {
+	case MSG_META_BUCKET_GET:
+	case MSG_META_BCONF_GET:
+	case MSG_META_OBJ_GET:
+	case MSG_META_UPLOAD_GET:
+	case MSG_META_USER_GET:
+	case MSG_META_VER_GET:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool
 proto_is_nil(const msgpack_object *o)
 {
 	return o != NULL && o->type == MSGPACK_OBJECT_NIL;
@@ -195,6 +211,7 @@ proto_type_name(uint32_t type)
 	CASE(MSG_OK);
 	CASE(MSG_ERROR);
 	CASE(MSG_CTL_STATUS);
+	CASE(MSG_RPC_BATCH);
 	CASE(MSG_META_BUCKET_CREATE);
 	CASE(MSG_META_BUCKET_DELETE);
 	CASE(MSG_META_BUCKET_GET);

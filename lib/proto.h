@@ -18,7 +18,7 @@
  *
  * Bump PROTO_VERSION whenever anything below changes.
  */
-#define PROTO_VERSION	5
+#define PROTO_VERSION	6
 
 #define PROTO_MSGMAX	(4u << 20)	/* largest message accepted, bytes */
 #define PROTO_STRIPE	(1u << 20)	/* object data per erasure stripe */
@@ -33,6 +33,7 @@
 #define PROTO_CC_HDRMAX	4		/* header edits of one complete */
 #define PROTO_CKSUMLEN	64		/* base64 of a part's checksum */
 #define PROTO_STATMAX	16		/* counters in a status reply */
+#define PROTO_BATCHMAX	32		/* requests in one MSG_RPC_BATCH */
 #define PROTO_PARTMAX	10000		/* parts of a multipart upload */
 #define PROTO_PARTMIN	(5u << 20)	/* smallest part but the last, bytes */
 #define PROTO_UPLOADIDLEN 32		/* upload id: hex text */
@@ -57,6 +58,7 @@ enum proto_type {
 	MSG_OK = 1,			/* reply; payload named by the request */
 	MSG_ERROR = 2,			/* reply; struct msg_error */
 	MSG_CTL_STATUS = 10,		/* nil -> struct msg_status */
+	MSG_RPC_BATCH = 11,		/* requests -> replies; see below */
 
 	/* 100-199: metad */
 	MSG_META_BUCKET_CREATE = 100,	/* msg_bucket -> nil */
@@ -698,6 +700,21 @@ int proto_open(struct proto_msg *m, const void *buf, size_t len);
 
 /* proto_close frees what proto_open decoded. */
 void proto_close(struct proto_msg *m);
+
+/*
+ * MSG_RPC_BATCH carries several requests in one message, so that requests
+ * from many threads cost one trip through nng instead of one each (see
+ * rpc.c).  Its payload is an array of 1 to PROTO_BATCHMAX bins, each a
+ * whole request message, envelope included, of a type proto_batchable
+ * accepts; the MSG_OK reply is an array of as many bins, each the whole
+ * reply to the request at the same index.  The server runs them in order
+ * on one thread, which is why only requests that read, never wait for a
+ * write and answer at most one record may go in a batch.  A request whose
+ * reply would take the batch's reply over PROTO_MSGMAX gets MSG_ERROR
+ * CAIRN_EAGAIN, as do the ones after it, and is sent again; the first
+ * request of a batch is always answered.
+ */
+bool proto_batchable(uint32_t type);
 
 /* proto_is_nil tells whether a payload is msgpack nil. */
 bool proto_is_nil(const msgpack_object *o);

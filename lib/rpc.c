@@ -50,6 +50,23 @@ struct rpc_pair {
 	bool		 p_done;
 	bool		 p_sent;	/* the request left: nng owns it */
 	int		 p_rv;		/* nng's result */
+	int		 p_err;		/* a batched call's error */
+	nng_msg		*p_rep;		/* a batched call's reply */
+};
+
+/*
+ * One batch out on the wire: its own context and aios, and the calls it
+ * carries, in order.  b_busy is under the client's cl_lock; the rest
+ * belongs to whoever set it.
+ */
+struct rpc_batch {
+	struct rpc_client	*b_cl;
+	nng_ctx			 b_ctx;
+	nng_aio			*b_saio;
+	nng_aio			*b_raio;
+	bool			 b_busy;
+	int			 b_n;
+	struct rpc_call		*b_calls[PROTO_BATCHMAX];
 };
 
 /*
@@ -69,6 +86,12 @@ struct rpc_client {
 	pthread_mutex_t	 cl_lock;
 	int		 cl_nidle;
 	struct rpc_pair	*cl_idle[RPC_IDLE_MAX];
+	int		 cl_batch_max;	/* 0: calls are never batched */
+	struct rpc_batch *cl_batch[RPC_BATCH_SLOTS];
+	struct rpc_call	*cl_qhead;	/* calls waiting for a batch */
+	struct rpc_call	*cl_qtail;
+	uint64_t	 cl_nbatches;
+	uint64_t	 cl_nbatched;
 };
 
 /*
@@ -87,6 +110,8 @@ struct rpc_worker {
 };
 
 static void pair_free(struct rpc_pair *);
+static void batch_free(struct rpc_batch *);
+static void batch_enqueue(struct rpc_call *);
 
 /*
  * msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
@@ -132,6 +157,12 @@ status_reply(struct rpc_server *srv, msgpack_packer *pk)
 	st.st_version = proto_str_c(PACKAGE_VERSION);
 	st.st_pid = (uint64_t)getpid();
 	st.st_uptime_s = (util_mono_ms() - srv->rs_started_ms) / 1000;
+	if (atomic_load(&srv->rs_nbatches) > 0) {
+		msg_status_add(&st, "rpc_batches",
+		    atomic_load(&srv->rs_nbatches));
+		msg_status_add(&st, "rpc_batched",
+		    atomic_load(&srv->rs_nbatched));
+	}
 	if (srv->rs_status != NULL)
 		srv->rs_status(srv->rs_env, &st);
 	msg_status_pack(pk, &st);
@@ -149,29 +180,44 @@ error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid, int rc)
 	msg_error_pack(pk, &e);
 }
 
-/* handle decodes one request, runs the handler and builds the reply. */
-static nng_msg *
-handle(struct rpc_server *srv, nng_msg *req)
+static void run_batch(struct rpc_server *, const struct proto_msg *, nng_msg *,
+    msgpack_packer *);
+
+/*
+ * reply_to decodes one request from buf, runs the handler and packs the
+ * whole reply into rep, which it empties first.  inside tells that the
+ * request came in a batch: only the types proto_batchable accepts run
+ * there.
+ */
+static void
+reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
+    bool inside)
 {
 	struct proto_msg m;
 	msgpack_packer pk;
-	nng_msg *rep;
 	int rc;
 
-	if (nng_msg_alloc(&rep, 0) != 0)
-		return NULL;
+	nng_msg_clear(rep);
 	msgpack_packer_init(&pk, rep, msg_write);
-	rc = proto_open(&m, nng_msg_body(req), nng_msg_len(req));
+	rc = proto_open(&m, buf, len);
 	if (rc != 0) {
 		log_warnx("%s: rejected message: %s", srv->rs_name,
 		    cairn_strerror(rc));
 		error_reply(rep, &pk, 0, rc);
-		return rep;
+		return;
 	}
 	proto_begin(&pk, MSG_OK, m.pm_reqid);
-	rc = srv->rs_handler(srv->rs_env, &m, &pk);
+	if (m.pm_type == MSG_RPC_BATCH && !inside) {
+		run_batch(srv, &m, rep, &pk);
+		proto_close(&m);
+		return;
+	}
+	if (inside && !proto_batchable(m.pm_type))
+		rc = CAIRN_EMSGTYPE;
+	else
+		rc = srv->rs_handler(srv->rs_env, &m, &pk);
 	if (rc == CAIRN_EMSGTYPE && m.pm_type == MSG_CTL_STATUS &&
-	    proto_is_nil(m.pm_payload)) {
+	    proto_is_nil(m.pm_payload) && !inside) {
 		nng_msg_clear(rep);
 		proto_begin(&pk, MSG_OK, m.pm_reqid);
 		status_reply(srv, &pk);
@@ -185,6 +231,87 @@ handle(struct rpc_server *srv, nng_msg *req)
 	if (rc != 0)
 		error_reply(rep, &pk, m.pm_reqid, rc);
 	proto_close(&m);
+}
+
+/* batch_items checks a MSG_RPC_BATCH payload; the number of requests, or 0. */
+static uint32_t
+batch_items(const msgpack_object *o)
+{
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0 ||
+	    o->via.array.size > PROTO_BATCHMAX)
+		return 0;
+	for (i = 0; i < o->via.array.size; i++)
+		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_BIN)
+			return 0;
+	return o->via.array.size;
+}
+
+/* pack_again packs the reply "not run, send it again" into sub. */
+static void
+pack_again(nng_msg *sub, const msgpack_object *bin)
+{
+	struct proto_msg m;
+	msgpack_packer pk;
+	uint64_t reqid = 0;
+
+	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) == 0) {
+		reqid = m.pm_reqid;
+		proto_close(&m);
+	}
+	msgpack_packer_init(&pk, sub, msg_write);
+	error_reply(sub, &pk, reqid, CAIRN_EAGAIN);
+}
+
+/*
+ * run_batch answers each request of a MSG_RPC_BATCH in order (proto.h), into
+ * rep after the MSG_OK envelope that pk has begun.  Requests in a batch
+ * only read, so one that was run but whose reply does not fit is simply
+ * answered CAIRN_EAGAIN, like the ones after it.
+ */
+static void
+run_batch(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
+    msgpack_packer *pk)
+{
+	uint32_t i, n = batch_items(m->pm_payload);
+	const msgpack_object *it;
+	bool full = false;
+	nng_msg *sub;
+
+	if (n == 0 || nng_msg_alloc(&sub, 0) != 0) {
+		error_reply(rep, pk, m->pm_reqid, n == 0 ? CAIRN_EPROTO :
+		    CAIRN_ENOMEM);
+		return;
+	}
+	it = m->pm_payload->via.array.ptr;
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		if (!full)
+			reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size, sub,
+			    true);
+		if (i > 0 && nng_msg_len(rep) + nng_msg_len(sub) + 8 >
+		    PROTO_MSGMAX)
+			full = true;
+		if (full)
+			pack_again(sub, &it[i]);
+		msgpack_pack_bin(pk, nng_msg_len(sub));
+		msgpack_pack_bin_body(pk, nng_msg_body(sub), nng_msg_len(sub));
+	}
+	nng_msg_free(sub);
+	atomic_fetch_add(&srv->rs_nbatches, 1);
+	atomic_fetch_add(&srv->rs_nbatched, n);
+}
+
+/* handle answers one message; NULL if out of memory. */
+static nng_msg *
+handle(struct rpc_server *srv, nng_msg *req)
+{
+	nng_msg *rep;
+
+	if (nng_msg_alloc(&rep, 0) != 0)
+		return NULL;
+	reply_to(srv, nng_msg_body(req), nng_msg_len(req), rep, false);
 	return rep;
 }
 
@@ -486,6 +613,8 @@ rpc_client_close(struct rpc_client *cl)
 		return;
 	for (i = 0; i < cl->cl_nidle; i++)
 		pair_free(cl->cl_idle[i]);
+	for (i = 0; i < RPC_BATCH_SLOTS; i++)
+		batch_free(cl->cl_batch[i]);
 	nng_close(cl->cl_sock);
 	pthread_mutex_destroy(&cl->cl_lock);
 	free(cl);
@@ -513,6 +642,38 @@ const char *
 rpc_client_url(struct rpc_client *cl)
 {
 	return cl->cl_url;
+}
+
+/*
+ * A channel for calls, that of a struct rpc_pair or of a struct
+ * rpc_batch: a context, an aio to send with and one to receive with, each
+ * with its completion callback and the client's timeout.
+ */
+static int
+chan_aios(struct rpc_client *cl, nng_aio **saio, void (*on_send)(void *),
+    nng_aio **raio, void (*on_recv)(void *), void *arg)
+{
+	if (nng_aio_alloc(saio, on_send, arg) != 0 ||
+	    nng_aio_alloc(raio, on_recv, arg) != 0)
+		return CAIRN_ENOMEM;
+	nng_aio_set_timeout(*saio, cl->cl_timeout_ms);
+	nng_aio_set_timeout(*raio, cl->cl_timeout_ms);
+	return 0;
+}
+
+/* chan_close stops the send first: its callback may start the receive. */
+static void
+chan_close(nng_ctx ctx, nng_aio *saio, nng_aio *raio)
+{
+	if (saio != NULL)
+		nng_aio_stop(saio);
+	if (raio != NULL)
+		nng_aio_stop(raio);
+	if (saio != NULL)
+		nng_aio_free(saio);
+	if (raio != NULL)
+		nng_aio_free(raio);
+	nng_ctx_close(ctx);
 }
 
 /* --- calls ------------------------------------------------------------------- */
@@ -552,21 +713,12 @@ on_reply(void *arg)
 	pair_finish(p, nng_aio_result(p->p_raio));
 }
 
-/* pair_free stops the send first: its callback may start the receive. */
 static void
 pair_free(struct rpc_pair *p)
 {
 	if (p == NULL)
 		return;
-	if (p->p_saio != NULL)
-		nng_aio_stop(p->p_saio);
-	if (p->p_raio != NULL)
-		nng_aio_stop(p->p_raio);
-	if (p->p_saio != NULL)
-		nng_aio_free(p->p_saio);
-	if (p->p_raio != NULL)
-		nng_aio_free(p->p_raio);
-	nng_ctx_close(p->p_ctx);
+	chan_close(p->p_ctx, p->p_saio, p->p_raio);
 	pthread_cond_destroy(&p->p_cond);
 	pthread_mutex_destroy(&p->p_lock);
 	free(p);
@@ -591,13 +743,10 @@ pair_new(struct rpc_client *cl, int *rc)
 		*rc = nng_to_cairn(rv);
 		return NULL;
 	}
-	if (nng_aio_alloc(&p->p_saio, on_sent, p) != 0 ||
-	    nng_aio_alloc(&p->p_raio, on_reply, p) != 0) {
+	if (chan_aios(cl, &p->p_saio, on_sent, &p->p_raio, on_reply, p) != 0) {
 		pair_free(p);
 		return NULL;
 	}
-	nng_aio_set_timeout(p->p_saio, cl->cl_timeout_ms);
-	nng_aio_set_timeout(p->p_raio, cl->cl_timeout_ms);
 	return p;
 }
 
@@ -642,6 +791,279 @@ pair_put(struct rpc_call *c)
 	pair_free(c->rc_pair);
 }
 
+/* --- batches ----------------------------------------------------------------- */
+
+static void
+batch_free(struct rpc_batch *b)
+{
+	if (b == NULL)
+		return;
+	chan_close(b->b_ctx, b->b_saio, b->b_raio);
+	free(b);
+}
+
+static void on_batch_sent(void *);
+static void on_batch_reply(void *);
+static void batch_fail(struct rpc_batch *, int);
+
+static struct rpc_batch *
+batch_new(struct rpc_client *cl)
+{
+	struct rpc_batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->b_cl = cl;
+	if (nng_ctx_open(&b->b_ctx, cl->cl_sock) != 0) {
+		free(b);
+		return NULL;
+	}
+	if (chan_aios(cl, &b->b_saio, on_batch_sent, &b->b_raio,
+	    on_batch_reply, b) != 0) {
+		batch_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int
+rpc_client_batch(struct rpc_client *cl, int max)
+{
+	int i;
+
+	if (max <= 1)
+		return 0;
+	for (i = 0; i < RPC_BATCH_SLOTS; i++)
+		if ((cl->cl_batch[i] = batch_new(cl)) == NULL)
+			return CAIRN_ENOMEM;
+	cl->cl_batch_max = max < PROTO_BATCHMAX ? max : PROTO_BATCHMAX;
+	return 0;
+}
+
+void
+rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
+{
+	pthread_mutex_lock(&cl->cl_lock);
+	*batches = cl->cl_nbatches;
+	*calls = cl->cl_nbatched;
+	pthread_mutex_unlock(&cl->cl_lock);
+}
+
+/* batch_fill moves queued calls into the idle batch b; under cl_lock. */
+static void
+batch_fill(struct rpc_batch *b)
+{
+	struct rpc_client *cl = b->b_cl;
+
+	b->b_busy = true;
+	for (b->b_n = 0; b->b_n < cl->cl_batch_max && cl->cl_qhead != NULL;
+	    b->b_n++) {
+		b->b_calls[b->b_n] = cl->cl_qhead;
+		if ((cl->cl_qhead = cl->cl_qhead->rc_next) == NULL)
+			cl->cl_qtail = NULL;
+	}
+	cl->cl_nbatches++;
+	cl->cl_nbatched += (uint64_t)b->b_n;
+}
+
+/* call_done hands a batched call its reply or error, and wakes it. */
+static void
+call_done(struct rpc_call *c, nng_msg *rep, int err)
+{
+	struct rpc_pair *p = c->rc_pair;
+
+	pthread_mutex_lock(&p->p_lock);
+	p->p_rep = rep;
+	p->p_err = err;
+	p->p_done = true;
+	pthread_cond_signal(&p->p_cond);
+	pthread_mutex_unlock(&p->p_lock);
+}
+
+/*
+ * batch_send sends the calls of b as one MSG_RPC_BATCH.  The calls keep their
+ * own request messages: the batch carries copies.
+ */
+static void
+batch_send(struct rpc_batch *b)
+{
+	struct rpc_client *cl = b->b_cl;
+	msgpack_packer pk;
+	nng_msg *m;
+	int i;
+
+	if (nng_msg_alloc(&m, 0) != 0) {
+		batch_fail(b, NNG_ENOMEM);
+		return;
+	}
+	msgpack_packer_init(&pk, m, msg_write);
+	proto_begin(&pk, MSG_RPC_BATCH, atomic_fetch_add(&cl->cl_reqid, 1));
+	msgpack_pack_array(&pk, (size_t)b->b_n);
+	for (i = 0; i < b->b_n; i++) {
+		nng_msg *req = b->b_calls[i]->rc_req;
+
+		msgpack_pack_bin(&pk, nng_msg_len(req));
+		msgpack_pack_bin_body(&pk, nng_msg_body(req), nng_msg_len(req));
+	}
+	nng_aio_set_msg(b->b_saio, m);
+	nng_ctx_send(b->b_ctx, b->b_saio);
+}
+
+/* batch_again tells whether a reply in a batch says "send it again". */
+static bool
+batch_again(const msgpack_object *bin)
+{
+	struct proto_msg m;
+	struct msg_error e;
+	bool again;
+
+	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) != 0)
+		return false;
+	again = m.pm_type == MSG_ERROR &&
+	    msg_error_unpack(m.pm_payload, &e) == 0 && e.e_code == CAIRN_EAGAIN;
+	proto_close(&m);
+	return again;
+}
+
+/*
+ * batch_split gives each call of b its reply from the batch's reply rep.
+ * A call answered CAIRN_EAGAIN is kept in b (compacted to the front) to
+ * be sent again; returns how many were kept.
+ */
+static int
+batch_split(struct rpc_batch *b, nng_msg *rep)
+{
+	const msgpack_object *it;
+	struct proto_msg m;
+	struct msg_error e;
+	nng_msg *sub;
+	int i, err, kept = 0;
+
+	err = proto_open(&m, nng_msg_body(rep), nng_msg_len(rep));
+	if (err == 0 && m.pm_type == MSG_ERROR)
+		err = msg_error_unpack(m.pm_payload, &e) == 0 ? e.e_code :
+		    CAIRN_EPROTO;
+	else if (err == 0 && (m.pm_type != MSG_OK ||
+	    batch_items(m.pm_payload) != (uint32_t)b->b_n))
+		err = CAIRN_EPROTO;
+	for (i = 0; i < b->b_n; i++) {
+		if (err != 0) {
+			call_done(b->b_calls[i], NULL, err);
+			continue;
+		}
+		it = &m.pm_payload->via.array.ptr[i];
+		if (batch_again(it)) {
+			b->b_calls[kept++] = b->b_calls[i];
+			continue;
+		}
+		if (nng_msg_alloc(&sub, it->via.bin.size) != 0) {
+			call_done(b->b_calls[i], NULL, CAIRN_ENOMEM);
+			continue;
+		}
+		memcpy(nng_msg_body(sub), it->via.bin.ptr, it->via.bin.size);
+		call_done(b->b_calls[i], sub, 0);
+	}
+	proto_close(&m);
+	return kept;
+}
+
+/*
+ * batch_next runs on nng's thread when b has come back: the calls left
+ * to send again go first, then b takes what queued meanwhile, or goes
+ * idle.
+ */
+static void
+batch_next(struct rpc_batch *b, int kept)
+{
+	struct rpc_client *cl = b->b_cl;
+	int i;
+
+	pthread_mutex_lock(&cl->cl_lock);
+	for (i = kept - 1; i >= 0; i--) {
+		b->b_calls[i]->rc_next = cl->cl_qhead;
+		cl->cl_qhead = b->b_calls[i];
+		if (cl->cl_qtail == NULL)
+			cl->cl_qtail = b->b_calls[i];
+	}
+	if (cl->cl_qhead == NULL) {
+		b->b_busy = false;
+		pthread_mutex_unlock(&cl->cl_lock);
+		return;
+	}
+	batch_fill(b);
+	pthread_mutex_unlock(&cl->cl_lock);
+	batch_send(b);
+}
+
+/* batch_fail fails every call of b with nng's rv. */
+static void
+batch_fail(struct rpc_batch *b, int rv)
+{
+	int i;
+
+	for (i = 0; i < b->b_n; i++)
+		call_done(b->b_calls[i], NULL, nng_to_cairn(rv));
+	batch_next(b, 0);
+}
+
+static void
+on_batch_sent(void *arg)
+{
+	struct rpc_batch *b = arg;
+	int rv;
+
+	if ((rv = nng_aio_result(b->b_saio)) != 0) {
+		if (nng_aio_get_msg(b->b_saio) != NULL)
+			nng_msg_free(nng_aio_get_msg(b->b_saio));
+		nng_aio_set_msg(b->b_saio, NULL);
+		batch_fail(b, rv);
+		return;
+	}
+	nng_ctx_recv(b->b_ctx, b->b_raio);
+}
+
+static void
+on_batch_reply(void *arg)
+{
+	struct rpc_batch *b = arg;
+	nng_msg *rep;
+	int rv, kept;
+
+	if ((rv = nng_aio_result(b->b_raio)) != 0) {
+		batch_fail(b, rv);
+		return;
+	}
+	rep = nng_aio_get_msg(b->b_raio);
+	kept = batch_split(b, rep);
+	nng_msg_free(rep);
+	batch_next(b, kept);
+}
+
+/* batch_enqueue queues c, and sends a batch at once if one is idle. */
+static void
+batch_enqueue(struct rpc_call *c)
+{
+	struct rpc_client *cl = c->rc_client;
+	struct rpc_batch *b = NULL;
+	int i;
+
+	c->rc_next = NULL;
+	pthread_mutex_lock(&cl->cl_lock);
+	if (cl->cl_qtail != NULL)
+		cl->cl_qtail->rc_next = c;
+	else
+		cl->cl_qhead = c;
+	cl->cl_qtail = c;
+	for (i = 0; i < RPC_BATCH_SLOTS && b == NULL; i++)
+		if (!cl->cl_batch[i]->b_busy)
+			b = cl->cl_batch[i];
+	if (b != NULL)
+		batch_fill(b);
+	pthread_mutex_unlock(&cl->cl_lock);
+	if (b != NULL)
+		batch_send(b);
+}
+
 int
 rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 {
@@ -683,7 +1105,11 @@ rpc_call_send(struct rpc_call *c)
 		return;
 	}
 	c->rc_pair->p_done = c->rc_pair->p_sent = false;
-	c->rc_pair->p_rv = 0;
+	c->rc_pair->p_rv = c->rc_pair->p_err = 0;
+	if (c->rc_client->cl_batch_max > 1 && proto_batchable(c->rc_type)) {
+		batch_enqueue(c);
+		return;
+	}
 	nng_aio_set_msg(c->rc_pair->p_saio, c->rc_req);
 	nng_ctx_send(c->rc_pair->p_ctx, c->rc_pair->p_saio);
 }
@@ -721,9 +1147,15 @@ rpc_call_wait(struct rpc_call *c)
 	pthread_mutex_unlock(&p->p_lock);
 	if (p->p_sent)
 		c->rc_req = NULL;	/* nng owns it once sent */
+	if (p->p_err != 0)
+		return c->rc_err = p->p_err;
 	if (p->p_rv != 0)
 		return c->rc_err = nng_to_cairn(p->p_rv);
-	c->rc_rep = nng_aio_get_msg(p->p_raio);
+	if (p->p_rep != NULL) {
+		c->rc_rep = p->p_rep;
+		p->p_rep = NULL;
+	} else
+		c->rc_rep = nng_aio_get_msg(p->p_raio);
 	return c->rc_err = open_reply(c);
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <msgpack.h>
@@ -41,6 +42,8 @@ struct rpc_server {
 	char		 rs_url[PATH_MAX + 16];
 	uint64_t	 rs_started_ms;
 	void		(*rs_status)(void *env, struct msg_status *st);
+	atomic_ulong	 rs_nbatches;	/* MSG_RPC_BATCH messages answered */
+	atomic_ulong	 rs_nbatched;	/* requests they carried */
 };
 
 /*
@@ -81,6 +84,23 @@ void rpc_client_close(struct rpc_client *cl);
  */
 void rpc_client_shutdown(struct rpc_client *cl);
 
+/*
+ * rpc_client_batch lets calls on cl of the types proto_batchable accepts
+ * travel together: a call goes out at once while fewer than
+ * RPC_BATCH_SLOTS batches are out, and otherwise waits for one to come
+ * back and leaves with up to max - 1 others that queued meanwhile, as one
+ * MSG_RPC_BATCH.  Under load, many calls then share one trip through nng's
+ * threads and the peer's (each costs several thread switches); alone, a
+ * call leaves as soon as it is sent.  Call it once, before any call; max
+ * is at most PROTO_BATCHMAX, and 1 or less leaves batching off.
+ */
+#define RPC_BATCH_SLOTS	2
+int rpc_client_batch(struct rpc_client *cl, int max);
+
+/* rpc_client_batches says how many batches and calls in them cl sent. */
+void rpc_client_batches(struct rpc_client *cl, uint64_t *batches,
+    uint64_t *calls);
+
 /* rpc_client_connected tells whether a connection to the peer is up. */
 bool rpc_client_connected(struct rpc_client *cl);
 
@@ -100,6 +120,7 @@ struct rpc_pair;
 struct rpc_call {
 	struct rpc_client	*rc_client;
 	struct rpc_pair		*rc_pair;	/* context and aios */
+	struct rpc_call		*rc_next;	/* waiting for a batch */
 	nng_msg			*rc_req;	/* owned until sent */
 	nng_msg			*rc_rep;	/* owned once received */
 	msgpack_packer		 rc_pk;

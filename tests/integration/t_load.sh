@@ -12,9 +12,9 @@
 BENCH_SRC=$top_srcdir/../shared/bench/s3bench.c
 ROUNDS=2
 
-plan $(( 3 * ROUNDS + 7 ))
+plan $(( 3 * ROUNDS + 8 ))
 if [[ ! -f $BENCH_SRC ]]; then
-	for (( i = 0; i < 3 * ROUNDS + 7; i++ )); do
+	for (( i = 0; i < 3 * ROUNDS + 8; i++ )); do
 		skip "s3bench run" "no $BENCH_SRC"
 	done
 	exit 0
@@ -39,6 +39,22 @@ bench() {
 	return 1
 }
 
+# batches_shared: the gateway's reads of metad went out as MSG_RPC_BATCH
+# messages, several calls in some of them, and metad answered every one.
+batches_shared() {
+	cairn_cli --json status >"$TESTDIR/status.json" || return 1
+	"$PY" - "$TESTDIR/status.json" <<'EOF'
+import json, sys
+d = {x["name"]: x.get("stats", {})
+     for x in json.load(open(sys.argv[1]))["daemons"]}
+g, m = d["gatewayd"], d["metad"]
+print("# gatewayd: %d calls in %d batches; metad answered %d batches"
+      % (g["metad_batched"], g["metad_batches"], m["rpc_batches"]))
+sys.exit(not (g["metad_batched"] > g["metad_batches"] > 0 and
+              m["rpc_batches"] == g["metad_batches"]))
+EOF
+}
+
 # Every key exists before the timed rounds read them at random.
 check "4 KiB PUT of every key, 32 connections" \
     bench -p small/ -w put -z 4KiB -n 2000 -c 32
@@ -50,6 +66,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
 	check "round $r: 1 MiB PUT, GET verified, 8 connections" \
 	    bench -p mid/ -w put,get -z 1MiB -n 24 -c 8 -o 48 -d 60 --verify
 done
+check "the GETs reached metad in batches of several calls" batches_shared
 check "a listing pass returns every key, 1000 per page" \
     bench -p small/ -w list -n 2000 --max-keys 1000 -o 10 --verify
 check "64 MiB PUT and verified GET, 2 connections" \

@@ -1,0 +1,449 @@
+/* test_rpc.c - calls that travel together in MSG_RPC_BATCH (lib/rpc.c) */
+#include "config.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+
+#include "errors.h"
+#include "proto.h"
+#include "rpc.h"
+#include "scratch.h"
+#include "tap.h"
+#include "util.h"
+
+#define TIMEOUT_MS	5000
+#define NWORKERS	4
+#define NTHREADS	8
+#define NCALLS		300	/* per thread */
+#define BATCH		8
+#define BIGREPLY	(3u << 20)	/* two do not fit in one batch reply */
+
+/*
+ * The server's handler:
+ *   MSG_META_OBJ_GET, MSG_META_OBJ_PUT: echo the payload;
+ *   MSG_META_USER_GET: echo, once the gate opens;
+ *   MSG_META_BUCKET_GET: a bin of as many bytes as the payload asks;
+ *   MSG_META_VER_GET: CAIRN_ENOKEY.
+ */
+struct gate {
+	pthread_mutex_t	 g_lock;
+	pthread_cond_t	 g_cond;
+	int		 g_entered;
+	bool		 g_open;
+};
+
+static struct gate gate = {
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false
+};
+
+static void
+gate_pass(void)
+{
+	pthread_mutex_lock(&gate.g_lock);
+	gate.g_entered++;
+	pthread_cond_broadcast(&gate.g_cond);
+	while (!gate.g_open)
+		pthread_cond_wait(&gate.g_cond, &gate.g_lock);
+	pthread_mutex_unlock(&gate.g_lock);
+}
+
+static void
+gate_set(bool open)
+{
+	pthread_mutex_lock(&gate.g_lock);
+	gate.g_open = open;
+	gate.g_entered = 0;
+	pthread_cond_broadcast(&gate.g_cond);
+	pthread_mutex_unlock(&gate.g_lock);
+}
+
+/* gate_wait waits until n handlers wait at the gate; 0, or -1 if never. */
+static int
+gate_wait(int n)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += TIMEOUT_MS / 1000;
+	pthread_mutex_lock(&gate.g_lock);
+	while (gate.g_entered < n && rc == 0)
+		rc = pthread_cond_timedwait(&gate.g_cond, &gate.g_lock, &ts);
+	pthread_mutex_unlock(&gate.g_lock);
+	return gate.g_entered >= n ? 0 : -1;
+}
+
+static void
+big_fill(uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 7 + len);
+}
+
+static int
+handler(void *env, const struct proto_msg *req, msgpack_packer *reply)
+{
+	uint8_t *big;
+	uint64_t n;
+
+	(void)env;
+	switch (req->pm_type) {
+	case MSG_META_USER_GET:
+		gate_pass();
+		/* FALLTHROUGH */
+	case MSG_META_OBJ_GET:
+	case MSG_META_OBJ_PUT:
+		msgpack_pack_object(reply, *req->pm_payload);
+		return 0;
+	case MSG_META_BUCKET_GET:
+		if (req->pm_payload->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    (n = req->pm_payload->via.u64) > PROTO_MSGMAX)
+			return CAIRN_EPROTO;
+		if ((big = malloc(n + 1)) == NULL)
+			return CAIRN_ENOMEM;
+		big_fill(big, n);
+		msgpack_pack_bin(reply, n);
+		msgpack_pack_bin_body(reply, big, n);
+		free(big);
+		return 0;
+	case MSG_META_VER_GET:
+		return CAIRN_ENOKEY;
+	default:
+		return CAIRN_EMSGTYPE;
+	}
+}
+
+/* --- calls ------------------------------------------------------------------ */
+
+/* start_bin starts a call of type whose payload is the bin data. */
+static void
+start_bin(struct rpc_call *c, struct rpc_client *cl, uint32_t type,
+    const void *data, size_t len)
+{
+	if (rpc_call_init(c, cl, type) == 0) {
+		msgpack_pack_bin(rpc_call_packer(c), len);
+		msgpack_pack_bin_body(rpc_call_packer(c), data, len);
+	}
+	rpc_call_send(c);
+}
+
+/* echoed tells whether a finished call got the bin data back. */
+static bool
+echoed(struct rpc_call *c, const void *data, size_t len)
+{
+	const msgpack_object *o;
+
+	if (rpc_call_wait(c) != 0)
+		return false;
+	o = c->rc_reply.pm_payload;
+	return o->type == MSGPACK_OBJECT_BIN && o->via.bin.size == len &&
+	    memcmp(o->via.bin.ptr, data, len) == 0;
+}
+
+struct worker {
+	struct rpc_client	*w_cl;
+	int			 w_id;
+	int			 w_bad;
+};
+
+/* hammer makes NCALLS echo calls of its own bytes and counts bad replies. */
+static void *
+hammer(void *arg)
+{
+	struct worker *w = arg;
+	struct rpc_call c;
+	uint8_t data[2048];
+	size_t len;
+	int i;
+
+	for (i = 0; i < NCALLS; i++) {
+		len = (size_t)(i * 37 + w->w_id * 101) % sizeof(data);
+		memset(data, w->w_id, len);
+		if (len >= sizeof(int))
+			memcpy(data, &i, sizeof(i));
+		start_bin(&c, w->w_cl, MSG_META_OBJ_GET, data, len);
+		if (!echoed(&c, data, len))
+			w->w_bad++;
+		rpc_call_fini(&c);
+	}
+	return NULL;
+}
+
+static void
+check_concurrent(struct rpc_client *cl)
+{
+	struct worker w[NTHREADS];
+	pthread_t t[NTHREADS];
+	uint64_t batches, calls;
+	int i, bad = 0;
+
+	for (i = 0; i < NTHREADS; i++) {
+		w[i] = (struct worker){ cl, i + 1, 0 };
+		if (pthread_create(&t[i], NULL, hammer, &w[i]) != 0)
+			abort();
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		pthread_join(t[i], NULL);
+		bad += w[i].w_bad;
+	}
+	is_int(bad, 0, "%d threads x %d calls: each gets its own reply",
+	    NTHREADS, NCALLS);
+	rpc_client_batches(cl, &batches, &calls);
+	is_int((long long)calls, NTHREADS * NCALLS,
+	    "every call of a batchable type went in a batch");
+	ok(batches >= 1 && batches <= calls, "in %llu batches",
+	    (unsigned long long)batches);
+}
+
+/* block sends two calls that wait at the server's gate: both batches out. */
+static void
+block(struct rpc_client *cl, struct rpc_call held[2])
+{
+	gate_set(false);
+	start_bin(&held[0], cl, MSG_META_USER_GET, "h0", 2);
+	start_bin(&held[1], cl, MSG_META_USER_GET, "h1", 2);
+	if (gate_wait(2) != 0)
+		diag("the held calls did not reach the server");
+}
+
+static void
+check_combined(struct rpc_client *cl, struct rpc_server *srv)
+{
+	struct rpc_call held[2], c[5];
+	uint64_t b0, n0, b1, n1, sb0;
+	char data[5][8];
+	int i, bad = 0;
+
+	rpc_client_batches(cl, &b0, &n0);
+	sb0 = atomic_load(&srv->rs_nbatches);
+	block(cl, held);
+	for (i = 0; i < 5; i++) {
+		snprintf(data[i], sizeof(data[i]), "q%d", i);
+		start_bin(&c[i], cl, MSG_META_OBJ_GET, data[i], strlen(data[i]));
+	}
+	gate_set(true);
+	for (i = 0; i < 5; i++) {
+		bad += !echoed(&c[i], data[i], strlen(data[i]));
+		rpc_call_fini(&c[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
+		rpc_call_fini(&held[i]);
+	}
+	is_int(bad, 0, "calls queued behind two busy batches are answered");
+	rpc_client_batches(cl, &b1, &n1);
+	ok(b1 - b0 == 3 && n1 - n0 == 7,
+	    "the five queued calls left together (%llu batches, %llu calls)",
+	    (unsigned long long)(b1 - b0), (unsigned long long)(n1 - n0));
+	is_int((long long)(atomic_load(&srv->rs_nbatches) - sb0), 3,
+	    "the server answered three batches");
+}
+
+/* big_ok tells whether a finished call got n bytes of big_fill back. */
+static bool
+big_ok(struct rpc_call *c, size_t n)
+{
+	const msgpack_object *o;
+	uint8_t *want;
+	bool same;
+
+	if (rpc_call_wait(c) != 0)
+		return false;
+	o = c->rc_reply.pm_payload;
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n ||
+	    (want = malloc(n)) == NULL)
+		return false;
+	big_fill(want, n);
+	same = memcmp(o->via.bin.ptr, want, n) == 0;
+	free(want);
+	return same;
+}
+
+static void
+check_overflow(struct rpc_client *cl)
+{
+	struct rpc_call held[2], c[3];
+	uint64_t b0, n0, b1, n1;
+	int i, bad = 0;
+
+	rpc_client_batches(cl, &b0, &n0);
+	block(cl, held);
+	for (i = 0; i < 3; i++) {
+		if (rpc_call_init(&c[i], cl, MSG_META_BUCKET_GET) == 0)
+			msgpack_pack_uint32(rpc_call_packer(&c[i]),
+			    BIGREPLY + (unsigned)i);
+		rpc_call_send(&c[i]);
+	}
+	gate_set(true);
+	for (i = 0; i < 3; i++) {
+		bad += !big_ok(&c[i], BIGREPLY + (unsigned)i);
+		rpc_call_fini(&c[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		(void)rpc_call_wait(&held[i]);
+		rpc_call_fini(&held[i]);
+	}
+	is_int(bad, 0, "three 3 MiB replies queued together all arrive whole");
+	rpc_client_batches(cl, &b1, &n1);
+	ok(b1 - b0 == 5 && n1 - n0 == 8,
+	    "the ones that did not fit were sent again (%llu batches, %llu "
+	    "calls)", (unsigned long long)(b1 - b0),
+	    (unsigned long long)(n1 - n0));
+}
+
+static void
+check_errors(struct rpc_client *cl)
+{
+	struct rpc_call c;
+
+	start_bin(&c, cl, MSG_META_VER_GET, "v", 1);
+	is_int(rpc_call_wait(&c), CAIRN_ENOKEY,
+	    "a handler's error in a batch comes back to its call");
+	rpc_call_fini(&c);
+	start_bin(&c, cl, MSG_META_OBJ_PUT, "p", 1);
+	ok(echoed(&c, "p", 1), "a type that may not be batched goes alone");
+	rpc_call_fini(&c);
+}
+
+/* --- batches built by hand ----------------------------------------------- */
+
+/* pack_request packs a whole request message of type into buf. */
+static size_t
+pack_request(msgpack_sbuffer *sb, uint32_t type)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_clear(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	proto_begin(&pk, type, 77);
+	msgpack_pack_bin(&pk, 1);
+	msgpack_pack_bin_body(&pk, "x", 1);
+	return sb->size;
+}
+
+/*
+ * raw_batch sends a MSG_RPC_BATCH by hand with the requests of types
+ * (none: an empty batch) and returns the call's result; *sub gets the
+ * error code of the first reply inside, or 0.
+ */
+static int
+raw_batch(struct rpc_client *cl, const uint32_t *types, int n, int *sub)
+{
+	msgpack_sbuffer sb;
+	struct proto_msg m;
+	struct msg_error e;
+	const msgpack_object *o;
+	struct rpc_call c;
+	int i, rc;
+
+	*sub = 0;
+	msgpack_sbuffer_init(&sb);
+	if ((rc = rpc_call_init(&c, cl, MSG_RPC_BATCH)) == 0) {
+		msgpack_pack_array(rpc_call_packer(&c), (size_t)n);
+		for (i = 0; i < n; i++) {
+			pack_request(&sb, types[i]);
+			msgpack_pack_bin(rpc_call_packer(&c), sb.size);
+			msgpack_pack_bin_body(rpc_call_packer(&c), sb.data,
+			    sb.size);
+		}
+		rc = rpc_call_run(&c);
+	}
+	o = rc == 0 ? c.rc_reply.pm_payload : NULL;
+	if (o != NULL && o->type == MSGPACK_OBJECT_ARRAY &&
+	    o->via.array.size == (uint32_t)n && n > 0 &&
+	    proto_open(&m, o->via.array.ptr[0].via.bin.ptr,
+	    o->via.array.ptr[0].via.bin.size) == 0) {
+		if (m.pm_type == MSG_ERROR &&
+		    msg_error_unpack(m.pm_payload, &e) == 0)
+			*sub = e.e_code;
+		proto_close(&m);
+	}
+	rpc_call_fini(&c);
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+}
+
+static void
+check_raw(struct rpc_client *plain)
+{
+	uint32_t put[] = { MSG_META_OBJ_PUT }, nested[] = { MSG_RPC_BATCH };
+	uint32_t get[] = { MSG_META_OBJ_GET, MSG_META_VER_GET };
+	int sub, rc;
+
+	rc = raw_batch(plain, put, 1, &sub);
+	ok(rc == 0 && sub == CAIRN_EMSGTYPE,
+	    "a request that may block is refused inside a batch");
+	rc = raw_batch(plain, nested, 1, &sub);
+	ok(rc == 0 && sub == CAIRN_EMSGTYPE, "a batch inside a batch is refused");
+	rc = raw_batch(plain, get, 2, &sub);
+	ok(rc == 0 && sub == 0, "a batch sent by hand is answered");
+	is_int(raw_batch(plain, get, 0, &sub), CAIRN_EPROTO,
+	    "an empty batch is malformed");
+}
+
+/* check_shutdown: calls out and queued fail at once when the client shuts. */
+static void
+check_shutdown(struct rpc_client *cl)
+{
+	struct rpc_call held[2], c[3];
+	uint64_t start;
+	int i, failed = 0;
+
+	block(cl, held);
+	for (i = 0; i < 3; i++)
+		start_bin(&c[i], cl, MSG_META_OBJ_GET, "s", 1);
+	start = util_mono_ms();
+	rpc_client_shutdown(cl);
+	for (i = 0; i < 3; i++) {
+		failed += rpc_call_wait(&c[i]) != 0;
+		rpc_call_fini(&c[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		failed += rpc_call_wait(&held[i]) != 0;
+		rpc_call_fini(&held[i]);
+	}
+	ok(failed == 5 && util_mono_ms() - start < TIMEOUT_MS,
+	    "shutting the client fails queued and sent calls at once "
+	    "(%d of 5 in %llu ms)", failed,
+	    (unsigned long long)(util_mono_ms() - start));
+	gate_set(true);
+}
+
+int
+main(void)
+{
+	char dir[SCRATCH_DIRMAX], url[PATH_MAX + 16];
+	struct rpc_client *cl = NULL, *plain = NULL;
+	struct rpc_server srv;
+
+	plan(18);
+	if (scratch_make(dir, sizeof(dir), "rpc") != 0)
+		return 1;
+	snprintf(url, sizeof(url), "ipc://%s/rpc.sock", dir);
+	is_int(rpc_server_start(&srv, "test-rpc", url, NWORKERS, handler,
+	    NULL, NULL), 0, "the server starts");
+	if (rpc_client_open(&cl, url, TIMEOUT_MS) != 0 ||
+	    rpc_client_open(&plain, url, TIMEOUT_MS) != 0)
+		abort();
+	is_int(rpc_client_batch(cl, BATCH), 0, "batching is on for the client");
+	check_concurrent(cl);
+	check_combined(cl, &srv);
+	check_overflow(cl);
+	check_errors(cl);
+	check_raw(plain);
+	check_shutdown(cl);
+	rpc_client_close(cl);
+	rpc_client_close(plain);
+	rpc_server_stop(&srv);
+	ok(scratch_remove(dir) == 0, "the scratch directory is removed");
+	nng_fini();
+	return tap_done();
+}
