@@ -382,14 +382,22 @@ task_new(struct http_loop *loop, h2o_req_t *req)
 void
 http_task_queue(struct http *h, struct http_task *t)
 {
+	struct http_worker *w;
+
 	pthread_mutex_lock(&h->h_lock);
+	h->h_active++;
+	if ((w = h->h_idle) != NULL) {
+		h->h_idle = w->hw_next;
+		w->hw_task = t;
+		pthread_mutex_unlock(&h->h_lock);
+		sem_post(&w->hw_sem);
+		return;
+	}
 	if (h->h_tail != NULL)
 		h->h_tail->t_next = t;
 	else
 		h->h_head = t;
 	h->h_tail = t;
-	h->h_active++;
-	pthread_cond_signal(&h->h_cond);
 	pthread_mutex_unlock(&h->h_lock);
 }
 
@@ -765,30 +773,44 @@ http_responded(const struct http_req *hr)
 	return ((const struct http_task *)hr)->t_begun;
 }
 
+/*
+ * next_task ends the worker's last task, if any, and returns its next one:
+ * the oldest waiting, or else the one handed to it after it has waited
+ * idle on its semaphore.
+ */
 static struct http_task *
-next_task(struct http *h)
+next_task(struct http_worker *w, bool ended)
 {
+	struct http *h = w->hw_http;
 	struct http_task *t;
 
 	pthread_mutex_lock(&h->h_lock);
-	while (h->h_head == NULL)
-		pthread_cond_wait(&h->h_cond, &h->h_lock);
-	t = h->h_head;
-	h->h_head = t->t_next;
-	if (h->h_head == NULL)
-		h->h_tail = NULL;
+	if (ended)
+		h->h_active--;
+	if ((t = h->h_head) != NULL) {
+		if ((h->h_head = t->t_next) == NULL)
+			h->h_tail = NULL;
+		pthread_mutex_unlock(&h->h_lock);
+		return t;
+	}
+	w->hw_next = h->h_idle;
+	h->h_idle = w;
 	pthread_mutex_unlock(&h->h_lock);
-	return t;
+	while (sem_wait(&w->hw_sem) == -1)
+		;	/* EINTR: signals are blocked, but be sure */
+	return w->hw_task;
 }
 
 static void *
 worker_main(void *arg)
 {
-	struct http *h = arg;
+	struct http_worker *w = arg;
+	struct http *h = w->hw_http;
 	struct http_task *t;
+	bool ended = false;
 
 	for (;;) {
-		t = next_task(h);
+		t = next_task(w, ended);
 		h->h_serve(h->h_env, &t->t_req);
 		if (!t->t_finished) {
 			if (t->t_begun)
@@ -798,11 +820,8 @@ worker_main(void *arg)
 				    NULL, 0);
 		}
 		http_task_release(t);
-		/* No wakeup: only http_stop reads h_active, and it polls.  A
-		 * broadcast here woke every idle worker after every request. */
-		pthread_mutex_lock(&h->h_lock);
-		h->h_active--;
-		pthread_mutex_unlock(&h->h_lock);
+		/* Only http_stop reads h_active, and it polls. */
+		ended = true;
 	}
 	return NULL;
 }
@@ -978,7 +997,10 @@ start_threads(struct http *h, int nloops, int nworkers)
 		h->h_nloops++;
 	}
 	for (i = 0; i < nworkers; i++) {
-		if (pthread_create(&h->h_workers[i], NULL, worker_main, h) != 0)
+		h->h_workers[i].hw_http = h;
+		if (sem_init(&h->h_workers[i].hw_sem, 0, 0) != 0 ||
+		    pthread_create(&h->h_workers[i].hw_thread, NULL,
+		    worker_main, &h->h_workers[i]) != 0)
 			return -1;
 		h->h_nworkers++;
 	}
@@ -1000,7 +1022,6 @@ http_start(struct gatewayd *env,
 	h->h_env = env;
 	h->h_serve = serve;
 	pthread_mutex_init(&h->h_lock, NULL);
-	pthread_cond_init(&h->h_cond, NULL);
 	if ((rc = util_mkdirs(conf->c_gw_tmp_dir, 0700)) != 0) {
 		log_warnx("%s: %s", conf->c_gw_tmp_dir, cairn_strerror(rc));
 		return rc;

@@ -3,6 +3,7 @@
 #define CAIRN_HTTP_INT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -96,6 +97,22 @@ struct http_task {
 	char				*t_copy;	/* request line, headers */
 };
 
+/*
+ * A worker thread.  An idle one waits on its own semaphore in the stack
+ * h_idle, and a new task is handed to it directly (hw_task): woken, it
+ * need not take h_lock again, which under load every waking worker
+ * contended for with a shared condition variable.  The stack is last in,
+ * first out, so the same few workers take the requests while load is
+ * light.
+ */
+struct http_worker {
+	struct http		*hw_http;
+	pthread_t		 hw_thread;
+	sem_t			 hw_sem;
+	struct http_task	*hw_task;	/* handed over while idle */
+	struct http_worker	*hw_next;	/* h_idle */
+};
+
 /* The HTTP layer of one gatewayd: loops, workers and their queue. */
 struct http {
 	struct sockaddr_storage	 h_sa;
@@ -105,10 +122,10 @@ struct http {
 	h2o_globalconf_t	 h_conf;
 	struct http_loop	*h_loops;
 	int			 h_nloops;
-	pthread_t		*h_workers;
+	struct http_worker	*h_workers;
 	int			 h_nworkers;
 	pthread_mutex_t		 h_lock;
-	pthread_cond_t		 h_cond;
+	struct http_worker	*h_idle;	/* idle workers, a stack */
 	struct http_task	*h_head, *h_tail;	/* waiting tasks */
 	int			 h_active;	/* tasks queued or running */
 	bool			 h_stopping;
