@@ -87,7 +87,8 @@ struct rpc_client {
 	int		 cl_nidle;
 	struct rpc_pair	*cl_idle[RPC_IDLE_MAX];
 	int		 cl_batch_max;	/* 0: calls are never batched */
-	struct rpc_batch *cl_batch[RPC_BATCH_SLOTS];
+	int		 cl_ninflight;	/* batches below */
+	struct rpc_batch *cl_batch[RPC_INFLIGHTMAX];
 	struct rpc_call	*cl_qhead;	/* calls waiting for a batch */
 	struct rpc_call	*cl_qtail;
 	uint64_t	 cl_nbatches;
@@ -613,7 +614,7 @@ rpc_client_close(struct rpc_client *cl)
 		return;
 	for (i = 0; i < cl->cl_nidle; i++)
 		pair_free(cl->cl_idle[i]);
-	for (i = 0; i < RPC_BATCH_SLOTS; i++)
+	for (i = 0; i < cl->cl_ninflight; i++)
 		batch_free(cl->cl_batch[i]);
 	nng_close(cl->cl_sock);
 	pthread_mutex_destroy(&cl->cl_lock);
@@ -827,14 +828,14 @@ batch_new(struct rpc_client *cl)
 }
 
 int
-rpc_client_batch(struct rpc_client *cl, int max)
+rpc_client_batch(struct rpc_client *cl, int max, int inflight)
 {
-	int i;
-
 	if (max <= 1)
 		return 0;
-	for (i = 0; i < RPC_BATCH_SLOTS; i++)
-		if ((cl->cl_batch[i] = batch_new(cl)) == NULL)
+	if (inflight < 1 || inflight > RPC_INFLIGHTMAX)
+		return CAIRN_EINVAL;
+	for (; cl->cl_ninflight < inflight; cl->cl_ninflight++)
+		if ((cl->cl_batch[cl->cl_ninflight] = batch_new(cl)) == NULL)
 			return CAIRN_ENOMEM;
 	cl->cl_batch_max = max < PROTO_BATCHMAX ? max : PROTO_BATCHMAX;
 	return 0;
@@ -1054,7 +1055,7 @@ batch_enqueue(struct rpc_call *c)
 	else
 		cl->cl_qhead = c;
 	cl->cl_qtail = c;
-	for (i = 0; i < RPC_BATCH_SLOTS && b == NULL; i++)
+	for (i = 0; i < cl->cl_ninflight && b == NULL; i++)
 		if (!cl->cl_batch[i]->b_busy)
 			b = cl->cl_batch[i];
 	if (b != NULL)

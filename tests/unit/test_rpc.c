@@ -247,6 +247,34 @@ check_combined(struct rpc_client *cl, struct rpc_server *srv)
 	    "the server answered three batches");
 }
 
+/* check_one: with one batch out at most, calls queue behind it. */
+static void
+check_one(struct rpc_client *cl)
+{
+	struct rpc_call held, c[3];
+	uint64_t batches, calls;
+	int i, bad = 0;
+
+	gate_set(false);
+	start_bin(&held, cl, MSG_META_USER_GET, "h", 1);
+	if (gate_wait(1) != 0)
+		diag("the held call did not reach the server");
+	for (i = 0; i < 3; i++)
+		start_bin(&c[i], cl, MSG_META_OBJ_GET, "c", 1);
+	gate_set(true);
+	for (i = 0; i < 3; i++) {
+		bad += !echoed(&c[i], "c", 1);
+		rpc_call_fini(&c[i]);
+	}
+	bad += !echoed(&held, "h", 1);
+	rpc_call_fini(&held);
+	rpc_client_batches(cl, &batches, &calls);
+	ok(bad == 0 && batches == 2 && calls == 4,
+	    "with one batch out, three calls wait and leave together "
+	    "(%llu batches, %llu calls)", (unsigned long long)batches,
+	    (unsigned long long)calls);
+}
+
 /* big_ok tells whether a finished call got n bytes of big_fill back. */
 static bool
 big_ok(struct rpc_call *c, size_t n)
@@ -421,27 +449,35 @@ int
 main(void)
 {
 	char dir[SCRATCH_DIRMAX], url[PATH_MAX + 16];
-	struct rpc_client *cl = NULL, *plain = NULL;
+	struct rpc_client *cl = NULL, *plain = NULL, *one = NULL;
 	struct rpc_server srv;
 
-	plan(18);
+	plan(21);
 	if (scratch_make(dir, sizeof(dir), "rpc") != 0)
 		return 1;
 	snprintf(url, sizeof(url), "ipc://%s/rpc.sock", dir);
 	is_int(rpc_server_start(&srv, "test-rpc", url, NWORKERS, handler,
 	    NULL, NULL), 0, "the server starts");
 	if (rpc_client_open(&cl, url, TIMEOUT_MS) != 0 ||
-	    rpc_client_open(&plain, url, TIMEOUT_MS) != 0)
+	    rpc_client_open(&plain, url, TIMEOUT_MS) != 0 ||
+	    rpc_client_open(&one, url, TIMEOUT_MS) != 0)
 		abort();
-	is_int(rpc_client_batch(cl, BATCH), 0, "batching is on for the client");
+	is_int(rpc_client_batch(cl, BATCH, 2), 0,
+	    "batching is on for the client, two batches out at most");
+	is_int(rpc_client_batch(one, BATCH, RPC_INFLIGHTMAX + 1), CAIRN_EINVAL,
+	    "more batches out than RPC_INFLIGHTMAX is refused");
+	is_int(rpc_client_batch(one, BATCH, 1), 0,
+	    "a second client has one batch out at most");
 	check_concurrent(cl);
 	check_combined(cl, &srv);
+	check_one(one);
 	check_overflow(cl);
 	check_errors(cl);
 	check_raw(plain);
 	check_shutdown(cl);
 	rpc_client_close(cl);
 	rpc_client_close(plain);
+	rpc_client_close(one);
 	rpc_server_stop(&srv);
 	ok(scratch_remove(dir) == 0, "the scratch directory is removed");
 	nng_fini();
