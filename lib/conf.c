@@ -58,6 +58,8 @@ static const struct conf_key conf_keys[] = {
 	INT("gatewayd", "rpc_batch", c_gw_rpc_batch, 1, PROTO_BATCHMAX),
 	INT("gatewayd", "rpc_batch_inflight", c_gw_rpc_inflight, 1,
 	    RPC_INFLIGHTMAX),
+	INT("gatewayd", "rpc_write_inflight", c_gw_rpc_winflight, 1,
+	    RPC_INFLIGHTMAX),
 	STR("gatewayd", "tmp_dir", c_gw_tmp_dir),
 	SIZE("gatewayd", "max_object_size", c_gw_max_object, 1,
 	    (int64_t)5 << 40),
@@ -114,6 +116,7 @@ conf_defaults(struct conf *c)
 	c->c_gw_workers = 64;
 	c->c_gw_rpc_batch = 16;
 	c->c_gw_rpc_inflight = 1;
+	c->c_gw_rpc_winflight = 4;
 	c->c_gw_max_object = (uint64_t)5 << 30;
 	c->c_gw_max_memory = (uint64_t)512 << 20;
 	c->c_gw_max_memory_wait_ms = 2000;

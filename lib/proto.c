@@ -181,8 +181,8 @@ proto_close(struct proto_msg *m)
 	m->pm_payload = NULL;
 }
 
-bool
-proto_batchable(uint32_t type)
+enum proto_batch
+proto_batch_kind(uint32_t type)
 {
 	switch (type) {
 	case MSG_META_BUCKET_GET:
@@ -191,9 +191,12 @@ proto_batchable(uint32_t type)
 	case MSG_META_UPLOAD_GET:
 	case MSG_META_USER_GET:
 	case MSG_META_VER_GET:
-		return true;
+		return PROTO_BATCH_READ;
+	case MSG_META_VER_PUT:
+	case MSG_META_VER_DELETE:
+		return PROTO_BATCH_WRITE;
 	default:
-		return false;
+		return PROTO_BATCH_NONE;
 	}
 }
 

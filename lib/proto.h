@@ -131,6 +131,8 @@ struct proto_msg {
 	uint64_t		 pm_reqid;
 	const msgpack_object	*pm_payload;
 	msgpack_unpacked	 pm_unpacked;	/* owns the decoded tree */
+	size_t			 pm_reply_max;	/* 0, or a batched write's
+						 * room for its reply */
 };
 
 /* MSG_ERROR: a negative enum cairn_err and a text for logs. */
@@ -705,16 +707,29 @@ void proto_close(struct proto_msg *m);
  * MSG_RPC_BATCH carries several requests in one message, so that requests
  * from many threads cost one trip through nng instead of one each (see
  * rpc.c).  Its payload is an array of 1 to PROTO_BATCHMAX bins, each a
- * whole request message, envelope included, of a type proto_batchable
- * accepts; the MSG_OK reply is an array of as many bins, each the whole
- * reply to the request at the same index.  The server runs them in order
- * on one thread, which is why only requests that read, never wait for a
- * write and answer at most one record may go in a batch.  A request whose
- * reply would take the batch's reply over PROTO_MSGMAX gets MSG_ERROR
- * CAIRN_EAGAIN, as do the ones after it, and is sent again; the first
- * request of a batch is always answered.
+ * whole request message, envelope included; the MSG_OK reply is an array
+ * of as many bins, each the whole reply to the request at the same index.
+ * The requests of a batch are all of one kind, as proto_batch_kind says;
+ * one of another kind, or of none, is answered CAIRN_EMSGTYPE.
+ *
+ * - Reads (PROTO_BATCH_READ) only read, never wait for a write and answer
+ *   at most one record.  The server runs them in order on one thread.  A
+ *   read whose reply would take the batch's reply over PROTO_MSGMAX gets
+ *   MSG_ERROR CAIRN_EAGAIN, as do the ones after it, and is sent again;
+ *   the first of a batch is always answered.
+ * - Writes (PROTO_BATCH_WRITE) wait for their synced commit, so the
+ *   server runs them side by side, and their commits share a flush.  A
+ *   write cannot be sent again, so each is given a share of PROTO_MSGMAX
+ *   for its reply (pm_reply_max): one whose reply would not fit leaves
+ *   out the record it replaced, whose shards are then left to the orphan
+ *   sweep of scrubd instead of deleted by the gateway.
  */
-bool proto_batchable(uint32_t type);
+enum proto_batch {
+	PROTO_BATCH_NONE = 0,
+	PROTO_BATCH_READ = 1,
+	PROTO_BATCH_WRITE = 2,
+};
+enum proto_batch proto_batch_kind(uint32_t type);
 
 /* proto_is_nil tells whether a payload is msgpack nil. */
 bool proto_is_nil(const msgpack_object *o);

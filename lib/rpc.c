@@ -18,6 +18,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "pool.h"
 #include "rpc.h"
 #include "util.h"
 
@@ -59,8 +60,11 @@ struct rpc_pair {
  * carries, in order.  b_busy is under the client's cl_lock; the rest
  * belongs to whoever set it.
  */
+struct rpc_lane;
+
 struct rpc_batch {
 	struct rpc_client	*b_cl;
+	struct rpc_lane		*b_lane;
 	nng_ctx			 b_ctx;
 	nng_aio			*b_saio;
 	nng_aio			*b_raio;
@@ -86,14 +90,19 @@ struct rpc_client {
 	pthread_mutex_t	 cl_lock;
 	int		 cl_nidle;
 	struct rpc_pair	*cl_idle[RPC_IDLE_MAX];
-	int		 cl_batch_max;	/* 0: calls are never batched */
-	int		 cl_ninflight;	/* batches below */
-	struct rpc_batch *cl_batch[RPC_INFLIGHTMAX];
-	struct rpc_call	*cl_qhead;	/* calls waiting for a batch */
-	struct rpc_call	*cl_qtail;
-	uint64_t	 cl_nbatches;
-	uint64_t	 cl_nbatched;
+	struct rpc_lane {
+		int		 l_max;		/* 0: never batched */
+		int		 l_ninflight;	/* batches below */
+		struct rpc_batch *l_batch[RPC_INFLIGHTMAX];
+		struct rpc_call	*l_qhead;	/* calls waiting */
+		struct rpc_call	*l_qtail;
+		uint64_t	 l_nbatches;
+		uint64_t	 l_nbatched;
+	}		 cl_lane[2];	/* reads, writes: under cl_lock */
 };
+
+/* LANE gives the lane of a kind of batch (enum proto_batch, not NONE). */
+#define LANE(cl, kind)	(&(cl)->cl_lane[(kind) - PROTO_BATCH_READ])
 
 /*
  * One worker of a server: its own context, an aio to receive with and one
@@ -112,7 +121,8 @@ struct rpc_worker {
 
 static void pair_free(struct rpc_pair *);
 static void batch_free(struct rpc_batch *);
-static void batch_enqueue(struct rpc_call *);
+struct rpc_lane;
+static void batch_enqueue(struct rpc_call *, struct rpc_lane *);
 
 /*
  * msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
@@ -186,13 +196,13 @@ static void run_batch(struct rpc_server *, const struct proto_msg *, nng_msg *,
 
 /*
  * reply_to decodes one request from buf, runs the handler and packs the
- * whole reply into rep, which it empties first.  inside tells that the
- * request came in a batch: only the types proto_batchable accepts run
- * there.
+ * whole reply into rep, which it empties first.  kind is the kind of the
+ * batch the request came in (PROTO_BATCH_NONE: none), and room what its
+ * reply may take (0: PROTO_MSGMAX).
  */
 static void
 reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
-    bool inside)
+    enum proto_batch kind, size_t room)
 {
 	struct proto_msg m;
 	msgpack_packer pk;
@@ -207,18 +217,19 @@ reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
 		error_reply(rep, &pk, 0, rc);
 		return;
 	}
+	m.pm_reply_max = room;
 	proto_begin(&pk, MSG_OK, m.pm_reqid);
-	if (m.pm_type == MSG_RPC_BATCH && !inside) {
+	if (m.pm_type == MSG_RPC_BATCH && kind == PROTO_BATCH_NONE) {
 		run_batch(srv, &m, rep, &pk);
 		proto_close(&m);
 		return;
 	}
-	if (inside && !proto_batchable(m.pm_type))
+	if (kind != PROTO_BATCH_NONE && proto_batch_kind(m.pm_type) != kind)
 		rc = CAIRN_EMSGTYPE;
 	else
 		rc = srv->rs_handler(srv->rs_env, &m, &pk);
 	if (rc == CAIRN_EMSGTYPE && m.pm_type == MSG_CTL_STATUS &&
-	    proto_is_nil(m.pm_payload) && !inside) {
+	    proto_is_nil(m.pm_payload) && kind == PROTO_BATCH_NONE) {
 		nng_msg_clear(rep);
 		proto_begin(&pk, MSG_OK, m.pm_reqid);
 		status_reply(srv, &pk);
@@ -249,57 +260,138 @@ batch_items(const msgpack_object *o)
 	return o->via.array.size;
 }
 
+/* batch_head reads a request's envelope: its kind of batch and reqid. */
+static enum proto_batch
+batch_head(const msgpack_object *bin, uint64_t *reqid)
+{
+	enum proto_batch kind = PROTO_BATCH_NONE;
+	struct proto_msg m;
+
+	*reqid = 0;
+	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) == 0) {
+		*reqid = m.pm_reqid;
+		kind = proto_batch_kind(m.pm_type);
+		proto_close(&m);
+	}
+	return kind;
+}
+
 /* pack_again packs the reply "not run, send it again" into sub. */
 static void
 pack_again(nng_msg *sub, const msgpack_object *bin)
 {
-	struct proto_msg m;
 	msgpack_packer pk;
-	uint64_t reqid = 0;
+	uint64_t reqid;
 
-	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) == 0) {
-		reqid = m.pm_reqid;
-		proto_close(&m);
-	}
+	(void)batch_head(bin, &reqid);
 	msgpack_packer_init(&pk, sub, msg_write);
 	error_reply(sub, &pk, reqid, CAIRN_EAGAIN);
 }
 
+/* One request of a batch of writes, for the server's pool. */
+struct rpc_sub {
+	struct rpc_server	*s_srv;
+	const msgpack_object	*s_bin;
+	nng_msg			*s_rep;
+	size_t			 s_room;
+};
+
+static void
+sub_run(void *arg)
+{
+	struct rpc_sub *s = arg;
+
+	reply_to(s->s_srv, s->s_bin->via.bin.ptr, s->s_bin->via.bin.size,
+	    s->s_rep, PROTO_BATCH_WRITE, s->s_room);
+}
+
+/* server_pool returns the pool for batches of writes, started at need. */
+static struct pool *
+server_pool(struct rpc_server *srv)
+{
+	struct pool *p;
+
+	pthread_mutex_lock(&srv->rs_pool_lock);
+	if (srv->rs_pool == NULL)
+		srv->rs_pool = pool_new(srv->rs_nworkers);
+	p = srv->rs_pool;
+	pthread_mutex_unlock(&srv->rs_pool_lock);
+	return p;
+}
+
 /*
- * run_batch answers each request of a MSG_RPC_BATCH in order (proto.h), into
- * rep after the MSG_OK envelope that pk has begun.  Requests in a batch
- * only read, so one that was run but whose reply does not fit is simply
- * answered CAIRN_EAGAIN, like the ones after it.
+ * run_writes runs the n writes of a batch side by side, each with its
+ * share of PROTO_MSGMAX for its reply, into subs[i].  Without a pool they
+ * run in turn.
+ */
+static void
+run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
+    nng_msg **subs)
+{
+	struct rpc_sub s[PROTO_BATCHMAX];
+	void *args[PROTO_BATCHMAX];
+	struct pool *p = server_pool(srv);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		s[i] = (struct rpc_sub){ srv, &it[i], subs[i],
+		    PROTO_MSGMAX / n - 64 };
+		args[i] = &s[i];
+	}
+	if (p != NULL)
+		pool_all(p, sub_run, args, (int)n);
+	else
+		for (i = 0; i < n; i++)
+			sub_run(args[i]);
+}
+
+/*
+ * run_batch answers each request of a MSG_RPC_BATCH (proto.h), into rep
+ * after the MSG_OK envelope that pk has begun.  Reads run in order, and a
+ * read that was run but whose reply does not fit is simply answered
+ * CAIRN_EAGAIN, like the ones after it; writes run side by side, each
+ * within its room.
  */
 static void
 run_batch(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
     msgpack_packer *pk)
 {
 	uint32_t i, n = batch_items(m->pm_payload);
+	nng_msg *subs[PROTO_BATCHMAX];
 	const msgpack_object *it;
+	enum proto_batch kind;
 	bool full = false;
-	nng_msg *sub;
+	uint64_t reqid;
 
-	if (n == 0 || nng_msg_alloc(&sub, 0) != 0) {
+	for (i = 0; i < n; i++)
+		if (nng_msg_alloc(&subs[i], 0) != 0)
+			break;
+	if (n == 0 || i < n) {
+		while (i > 0)
+			nng_msg_free(subs[--i]);
 		error_reply(rep, pk, m->pm_reqid, n == 0 ? CAIRN_EPROTO :
 		    CAIRN_ENOMEM);
 		return;
 	}
 	it = m->pm_payload->via.array.ptr;
+	if ((kind = batch_head(&it[0], &reqid)) == PROTO_BATCH_WRITE)
+		run_writes(srv, it, n, subs);
 	msgpack_pack_array(pk, n);
 	for (i = 0; i < n; i++) {
-		if (!full)
-			reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size, sub,
-			    true);
-		if (i > 0 && nng_msg_len(rep) + nng_msg_len(sub) + 8 >
-		    PROTO_MSGMAX)
+		if (kind != PROTO_BATCH_WRITE && !full)
+			reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size,
+			    subs[i], kind == PROTO_BATCH_NONE ?
+			    PROTO_BATCH_READ : kind, 0);
+		if (kind != PROTO_BATCH_WRITE && i > 0 && nng_msg_len(rep) +
+		    nng_msg_len(subs[i]) + 8 > PROTO_MSGMAX)
 			full = true;
 		if (full)
-			pack_again(sub, &it[i]);
-		msgpack_pack_bin(pk, nng_msg_len(sub));
-		msgpack_pack_bin_body(pk, nng_msg_body(sub), nng_msg_len(sub));
+			pack_again(subs[i], &it[i]);
+		msgpack_pack_bin(pk, nng_msg_len(subs[i]));
+		msgpack_pack_bin_body(pk, nng_msg_body(subs[i]),
+		    nng_msg_len(subs[i]));
+		nng_msg_free(subs[i]);
 	}
-	nng_msg_free(sub);
 	atomic_fetch_add(&srv->rs_nbatches, 1);
 	atomic_fetch_add(&srv->rs_nbatched, n);
 }
@@ -312,7 +404,8 @@ handle(struct rpc_server *srv, nng_msg *req)
 
 	if (nng_msg_alloc(&rep, 0) != 0)
 		return NULL;
-	reply_to(srv, nng_msg_body(req), nng_msg_len(req), rep, false);
+	reply_to(srv, nng_msg_body(req), nng_msg_len(req), rep,
+	    PROTO_BATCH_NONE, 0);
 	return rep;
 }
 
@@ -456,6 +549,7 @@ rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
 	int rv, i;
 
 	memset(srv, 0, sizeof(*srv));
+	pthread_mutex_init(&srv->rs_pool_lock, NULL);
 	srv->rs_name = name;
 	snprintf(srv->rs_url, sizeof(srv->rs_url), "%s", url);
 	srv->rs_handler = handler;
@@ -513,6 +607,8 @@ rpc_server_stop(struct rpc_server *srv)
 		pthread_join(srv->rs_threads[i], NULL);
 	free(srv->rs_threads);
 	srv->rs_threads = NULL;
+	pool_free(srv->rs_pool);	/* its calls ran on the workers' behalf */
+	srv->rs_pool = NULL;
 	if (srv->rs_lockfd >= 0) {
 		/* Unlink while still holding the lock: no one else owns it. */
 		if (strncmp(srv->rs_url, "ipc://", 6) == 0)
@@ -614,8 +710,10 @@ rpc_client_close(struct rpc_client *cl)
 		return;
 	for (i = 0; i < cl->cl_nidle; i++)
 		pair_free(cl->cl_idle[i]);
-	for (i = 0; i < cl->cl_ninflight; i++)
-		batch_free(cl->cl_batch[i]);
+	for (i = 0; i < cl->cl_lane[0].l_ninflight; i++)
+		batch_free(cl->cl_lane[0].l_batch[i]);
+	for (i = 0; i < cl->cl_lane[1].l_ninflight; i++)
+		batch_free(cl->cl_lane[1].l_batch[i]);
 	nng_close(cl->cl_sock);
 	pthread_mutex_destroy(&cl->cl_lock);
 	free(cl);
@@ -808,13 +906,14 @@ static void on_batch_reply(void *);
 static void batch_fail(struct rpc_batch *, int);
 
 static struct rpc_batch *
-batch_new(struct rpc_client *cl)
+batch_new(struct rpc_client *cl, struct rpc_lane *lane)
 {
 	struct rpc_batch *b;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
 	b->b_cl = cl;
+	b->b_lane = lane;
 	if (nng_ctx_open(&b->b_ctx, cl->cl_sock) != 0) {
 		free(b);
 		return NULL;
@@ -828,16 +927,22 @@ batch_new(struct rpc_client *cl)
 }
 
 int
-rpc_client_batch(struct rpc_client *cl, int max, int inflight)
+rpc_client_batch(struct rpc_client *cl, enum proto_batch kind, int max,
+    int inflight)
 {
+	struct rpc_lane *l;
+
+	if (kind != PROTO_BATCH_READ && kind != PROTO_BATCH_WRITE)
+		return CAIRN_EINVAL;
 	if (max <= 1)
 		return 0;
 	if (inflight < 1 || inflight > RPC_INFLIGHTMAX)
 		return CAIRN_EINVAL;
-	for (; cl->cl_ninflight < inflight; cl->cl_ninflight++)
-		if ((cl->cl_batch[cl->cl_ninflight] = batch_new(cl)) == NULL)
+	l = LANE(cl, kind);
+	for (; l->l_ninflight < inflight; l->l_ninflight++)
+		if ((l->l_batch[l->l_ninflight] = batch_new(cl, l)) == NULL)
 			return CAIRN_ENOMEM;
-	cl->cl_batch_max = max < PROTO_BATCHMAX ? max : PROTO_BATCHMAX;
+	l->l_max = max < PROTO_BATCHMAX ? max : PROTO_BATCHMAX;
 	return 0;
 }
 
@@ -845,8 +950,8 @@ void
 rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
 {
 	pthread_mutex_lock(&cl->cl_lock);
-	*batches = cl->cl_nbatches;
-	*calls = cl->cl_nbatched;
+	*batches = cl->cl_lane[0].l_nbatches + cl->cl_lane[1].l_nbatches;
+	*calls = cl->cl_lane[0].l_nbatched + cl->cl_lane[1].l_nbatched;
 	pthread_mutex_unlock(&cl->cl_lock);
 }
 
@@ -854,17 +959,16 @@ rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
 static void
 batch_fill(struct rpc_batch *b)
 {
-	struct rpc_client *cl = b->b_cl;
+	struct rpc_lane *l = b->b_lane;
 
 	b->b_busy = true;
-	for (b->b_n = 0; b->b_n < cl->cl_batch_max && cl->cl_qhead != NULL;
-	    b->b_n++) {
-		b->b_calls[b->b_n] = cl->cl_qhead;
-		if ((cl->cl_qhead = cl->cl_qhead->rc_next) == NULL)
-			cl->cl_qtail = NULL;
+	for (b->b_n = 0; b->b_n < l->l_max && l->l_qhead != NULL; b->b_n++) {
+		b->b_calls[b->b_n] = l->l_qhead;
+		if ((l->l_qhead = l->l_qhead->rc_next) == NULL)
+			l->l_qtail = NULL;
 	}
-	cl->cl_nbatches++;
-	cl->cl_nbatched += (uint64_t)b->b_n;
+	l->l_nbatches++;
+	l->l_nbatched += (uint64_t)b->b_n;
 }
 
 /* call_done hands a batched call its reply or error, and wakes it. */
@@ -977,16 +1081,17 @@ static void
 batch_next(struct rpc_batch *b, int kept)
 {
 	struct rpc_client *cl = b->b_cl;
+	struct rpc_lane *l = b->b_lane;
 	int i;
 
 	pthread_mutex_lock(&cl->cl_lock);
 	for (i = kept - 1; i >= 0; i--) {
-		b->b_calls[i]->rc_next = cl->cl_qhead;
-		cl->cl_qhead = b->b_calls[i];
-		if (cl->cl_qtail == NULL)
-			cl->cl_qtail = b->b_calls[i];
+		b->b_calls[i]->rc_next = l->l_qhead;
+		l->l_qhead = b->b_calls[i];
+		if (l->l_qtail == NULL)
+			l->l_qtail = b->b_calls[i];
 	}
-	if (cl->cl_qhead == NULL) {
+	if (l->l_qhead == NULL) {
 		b->b_busy = false;
 		pthread_mutex_unlock(&cl->cl_lock);
 		return;
@@ -1040,9 +1145,12 @@ on_batch_reply(void *arg)
 	batch_next(b, kept);
 }
 
-/* batch_enqueue queues c, and sends a batch at once if one is idle. */
+/*
+ * batch_enqueue queues c in lane l, and sends a batch of the lane at once
+ * if one is idle.
+ */
 static void
-batch_enqueue(struct rpc_call *c)
+batch_enqueue(struct rpc_call *c, struct rpc_lane *l)
 {
 	struct rpc_client *cl = c->rc_client;
 	struct rpc_batch *b = NULL;
@@ -1050,14 +1158,14 @@ batch_enqueue(struct rpc_call *c)
 
 	c->rc_next = NULL;
 	pthread_mutex_lock(&cl->cl_lock);
-	if (cl->cl_qtail != NULL)
-		cl->cl_qtail->rc_next = c;
+	if (l->l_qtail != NULL)
+		l->l_qtail->rc_next = c;
 	else
-		cl->cl_qhead = c;
-	cl->cl_qtail = c;
-	for (i = 0; i < cl->cl_ninflight && b == NULL; i++)
-		if (!cl->cl_batch[i]->b_busy)
-			b = cl->cl_batch[i];
+		l->l_qhead = c;
+	l->l_qtail = c;
+	for (i = 0; i < l->l_ninflight && b == NULL; i++)
+		if (!l->l_batch[i]->b_busy)
+			b = l->l_batch[i];
 	if (b != NULL)
 		batch_fill(b);
 	pthread_mutex_unlock(&cl->cl_lock);
@@ -1092,6 +1200,8 @@ rpc_call_packer(struct rpc_call *c)
 void
 rpc_call_send(struct rpc_call *c)
 {
+	enum proto_batch kind;
+
 	if (c->rc_err != 0)
 		return;
 	if (!rpc_client_connected(c->rc_client)) {
@@ -1107,8 +1217,9 @@ rpc_call_send(struct rpc_call *c)
 	}
 	c->rc_pair->p_done = c->rc_pair->p_sent = false;
 	c->rc_pair->p_rv = c->rc_pair->p_err = 0;
-	if (c->rc_client->cl_batch_max > 1 && proto_batchable(c->rc_type)) {
-		batch_enqueue(c);
+	kind = proto_batch_kind(c->rc_type);
+	if (kind != PROTO_BATCH_NONE && LANE(c->rc_client, kind)->l_max > 1) {
+		batch_enqueue(c, LANE(c->rc_client, kind));
 		return;
 	}
 	nng_aio_set_msg(c->rc_pair->p_saio, c->rc_req);

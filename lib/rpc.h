@@ -44,6 +44,8 @@ struct rpc_server {
 	void		(*rs_status)(void *env, struct msg_status *st);
 	atomic_ulong	 rs_nbatches;	/* MSG_RPC_BATCH messages answered */
 	atomic_ulong	 rs_nbatched;	/* requests they carried */
+	pthread_mutex_t	 rs_pool_lock;
+	struct pool	*rs_pool;	/* runs batched writes; at need */
 };
 
 /*
@@ -85,18 +87,19 @@ void rpc_client_close(struct rpc_client *cl);
 void rpc_client_shutdown(struct rpc_client *cl);
 
 /*
- * rpc_client_batch lets calls on cl of the types proto_batchable accepts
- * travel together: a call goes out at once while fewer than inflight
- * batches are out, and otherwise waits for one to come back and leaves
- * with up to max - 1 others that queued meanwhile, as one MSG_RPC_BATCH.
- * Under load, many calls then share one trip through nng's threads and
- * the peer's (each costs several thread switches); alone, a call leaves
- * as soon as it is sent.  Call it once, before any call; max is at most
- * PROTO_BATCHMAX and inflight at most RPC_INFLIGHTMAX; max 1 or less
- * leaves batching off.
+ * rpc_client_batch lets calls on cl of one kind of batch (proto.h: reads
+ * or writes) travel together: a call goes out at once while fewer than
+ * inflight batches of its kind are out, and otherwise waits for one to
+ * come back and leaves with up to max - 1 others that queued meanwhile,
+ * as one MSG_RPC_BATCH.  Under load, many calls then share one trip
+ * through nng's threads and the peer's (each costs several thread
+ * switches); alone, a call leaves as soon as it is sent.  Call it once a
+ * kind, before any call; max is at most PROTO_BATCHMAX and inflight at
+ * most RPC_INFLIGHTMAX; max 1 or less leaves batching off.
  */
 #define RPC_INFLIGHTMAX	8
-int rpc_client_batch(struct rpc_client *cl, int max, int inflight);
+int rpc_client_batch(struct rpc_client *cl, enum proto_batch kind, int max,
+    int inflight);
 
 /* rpc_client_batches says how many batches and calls in them cl sent. */
 void rpc_client_batches(struct rpc_client *cl, uint64_t *batches,

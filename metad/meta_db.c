@@ -542,7 +542,7 @@ meta_db_obj_put(struct meta_db *db, const struct msg_obj_put *p,
     msgpack_packer *reply)
 {
 	/* The bucket's versioning decides what becomes of the old record. */
-	return meta_version_put(db, p, false, reply);
+	return meta_version_put(db, p, false, 0, reply);
 }
 
 int
@@ -572,7 +572,7 @@ meta_db_obj_delete(struct meta_db *db, const struct msg_obj_ref *r,
 	struct msg_ver_ref vr = { r->r_bucket, r->r_key, { "", 0 }, false };
 
 	/* A delete marker in a versioned bucket, else the record goes. */
-	return meta_version_delete(db, &vr, false, reply);
+	return meta_version_delete(db, &vr, false, 0, reply);
 }
 
 /* Tags live in the record as its stored header "x-amz-tagging". */

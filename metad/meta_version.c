@@ -323,11 +323,12 @@ meta_version_write(struct meta_vchange *mv)
 	return 0;
 }
 
-/* ver_reply packs what a change did: the old record alone, or a
- * msg_ver_done. */
-static int
-ver_reply(struct meta_vchange *mv, bool marker, bool full,
-    msgpack_packer *reply)
+/* Room for the rest of a msg_ver_done beside the record given up. */
+#define VER_DONE_SLACK	128
+
+int
+meta_version_reply(struct meta_vchange *mv, bool marker, bool full,
+    size_t room, msgpack_packer *reply)
 {
 	struct msg_ver_done *d;
 	msgpack_unpacked u;
@@ -343,6 +344,14 @@ ver_reply(struct meta_vchange *mv, bool marker, bool full,
 	d->vd_version_id = proto_str_c(mv->mv_vid);
 	d->vd_delete_marker = marker;
 	d->vd_has_old = mv->mv_drop != NULL;
+	if (d->vd_has_old && room != 0 &&
+	    mv->mv_droplen + VER_DONE_SLACK > room) {
+		/* Its shards become orphans, for scrubd's sweep. */
+		log_info("the record %.*s replaced is left out of a batched "
+		    "reply (%zu bytes)", (int)mv->mv_key.ps_len,
+		    mv->mv_key.ps_ptr, mv->mv_droplen);
+		d->vd_has_old = false;
+	}
 	if (d->vd_has_old)
 		rc = meta_db_unpack_objrec(&u, mv->mv_drop, mv->mv_droplen,
 		    &d->vd_old);
@@ -379,7 +388,7 @@ ver_put_locked(struct meta_vchange *mv, const struct msg_obj_put *p,
 
 int
 meta_version_put(struct meta_db *db, const struct msg_obj_put *p, bool full,
-    msgpack_packer *reply)
+    size_t room, msgpack_packer *reply)
 {
 	struct meta_vchange mv;
 	struct msg_objrec *rec;
@@ -401,7 +410,7 @@ meta_version_put(struct meta_db *db, const struct msg_obj_put *p, bool full,
 	pthread_mutex_unlock(lock);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	if (rc == 0)
-		rc = ver_reply(&mv, false, full, reply);
+		rc = meta_version_reply(&mv, false, full, room, reply);
 	meta_version_fini(&mv);
 	free(rec);
 	return rc;

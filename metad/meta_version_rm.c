@@ -230,12 +230,10 @@ ver_delete_locked(struct meta_vchange *mv, const struct msg_ver_ref *r,
 
 int
 meta_version_delete(struct meta_db *db, const struct msg_ver_ref *r, bool full,
-    msgpack_packer *reply)
+    size_t room, msgpack_packer *reply)
 {
 	struct meta_vchange mv;
-	struct msg_ver_done d;
 	pthread_mutex_t *lock;
-	msgpack_unpacked u;
 	bool marker = false;
 	int rc;
 
@@ -249,21 +247,8 @@ meta_version_delete(struct meta_db *db, const struct msg_ver_ref *r, bool full,
 	rc = ver_delete_locked(&mv, r, &marker);
 	pthread_mutex_unlock(lock);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
-	if (rc == 0 && !full)
-		meta_db_reply_raw(reply, mv.mv_drop, mv.mv_droplen);
-	else if (rc == 0) {
-		memset(&d, 0, sizeof(d));
-		msgpack_unpacked_init(&u);
-		d.vd_version_id = proto_str_c(mv.mv_vid);
-		d.vd_delete_marker = marker;
-		d.vd_has_old = mv.mv_drop != NULL;
-		if (d.vd_has_old)
-			rc = meta_db_unpack_objrec(&u, mv.mv_drop,
-			    mv.mv_droplen, &d.vd_old);
-		if (rc == 0)
-			msg_ver_done_pack(reply, &d);
-		msgpack_unpacked_destroy(&u);
-	}
+	if (rc == 0)
+		rc = meta_version_reply(&mv, marker, full, room, reply);
 	meta_version_fini(&mv);
 	return rc;
 }
@@ -379,14 +364,16 @@ meta_version_dispatch(struct meta_db *db, const struct proto_msg *req,
 	case MSG_META_VER_PUT:
 		if (msg_obj_put_unpack(req->pm_payload, &p) != 0)
 			return CAIRN_EPROTO;
-		return meta_version_put(db, &p, true, reply);
+		return meta_version_put(db, &p, true, req->pm_reply_max,
+		    reply);
 	case MSG_META_VER_GET:
 	case MSG_META_VER_DELETE:
 		if (msg_ver_ref_unpack(req->pm_payload, &r) != 0)
 			return CAIRN_EPROTO;
 		if (req->pm_type == MSG_META_VER_GET)
 			return meta_version_get(db, &r, reply);
-		return meta_version_delete(db, &r, true, reply);
+		return meta_version_delete(db, &r, true,
+			    req->pm_reply_max, reply);
 	case MSG_META_VER_LIST:
 		if (msg_ver_list_req_unpack(req->pm_payload, &l) != 0)
 			return CAIRN_EPROTO;

@@ -488,10 +488,19 @@ int meta_version_bucket(struct meta_db *db, struct proto_str bucket,
 
 /*
  * meta_version_put makes p's record the latest version and packs the
- * record given up (or nil), or with full a msg_ver_done.
+ * record given up (or nil), or with full a msg_ver_done.  room, if not
+ * 0, is what the reply may take (a write in a batch, proto.h): a
+ * msg_ver_done that would not fit leaves out the record given up.
  */
 int meta_version_put(struct meta_db *db, const struct msg_obj_put *p,
-    bool full, msgpack_packer *reply);
+    bool full, size_t room, msgpack_packer *reply);
+
+/*
+ * meta_version_reply packs what the change mv did, as meta_version_put
+ * and meta_version_delete answer; marker: it made a delete marker.
+ */
+int meta_version_reply(struct meta_vchange *mv, bool marker, bool full,
+    size_t room, msgpack_packer *reply);
 
 /* meta_version_is_marker tells whether stored record bytes are a marker. */
 bool meta_version_is_marker(const char *val, size_t vlen);
@@ -518,10 +527,11 @@ size_t meta_version_key(char *buf, struct proto_str bucket,
  * meta_version_delete deletes bucket/key as S3 does: without a version id
  * a delete marker (versioned bucket) or the record; with one, that
  * version for good, the next newest becoming the latest.  Packs the
- * record given up (or nil), or with full a msg_ver_done.
+ * record given up (or nil), or with full a msg_ver_done, in room as
+ * meta_version_put does.
  */
 int meta_version_delete(struct meta_db *db, const struct msg_ver_ref *r,
-    bool full, msgpack_packer *reply);
+    bool full, size_t room, msgpack_packer *reply);
 
 /* meta_version_get packs the record of one version (markers included). */
 int meta_version_get(struct meta_db *db, const struct msg_ver_ref *r,

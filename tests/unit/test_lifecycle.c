@@ -244,7 +244,7 @@ vput(struct meta_db *db, msgpack_packer *pk, uint64_t mtime)
 	p.p_rec.or_mtime_ns = mtime;
 	memset(p.p_rec.or_etag, 1, sizeof(p.p_rec.or_etag));
 	p.p_rec.or_inline = true;
-	return meta_version_put(db, &p, true, pk);
+	return meta_version_put(db, &p, true, 0, pk);
 }
 
 static void

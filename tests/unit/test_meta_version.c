@@ -47,7 +47,7 @@ vput(struct meta_db *db, struct reply *r, const char *bucket, uint64_t size,
 	int rc;
 
 	mkrec(&p.p_rec, size);
-	if ((rc = meta_version_put(db, &p, true, reply_begin(r))) != 0)
+	if ((rc = meta_version_put(db, &p, true, 0, reply_begin(r))) != 0)
 		return rc;
 	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
@@ -82,7 +82,7 @@ vdel(struct meta_db *db, struct reply *r, const char *bucket, const char *want,
 	struct msg_ver_done d;
 	int rc;
 
-	if ((rc = meta_version_delete(db, &ref, true, reply_begin(r))) != 0)
+	if ((rc = meta_version_delete(db, &ref, true, 0, reply_begin(r))) != 0)
 		return rc;
 	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
@@ -322,7 +322,7 @@ lput(struct meta_db *db, struct reply *r, const char *mode,
 		p.p_rec.or_hdr_name[p.p_rec.or_nhdrs] = S(META_LOCK_HOLD);
 		p.p_rec.or_hdr_value[p.p_rec.or_nhdrs++] = S(hold);
 	}
-	if ((rc = meta_version_put(db, &p, true, reply_begin(r))) != 0)
+	if ((rc = meta_version_put(db, &p, true, 0, reply_begin(r))) != 0)
 		return rc;
 	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
@@ -337,7 +337,7 @@ ldel(struct meta_db *db, struct reply *r, const char *vid, bool bypass)
 {
 	struct msg_ver_ref ref = { S("lk"), S("k"), S(vid), bypass };
 
-	return meta_version_delete(db, &ref, true, reply_begin(r));
+	return meta_version_delete(db, &ref, true, 0, reply_begin(r));
 }
 
 static void

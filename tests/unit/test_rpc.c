@@ -29,17 +29,21 @@
  *   MSG_META_OBJ_GET, MSG_META_OBJ_PUT: echo the payload;
  *   MSG_META_USER_GET: echo, once the gate opens;
  *   MSG_META_BUCKET_GET: a bin of as many bytes as the payload asks;
- *   MSG_META_VER_GET: CAIRN_ENOKEY.
+ *   MSG_META_VER_GET: CAIRN_ENOKEY;
+ *   MSG_META_VER_PUT (a write): 0 waits for the gate; n waits until n
+ *     are inside at once, then echoes; CAIRN_ETIMEDOUT if they never are;
+ *   MSG_META_VER_DELETE (a write): the room it was given for its reply.
  */
 struct gate {
 	pthread_mutex_t	 g_lock;
 	pthread_cond_t	 g_cond;
 	int		 g_entered;
 	bool		 g_open;
+	int		 g_met;		/* MSG_META_VER_PUT inside at once */
 };
 
 static struct gate gate = {
-	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false, 0
 };
 
 static void
@@ -63,20 +67,44 @@ gate_set(bool open)
 	pthread_mutex_unlock(&gate.g_lock);
 }
 
-/* gate_wait waits until n handlers wait at the gate; 0, or -1 if never. */
+/* count_reach waits, holding the gate's lock, until *count reaches n. */
 static int
-gate_wait(int n)
+count_reach(const int *count, int n)
 {
 	struct timespec ts;
 	int rc = 0;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += TIMEOUT_MS / 1000;
-	pthread_mutex_lock(&gate.g_lock);
-	while (gate.g_entered < n && rc == 0)
+	while (*count < n && rc == 0)
 		rc = pthread_cond_timedwait(&gate.g_cond, &gate.g_lock, &ts);
+	return *count >= n ? 0 : -1;
+}
+
+/* gate_wait waits until n handlers wait at the gate; 0, or -1 if never. */
+static int
+gate_wait(int n)
+{
+	int rc;
+
+	pthread_mutex_lock(&gate.g_lock);
+	rc = count_reach(&gate.g_entered, n);
 	pthread_mutex_unlock(&gate.g_lock);
-	return gate.g_entered >= n ? 0 : -1;
+	return rc;
+}
+
+/* meet_wait waits until n calls are inside together; 0 or -1. */
+static int
+meet_wait(int n)
+{
+	int rc;
+
+	pthread_mutex_lock(&gate.g_lock);
+	gate.g_met++;
+	pthread_cond_broadcast(&gate.g_cond);
+	rc = count_reach(&gate.g_met, n);
+	pthread_mutex_unlock(&gate.g_lock);
+	return rc;
 }
 
 static void
@@ -116,6 +144,18 @@ handler(void *env, const struct proto_msg *req, msgpack_packer *reply)
 		return 0;
 	case MSG_META_VER_GET:
 		return CAIRN_ENOKEY;
+	case MSG_META_VER_PUT:
+		if (req->pm_payload->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return CAIRN_EPROTO;
+		if (req->pm_payload->via.u64 == 0)
+			gate_pass();
+		else if (meet_wait((int)req->pm_payload->via.u64) != 0)
+			return CAIRN_ETIMEDOUT;
+		msgpack_pack_object(reply, *req->pm_payload);
+		return 0;
+	case MSG_META_VER_DELETE:
+		msgpack_pack_uint64(reply, req->pm_reply_max);
+		return 0;
 	default:
 		return CAIRN_EMSGTYPE;
 	}
@@ -275,6 +315,74 @@ check_one(struct rpc_client *cl)
 	    (unsigned long long)calls);
 }
 
+/* write_start sends a MSG_META_VER_PUT that waits for n inside at once. */
+static void
+write_start(struct rpc_call *c, struct rpc_client *cl, uint32_t type,
+    uint64_t n)
+{
+	if (rpc_call_init(c, cl, type) == 0)
+		msgpack_pack_uint64(rpc_call_packer(c), n);
+	rpc_call_send(c);
+}
+
+/* write_result waits for c: its reply's number, or -1. */
+static long long
+write_result(struct rpc_call *c)
+{
+	long long v = -1;
+
+	if (rpc_call_wait(c) == 0 &&
+	    c->rc_reply.pm_payload->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		v = (long long)c->rc_reply.pm_payload->via.u64;
+	rpc_call_fini(c);
+	return v;
+}
+
+/* write_hold sends a write that waits at the closed gate, and waits. */
+static void
+write_hold(struct rpc_call *held, struct rpc_client *cl)
+{
+	gate_set(false);
+	write_start(held, cl, MSG_META_VER_PUT, 0);
+	if (gate_wait(1) != 0)
+		diag("the held write did not reach the server");
+}
+
+/*
+ * check_writes: with one batch of writes out (a write held at the gate),
+ * the writes queued behind it leave together and run side by side, and
+ * each gets its share of the reply's room; a write alone gets all of it.
+ */
+static void
+check_writes(struct rpc_client *cl)
+{
+	struct rpc_call held, c[4];
+	long long got[4];
+	int i, met = 0, room = 0;
+
+	write_hold(&held, cl);
+	for (i = 0; i < 3; i++)
+		write_start(&c[i], cl, MSG_META_VER_PUT, 3);
+	gate_set(true);
+	for (i = 0; i < 3; i++)
+		met += write_result(&c[i]) == 3;
+	is_int(write_result(&held), 0, "a write held out of a batch returns");
+	is_int(met, 3, "three writes queued together ran side by side");
+	write_hold(&held, cl);
+	for (i = 0; i < 4; i++)
+		write_start(&c[i], cl, MSG_META_VER_DELETE, 0);
+	gate_set(true);
+	(void)write_result(&held);
+	for (i = 0; i < 4; i++)
+		room += (got[i] = write_result(&c[i])) ==
+		    PROTO_MSGMAX / 4 - 64;
+	ok(room == 4, "four writes in a batch each have a quarter of the "
+	    "room (%lld)", got[0]);
+	write_start(&c[0], cl, MSG_META_VER_DELETE, 0);
+	is_int(write_result(&c[0]), PROTO_MSGMAX - 64,
+	    "a write alone has all of it");
+}
+
 /* big_ok tells whether a finished call got n bytes of big_fill back. */
 static bool
 big_ok(struct rpc_call *c, size_t n)
@@ -360,10 +468,11 @@ pack_request(msgpack_sbuffer *sb, uint32_t type)
 /*
  * raw_batch sends a MSG_RPC_BATCH by hand with the requests of types
  * (none: an empty batch) and returns the call's result; *sub gets the
- * error code of the first reply inside, or 0.
+ * error code of the reply at index at inside, or 0.
  */
 static int
-raw_batch(struct rpc_client *cl, const uint32_t *types, int n, int *sub)
+raw_batch(struct rpc_client *cl, const uint32_t *types, int n, int at,
+    int *sub)
 {
 	msgpack_sbuffer sb;
 	struct proto_msg m;
@@ -386,9 +495,9 @@ raw_batch(struct rpc_client *cl, const uint32_t *types, int n, int *sub)
 	}
 	o = rc == 0 ? c.rc_reply.pm_payload : NULL;
 	if (o != NULL && o->type == MSGPACK_OBJECT_ARRAY &&
-	    o->via.array.size == (uint32_t)n && n > 0 &&
-	    proto_open(&m, o->via.array.ptr[0].via.bin.ptr,
-	    o->via.array.ptr[0].via.bin.size) == 0) {
+	    o->via.array.size == (uint32_t)n && at < n &&
+	    proto_open(&m, o->via.array.ptr[at].via.bin.ptr,
+	    o->via.array.ptr[at].via.bin.size) == 0) {
 		if (m.pm_type == MSG_ERROR &&
 		    msg_error_unpack(m.pm_payload, &e) == 0)
 			*sub = e.e_code;
@@ -403,17 +512,21 @@ static void
 check_raw(struct rpc_client *plain)
 {
 	uint32_t put[] = { MSG_META_OBJ_PUT }, nested[] = { MSG_RPC_BATCH };
+	uint32_t mixed[] = { MSG_META_VER_DELETE, MSG_META_VER_GET };
 	uint32_t get[] = { MSG_META_OBJ_GET, MSG_META_VER_GET };
 	int sub, rc;
 
-	rc = raw_batch(plain, put, 1, &sub);
+	rc = raw_batch(plain, put, 1, 0, &sub);
 	ok(rc == 0 && sub == CAIRN_EMSGTYPE,
 	    "a request that may block is refused inside a batch");
-	rc = raw_batch(plain, nested, 1, &sub);
+	rc = raw_batch(plain, nested, 1, 0, &sub);
 	ok(rc == 0 && sub == CAIRN_EMSGTYPE, "a batch inside a batch is refused");
-	rc = raw_batch(plain, get, 2, &sub);
+	rc = raw_batch(plain, get, 2, 0, &sub);
 	ok(rc == 0 && sub == 0, "a batch sent by hand is answered");
-	is_int(raw_batch(plain, get, 0, &sub), CAIRN_EPROTO,
+	rc = raw_batch(plain, mixed, 2, 1, &sub);
+	ok(rc == 0 && sub == CAIRN_EMSGTYPE,
+	    "a read in a batch of writes is refused");
+	is_int(raw_batch(plain, get, 0, 0, &sub), CAIRN_EPROTO,
 	    "an empty batch is malformed");
 }
 
@@ -452,7 +565,7 @@ main(void)
 	struct rpc_client *cl = NULL, *plain = NULL, *one = NULL;
 	struct rpc_server srv;
 
-	plan(21);
+	plan(26);
 	if (scratch_make(dir, sizeof(dir), "rpc") != 0)
 		return 1;
 	snprintf(url, sizeof(url), "ipc://%s/rpc.sock", dir);
@@ -462,15 +575,18 @@ main(void)
 	    rpc_client_open(&plain, url, TIMEOUT_MS) != 0 ||
 	    rpc_client_open(&one, url, TIMEOUT_MS) != 0)
 		abort();
-	is_int(rpc_client_batch(cl, BATCH, 2), 0,
+	is_int(rpc_client_batch(cl, PROTO_BATCH_READ, BATCH, 2), 0,
 	    "batching is on for the client, two batches out at most");
-	is_int(rpc_client_batch(one, BATCH, RPC_INFLIGHTMAX + 1), CAIRN_EINVAL,
+	is_int(rpc_client_batch(one, PROTO_BATCH_READ, BATCH,
+	    RPC_INFLIGHTMAX + 1), CAIRN_EINVAL,
 	    "more batches out than RPC_INFLIGHTMAX is refused");
-	is_int(rpc_client_batch(one, BATCH, 1), 0,
-	    "a second client has one batch out at most");
+	is_int(rpc_client_batch(one, PROTO_BATCH_READ, BATCH, 1) |
+	    rpc_client_batch(one, PROTO_BATCH_WRITE, BATCH, 1), 0,
+	    "a second client has one batch of each kind out at most");
 	check_concurrent(cl);
 	check_combined(cl, &srv);
 	check_one(one);
+	check_writes(one);
 	check_overflow(cl);
 	check_errors(cl);
 	check_raw(plain);
