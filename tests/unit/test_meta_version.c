@@ -18,6 +18,7 @@
 #include "tap.h"
 
 static char tmpdir[SCRATCH_DIRMAX];
+static size_t put_room;		/* vput's room for its reply; 0: all */
 
 static struct proto_str
 S(const char *s)
@@ -47,7 +48,8 @@ vput(struct meta_db *db, struct reply *r, const char *bucket, uint64_t size,
 	int rc;
 
 	mkrec(&p.p_rec, size);
-	if ((rc = meta_version_put(db, &p, true, 0, reply_begin(r))) != 0)
+	if ((rc = meta_version_put(db, &p, true, put_room,
+	    reply_begin(r))) != 0)
 		return rc;
 	if (msg_ver_done_unpack(reply_obj(r), &d) != 0)
 		return CAIRN_EPROTO;
@@ -363,6 +365,27 @@ test_lock(struct meta_db *db, struct reply *r)
 	is_int(ldel(db, r, "", false), 0, "lock: a delete marker may be added");
 }
 
+/*
+ * test_room: a put in a batch whose reply has no room for the record it
+ * replaced leaves that record out (its shards go to the orphan sweep).
+ */
+static void
+test_room(struct meta_db *db, struct reply *r)
+{
+	char vid[PROTO_VERIDLEN + 1];
+	long long dropped = 0;
+
+	bucket(db, "room", BUCKET_VER_OFF);
+	(void)vput(db, r, "room", 10, vid, &dropped);
+	put_room = 64;
+	ok(vput(db, r, "room", 11, vid, &dropped) == 0 && dropped == -1,
+	    "without room in its reply, an overwrite leaves out the old record");
+	put_room = 4096;
+	ok(vput(db, r, "room", 12, vid, &dropped) == 0 && dropped == 11,
+	    "with room, the old record is in the reply");
+	put_room = 0;
+}
+
 int
 main(void)
 {
@@ -371,7 +394,7 @@ main(void)
 	char path[PATH_MAX];
 
 	log_init("test_meta_version", 0);
-	plan(8 + 18 + 8 + 2 + 6);
+	plan(8 + 18 + 8 + 2 + 6 + 2);
 	if (scratch_make(tmpdir, sizeof(tmpdir), "metaver") != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/meta", tmpdir);
@@ -383,6 +406,7 @@ main(void)
 	test_suspended(&db, &r);
 	test_scan(&db, &r);
 	test_lock(&db, &r);
+	test_room(&db, &r);
 	meta_db_close(&db);
 	reply_free(&r);
 	scratch_remove(tmpdir);
