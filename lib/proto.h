@@ -710,7 +710,9 @@ void proto_close(struct proto_msg *m);
  * whole request message, envelope included; the MSG_OK reply is an array
  * of as many bins, each the whole reply to the request at the same index.
  * The requests of a batch are all of one kind, as proto_batch_kind says;
- * one of another kind, or of none, is answered CAIRN_EMSGTYPE.
+ * one of another kind, or of none, is answered CAIRN_EMSGTYPE.  A batch
+ * holds as many requests as fit in PROTO_MSGMAX (one at least, which may
+ * take the batch a few bytes over it).
  *
  * - Reads (PROTO_BATCH_READ) only read, never wait for a write and answer
  *   at most one record.  The server runs them in order on one thread.  A

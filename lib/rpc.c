@@ -955,14 +955,27 @@ rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
 	pthread_mutex_unlock(&cl->cl_lock);
 }
 
-/* batch_fill moves queued calls into the idle batch b; under cl_lock. */
+/* What a batch's envelope and each request's bin header may add. */
+#define BATCH_ENVELOPE	32
+#define BATCH_BIN_HEAD	8
+
+/*
+ * batch_fill moves queued calls into the idle batch b, as many as fit in
+ * one message (the first always does: a call alone is at most
+ * PROTO_MSGMAX, and the peer accepts a little more); under cl_lock.
+ */
 static void
 batch_fill(struct rpc_batch *b)
 {
 	struct rpc_lane *l = b->b_lane;
+	size_t bytes = BATCH_ENVELOPE, len;
 
 	b->b_busy = true;
 	for (b->b_n = 0; b->b_n < l->l_max && l->l_qhead != NULL; b->b_n++) {
+		len = nng_msg_len(l->l_qhead->rc_req) + BATCH_BIN_HEAD;
+		if (b->b_n > 0 && bytes + len > PROTO_MSGMAX)
+			break;
+		bytes += len;
 		b->b_calls[b->b_n] = l->l_qhead;
 		if ((l->l_qhead = l->l_qhead->rc_next) == NULL)
 			l->l_qtail = NULL;

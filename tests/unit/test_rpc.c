@@ -435,6 +435,46 @@ check_overflow(struct rpc_client *cl)
 	    (unsigned long long)(n1 - n0));
 }
 
+/*
+ * check_big_requests: requests queued together that would make a message
+ * over PROTO_MSGMAX leave in several (the peer would drop the connection
+ * on a larger one).
+ */
+static void
+check_big_requests(struct rpc_client *cl)
+{
+	struct rpc_call held[2], c[3];
+	uint64_t b0, n0, b1, n1;
+	size_t len = 3u << 19;	/* 1.5 MiB: two fit in a message, not three */
+	uint8_t *data;
+	int i, bad = 0;
+
+	if ((data = malloc(len)) == NULL)
+		abort();
+	rpc_client_batches(cl, &b0, &n0);
+	block(cl, held);
+	for (i = 0; i < 3; i++) {
+		memset(data, 'a' + i, len);
+		start_bin(&c[i], cl, MSG_META_OBJ_GET, data, len);
+	}
+	gate_set(true);
+	for (i = 0; i < 3; i++) {
+		memset(data, 'a' + i, len);
+		bad += !echoed(&c[i], data, len);
+		rpc_call_fini(&c[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		(void)rpc_call_wait(&held[i]);
+		rpc_call_fini(&held[i]);
+	}
+	rpc_client_batches(cl, &b1, &n1);
+	ok(bad == 0 && b1 - b0 == 4 && n1 - n0 == 5,
+	    "three 1.5 MiB requests queued together leave in two messages "
+	    "(%llu batches, %llu calls)", (unsigned long long)(b1 - b0),
+	    (unsigned long long)(n1 - n0));
+	free(data);
+}
+
 static void
 check_errors(struct rpc_client *cl)
 {
@@ -565,7 +605,7 @@ main(void)
 	struct rpc_client *cl = NULL, *plain = NULL, *one = NULL;
 	struct rpc_server srv;
 
-	plan(26);
+	plan(27);
 	if (scratch_make(dir, sizeof(dir), "rpc") != 0)
 		return 1;
 	snprintf(url, sizeof(url), "ipc://%s/rpc.sock", dir);
@@ -588,6 +628,7 @@ main(void)
 	check_one(one);
 	check_writes(one);
 	check_overflow(cl);
+	check_big_requests(cl);
 	check_errors(cl);
 	check_raw(plain);
 	check_shutdown(cl);
