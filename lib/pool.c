@@ -182,7 +182,7 @@ pool_all(struct pool *p, void (*fn)(void *), void *const *args, int n)
 
 	if (n <= 0)
 		return;
-	/* Without memory for the jobs, run them in turn: slower, still right. */
+	/* Without memory for the jobs, run them in turn: slower, but right. */
 	if (n == 1 || (jobs = calloc((size_t)n, sizeof(*jobs))) == NULL) {
 		for (i = 0; i < n; i++)
 			fn(args[i]);

@@ -706,9 +706,10 @@ void proto_close(struct proto_msg *m);
 /*
  * MSG_RPC_BATCH carries several requests in one message, so that requests
  * from many threads cost one trip through nng instead of one each (see
- * rpc.c).  Its payload is an array of 1 to PROTO_BATCHMAX bins, each a
- * whole request message, envelope included; the MSG_OK reply is an array
- * of as many bins, each the whole reply to the request at the same index.
+ * rpc_batch.c).  Its payload is an array of 1 to PROTO_BATCHMAX bins,
+ * each a whole request message, envelope included; the MSG_OK reply is an
+ * array of as many bins, each the whole reply to the request at the same
+ * index.
  * The requests of a batch are all of one kind, as proto_batch_kind says;
  * one of another kind, or of none, is answered CAIRN_EMSGTYPE.  A batch
  * holds as many requests as fit in PROTO_MSGMAX (one at least, which may

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "pool.h"
 #include "rpc.h"
+#include "rpc_int.h"
 #include "util.h"
 
 /*
@@ -31,78 +32,6 @@
 /* How long rpc_client_open waits for a first connection, at most. */
 #define RPC_CONNECT_WAIT_MS	500
 
-/* Idle context and aio pairs a client keeps for the next calls. */
-#define RPC_IDLE_MAX	256
-
-/*
- * What one call runs on: a REQ context, an aio to send and one to receive.
- * The send's completion starts the receive and the receive's completion
- * wakes the caller, both on nng's threads, so the caller sleeps once per
- * call instead of once for the send and again for the reply.  (Receiving
- * before the send completes is not an option: nng releases before 1.6
- * mishandle a receive cancelled while its send is still queued.)
- */
-struct rpc_pair {
-	nng_ctx		 p_ctx;
-	nng_aio		*p_saio;
-	nng_aio		*p_raio;
-	pthread_mutex_t	 p_lock;
-	pthread_cond_t	 p_cond;
-	bool		 p_done;
-	bool		 p_sent;	/* the request left: nng owns it */
-	int		 p_rv;		/* nng's result */
-	int		 p_err;		/* a batched call's error */
-	nng_msg		*p_rep;		/* a batched call's reply */
-};
-
-/*
- * One batch out on the wire: its own context and aios, and the calls it
- * carries, in order.  b_busy is under the client's cl_lock; the rest
- * belongs to whoever set it.
- */
-struct rpc_lane;
-
-struct rpc_batch {
-	struct rpc_client	*b_cl;
-	struct rpc_lane		*b_lane;
-	nng_ctx			 b_ctx;
-	nng_aio			*b_saio;
-	nng_aio			*b_raio;
-	bool			 b_busy;
-	int			 b_n;
-	struct rpc_call		*b_calls[PROTO_BATCHMAX];
-};
-
-/*
- * A client: one REQ socket.  cl_npipes follows nng's pipe events so a call
- * can fail at once while the peer is away instead of waiting for its
- * timeout.  Shared by any number of threads; immutable after open except
- * cl_npipes, cl_reqid and the idle pairs under cl_lock.  Opening an nng
- * context and an aio takes socket-wide locks and allocations, so a call
- * that ended well leaves its pair for the next call instead.
- */
-struct rpc_client {
-	nng_socket	 cl_sock;
-	char		 cl_url[PATH_MAX + 16];
-	int		 cl_timeout_ms;
-	atomic_int	 cl_npipes;
-	atomic_ulong	 cl_reqid;
-	pthread_mutex_t	 cl_lock;
-	int		 cl_nidle;
-	struct rpc_pair	*cl_idle[RPC_IDLE_MAX];
-	struct rpc_lane {
-		int		 l_max;		/* 0: never batched */
-		int		 l_ninflight;	/* batches below */
-		struct rpc_batch *l_batch[RPC_INFLIGHTMAX];
-		struct rpc_call	*l_qhead;	/* calls waiting */
-		struct rpc_call	*l_qtail;
-		uint64_t	 l_nbatches;
-		uint64_t	 l_nbatched;
-	}		 cl_lane[2];	/* reads, writes: under cl_lock */
-};
-
-/* LANE gives the lane of a kind of batch (enum proto_batch, not NONE). */
-#define LANE(cl, kind)	(&(cl)->cl_lane[(kind) - PROTO_BATCH_READ])
 
 /*
  * One worker of a server: its own context, an aio to receive with and one
@@ -120,19 +49,16 @@ struct rpc_worker {
 };
 
 static void pair_free(struct rpc_pair *);
-static void batch_free(struct rpc_batch *);
-struct rpc_lane;
-static void batch_enqueue(struct rpc_call *, struct rpc_lane *);
 
 /*
- * msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
+ * rpc_msg_write lets msgpack pack straight into an nng message.  nng 1.5.2
  * grows a message body to exactly the size appended, zeroing a new buffer
  * and copying the old one each time, so a reply packed a few bytes at a
  * time (a listing page: thousands of writes) costs quadratic time.  Grow
  * the capacity geometrically instead.
  */
-static int
-msg_write(void *data, const char *buf, size_t len)
+int
+rpc_msg_write(void *data, const char *buf, size_t len)
 {
 	nng_msg *m = data;
 	size_t need = nng_msg_len(m) + len, cap = nng_msg_capacity(m);
@@ -143,8 +69,8 @@ msg_write(void *data, const char *buf, size_t len)
 	return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
 }
 
-static int
-nng_to_cairn(int rv)
+int
+rpc_nng_err(int rv)
 {
 	switch (rv) {
 	case 0:			return 0;
@@ -179,8 +105,8 @@ status_reply(struct rpc_server *srv, msgpack_packer *pk)
 	msg_status_pack(pk, &st);
 }
 
-static void
-error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid, int rc)
+void
+rpc_error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid, int rc)
 {
 	struct msg_error e;
 
@@ -191,17 +117,14 @@ error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid, int rc)
 	msg_error_pack(pk, &e);
 }
 
-static void run_batch(struct rpc_server *, const struct proto_msg *, nng_msg *,
-    msgpack_packer *);
-
 /*
- * reply_to decodes one request from buf, runs the handler and packs the
+ * rpc_reply_to decodes one request from buf, runs the handler and packs the
  * whole reply into rep, which it empties first.  kind is the kind of the
  * batch the request came in (PROTO_BATCH_NONE: none), and room what its
  * reply may take (0: PROTO_MSGMAX).
  */
-static void
-reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
+void
+rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
     enum proto_batch kind, size_t room)
 {
 	struct proto_msg m;
@@ -209,18 +132,18 @@ reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
 	int rc;
 
 	nng_msg_clear(rep);
-	msgpack_packer_init(&pk, rep, msg_write);
+	msgpack_packer_init(&pk, rep, rpc_msg_write);
 	rc = proto_open(&m, buf, len);
 	if (rc != 0) {
 		log_warnx("%s: rejected message: %s", srv->rs_name,
 		    cairn_strerror(rc));
-		error_reply(rep, &pk, 0, rc);
+		rpc_error_reply(rep, &pk, 0, rc);
 		return;
 	}
 	m.pm_reply_max = room;
 	proto_begin(&pk, MSG_OK, m.pm_reqid);
 	if (m.pm_type == MSG_RPC_BATCH && kind == PROTO_BATCH_NONE) {
-		run_batch(srv, &m, rep, &pk);
+		rpc_batch_run(srv, &m, rep, &pk);
 		proto_close(&m);
 		return;
 	}
@@ -241,159 +164,8 @@ reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
 		log_warnx("%s: %s: %s", srv->rs_name,
 		    proto_type_name(m.pm_type), cairn_strerror(rc));
 	if (rc != 0)
-		error_reply(rep, &pk, m.pm_reqid, rc);
+		rpc_error_reply(rep, &pk, m.pm_reqid, rc);
 	proto_close(&m);
-}
-
-/* batch_items checks a MSG_RPC_BATCH payload; the number of requests, or 0. */
-static uint32_t
-batch_items(const msgpack_object *o)
-{
-	uint32_t i;
-
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0 ||
-	    o->via.array.size > PROTO_BATCHMAX)
-		return 0;
-	for (i = 0; i < o->via.array.size; i++)
-		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_BIN)
-			return 0;
-	return o->via.array.size;
-}
-
-/* batch_head reads a request's envelope: its kind of batch and reqid. */
-static enum proto_batch
-batch_head(const msgpack_object *bin, uint64_t *reqid)
-{
-	enum proto_batch kind = PROTO_BATCH_NONE;
-	struct proto_msg m;
-
-	*reqid = 0;
-	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) == 0) {
-		*reqid = m.pm_reqid;
-		kind = proto_batch_kind(m.pm_type);
-		proto_close(&m);
-	}
-	return kind;
-}
-
-/* pack_again packs the reply "not run, send it again" into sub. */
-static void
-pack_again(nng_msg *sub, const msgpack_object *bin)
-{
-	msgpack_packer pk;
-	uint64_t reqid;
-
-	(void)batch_head(bin, &reqid);
-	msgpack_packer_init(&pk, sub, msg_write);
-	error_reply(sub, &pk, reqid, CAIRN_EAGAIN);
-}
-
-/* One request of a batch of writes, for the server's pool. */
-struct rpc_sub {
-	struct rpc_server	*s_srv;
-	const msgpack_object	*s_bin;
-	nng_msg			*s_rep;
-	size_t			 s_room;
-};
-
-static void
-sub_run(void *arg)
-{
-	struct rpc_sub *s = arg;
-
-	reply_to(s->s_srv, s->s_bin->via.bin.ptr, s->s_bin->via.bin.size,
-	    s->s_rep, PROTO_BATCH_WRITE, s->s_room);
-}
-
-/* server_pool returns the pool for batches of writes, started at need. */
-static struct pool *
-server_pool(struct rpc_server *srv)
-{
-	struct pool *p;
-
-	pthread_mutex_lock(&srv->rs_pool_lock);
-	if (srv->rs_pool == NULL)
-		srv->rs_pool = pool_new(srv->rs_nworkers);
-	p = srv->rs_pool;
-	pthread_mutex_unlock(&srv->rs_pool_lock);
-	return p;
-}
-
-/*
- * run_writes runs the n writes of a batch side by side, each with its
- * share of PROTO_MSGMAX for its reply, into subs[i].  Without a pool they
- * run in turn.
- */
-static void
-run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
-    nng_msg **subs)
-{
-	struct rpc_sub s[PROTO_BATCHMAX];
-	void *args[PROTO_BATCHMAX];
-	struct pool *p = server_pool(srv);
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		s[i] = (struct rpc_sub){ srv, &it[i], subs[i],
-		    PROTO_MSGMAX / n - 64 };
-		args[i] = &s[i];
-	}
-	if (p != NULL)
-		pool_all(p, sub_run, args, (int)n);
-	else
-		for (i = 0; i < n; i++)
-			sub_run(args[i]);
-}
-
-/*
- * run_batch answers each request of a MSG_RPC_BATCH (proto.h), into rep
- * after the MSG_OK envelope that pk has begun.  Reads run in order, and a
- * read that was run but whose reply does not fit is simply answered
- * CAIRN_EAGAIN, like the ones after it; writes run side by side, each
- * within its room.
- */
-static void
-run_batch(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
-    msgpack_packer *pk)
-{
-	uint32_t i, n = batch_items(m->pm_payload);
-	nng_msg *subs[PROTO_BATCHMAX];
-	const msgpack_object *it;
-	enum proto_batch kind;
-	bool full = false;
-	uint64_t reqid;
-
-	for (i = 0; i < n; i++)
-		if (nng_msg_alloc(&subs[i], 0) != 0)
-			break;
-	if (n == 0 || i < n) {
-		while (i > 0)
-			nng_msg_free(subs[--i]);
-		error_reply(rep, pk, m->pm_reqid, n == 0 ? CAIRN_EPROTO :
-		    CAIRN_ENOMEM);
-		return;
-	}
-	it = m->pm_payload->via.array.ptr;
-	if ((kind = batch_head(&it[0], &reqid)) == PROTO_BATCH_WRITE)
-		run_writes(srv, it, n, subs);
-	msgpack_pack_array(pk, n);
-	for (i = 0; i < n; i++) {
-		if (kind != PROTO_BATCH_WRITE && !full)
-			reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size,
-			    subs[i], kind == PROTO_BATCH_NONE ?
-			    PROTO_BATCH_READ : kind, 0);
-		if (kind != PROTO_BATCH_WRITE && i > 0 && nng_msg_len(rep) +
-		    nng_msg_len(subs[i]) + 8 > PROTO_MSGMAX)
-			full = true;
-		if (full)
-			pack_again(subs[i], &it[i]);
-		msgpack_pack_bin(pk, nng_msg_len(subs[i]));
-		msgpack_pack_bin_body(pk, nng_msg_body(subs[i]),
-		    nng_msg_len(subs[i]));
-		nng_msg_free(subs[i]);
-	}
-	atomic_fetch_add(&srv->rs_nbatches, 1);
-	atomic_fetch_add(&srv->rs_nbatched, n);
 }
 
 /* handle answers one message; NULL if out of memory. */
@@ -404,7 +176,7 @@ handle(struct rpc_server *srv, nng_msg *req)
 
 	if (nng_msg_alloc(&rep, 0) != 0)
 		return NULL;
-	reply_to(srv, nng_msg_body(req), nng_msg_len(req), rep,
+	rpc_reply_to(srv, nng_msg_body(req), nng_msg_len(req), rep,
 	    PROTO_BATCH_NONE, 0);
 	return rep;
 }
@@ -607,7 +379,7 @@ rpc_server_stop(struct rpc_server *srv)
 		pthread_join(srv->rs_threads[i], NULL);
 	free(srv->rs_threads);
 	srv->rs_threads = NULL;
-	pool_free(srv->rs_pool);	/* its calls ran on the workers' behalf */
+	pool_free(srv->rs_pool);	/* it ran calls for the workers */
 	srv->rs_pool = NULL;
 	if (srv->rs_lockfd >= 0) {
 		/* Unlink while still holding the lock: no one else owns it. */
@@ -711,9 +483,9 @@ rpc_client_close(struct rpc_client *cl)
 	for (i = 0; i < cl->cl_nidle; i++)
 		pair_free(cl->cl_idle[i]);
 	for (i = 0; i < cl->cl_lane[0].l_ninflight; i++)
-		batch_free(cl->cl_lane[0].l_batch[i]);
+		rpc_batch_free(cl->cl_lane[0].l_batch[i]);
 	for (i = 0; i < cl->cl_lane[1].l_ninflight; i++)
-		batch_free(cl->cl_lane[1].l_batch[i]);
+		rpc_batch_free(cl->cl_lane[1].l_batch[i]);
 	nng_close(cl->cl_sock);
 	pthread_mutex_destroy(&cl->cl_lock);
 	free(cl);
@@ -748,8 +520,8 @@ rpc_client_url(struct rpc_client *cl)
  * rpc_batch: a context, an aio to send with and one to receive with, each
  * with its completion callback and the client's timeout.
  */
-static int
-chan_aios(struct rpc_client *cl, nng_aio **saio, void (*on_send)(void *),
+int
+rpc_chan_aios(struct rpc_client *cl, nng_aio **saio, void (*on_send)(void *),
     nng_aio **raio, void (*on_recv)(void *), void *arg)
 {
 	if (nng_aio_alloc(saio, on_send, arg) != 0 ||
@@ -760,9 +532,9 @@ chan_aios(struct rpc_client *cl, nng_aio **saio, void (*on_send)(void *),
 	return 0;
 }
 
-/* chan_close stops the send first: its callback may start the receive. */
-static void
-chan_close(nng_ctx ctx, nng_aio *saio, nng_aio *raio)
+/* rpc_chan_close stops the send first: its callback may start the receive. */
+void
+rpc_chan_close(nng_ctx ctx, nng_aio *saio, nng_aio *raio)
 {
 	if (saio != NULL)
 		nng_aio_stop(saio);
@@ -817,7 +589,7 @@ pair_free(struct rpc_pair *p)
 {
 	if (p == NULL)
 		return;
-	chan_close(p->p_ctx, p->p_saio, p->p_raio);
+	rpc_chan_close(p->p_ctx, p->p_saio, p->p_raio);
 	pthread_cond_destroy(&p->p_cond);
 	pthread_mutex_destroy(&p->p_lock);
 	free(p);
@@ -839,10 +611,11 @@ pair_new(struct rpc_client *cl, int *rc)
 		pthread_cond_destroy(&p->p_cond);
 		pthread_mutex_destroy(&p->p_lock);
 		free(p);
-		*rc = nng_to_cairn(rv);
+		*rc = rpc_nng_err(rv);
 		return NULL;
 	}
-	if (chan_aios(cl, &p->p_saio, on_sent, &p->p_raio, on_reply, p) != 0) {
+	if (rpc_chan_aios(cl, &p->p_saio, on_sent, &p->p_raio, on_reply,
+	    p) != 0) {
 		pair_free(p);
 		return NULL;
 	}
@@ -890,302 +663,6 @@ pair_put(struct rpc_call *c)
 	pair_free(c->rc_pair);
 }
 
-/* --- batches ----------------------------------------------------------------- */
-
-static void
-batch_free(struct rpc_batch *b)
-{
-	if (b == NULL)
-		return;
-	chan_close(b->b_ctx, b->b_saio, b->b_raio);
-	free(b);
-}
-
-static void on_batch_sent(void *);
-static void on_batch_reply(void *);
-static void batch_fail(struct rpc_batch *, int);
-
-static struct rpc_batch *
-batch_new(struct rpc_client *cl, struct rpc_lane *lane)
-{
-	struct rpc_batch *b;
-
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return NULL;
-	b->b_cl = cl;
-	b->b_lane = lane;
-	if (nng_ctx_open(&b->b_ctx, cl->cl_sock) != 0) {
-		free(b);
-		return NULL;
-	}
-	if (chan_aios(cl, &b->b_saio, on_batch_sent, &b->b_raio,
-	    on_batch_reply, b) != 0) {
-		batch_free(b);
-		return NULL;
-	}
-	return b;
-}
-
-int
-rpc_client_batch(struct rpc_client *cl, enum proto_batch kind, int max,
-    int inflight)
-{
-	struct rpc_lane *l;
-
-	if (kind != PROTO_BATCH_READ && kind != PROTO_BATCH_WRITE)
-		return CAIRN_EINVAL;
-	if (max <= 1)
-		return 0;
-	if (inflight < 1 || inflight > RPC_INFLIGHTMAX)
-		return CAIRN_EINVAL;
-	l = LANE(cl, kind);
-	for (; l->l_ninflight < inflight; l->l_ninflight++)
-		if ((l->l_batch[l->l_ninflight] = batch_new(cl, l)) == NULL)
-			return CAIRN_ENOMEM;
-	l->l_max = max < PROTO_BATCHMAX ? max : PROTO_BATCHMAX;
-	return 0;
-}
-
-void
-rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
-{
-	pthread_mutex_lock(&cl->cl_lock);
-	*batches = cl->cl_lane[0].l_nbatches + cl->cl_lane[1].l_nbatches;
-	*calls = cl->cl_lane[0].l_nbatched + cl->cl_lane[1].l_nbatched;
-	pthread_mutex_unlock(&cl->cl_lock);
-}
-
-/* What a batch's envelope and each request's bin header may add. */
-#define BATCH_ENVELOPE	32
-#define BATCH_BIN_HEAD	8
-
-/*
- * batch_fill moves queued calls into the idle batch b, as many as fit in
- * one message (the first always does: a call alone is at most
- * PROTO_MSGMAX, and the peer accepts a little more); under cl_lock.
- */
-static void
-batch_fill(struct rpc_batch *b)
-{
-	struct rpc_lane *l = b->b_lane;
-	size_t bytes = BATCH_ENVELOPE, len;
-
-	b->b_busy = true;
-	for (b->b_n = 0; b->b_n < l->l_max && l->l_qhead != NULL; b->b_n++) {
-		len = nng_msg_len(l->l_qhead->rc_req) + BATCH_BIN_HEAD;
-		if (b->b_n > 0 && bytes + len > PROTO_MSGMAX)
-			break;
-		bytes += len;
-		b->b_calls[b->b_n] = l->l_qhead;
-		if ((l->l_qhead = l->l_qhead->rc_next) == NULL)
-			l->l_qtail = NULL;
-	}
-	l->l_nbatches++;
-	l->l_nbatched += (uint64_t)b->b_n;
-}
-
-/* call_done hands a batched call its reply or error, and wakes it. */
-static void
-call_done(struct rpc_call *c, nng_msg *rep, int err)
-{
-	struct rpc_pair *p = c->rc_pair;
-
-	pthread_mutex_lock(&p->p_lock);
-	p->p_rep = rep;
-	p->p_err = err;
-	p->p_done = true;
-	pthread_cond_signal(&p->p_cond);
-	pthread_mutex_unlock(&p->p_lock);
-}
-
-/*
- * batch_send sends the calls of b as one MSG_RPC_BATCH.  The calls keep their
- * own request messages: the batch carries copies.
- */
-static void
-batch_send(struct rpc_batch *b)
-{
-	struct rpc_client *cl = b->b_cl;
-	msgpack_packer pk;
-	nng_msg *m;
-	int i;
-
-	if (nng_msg_alloc(&m, 0) != 0) {
-		batch_fail(b, NNG_ENOMEM);
-		return;
-	}
-	msgpack_packer_init(&pk, m, msg_write);
-	proto_begin(&pk, MSG_RPC_BATCH, atomic_fetch_add(&cl->cl_reqid, 1));
-	msgpack_pack_array(&pk, (size_t)b->b_n);
-	for (i = 0; i < b->b_n; i++) {
-		nng_msg *req = b->b_calls[i]->rc_req;
-
-		msgpack_pack_bin(&pk, nng_msg_len(req));
-		msgpack_pack_bin_body(&pk, nng_msg_body(req), nng_msg_len(req));
-	}
-	nng_aio_set_msg(b->b_saio, m);
-	nng_ctx_send(b->b_ctx, b->b_saio);
-}
-
-/* batch_again tells whether a reply in a batch says "send it again". */
-static bool
-batch_again(const msgpack_object *bin)
-{
-	struct proto_msg m;
-	struct msg_error e;
-	bool again;
-
-	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) != 0)
-		return false;
-	again = m.pm_type == MSG_ERROR &&
-	    msg_error_unpack(m.pm_payload, &e) == 0 && e.e_code == CAIRN_EAGAIN;
-	proto_close(&m);
-	return again;
-}
-
-/*
- * batch_split gives each call of b its reply from the batch's reply rep.
- * A call answered CAIRN_EAGAIN is kept in b (compacted to the front) to
- * be sent again; returns how many were kept.
- */
-static int
-batch_split(struct rpc_batch *b, nng_msg *rep)
-{
-	const msgpack_object *it;
-	struct proto_msg m;
-	struct msg_error e;
-	nng_msg *sub;
-	int i, err, kept = 0;
-
-	err = proto_open(&m, nng_msg_body(rep), nng_msg_len(rep));
-	if (err == 0 && m.pm_type == MSG_ERROR)
-		err = msg_error_unpack(m.pm_payload, &e) == 0 ? e.e_code :
-		    CAIRN_EPROTO;
-	else if (err == 0 && (m.pm_type != MSG_OK ||
-	    batch_items(m.pm_payload) != (uint32_t)b->b_n))
-		err = CAIRN_EPROTO;
-	for (i = 0; i < b->b_n; i++) {
-		if (err != 0) {
-			call_done(b->b_calls[i], NULL, err);
-			continue;
-		}
-		it = &m.pm_payload->via.array.ptr[i];
-		if (batch_again(it)) {
-			b->b_calls[kept++] = b->b_calls[i];
-			continue;
-		}
-		if (nng_msg_alloc(&sub, it->via.bin.size) != 0) {
-			call_done(b->b_calls[i], NULL, CAIRN_ENOMEM);
-			continue;
-		}
-		memcpy(nng_msg_body(sub), it->via.bin.ptr, it->via.bin.size);
-		call_done(b->b_calls[i], sub, 0);
-	}
-	proto_close(&m);
-	return kept;
-}
-
-/*
- * batch_next runs on nng's thread when b has come back: the calls left
- * to send again go first, then b takes what queued meanwhile, or goes
- * idle.
- */
-static void
-batch_next(struct rpc_batch *b, int kept)
-{
-	struct rpc_client *cl = b->b_cl;
-	struct rpc_lane *l = b->b_lane;
-	int i;
-
-	pthread_mutex_lock(&cl->cl_lock);
-	for (i = kept - 1; i >= 0; i--) {
-		b->b_calls[i]->rc_next = l->l_qhead;
-		l->l_qhead = b->b_calls[i];
-		if (l->l_qtail == NULL)
-			l->l_qtail = b->b_calls[i];
-	}
-	if (l->l_qhead == NULL) {
-		b->b_busy = false;
-		pthread_mutex_unlock(&cl->cl_lock);
-		return;
-	}
-	batch_fill(b);
-	pthread_mutex_unlock(&cl->cl_lock);
-	batch_send(b);
-}
-
-/* batch_fail fails every call of b with nng's rv. */
-static void
-batch_fail(struct rpc_batch *b, int rv)
-{
-	int i;
-
-	for (i = 0; i < b->b_n; i++)
-		call_done(b->b_calls[i], NULL, nng_to_cairn(rv));
-	batch_next(b, 0);
-}
-
-static void
-on_batch_sent(void *arg)
-{
-	struct rpc_batch *b = arg;
-	int rv;
-
-	if ((rv = nng_aio_result(b->b_saio)) != 0) {
-		if (nng_aio_get_msg(b->b_saio) != NULL)
-			nng_msg_free(nng_aio_get_msg(b->b_saio));
-		nng_aio_set_msg(b->b_saio, NULL);
-		batch_fail(b, rv);
-		return;
-	}
-	nng_ctx_recv(b->b_ctx, b->b_raio);
-}
-
-static void
-on_batch_reply(void *arg)
-{
-	struct rpc_batch *b = arg;
-	nng_msg *rep;
-	int rv, kept;
-
-	if ((rv = nng_aio_result(b->b_raio)) != 0) {
-		batch_fail(b, rv);
-		return;
-	}
-	rep = nng_aio_get_msg(b->b_raio);
-	kept = batch_split(b, rep);
-	nng_msg_free(rep);
-	batch_next(b, kept);
-}
-
-/*
- * batch_enqueue queues c in lane l, and sends a batch of the lane at once
- * if one is idle.
- */
-static void
-batch_enqueue(struct rpc_call *c, struct rpc_lane *l)
-{
-	struct rpc_client *cl = c->rc_client;
-	struct rpc_batch *b = NULL;
-	int i;
-
-	c->rc_next = NULL;
-	pthread_mutex_lock(&cl->cl_lock);
-	if (l->l_qtail != NULL)
-		l->l_qtail->rc_next = c;
-	else
-		l->l_qhead = c;
-	l->l_qtail = c;
-	for (i = 0; i < l->l_ninflight && b == NULL; i++)
-		if (!l->l_batch[i]->b_busy)
-			b = l->l_batch[i];
-	if (b != NULL)
-		batch_fill(b);
-	pthread_mutex_unlock(&cl->cl_lock);
-	if (b != NULL)
-		batch_send(b);
-}
-
 int
 rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 {
@@ -1199,7 +676,7 @@ rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 		return c->rc_err = rc;
 	if (nng_msg_alloc(&c->rc_req, 0) != 0)
 		return c->rc_err = CAIRN_ENOMEM;
-	msgpack_packer_init(&c->rc_pk, c->rc_req, msg_write);
+	msgpack_packer_init(&c->rc_pk, c->rc_req, rpc_msg_write);
 	proto_begin(&c->rc_pk, type, atomic_fetch_add(&cl->cl_reqid, 1));
 	return 0;
 }
@@ -1232,7 +709,7 @@ rpc_call_send(struct rpc_call *c)
 	c->rc_pair->p_rv = c->rc_pair->p_err = 0;
 	kind = proto_batch_kind(c->rc_type);
 	if (kind != PROTO_BATCH_NONE && LANE(c->rc_client, kind)->l_max > 1) {
-		batch_enqueue(c, LANE(c->rc_client, kind));
+		rpc_batch_enqueue(c, LANE(c->rc_client, kind));
 		return;
 	}
 	nng_aio_set_msg(c->rc_pair->p_saio, c->rc_req);
@@ -1275,7 +752,7 @@ rpc_call_wait(struct rpc_call *c)
 	if (p->p_err != 0)
 		return c->rc_err = p->p_err;
 	if (p->p_rv != 0)
-		return c->rc_err = nng_to_cairn(p->p_rv);
+		return c->rc_err = rpc_nng_err(p->p_rv);
 	if (p->p_rep != NULL) {
 		c->rc_rep = p->p_rep;
 		p->p_rep = NULL;

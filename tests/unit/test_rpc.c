@@ -161,7 +161,7 @@ handler(void *env, const struct proto_msg *req, msgpack_packer *reply)
 	}
 }
 
-/* --- calls ------------------------------------------------------------------ */
+/* --- calls --------------------------------------------------------------- */
 
 /* start_bin starts a call of type whose payload is the bin data. */
 static void
@@ -267,7 +267,8 @@ check_combined(struct rpc_client *cl, struct rpc_server *srv)
 	block(cl, held);
 	for (i = 0; i < 5; i++) {
 		snprintf(data[i], sizeof(data[i]), "q%d", i);
-		start_bin(&c[i], cl, MSG_META_OBJ_GET, data[i], strlen(data[i]));
+		start_bin(&c[i], cl, MSG_META_OBJ_GET, data[i],
+		    strlen(data[i]));
 	}
 	gate_set(true);
 	for (i = 0; i < 5; i++) {
@@ -560,7 +561,8 @@ check_raw(struct rpc_client *plain)
 	ok(rc == 0 && sub == CAIRN_EMSGTYPE,
 	    "a request that may block is refused inside a batch");
 	rc = raw_batch(plain, nested, 1, 0, &sub);
-	ok(rc == 0 && sub == CAIRN_EMSGTYPE, "a batch inside a batch is refused");
+	ok(rc == 0 && sub == CAIRN_EMSGTYPE,
+	    "a batch inside a batch is refused");
 	rc = raw_batch(plain, get, 2, 0, &sub);
 	ok(rc == 0 && sub == 0, "a batch sent by hand is answered");
 	rc = raw_batch(plain, mixed, 2, 1, &sub);
