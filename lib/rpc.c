@@ -42,10 +42,14 @@
  */
 struct rpc_worker {
 	struct rpc_server	*w_srv;
+	pthread_t		 w_thread;
 	nng_ctx			 w_ctx;
 	nng_aio			*w_aio;
 	nng_aio			*w_saio;
 	bool			 w_sending;	/* w_saio has a send out */
+	bool			 w_ready;	/* ctx and aios open */
+	bool			 w_running;	/* the thread was started */
+	atomic_bool		 w_done;	/* the thread has ended */
 };
 
 static void pair_free(struct rpc_pair *);
@@ -199,13 +203,18 @@ sent(struct rpc_worker *w)
 	return rv == NNG_ECLOSED ? -1 : 0;
 }
 
-/* serve_one receives one request and answers it; returns -1 once closed. */
+/*
+ * serve_one receives one request and answers it; returns -1 once the
+ * server stops.
+ */
 static int
 serve_one(struct rpc_worker *w)
 {
 	nng_msg *req, *rep;
 	int rv;
 
+	if (atomic_load(&w->w_srv->rs_stopping))
+		return -1;
 	nng_ctx_recv(w->w_ctx, w->w_aio);
 	nng_aio_wait(w->w_aio);
 	if ((rv = nng_aio_result(w->w_aio)) != 0)
@@ -234,44 +243,69 @@ worker_main(void *arg)
 	while (serve_one(w) == 0)
 		;
 	(void)sent(w);
-	nng_aio_free(w->w_saio);
-	nng_aio_free(w->w_aio);
-	nng_ctx_close(w->w_ctx);
-	free(w);
+	atomic_store(&w->w_done, true);
 	return NULL;
 }
 
 static int
-start_worker(struct rpc_server *srv, int i)
+start_worker(struct rpc_server *srv, struct rpc_worker *w)
 {
-	struct rpc_worker *w;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return CAIRN_ENOMEM;
 	w->w_srv = srv;
-	if (nng_ctx_open(&w->w_ctx, srv->rs_sock) != 0) {
-		free(w);
+	atomic_init(&w->w_done, false);
+	if (nng_ctx_open(&w->w_ctx, srv->rs_sock) != 0)
 		return CAIRN_ENOMEM;
-	}
-	if (nng_aio_alloc(&w->w_aio, NULL, NULL) != 0) {
-		nng_ctx_close(w->w_ctx);
-		free(w);
+	w->w_ready = true;
+	if (nng_aio_alloc(&w->w_aio, NULL, NULL) != 0 ||
+	    nng_aio_alloc(&w->w_saio, NULL, NULL) != 0 ||
+	    pthread_create(&w->w_thread, NULL, worker_main, w) != 0)
 		return CAIRN_ENOMEM;
-	}
-	if (nng_aio_alloc(&w->w_saio, NULL, NULL) != 0) {
-		nng_aio_free(w->w_aio);
-		nng_ctx_close(w->w_ctx);
-		free(w);
-		return CAIRN_ENOMEM;
-	}
-	if (pthread_create(&srv->rs_threads[i], NULL, worker_main, w) != 0) {
-		nng_aio_free(w->w_saio);
-		nng_aio_free(w->w_aio);
-		nng_ctx_close(w->w_ctx);
-		free(w);
-		return CAIRN_ENOMEM;
-	}
+	w->w_running = true;
 	return 0;
+}
+
+/* How long rpc_server_stop lets handlers finish: 1 ms a try. */
+#define RPC_STOP_TRIES	30000
+
+/*
+ * workers_stop ends the workers while the socket is still open: closing
+ * it under a worker that is about to send its reply trips nng 1.5.2 (a
+ * panic on a destroyed lock).  A worker sees rs_stopping before it
+ * receives again; one that is waiting to receive is cancelled, again and
+ * again, since it may have started waiting just after a cancel.  A
+ * handler still running after RPC_STOP_TRIES gets the socket closed under
+ * it.
+ */
+static void
+workers_stop(struct rpc_server *srv)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+	struct rpc_worker *w;
+	int i, tries, left = 1;
+
+	atomic_store(&srv->rs_stopping, true);
+	for (tries = 0; tries < RPC_STOP_TRIES && left > 0; tries++) {
+		for (i = left = 0; i < srv->rs_nworkers; i++) {
+			w = &srv->rs_workers[i];
+			if (w->w_running && !atomic_load(&w->w_done)) {
+				nng_aio_cancel(w->w_aio);
+				left++;
+			}
+		}
+		if (left > 0)
+			nanosleep(&ts, NULL);
+	}
+	nng_close(srv->rs_sock);
+	for (i = 0; i < srv->rs_nworkers; i++) {
+		w = &srv->rs_workers[i];
+		if (w->w_running)
+			pthread_join(w->w_thread, NULL);
+		if (w->w_saio != NULL)
+			nng_aio_free(w->w_saio);
+		if (w->w_aio != NULL)
+			nng_aio_free(w->w_aio);
+		if (w->w_ready)
+			nng_ctx_close(w->w_ctx);
+	}
 }
 
 /*
@@ -349,18 +383,17 @@ rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
 			close(srv->rs_lockfd);
 		return CAIRN_EIO;
 	}
-	srv->rs_threads = calloc((size_t)nworkers, sizeof(pthread_t));
-	if (srv->rs_threads == NULL) {
+	srv->rs_workers = calloc((size_t)nworkers, sizeof(*srv->rs_workers));
+	if (srv->rs_workers == NULL) {
 		nng_close(srv->rs_sock);
 		return CAIRN_ENOMEM;
 	}
 	for (i = 0; i < nworkers; i++) {
-		if (start_worker(srv, i) != 0) {
-			srv->rs_nworkers = i;
+		srv->rs_nworkers = i + 1;
+		if (start_worker(srv, &srv->rs_workers[i]) != 0) {
 			rpc_server_stop(srv);
 			return CAIRN_ENOMEM;
 		}
-		srv->rs_nworkers = i + 1;
 	}
 	log_info("%s: listening on %s with %d workers", name, url, nworkers);
 	return 0;
@@ -370,15 +403,12 @@ void
 rpc_server_stop(struct rpc_server *srv)
 {
 	char lock[PATH_MAX + 8];
-	int i;
 
-	if (srv->rs_threads == NULL)
+	if (srv->rs_workers == NULL)
 		return;
-	nng_close(srv->rs_sock);
-	for (i = 0; i < srv->rs_nworkers; i++)
-		pthread_join(srv->rs_threads[i], NULL);
-	free(srv->rs_threads);
-	srv->rs_threads = NULL;
+	workers_stop(srv);
+	free(srv->rs_workers);
+	srv->rs_workers = NULL;
 	pool_free(srv->rs_pool);	/* it ran calls for the workers */
 	srv->rs_pool = NULL;
 	if (srv->rs_lockfd >= 0) {

@@ -31,10 +31,13 @@ typedef int (*rpc_handler)(void *env, const struct proto_msg *req,
  * loop.  Owned by the daemon's env; started by rpc_server_start on the main
  * thread and stopped by rpc_server_stop, which joins every worker.
  */
+struct rpc_worker;
+
 struct rpc_server {
 	nng_socket	 rs_sock;
 	int		 rs_nworkers;
-	pthread_t	*rs_threads;
+	struct rpc_worker *rs_workers;	/* rs_nworkers of them */
+	atomic_bool	 rs_stopping;
 	rpc_handler	 rs_handler;
 	void		*rs_env;
 	const char	*rs_name;	/* "metad": for the status reply */
@@ -60,7 +63,11 @@ int rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
     int nworkers, rpc_handler handler, void (*status)(void *, struct msg_status *),
     void *env);
 
-/* rpc_server_stop closes the socket and joins the workers. */
+/*
+ * rpc_server_stop lets the handlers in progress finish and send their
+ * replies (for 30 s at most), then closes the socket and joins the
+ * workers.
+ */
 void rpc_server_stop(struct rpc_server *srv);
 
 /*
