@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 
@@ -167,11 +168,32 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 
 /* --- the client's side --------------------------------------------------- */
 
+/* How long rpc_batch_free waits for a batch to go idle: 1 ms a try. */
+#define BATCH_IDLE_TRIES	10000
+
+/*
+ * rpc_batch_free waits until b is idle first: the nng callback that
+ * handed a batch's last call its reply goes on to look for more queued
+ * calls, a moment after that call's thread may have gone on to close the
+ * client.  b goes idle at once once nothing is queued (rpc_client_close
+ * may not be called with calls in flight).
+ */
 void
 rpc_batch_free(struct rpc_batch *b)
 {
+	struct timespec ts = { 0, 1000 * 1000 };
+	bool busy = true;
+	int i;
+
 	if (b == NULL)
 		return;
+	for (i = 0; i < BATCH_IDLE_TRIES && busy; i++) {
+		pthread_mutex_lock(&b->b_cl->cl_lock);
+		busy = b->b_busy;
+		pthread_mutex_unlock(&b->b_cl->cl_lock);
+		if (busy)
+			nanosleep(&ts, NULL);
+	}
 	rpc_chan_close(b->b_ctx, b->b_saio, b->b_raio);
 	free(b);
 }
