@@ -379,26 +379,30 @@ task_new(struct http_loop *loop, h2o_req_t *req)
 	return t;
 }
 
+/* task_run runs on a worker: the S3 handler, then the end of the task. */
+static void
+task_run(void *arg)
+{
+	struct http_task *t = arg;
+	struct http *h = t->t_loop->l_http;
+
+	h->h_serve(h->h_env, &t->t_req);
+	if (!t->t_finished) {
+		if (t->t_begun)
+			http_stream_abort(&t->t_req);
+		else
+			(void)http_respond(&t->t_req, 500, NULL, 0, NULL, 0);
+	}
+	http_task_release(t);
+	atomic_fetch_sub(&h->h_active, 1);	/* http_stop polls it */
+}
+
 void
 http_task_queue(struct http *h, struct http_task *t)
 {
-	struct http_worker *w;
-
-	pthread_mutex_lock(&h->h_lock);
-	h->h_active++;
-	if ((w = h->h_idle) != NULL) {
-		h->h_idle = w->hw_next;
-		w->hw_task = t;
-		pthread_mutex_unlock(&h->h_lock);
-		sem_post(&w->hw_sem);
-		return;
-	}
-	if (h->h_tail != NULL)
-		h->h_tail->t_next = t;
-	else
-		h->h_head = t;
-	h->h_tail = t;
-	pthread_mutex_unlock(&h->h_lock);
+	atomic_fetch_add(&h->h_active, 1);
+	t->t_job = (struct pool_job){ task_run, t, NULL, NULL };
+	pool_give(h->h_workers, &t->t_job);
 }
 
 static int
@@ -773,59 +777,6 @@ http_responded(const struct http_req *hr)
 	return ((const struct http_task *)hr)->t_begun;
 }
 
-/*
- * next_task ends the worker's last task, if any, and returns its next one:
- * the oldest waiting, or else the one handed to it after it has waited
- * idle on its semaphore.
- */
-static struct http_task *
-next_task(struct http_worker *w, bool ended)
-{
-	struct http *h = w->hw_http;
-	struct http_task *t;
-
-	pthread_mutex_lock(&h->h_lock);
-	if (ended)
-		h->h_active--;
-	if ((t = h->h_head) != NULL) {
-		if ((h->h_head = t->t_next) == NULL)
-			h->h_tail = NULL;
-		pthread_mutex_unlock(&h->h_lock);
-		return t;
-	}
-	w->hw_next = h->h_idle;
-	h->h_idle = w;
-	pthread_mutex_unlock(&h->h_lock);
-	while (sem_wait(&w->hw_sem) == -1)
-		;	/* EINTR: signals are blocked, but be sure */
-	return w->hw_task;
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct http_worker *w = arg;
-	struct http *h = w->hw_http;
-	struct http_task *t;
-	bool ended = false;
-
-	for (;;) {
-		t = next_task(w, ended);
-		h->h_serve(h->h_env, &t->t_req);
-		if (!t->t_finished) {
-			if (t->t_begun)
-				http_stream_abort(&t->t_req);
-			else
-				(void)http_respond(&t->t_req, 500, NULL, 0,
-				    NULL, 0);
-		}
-		http_task_release(t);
-		/* Only http_stop reads h_active, and it polls. */
-		ended = true;
-	}
-	return NULL;
-}
-
 /* --- setup ----------------------------------------------------------------------- */
 
 static int
@@ -987,8 +938,7 @@ start_threads(struct http *h, int nloops, int nworkers)
 	int i;
 
 	h->h_loops = calloc((size_t)nloops, sizeof(*h->h_loops));
-	h->h_workers = calloc((size_t)nworkers, sizeof(*h->h_workers));
-	if (h->h_loops == NULL || h->h_workers == NULL)
+	if (h->h_loops == NULL)
 		return -1;
 	for (i = 0; i < nloops; i++) {
 		h->h_loops[i].l_http = h;
@@ -996,14 +946,9 @@ start_threads(struct http *h, int nloops, int nworkers)
 			return -1;
 		h->h_nloops++;
 	}
-	for (i = 0; i < nworkers; i++) {
-		h->h_workers[i].hw_http = h;
-		if (sem_init(&h->h_workers[i].hw_sem, 0, 0) != 0 ||
-		    pthread_create(&h->h_workers[i].hw_thread, NULL,
-		    worker_main, &h->h_workers[i]) != 0)
-			return -1;
-		h->h_nworkers++;
-	}
+	if ((h->h_workers = pool_new(nworkers)) == NULL)
+		return -1;
+	h->h_nworkers = nworkers;
 	for (i = 0; i < nloops; i++)
 		if (pthread_create(&h->h_loops[i].l_thread, NULL, loop_main,
 		    &h->h_loops[i]) != 0)
@@ -1021,7 +966,7 @@ http_start(struct gatewayd *env,
 
 	h->h_env = env;
 	h->h_serve = serve;
-	pthread_mutex_init(&h->h_lock, NULL);
+	atomic_init(&h->h_active, 0);
 	if ((rc = util_mkdirs(conf->c_gw_tmp_dir, 0700)) != 0) {
 		log_warnx("%s: %s", conf->c_gw_tmp_dir, cairn_strerror(rc));
 		return rc;
@@ -1050,13 +995,6 @@ http_stop(struct gatewayd *env)
 
 	(void)env;
 	h->h_stopping = true;
-	for (;;) {
-		pthread_mutex_lock(&h->h_lock);
-		if (h->h_active == 0 || util_mono_ms() > deadline) {
-			pthread_mutex_unlock(&h->h_lock);
-			break;
-		}
-		pthread_mutex_unlock(&h->h_lock);
+	while (atomic_load(&h->h_active) > 0 && util_mono_ms() <= deadline)
 		nanosleep(&ts, NULL);
-	}
 }

@@ -3,7 +3,7 @@
 #define CAIRN_HTTP_INT_H
 
 #include <pthread.h>
-#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "gatewayd.h"
+#include "pool.h"
 
 /*
  * One event loop thread: an h2o context (for HTTP/2 connections) and the
@@ -93,27 +94,15 @@ struct http_task {
 	void				*t_rbuf;	/* HTTP_ACT_BODY */
 	size_t				 t_rlen;
 	char				 t_lenbuf[24];	/* a made-up length */
-	struct http_task		*t_next;	/* worker queue */
+	struct pool_job			 t_job;		/* for a worker */
 	char				*t_copy;	/* request line, headers */
 };
 
 /*
- * A worker thread.  An idle one waits on its own semaphore in the stack
- * h_idle, and a new task is handed to it directly (hw_task): woken, it
- * need not take h_lock again, which under load every waking worker
- * contended for with a shared condition variable.  The stack is last in,
- * first out, so the same few workers take the requests while load is
- * light.
+ * The HTTP layer of one gatewayd: loops, and the workers that run the S3
+ * handlers, a pool (lib/pool.h): an idle worker waits on a semaphore of
+ * its own and is handed a request directly.
  */
-struct http_worker {
-	struct http		*hw_http;
-	pthread_t		 hw_thread;
-	sem_t			 hw_sem;
-	struct http_task	*hw_task;	/* handed over while idle */
-	struct http_worker	*hw_next;	/* h_idle */
-};
-
-/* The HTTP layer of one gatewayd: loops, workers and their queue. */
 struct http {
 	struct sockaddr_storage	 h_sa;
 	socklen_t		 h_salen;
@@ -122,12 +111,9 @@ struct http {
 	h2o_globalconf_t	 h_conf;
 	struct http_loop	*h_loops;
 	int			 h_nloops;
-	struct http_worker	*h_workers;
+	struct pool		*h_workers;
 	int			 h_nworkers;
-	pthread_mutex_t		 h_lock;
-	struct http_worker	*h_idle;	/* idle workers, a stack */
-	struct http_task	*h_head, *h_tail;	/* waiting tasks */
-	int			 h_active;	/* tasks queued or running */
+	atomic_int		 h_active;	/* tasks queued or running */
 	bool			 h_stopping;
 	SSL_CTX			*h_ssl;		/* NULL: plain HTTP */
 };

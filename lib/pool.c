@@ -15,14 +15,6 @@ struct pool_group {
 	sem_t		 g_done;
 };
 
-/* One call; it lives in pool_all's frame until the group is done. */
-struct pool_job {
-	void			(*j_fn)(void *);
-	void			*j_arg;
-	struct pool_group	*j_group;
-	struct pool_job		*j_next;
-};
-
 struct pool_thread {
 	struct pool		*t_pool;
 	pthread_t		 t_thread;
@@ -40,13 +32,14 @@ struct pool {
 	struct pool_thread	*p_threads;
 };
 
+/* job_run runs j, then no longer touches it: j_fn may free it. */
 static void
 job_run(struct pool_job *j)
 {
 	struct pool_group *g = j->j_group;
 
 	j->j_fn(j->j_arg);
-	if (atomic_fetch_sub(&g->g_left, 1) == 1)
+	if (g != NULL && atomic_fetch_sub(&g->g_left, 1) == 1)
 		sem_post(&g->g_done);
 }
 
@@ -61,9 +54,8 @@ job_take(struct pool *p)
 	return j;
 }
 
-/* job_give hands j to an idle thread, or queues it. */
-static void
-job_give(struct pool *p, struct pool_job *j)
+void
+pool_give(struct pool *p, struct pool_job *j)
 {
 	struct pool_thread *t;
 
@@ -193,7 +185,7 @@ pool_all(struct pool *p, void (*fn)(void *), void *const *args, int n)
 	for (i = 0; i < n; i++)
 		jobs[i] = (struct pool_job){ fn, args[i], &g, NULL };
 	for (i = 1; i < n; i++)
-		job_give(p, &jobs[i]);
+		pool_give(p, &jobs[i]);
 	job_run(&jobs[0]);
 	/* Help with what still waits (ours or another group's). */
 	for (;;) {
