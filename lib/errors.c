@@ -25,7 +25,6 @@ cairn_strerror(int err)
 	case CAIRN_ECONF:		return "invalid configuration";
 	case CAIRN_EPRECONDITION:	return "precondition failed";
 	case CAIRN_ENOCONF:		return "no such bucket configuration";
-	case CAIRN_EAGAIN:		return "not run, to be sent again";
 	case CAIRN_ENOUPLOAD:		return "no such upload";
 	case CAIRN_EBADPART:		return "invalid part";
 	case CAIRN_EPARTORDER:		return "parts not in ascending order";

@@ -38,7 +38,6 @@ enum cairn_err {
 	CAIRN_ECONF = -1012,		/* configuration is invalid */
 	CAIRN_EPRECONDITION = -1013,	/* a conditional write's condition failed */
 	CAIRN_ENOCONF = -1014,		/* no such bucket configuration */
-	CAIRN_EAGAIN = -1015,		/* not run: send the request again */
 
 	/* -1100..-1119: multipart uploads */
 	CAIRN_ENOUPLOAD = -1100,	/* no such multipart upload */

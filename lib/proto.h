@@ -708,8 +708,8 @@ void proto_close(struct proto_msg *m);
  * from many threads cost one trip through nng instead of one each (see
  * rpc_batch.c).  Its payload is an array of 1 to PROTO_BATCHMAX bins,
  * each a whole request message, envelope included; the MSG_OK reply is an
- * array of as many bins, each the whole reply to the request at the same
- * index.
+ * array of as many items, each the whole reply to the request at the same
+ * index as a bin, or nil for a read sent again (below).
  * The requests of a batch are all of one kind, as proto_batch_kind says;
  * one of another kind, or of none, is answered CAIRN_EMSGTYPE.  A batch
  * holds as many requests as fit in PROTO_MSGMAX (one at least, which may
@@ -717,9 +717,9 @@ void proto_close(struct proto_msg *m);
  *
  * - Reads (PROTO_BATCH_READ) only read, never wait for a write and answer
  *   at most one record.  The server runs them in order on one thread.  A
- *   read whose reply would take the batch's reply over PROTO_MSGMAX gets
- *   MSG_ERROR CAIRN_EAGAIN, as do the ones after it, and is sent again;
- *   the first of a batch is always answered.
+ *   read whose reply would take the batch's reply over PROTO_MSGMAX has
+ *   nil in its place instead, as do the ones after it, and is sent
+ *   again; the first of a batch is always answered.
  * - Writes (PROTO_BATCH_WRITE) wait for their synced commit, so the
  *   server runs them side by side, and their commits share a flush.  A
  *   write cannot be sent again, so each is given a share of PROTO_MSGMAX

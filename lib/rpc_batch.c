@@ -15,18 +15,26 @@
 
 /* --- the server's side --------------------------------------------------- */
 
-/* batch_items checks a MSG_RPC_BATCH payload; the number of requests, or 0. */
+/*
+ * batch_items checks the payload of a MSG_RPC_BATCH, or with replies of
+ * its reply (where nil stands for a read not answered); the number of
+ * items, or 0.
+ */
 static uint32_t
-batch_items(const msgpack_object *o)
+batch_items(const msgpack_object *o, bool replies)
 {
+	const msgpack_object *it;
 	uint32_t i;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0 ||
 	    o->via.array.size > PROTO_BATCHMAX)
 		return 0;
-	for (i = 0; i < o->via.array.size; i++)
-		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_BIN)
+	for (i = 0; i < o->via.array.size; i++) {
+		it = &o->via.array.ptr[i];
+		if (it->type != MSGPACK_OBJECT_BIN &&
+		    !(replies && it->type == MSGPACK_OBJECT_NIL))
 			return 0;
+	}
 	return o->via.array.size;
 }
 
@@ -44,18 +52,6 @@ batch_head(const msgpack_object *bin, uint64_t *reqid)
 		proto_close(&m);
 	}
 	return kind;
-}
-
-/* pack_again packs the reply "not run, send it again" into sub. */
-static void
-pack_again(nng_msg *sub, const msgpack_object *bin)
-{
-	msgpack_packer pk;
-	uint64_t reqid;
-
-	(void)batch_head(bin, &reqid);
-	msgpack_packer_init(&pk, sub, rpc_msg_write);
-	rpc_error_reply(sub, &pk, reqid, CAIRN_EAGAIN);
 }
 
 /* One request of a batch of writes, for the server's pool. */
@@ -119,14 +115,14 @@ run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
  * rpc_batch_run answers each request of a MSG_RPC_BATCH (proto.h), into rep
  * after the MSG_OK envelope that pk has begun.  Reads run in order, and a
  * read that was run but whose reply does not fit is simply answered
- * CAIRN_EAGAIN, like the ones after it; writes run side by side, each
- * within its room.
+ * nil, "send it again", like the ones after it; writes run side by side,
+ * each within its room.
  */
 void
 rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
     msgpack_packer *pk)
 {
-	uint32_t i, n = batch_items(m->pm_payload);
+	uint32_t i, n = batch_items(m->pm_payload, false);
 	nng_msg *subs[PROTO_BATCHMAX];
 	const msgpack_object *it;
 	enum proto_batch kind;
@@ -156,10 +152,12 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 		    nng_msg_len(subs[i]) + 8 > PROTO_MSGMAX)
 			full = true;
 		if (full)
-			pack_again(subs[i], &it[i]);
-		msgpack_pack_bin(pk, nng_msg_len(subs[i]));
-		msgpack_pack_bin_body(pk, nng_msg_body(subs[i]),
-		    nng_msg_len(subs[i]));
+			msgpack_pack_nil(pk);
+		else {
+			msgpack_pack_bin(pk, nng_msg_len(subs[i]));
+			msgpack_pack_bin_body(pk, nng_msg_body(subs[i]),
+			    nng_msg_len(subs[i]));
+		}
 		nng_msg_free(subs[i]);
 	}
 	atomic_fetch_add(&srv->rs_nbatches, 1);
@@ -324,26 +322,10 @@ batch_send(struct rpc_batch *b)
 	nng_ctx_send(b->b_ctx, b->b_saio);
 }
 
-/* batch_again tells whether a reply in a batch says "send it again". */
-static bool
-batch_again(const msgpack_object *bin)
-{
-	struct proto_msg m;
-	struct msg_error e;
-	bool again;
-
-	if (proto_open(&m, bin->via.bin.ptr, bin->via.bin.size) != 0)
-		return false;
-	again = m.pm_type == MSG_ERROR &&
-	    msg_error_unpack(m.pm_payload, &e) == 0 && e.e_code == CAIRN_EAGAIN;
-	proto_close(&m);
-	return again;
-}
-
 /*
  * batch_split gives each call of b its reply from the batch's reply rep.
- * A call answered CAIRN_EAGAIN is kept in b (compacted to the front) to
- * be sent again; returns how many were kept.
+ * A call answered nil (a read that did not fit) is kept in b (compacted
+ * to the front) to be sent again; returns how many were kept.
  */
 static int
 batch_split(struct rpc_batch *b, nng_msg *rep)
@@ -359,7 +341,7 @@ batch_split(struct rpc_batch *b, nng_msg *rep)
 		err = msg_error_unpack(m.pm_payload, &e) == 0 ? e.e_code :
 		    CAIRN_EPROTO;
 	else if (err == 0 && (m.pm_type != MSG_OK ||
-	    batch_items(m.pm_payload) != (uint32_t)b->b_n))
+	    batch_items(m.pm_payload, true) != (uint32_t)b->b_n))
 		err = CAIRN_EPROTO;
 	for (i = 0; i < b->b_n; i++) {
 		if (err != 0) {
@@ -367,7 +349,7 @@ batch_split(struct rpc_batch *b, nng_msg *rep)
 			continue;
 		}
 		it = &m.pm_payload->via.array.ptr[i];
-		if (batch_again(it)) {
+		if (it->type == MSGPACK_OBJECT_NIL) {
 			b->b_calls[kept++] = b->b_calls[i];
 			continue;
 		}
