@@ -12,6 +12,8 @@
 
 #include <stdatomic.h>
 
+#include <openssl/types.h>
+
 #include "conf.h"
 #include "ec.h"
 #include "memcap.h"
@@ -100,6 +102,19 @@ const char *s3_error_message(enum s3_err e);
 
 /* s3_error_from maps a negative enum cairn_err to the one S3 error. */
 enum s3_err s3_error_from(int cairn_err);
+
+/* hash.c */
+
+/* The digests, fetched from OpenSSL once (EVP_md5() and the like look
+ * theirs up again at every use). */
+const EVP_MD *hash_md5(void);
+const EVP_MD *hash_sha1(void);
+const EVP_MD *hash_sha256(void);
+
+/* hash_hmac_sha256 computes HMAC-SHA256(key, msg) into out (32 bytes);
+ * out may be key. */
+bool hash_hmac_sha256(unsigned char *out, const void *key, size_t key_len,
+    const void *msg, size_t msg_len);
 
 /* sigv4.c */
 

@@ -220,7 +220,7 @@ cksum_start(struct s3_checksum *ck)
 	ck->ck_crc32 = ck->ck_alg->ca_kind == CK_CRC32C ? 0xffffffffu : 0;
 	if (ck->ck_alg->ca_kind != CK_SHA1 && ck->ck_alg->ca_kind != CK_SHA256)
 		return S3E_NONE;
-	md = ck->ck_alg->ca_kind == CK_SHA1 ? EVP_sha1() : EVP_sha256();
+	md = ck->ck_alg->ca_kind == CK_SHA1 ? hash_sha1() : hash_sha256();
 	if ((ck->ck_md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(ck->ck_md, md, NULL) != 1)
 		return S3E_SLOW_DOWN;

@@ -95,7 +95,7 @@ ck_hash_init(struct s3_chunked *ck)
 {
 	if (ck->ck_chain == NULL)
 		return true;
-	return EVP_DigestInit_ex(ck->ck_md, EVP_sha256(), NULL) == 1;
+	return EVP_DigestInit_ex2(ck->ck_md, hash_sha256(), NULL) == 1;
 }
 
 /* ck_verify checks the signature of what ck_md has hashed. */
@@ -464,13 +464,13 @@ body_digests(struct s3_req *r, const char *body, size_t len)
 		if (mlen != 24 || EVP_DecodeBlock(want,
 		    (const unsigned char *)md5, 24) != 18)
 			return S3E_INVALID_DIGEST;
-		EVP_Digest(body, len, md, NULL, EVP_md5(), NULL);
+		EVP_Digest(body, len, md, NULL, hash_md5(), NULL);
 		if (memcmp(md, want, 16) != 0)
 			return S3E_BAD_DIGEST;
 	}
 	if (strlen(r->sr_payload_hash) != 64)
 		return S3E_NONE;
-	EVP_Digest(body, len, md, NULL, EVP_sha256(), NULL);
+	EVP_Digest(body, len, md, NULL, hash_sha256(), NULL);
 	if (util_unhex(want, r->sr_payload_hash, 32) != 0 ||
 	    memcmp(md, want, 32) != 0)
 		return S3E_CONTENT_SHA256_MISMATCH;

@@ -300,7 +300,7 @@ copy_bytes(struct s3_req *r, const struct msg_objrec *src, uint64_t first,
 	cs.cs_left = src->or_size == 0 ? 0 : last - first + 1;
 	rec->or_size = cs.cs_left;
 	if ((cs.cs_md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(cs.cs_md, EVP_md5(), NULL) != 1) {
+	    EVP_DigestInit_ex2(cs.cs_md, hash_md5(), NULL) != 1) {
 		EVP_MD_CTX_free(cs.cs_md);
 		return CAIRN_ENOMEM;
 	}

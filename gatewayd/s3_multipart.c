@@ -453,7 +453,7 @@ complete_check(const struct complete_parse *cp, uint8_t *etag)
 		if (cp->cp_numbers[i] <= cp->cp_numbers[i - 1])
 			return S3E_INVALID_PART_ORDER;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1) {
+	    EVP_DigestInit_ex2(md, hash_md5(), NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		return S3E_SLOW_DOWN;
 	}

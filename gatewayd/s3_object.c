@@ -98,7 +98,7 @@ digest_init(struct s3_req *r, struct put_digest *pd, struct s3_body *bd)
 	    s3_body_trailer_ok(bd))) != S3E_NONE)
 		return e;
 	if ((pd->pd_md5 = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(pd->pd_md5, EVP_md5(), NULL) != 1)
+	    EVP_DigestInit_ex2(pd->pd_md5, hash_md5(), NULL) != 1)
 		return S3E_SLOW_DOWN;
 	if ((md5 = http_header(r->sr_http, "content-md5", &len)) != NULL) {
 		if (len != 24 || EVP_DecodeBlock(buf,
@@ -112,7 +112,7 @@ digest_init(struct s3_req *r, struct put_digest *pd, struct s3_body *bd)
 	if (util_unhex(pd->pd_want_sha, r->sr_payload_hash, 32) != 0)
 		return S3E_CONTENT_SHA256_MISMATCH;
 	if ((pd->pd_sha = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(pd->pd_sha, EVP_sha256(), NULL) != 1)
+	    EVP_DigestInit_ex2(pd->pd_sha, hash_sha256(), NULL) != 1)
 		return S3E_SLOW_DOWN;
 	return S3E_NONE;
 }

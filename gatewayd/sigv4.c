@@ -1,6 +1,7 @@
 /* sigv4.c - AWS Signature Version 4 checks of the Authorization header */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "gatewayd.h"
 #include "util.h"
@@ -23,6 +23,7 @@
 #define SIGV4_SECRETMAX		256
 #define SIGV4_HASHLEN		32		/* SHA-256 */
 #define SIGV4_EXPIRESMAX	604800		/* seconds a presigned URL lives */
+#define SIGV4_KEYCACHE		16		/* signing keys kept */
 
 /* Every component of the Authorization header, once each. */
 #define SIGV4_SEEN_CREDENTIAL	0x1
@@ -64,6 +65,23 @@ struct sigv4_sink {
 	size_t		 sk_cap;
 	bool		 sk_err;
 };
+
+/*
+ * A signing key depends only on the secret, the day and the scope, so it
+ * is the same for all of a user's requests of one day: kept, it saves
+ * four HMACs a request.  An entry is found by the SHA-256 of what its key
+ * is derived from, so that no secret is copied here and a changed secret
+ * never finds the old key.
+ */
+struct sigv4_keyent {
+	unsigned char	ke_id[SIGV4_HASHLEN];
+	unsigned char	ke_key[SIGV4_HASHLEN];
+	bool		ke_used;
+};
+
+static struct sigv4_keyent	sigv4_keys[SIGV4_KEYCACHE];
+static unsigned			sigv4_keys_next;	/* to replace */
+static pthread_mutex_t		sigv4_keys_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One query parameter, re-encoded into the parameter arena. */
 struct sigv4_param {
@@ -613,7 +631,7 @@ sigv4_sink_open(struct sigv4_sink *sk, char *buf, size_t cap)
 		buf[0] = '\0';
 	if ((sk->sk_md = EVP_MD_CTX_new()) == NULL)
 		return false;
-	if (EVP_DigestInit_ex(sk->sk_md, EVP_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex2(sk->sk_md, hash_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(sk->sk_md);
 		return false;
 	}
@@ -912,28 +930,65 @@ sigv4_canonical_hash(const struct sigv4_request *req,
 	return e;
 }
 
-/* sigv4_hmac computes HMAC-SHA256(key, msg) into out (32 bytes). */
+/*
+ * sigv4_key_id names the signing key of secret for auth's day and scope:
+ * the SHA-256 of all four, each ended by a NUL.
+ */
 static bool
-sigv4_hmac(unsigned char *out, const void *key, size_t key_len,
-    const char *msg, size_t msg_len)
+sigv4_key_id(unsigned char *id, const struct sigv4_auth *auth,
+    const char *secret)
 {
-	unsigned char	mac[SIGV4_HASHLEN];
-	unsigned int	len = 0;
-	bool		ok;
+	const char *part[] = { secret, auth->sa_date, auth->sa_region,
+	    auth->sa_service };
+	EVP_MD_CTX *md;
+	size_t i;
+	bool ok;
 
-	ok = HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg,
-	    msg_len, mac, &len) != NULL && len == SIGV4_HASHLEN;
-	memcpy(out, mac, sizeof(mac));
-	OPENSSL_cleanse(mac, sizeof(mac));
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return false;
+	ok = EVP_DigestInit_ex2(md, hash_sha256(), NULL) == 1;
+	for (i = 0; ok && i < sizeof(part) / sizeof(part[0]); i++)
+		ok = EVP_DigestUpdate(md, part[i], strlen(part[i]) + 1) == 1;
+	ok = ok && EVP_DigestFinal_ex(md, id, NULL) == 1;
+	EVP_MD_CTX_free(md);
 	return ok;
 }
 
-/*
- * sigv4_signing_key derives HMAC(HMAC(HMAC(HMAC("AWS4" secret, date),
- * region), service), "aws4_request") into key.
- */
 static bool
-sigv4_signing_key(unsigned char *key, const struct sigv4_auth *auth,
+sigv4_key_find(const unsigned char *id, unsigned char *key)
+{
+	bool found = false;
+	size_t i;
+
+	pthread_mutex_lock(&sigv4_keys_lock);
+	for (i = 0; i < SIGV4_KEYCACHE && !found; i++) {
+		if (!sigv4_keys[i].ke_used ||
+		    memcmp(sigv4_keys[i].ke_id, id, SIGV4_HASHLEN) != 0)
+			continue;
+		memcpy(key, sigv4_keys[i].ke_key, SIGV4_HASHLEN);
+		found = true;
+	}
+	pthread_mutex_unlock(&sigv4_keys_lock);
+	return found;
+}
+
+static void
+sigv4_key_keep(const unsigned char *id, const unsigned char *key)
+{
+	struct sigv4_keyent *ke;
+
+	pthread_mutex_lock(&sigv4_keys_lock);
+	ke = &sigv4_keys[sigv4_keys_next++ % SIGV4_KEYCACHE];
+	memcpy(ke->ke_id, id, SIGV4_HASHLEN);
+	memcpy(ke->ke_key, key, SIGV4_HASHLEN);
+	ke->ke_used = true;
+	pthread_mutex_unlock(&sigv4_keys_lock);
+}
+
+/* sigv4_derive computes HMAC(HMAC(HMAC(HMAC("AWS4" secret, date), region),
+ * service), "aws4_request") into key. */
+static bool
+sigv4_derive(unsigned char *key, const struct sigv4_auth *auth,
     const char *secret)
 {
 	char	ksecret[4 + SIGV4_SECRETMAX];
@@ -944,16 +999,34 @@ sigv4_signing_key(unsigned char *key, const struct sigv4_auth *auth,
 		return false;
 	memcpy(ksecret, "AWS4", 4);
 	memcpy(ksecret + 4, secret, slen);
-	ok = sigv4_hmac(key, ksecret, 4 + slen, auth->sa_date,
+	ok = hash_hmac_sha256(key, ksecret, 4 + slen, auth->sa_date,
 	    strlen(auth->sa_date)) &&
-	    sigv4_hmac(key, key, SIGV4_HASHLEN, auth->sa_region,
+	    hash_hmac_sha256(key, key, SIGV4_HASHLEN, auth->sa_region,
 	    strlen(auth->sa_region)) &&
-	    sigv4_hmac(key, key, SIGV4_HASHLEN, auth->sa_service,
+	    hash_hmac_sha256(key, key, SIGV4_HASHLEN, auth->sa_service,
 	    strlen(auth->sa_service)) &&
-	    sigv4_hmac(key, key, SIGV4_HASHLEN, SIGV4_TERMINATOR,
+	    hash_hmac_sha256(key, key, SIGV4_HASHLEN, SIGV4_TERMINATOR,
 	    sizeof(SIGV4_TERMINATOR) - 1);
 	OPENSSL_cleanse(ksecret, sizeof(ksecret));
 	return ok;
+}
+
+/* sigv4_signing_key finds the signing key of secret for auth's day and
+ * scope among those kept, or derives and keeps it. */
+static bool
+sigv4_signing_key(unsigned char *key, const struct sigv4_auth *auth,
+    const char *secret)
+{
+	unsigned char id[SIGV4_HASHLEN];
+
+	if (!sigv4_key_id(id, auth, secret))
+		return false;
+	if (sigv4_key_find(id, key))
+		return true;
+	if (!sigv4_derive(key, auth, secret))
+		return false;
+	sigv4_key_keep(id, key);
+	return true;
 }
 
 /* sigv4_sign computes the hex signature of the canonical request hash. */
@@ -973,7 +1046,7 @@ sigv4_sign(const struct sigv4_auth *auth, const char *secret,
 	if (n < 0 || (size_t)n >= sizeof(sts))
 		return S3E_INTERNAL;
 	ok = sigv4_signing_key(key, auth, secret) &&
-	    sigv4_hmac(mac, key, sizeof(key), sts, n);
+	    hash_hmac_sha256(mac, key, sizeof(key), sts, (size_t)n);
 	if (ok)
 		util_hex(sig, mac, sizeof(mac));
 	OPENSSL_cleanse(key, sizeof(key));
@@ -1112,7 +1185,8 @@ sigv4_chain_next(struct sigv4_chain *ch, bool trailer,
 		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b"
 		    "7852b855", hex);
 	if (!ch->sc_ready || n < 0 || (size_t)n >= sizeof(sts) ||
-	    !sigv4_hmac(mac, ch->sc_key, sizeof(ch->sc_key), sts, (size_t)n))
+	    !hash_hmac_sha256(mac, ch->sc_key, sizeof(ch->sc_key), sts,
+	    (size_t)n))
 		return S3E_INTERNAL;
 	util_hex(hex, mac, sizeof(mac));
 	if (sig_len != 2 * SIGV4_HASHLEN ||

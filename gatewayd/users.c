@@ -92,7 +92,7 @@ users_root_id(const struct gatewayd *env, char *out)
 	unsigned char md[32];
 	unsigned int len = sizeof(md);
 
-	EVP_Digest(ak, strlen(ak), md, &len, EVP_sha256(), NULL);
+	EVP_Digest(ak, strlen(ak), md, &len, hash_sha256(), NULL);
 	util_hex(out, md, sizeof(md));
 }
 

@@ -583,6 +583,67 @@ test_mismatch(void)
 	    NULL, 0), S3E_NONE, "x-amzn-* is not x-amz-*: allowed unsigned");
 }
 
+/* test_keys_kept: a signing key kept for one secret never signs for
+ * another, and keys pushed out by others' are derived again. */
+static void
+test_keys_kept(void)
+{
+	char	secret[64];
+	int	i, wrong = 0;
+
+	is_int(verify(s3_vectors[0].request, S3_SECRET, S3_NOW, NULL, 0),
+	    S3E_NONE, "kept key: the right secret passes");
+	is_int(verify(s3_vectors[0].request, S3_SECRET "2", S3_NOW, NULL, 0),
+	    S3E_SIGNATURE_MISMATCH, "kept key: another secret of the same "
+	    "day and scope does not pass");
+	for (i = 0; i < 3 * SIGV4_KEYCACHE; i++) {
+		snprintf(secret, sizeof(secret), "other-user-secret-%d", i);
+		wrong += verify(s3_vectors[0].request, secret, S3_NOW, NULL,
+		    0) != S3E_SIGNATURE_MISMATCH;
+	}
+	is_int(wrong, 0, "kept key: 48 other secrets all mismatch");
+	is_int(verify(s3_vectors[0].request, S3_SECRET, S3_NOW, NULL, 0),
+	    S3E_NONE, "kept key: pushed out, derived again, passes");
+}
+
+#define RFC4231_CASE2 \
+	"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+
+/* hmac_hex runs hash_hmac_sha256 and returns its hex. */
+static const char *
+hmac_hex(const void *key, size_t key_len, const char *msg)
+{
+	static char	hex[65];
+	unsigned char	mac[32];
+
+	if (!hash_hmac_sha256(mac, key, key_len, msg, strlen(msg)))
+		return "failed";
+	util_hex(hex, mac, sizeof(mac));
+	return hex;
+}
+
+/* test_hmac: RFC 4231's test cases 2 and 6 (a key longer than a block). */
+static void
+test_hmac(void)
+{
+	unsigned char	key[131], mac[32];
+	char		hex[65];
+
+	ok(strcmp(hmac_hex("Jefe", 4, "what do ya want for nothing?"),
+	    RFC4231_CASE2) == 0, "HMAC-SHA256: RFC 4231 case 2");
+	memset(key, 0xaa, sizeof(key));
+	ok(strcmp(hmac_hex(key, sizeof(key), "Test Using Larger Than "
+	    "Block-Size Key - Hash Key First"),
+	    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+	    == 0, "HMAC-SHA256: RFC 4231 case 6, 131-byte key");
+	memcpy(mac, "Jefe", 4);
+	ok(hash_hmac_sha256(mac, mac, 4, "what do ya want for nothing?", 28),
+	    "HMAC-SHA256 into its own key");
+	util_hex(hex, mac, sizeof(mac));
+	ok(strcmp(hex, RFC4231_CASE2) == 0,
+	    "HMAC-SHA256 into its own key: same MAC");
+}
+
 static void
 test_skew_region(void)
 {
@@ -792,7 +853,7 @@ test_presigned(void)
 int
 main(void)
 {
-	plan(106);
+	plan(114);
 	test_vectors(s3_vectors, NVEC(s3_vectors));
 	test_vectors(s3_extra, NVEC(s3_extra));
 	test_suite();
@@ -801,6 +862,8 @@ main(void)
 	test_headers_missing();
 	test_date_header();
 	test_mismatch();
+	test_keys_kept();
+	test_hmac();
 	test_skew_region();
 	test_query_escapes();
 	test_hostile_query();
