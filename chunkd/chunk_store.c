@@ -468,6 +468,26 @@ commit_complete(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 }
 
 /*
+ * drop_behind takes a large shard, now on disk, out of the page cache.
+ * Its pages would otherwise stay until memory runs short, and every new
+ * shard would be written into pages the kernel has not handed out in a
+ * while.  On a virtual machine whose host takes back the guest's free
+ * memory, first touching such a page costs as much as writing it
+ * several times over: writing 64 MiB objects spent 38% of all CPU
+ * copying into the page cache.  Dropped pages are the next ones handed
+ * out.  Small shards stay cached: they are the ones read back soon.
+ */
+static void
+drop_behind(struct chunk_store *cs, int fd, uint64_t length)
+{
+	uint64_t min = atomic_load_explicit(&cs->cs_drop_behind,
+	    memory_order_relaxed);
+
+	if (min > 0 && length >= min)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+/*
  * commit makes the temporary file the shard: header, fdatasync, rename,
  * fsync of the fan-out directory.  Until the rename the shard does not
  * exist; after the directory fsync it survives a crash.
@@ -492,6 +512,7 @@ commit(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 		return store_err(cs, sp->sp_tmp, "write");
 	if (fdatasync(fd) == -1)
 		return store_err(cs, sp->sp_tmp, "fdatasync");
+	drop_behind(cs, fd, h.sh_length);
 	if (renameat(cs->cs_dirfd, sp->sp_tmp, cs->cs_dirfd, sp->sp_final) ==
 	    -1) {
 		/* A concurrent resend of this write may have committed it. */

@@ -108,9 +108,10 @@ status(void *arg, struct msg_status *st)
 }
 
 /*
- * chunkd_apply takes what a reload may change.  The drive's path and
- * listen URL and the number of workers are fixed while running: say so if
- * they changed, and keep the running values.
+ * chunkd_apply takes what a reload may change: drop_behind and the log
+ * level.  The drive's path and listen URL and the number of workers are
+ * fixed while running: say so if they changed, and keep the running
+ * values.
  */
 static void
 chunkd_apply(void *arg, const struct conf *nc)
@@ -133,6 +134,7 @@ chunkd_apply(void *arg, const struct conf *nc)
 		log_warnx("%s: [drive %s] path and listen and [chunkd] "
 		    "workers change only on restart", env->ck_conffile,
 		    env->ck_drive);
+	atomic_store(&env->ck_store.cs_drop_behind, nc->c_chunkd_drop_behind);
 	log_setverbose(env->ck_verbose);
 }
 
@@ -150,6 +152,7 @@ chunkd_start(struct chunkd *env, const struct conf_drive *d)
 		    cairn_strerror(rc));
 	log_info("drive %s: %s, drive id %s", d->cd_name, d->cd_path,
 	    chunk_store_drive_id(&env->ck_store));
+	atomic_store(&env->ck_store.cs_drop_behind, c->c_chunkd_drop_behind);
 	rc = rpc_server_start(&env->ck_rpc, env->ck_name, d->cd_listen,
 	    c->c_chunkd_workers, dispatch, status, env);
 	if (rc != 0)

@@ -35,6 +35,7 @@ struct chunk_store {
 	atomic_uint_fast64_t	 cs_reads;	/* blocks verified, sent */
 	atomic_uint_fast64_t	 cs_deletes;	/* shards deleted */
 	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
+	atomic_uint_fast64_t	 cs_drop_behind;	/* see chunk_store_write */
 };
 
 /* A snapshot of a store's counters and its file system's space. */

@@ -42,6 +42,7 @@ struct conf {
 
 	/* [chunkd] */
 	int	c_chunkd_workers;
+	uint64_t c_chunkd_drop_behind;	/* shards this large leave the cache */
 
 	/* [gatewayd] */
 	char	c_gw_listen[128];	/* host:port */

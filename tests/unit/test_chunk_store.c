@@ -2,6 +2,10 @@
 #include "../../chunkd/chunk_store.c"
 
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+
+#define TMPFS_MAGIC_NUM	0x01021994	/* linux/magic.h */
 
 #include "scratch.h"
 #include "tap.h"
@@ -105,6 +109,68 @@ flip(struct chunk_store *cs, const uint8_t *id, off_t off)
 
 	file_path(path, sizeof(path), cs, id, 0);
 	return scratch_flip(path, off);
+}
+
+/* resident counts the pages of a committed shard in the page cache. */
+static long
+resident(struct chunk_store *cs, const uint8_t *id)
+{
+	char path[PATH_MAX + 64];
+	unsigned char vec[16];
+	long n = -1;
+	size_t i, pages, len;
+	struct stat st;
+	void *p;
+	int fd;
+
+	file_path(path, sizeof(path), cs, id, 0);
+	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &st) == -1)
+		goto out;
+	len = (size_t)st.st_size;
+	pages = (len + 4095) / 4096;
+	if (pages > sizeof(vec) || (p = mmap(NULL, len, PROT_READ, MAP_SHARED,
+	    fd, 0)) == MAP_FAILED)
+		goto out;
+	if (mincore(p, len, vec) == 0)
+		for (n = 0, i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	munmap(p, len);
+out:
+	if (fd != -1)
+		close(fd);
+	return n;
+}
+
+/* test_drop_behind: a shard of drop_behind bytes or more leaves the page
+ * cache once committed; a smaller one, or any with 0, stays. */
+static void
+test_drop_behind(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	uint8_t id[PROTO_IDLEN];
+
+	struct statfs sf;
+
+	make_id(id, 0xd0);
+	atomic_store(&cs->cs_drop_behind, LEN);
+	is_int(put_shard(cs, id), 0, "drop_behind: shard committed");
+	/* tmpfs has no disk to drop its pages to. */
+	if (statfs(cs->cs_path, &sf) == 0 && sf.f_type == TMPFS_MAGIC_NUM)
+		ok(1, "# SKIP drive on tmpfs");
+	else
+		is_int(resident(cs, id), 0, "drop_behind: a shard of "
+		    "drop_behind bytes is out of the page cache");
+	ok(get(cs, id, 2, buf, &d) == 0 && d.cd_data.ps_len == LEN - 2 * BS &&
+	    memcmp(d.cd_data.ps_ptr, data + 2 * BS, d.cd_data.ps_len) == 0,
+	    "drop_behind: and reads back from disk");
+	make_id(id, 0xd1);
+	atomic_store(&cs->cs_drop_behind, LEN + 1);
+	is_int(put_shard(cs, id), 0, "drop_behind: smaller shard committed");
+	ok(resident(cs, id) > 0, "drop_behind: a smaller shard stays cached");
+	make_id(id, 0xd2);
+	atomic_store(&cs->cs_drop_behind, 0);
+	is_int(put_shard(cs, id), 0, "drop_behind 0: shard committed");
+	ok(resident(cs, id) > 0, "drop_behind 0: every shard stays cached");
 }
 
 static void
@@ -323,7 +389,7 @@ main(void)
 	void *buf;
 	size_t i;
 
-	plan(56);
+	plan(63);
 	log_init("test_chunk_store", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
@@ -343,6 +409,7 @@ main(void)
 	test_missing_block(&cs, buf);
 	test_zero_crc(&cs, buf);
 	test_concurrent_commits(&cs, buf);
+	test_drop_behind(&cs, buf);
 	test_reopen(&cs);
 
 	chunk_store_stats(&cs, &st);

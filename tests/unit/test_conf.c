@@ -308,6 +308,16 @@ check_int_ranges(void)
 	    "[chunkd] workers = 257 is rejected");
 	is_int(load_kv("chunkd", "workers", "256"), 0,
 	    "[chunkd] workers = 256 is the maximum");
+	is_int((long long)conf.c_chunkd_drop_behind, 4LL << 20,
+	    "[chunkd] drop_behind defaults to 4M");
+	is_int(load_kv("chunkd", "drop_behind", "0"), 0,
+	    "[chunkd] drop_behind = 0 (never) is valid");
+	is_int(load_kv("chunkd", "drop_behind", "64K"), 0,
+	    "[chunkd] drop_behind = 64K is valid");
+	is_int((long long)conf.c_chunkd_drop_behind, 64LL << 10,
+	    "[chunkd] drop_behind = 64K is 65536 bytes");
+	is_int(load_kv("chunkd", "drop_behind", "2T"), CAIRN_ECONF,
+	    "[chunkd] drop_behind = 2T is rejected (over 1T)");
 	is_int(load_kv("gatewayd", "workers", "0"), CAIRN_ECONF,
 	    "[gatewayd] workers = 0 is rejected");
 	is_int(load_kv("gatewayd", "threads", "65"), CAIRN_ECONF,
@@ -613,7 +623,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 11 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
+	plan(7 + 5 + 14 + 8 + 4 + 16 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
 	check_defaults();
 	check_derived();
 	check_every_key();
