@@ -582,11 +582,8 @@ rpc_chan_close(nng_ctx ctx, nng_aio *saio, nng_aio *raio)
 static void
 pair_finish(struct rpc_pair *p, int rv)
 {
-	pthread_mutex_lock(&p->p_lock);
 	p->p_rv = rv;
-	p->p_done = true;
-	pthread_cond_signal(&p->p_cond);
-	pthread_mutex_unlock(&p->p_lock);
+	sem_post(&p->p_done);
 }
 
 /* on_sent runs on an nng thread once the request is out (or failed). */
@@ -600,9 +597,7 @@ on_sent(void *arg)
 		pair_finish(p, rv);
 		return;
 	}
-	pthread_mutex_lock(&p->p_lock);
-	p->p_sent = true;
-	pthread_mutex_unlock(&p->p_lock);
+	atomic_store(&p->p_sent, true);
 	nng_ctx_recv(p->p_ctx, p->p_raio);
 }
 
@@ -620,8 +615,7 @@ pair_free(struct rpc_pair *p)
 	if (p == NULL)
 		return;
 	rpc_chan_close(p->p_ctx, p->p_saio, p->p_raio);
-	pthread_cond_destroy(&p->p_cond);
-	pthread_mutex_destroy(&p->p_lock);
+	sem_destroy(&p->p_done);
 	free(p);
 }
 
@@ -635,11 +629,12 @@ pair_new(struct rpc_client *cl, int *rc)
 	*rc = CAIRN_ENOMEM;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
-	pthread_mutex_init(&p->p_lock, NULL);
-	pthread_cond_init(&p->p_cond, NULL);
+	if (sem_init(&p->p_done, 0, 0) != 0) {
+		free(p);
+		return NULL;
+	}
 	if ((rv = nng_ctx_open(&p->p_ctx, cl->cl_sock)) != 0) {
-		pthread_cond_destroy(&p->p_cond);
-		pthread_mutex_destroy(&p->p_lock);
+		sem_destroy(&p->p_done);
 		free(p);
 		*rc = rpc_nng_err(rv);
 		return NULL;
@@ -735,7 +730,7 @@ rpc_call_send(struct rpc_call *c)
 		c->rc_err = CAIRN_ETOOBIG;
 		return;
 	}
-	c->rc_pair->p_done = c->rc_pair->p_sent = false;
+	atomic_store(&c->rc_pair->p_sent, false);
 	c->rc_pair->p_rv = c->rc_pair->p_err = 0;
 	kind = proto_batch_kind(c->rc_type);
 	if (kind != PROTO_BATCH_NONE && LANE(c->rc_client, kind)->l_max > 1) {
@@ -773,11 +768,9 @@ rpc_call_wait(struct rpc_call *c)
 
 	if (c->rc_err != 0)
 		return c->rc_err;
-	pthread_mutex_lock(&p->p_lock);
-	while (!p->p_done)
-		pthread_cond_wait(&p->p_cond, &p->p_lock);
-	pthread_mutex_unlock(&p->p_lock);
-	if (p->p_sent)
+	while (sem_wait(&p->p_done) != 0 && errno == EINTR)
+		;
+	if (atomic_load(&p->p_sent))
 		c->rc_req = NULL;	/* nng owns it once sent */
 	if (p->p_err != 0)
 		return c->rc_err = p->p_err;

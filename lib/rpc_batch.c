@@ -285,12 +285,9 @@ call_done(struct rpc_call *c, nng_msg *rep, int err)
 {
 	struct rpc_pair *p = c->rc_pair;
 
-	pthread_mutex_lock(&p->p_lock);
 	p->p_rep = rep;
 	p->p_err = err;
-	p->p_done = true;
-	pthread_cond_signal(&p->p_cond);
-	pthread_mutex_unlock(&p->p_lock);
+	sem_post(&p->p_done);
 }
 
 /*

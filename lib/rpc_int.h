@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,16 +24,17 @@
  * wakes the caller, both on nng's threads, so the caller sleeps once per
  * call instead of once for the send and again for the reply.  (Receiving
  * before the send completes is not an option: nng releases before 1.6
- * mishandle a receive cancelled while its send is still queued.)
+ * mishandle a receive cancelled while its send is still queued.)  The
+ * caller waits on a semaphore, not a condition variable: woken, it would
+ * first have to take the mutex that the waking thread still holds while
+ * it goes on to wake the other calls of a batch, and sleep once more.
  */
 struct rpc_pair {
 	nng_ctx		 p_ctx;
 	nng_aio		*p_saio;
 	nng_aio		*p_raio;
-	pthread_mutex_t	 p_lock;
-	pthread_cond_t	 p_cond;
-	bool		 p_done;
-	bool		 p_sent;	/* the request left: nng owns it */
+	sem_t		 p_done;	/* posted once per call, when done */
+	atomic_bool	 p_sent;	/* the request left: nng owns it */
 	int		 p_rv;		/* nng's result */
 	int		 p_err;		/* a batched call's error */
 	nng_msg		*p_rep;		/* a batched call's reply */
