@@ -30,7 +30,25 @@ backend_ver_get(struct backend *be, struct rpc_call *c,
 	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_VER_GET)) != 0)
 		return rc;
 	msg_ver_ref_pack(rpc_call_packer(c), ref);
-	if ((rc = rpc_call_run(c)) != 0)
+	rpc_call_send(c);
+	return backend_ver_get_recv(c, rec);
+}
+
+void
+backend_ver_get_send(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref, void (*done)(void *), void *arg)
+{
+	if (rpc_call_init(c, be->be_metad, MSG_META_VER_GET) == 0)
+		msg_ver_ref_pack(rpc_call_packer(c), ref);
+	rpc_call_send_cb(c, done, arg);
+}
+
+int
+backend_ver_get_recv(struct rpc_call *c, struct msg_objrec *rec)
+{
+	int rc;
+
+	if ((rc = rpc_call_wait(c)) != 0)
 		return rc;
 	return msg_objrec_unpack(c->rc_reply.pm_payload, rec);
 }

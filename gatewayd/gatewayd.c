@@ -33,10 +33,11 @@ on_status(void *arg, struct msg_status *st)
 	static const char *const names[] = {
 		"requests", "errors", "bytes_in", "bytes_out", "drives_up",
 		"mem_used", "mem_peak", "mem_refused", "trash_queued",
-		"metad_batches", "metad_batched"
+		"metad_batches", "metad_batched", "loop_answered",
+		"loop_resumed"
 	};
 	struct memcap *mc = &env->gw_backend.be_memcap;
-	uint64_t values[11];
+	uint64_t values[13];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -53,7 +54,9 @@ on_status(void *arg, struct msg_status *st)
 	pthread_mutex_unlock(&mc->mc_lock);
 	values[8] = trash_queued(&env->gw_backend.be_trash);
 	rpc_client_batches(env->gw_backend.be_metad, &values[9], &values[10]);
-	for (i = 0; i < 11; i++)
+	values[11] = atomic_load(&env->gw_fast_answered);
+	values[12] = atomic_load(&env->gw_fast_resumed);
+	for (i = 0; i < 13; i++)
 		msg_status_add(st, names[i], values[i]);
 }
 
@@ -123,7 +126,7 @@ main(int argc, char *argv[])
 	if (rpc_server_start(&env->gw_ctl, "gatewayd", env->gw_conf.c_gw_control,
 	    GATEWAYD_CTL_WORKERS, dispatch, on_status, env) != 0)
 		fatalx("control socket %s", env->gw_conf.c_gw_control);
-	if ((rc = http_start(env, s3_serve)) != 0)
+	if ((rc = http_start(env, s3_serve, &s3_fast)) != 0)
 		fatalx("cannot serve S3 on %s: %s", env->gw_conf.c_gw_listen,
 		    cairn_strerror(rc));
 	sdnotify_ready("serving S3");

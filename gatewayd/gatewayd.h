@@ -268,14 +268,40 @@ struct http_req {
 	 * owned by the handler layer, and alive until it has answered */
 	const struct http_hdr_out *hr_extra;
 	size_t			 hr_nextra;
+	void			*hr_fast;	/* the handler layer's, below */
 };
 
 struct gatewayd;
 
+/*
+ * What the event loop can serve itself, without a worker: the hooks of
+ * the handler layer.  hf_begin runs on the loop thread for an HTTP/1.1
+ * request without a body; it must not wait.  It returns HTTP_FAST_NO to
+ * have a worker serve the request as usual, or HTTP_FAST_SENT once it
+ * has sent a call whose completion calls http_fast_wake(hr).  hf_end then
+ * runs on the loop thread, and answers (HTTP_FAST_DONE) or leaves what is
+ * left, which may wait, to hf_resume on a worker (HTTP_FAST_WORKER).  On
+ * the loop thread answers are whole: http_respond, or http_stream_start
+ * of no body; the rest is refused.
+ */
+enum http_fast_rc { HTTP_FAST_NO, HTTP_FAST_SENT, HTTP_FAST_DONE,
+	HTTP_FAST_WORKER };
+
+struct http_fast {
+	enum http_fast_rc (*hf_begin)(struct gatewayd *, struct http_req *);
+	enum http_fast_rc (*hf_end)(struct gatewayd *, struct http_req *);
+	void		  (*hf_resume)(struct gatewayd *, struct http_req *);
+};
+
 /* http_start listens on the configured address and starts the event loops
- * and the worker threads that call serve for each request. */
+ * and the worker threads that call serve for each request; fast (or
+ * NULL) lets the loops serve some requests themselves. */
 int http_start(struct gatewayd *env,
-    void (*serve)(struct gatewayd *, struct http_req *));
+    void (*serve)(struct gatewayd *, struct http_req *),
+    const struct http_fast *fast);
+
+/* http_fast_wake has the loop thread of hr run hf_end; any thread. */
+void http_fast_wake(struct http_req *hr);
 
 /* http_stop stops accepting requests and waits (bounded) for running ones. */
 void http_stop(struct gatewayd *env);
@@ -565,6 +591,8 @@ struct gatewayd {
 	atomic_ullong		 gw_errors;
 	atomic_ullong		 gw_bytes_in;
 	atomic_ullong		 gw_bytes_out;
+	atomic_ullong		 gw_fast_answered;	/* see s3_fast.c */
+	atomic_ullong		 gw_fast_resumed;
 	struct users		*gw_users;	/* access key cache */
 	struct s3_policy_cache	*gw_policies;	/* bucket policy cache */
 };
@@ -804,6 +832,18 @@ struct s3_req {
 
 /* s3_serve is the HTTP layer's entry: authenticate, route, answer. */
 void s3_serve(struct gatewayd *env, struct http_req *hr);
+
+/*
+ * s3_fast_admit runs what s3_serve runs before it routes, for a request
+ * the event loop may serve: true if r is a GET or HEAD of an object
+ * (without CORS, subresources or anything else s3_serve would route
+ * elsewhere), authenticated and authorized; false leaves r unanswered,
+ * to go to a worker.
+ */
+bool s3_fast_admit(struct s3_req *r);
+
+/* s3_fast.c: the http_fast hooks (see http_start). */
+extern const struct http_fast s3_fast;
 
 /* s3_query_get finds a query parameter, percent-decoded into buf (NUL
  * terminated); returns its length, or -1 if absent or too long. */
@@ -1092,6 +1132,23 @@ enum s3_err s3_list_max_keys(const struct http_req *hr, long *out);
 void s3_object_put(struct s3_req *r);
 void s3_object_get(struct s3_req *r);
 void s3_object_delete(struct s3_req *r);
+
+/*
+ * s3_object_get after its record is read, in steps, so that the event
+ * loop can take the ones that do not wait: _plan checks the conditional
+ * headers and the range and makes the response headers (NULL: answered);
+ * _whole tells whether _send answers at once (HEAD, empty or inline
+ * objects) rather than reading and streaming shards; _free frees the
+ * plan, after _send.
+ */
+struct s3_get;
+struct s3_get *s3_object_get_plan(struct s3_req *r,
+    const struct msg_objrec *rec);
+bool s3_object_get_whole(const struct s3_req *r,
+    const struct msg_objrec *rec, const struct s3_get *g);
+void s3_object_get_send(struct s3_req *r, const struct msg_objrec *rec,
+    const struct s3_get *g);
+void s3_object_get_free(struct s3_get *g);
 
 /* s3_object_commit makes rec the current version of the request's key and
  * deletes the shards of the version it replaces; 0 or an error. */
@@ -1494,6 +1551,13 @@ int backend_ver_put(struct backend *be, struct rpc_call *c,
 int backend_ver_get(struct backend *be, struct rpc_call *c,
     const struct msg_ver_ref *ref, struct msg_objrec *rec);
 
+/* backend_ver_get_send sends the read of backend_ver_get and returns;
+ * done(arg) runs on an nng thread once its reply is in, and
+ * backend_ver_get_recv then decodes it without waiting. */
+void backend_ver_get_send(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref, void (*done)(void *), void *arg);
+int backend_ver_get_recv(struct rpc_call *c, struct msg_objrec *rec);
+
 /* backend_ver_delete deletes as S3 does (see msg_ver_ref); d in c. */
 int backend_ver_delete(struct backend *be, struct rpc_call *c,
     const struct msg_ver_ref *ref, struct msg_ver_done *d);
@@ -1528,6 +1592,18 @@ void s3_version_note(struct s3_req *r, struct proto_str version_id);
  */
 bool s3_version_get(struct s3_req *r, struct rpc_call *c,
     struct msg_objrec *rec);
+
+/*
+ * s3_version_get in two halves that do not wait: _send sends the read
+ * (false: ?versionId is malformed, nothing sent or answered) and done(arg)
+ * runs on an nng thread once the reply is in; _recv then answers like
+ * s3_version_get.  vid (PROTO_VERIDLEN + 1 bytes) lives from one to the
+ * other.
+ */
+bool s3_version_get_send(struct s3_req *r, struct rpc_call *c, char *vid,
+    void (*done)(void *), void *arg);
+bool s3_version_get_recv(struct s3_req *r, struct rpc_call *c,
+    const char *vid, struct msg_objrec *rec);
 
 /*
  * s3_version_delete deletes key (version_id empty: as a DELETE without

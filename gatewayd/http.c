@@ -91,6 +91,8 @@ http_task_complete(struct http_task *t, long result)
 
 /* --- the loop thread side ---------------------------------------------------- */
 
+static void fast_end(struct http_task *);
+
 /* on_dispose runs when h2o frees the request: the client left, or done. */
 static void
 on_dispose(void *p)
@@ -239,7 +241,9 @@ on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 		    t_msg, m);
 
 		h2o_linklist_unlink(&m->link);
-		if (t->t_h1)
+		if (t->t_fast_wake)
+			fast_end(t);
+		else if (t->t_h1)
 			http1_run(t);
 		else
 			run_action(t);
@@ -379,14 +383,12 @@ task_new(struct http_loop *loop, h2o_req_t *req)
 	return t;
 }
 
-/* task_run runs on a worker: the S3 handler, then the end of the task. */
+/* task_end ends what the handler left unanswered, and lets go of t. */
 static void
-task_run(void *arg)
+task_end(struct http_task *t)
 {
-	struct http_task *t = arg;
 	struct http *h = t->t_loop->l_http;
 
-	h->h_serve(h->h_env, &t->t_req);
 	if (!t->t_finished) {
 		if (t->t_begun)
 			http_stream_abort(&t->t_req);
@@ -395,6 +397,81 @@ task_run(void *arg)
 	}
 	http_task_release(t);
 	atomic_fetch_sub(&h->h_active, 1);	/* http_stop polls it */
+}
+
+/* task_run runs on a worker: the S3 handler, then the end of the task. */
+static void
+task_run(void *arg)
+{
+	struct http_task *t = arg;
+	struct http *h = t->t_loop->l_http;
+
+	h->h_serve(h->h_env, &t->t_req);
+	task_end(t);
+}
+
+/* fast_resume_run runs on a worker what the loop's path left to one. */
+static void
+fast_resume_run(void *arg)
+{
+	struct http_task *t = arg;
+	struct http *h = t->t_loop->l_http;
+
+	h->h_fast->hf_resume(h->h_env, &t->t_req);
+	task_end(t);
+}
+
+bool
+http_fast_try(struct http *h, struct http_task *t)
+{
+	if (h->h_fast == NULL)
+		return false;
+	atomic_fetch_add(&h->h_active, 1);
+	t->t_fast = true;
+	if (h->h_fast->hf_begin(h->h_env, &t->t_req) == HTTP_FAST_SENT)
+		return true;
+	t->t_fast = false;
+	atomic_fetch_sub(&h->h_active, 1);
+	return false;
+}
+
+void
+http_fast_wake(struct http_req *hr)
+{
+	struct http_task *t = task_of(hr);
+
+	pthread_mutex_lock(&t->t_lock);
+	t->t_refs++;		/* a queued message keeps the task alive */
+	t->t_fast_wake = true;
+	pthread_mutex_unlock(&t->t_lock);
+	h2o_multithread_send_message(&t->t_loop->l_receiver, &t->t_msg);
+}
+
+/*
+ * fast_end runs hf_end on the loop thread once the call of hf_begin is
+ * answered.  An answer it gives is detached (post_final) and written here
+ * as a worker's would be; what it leaves goes to a worker, with the
+ * handler's reference.
+ */
+static void
+fast_end(struct http_task *t)
+{
+	struct http *h = t->t_loop->l_http;
+
+	t->t_fast_wake = false;
+	if (h->h_fast->hf_end(h->h_env, &t->t_req) == HTTP_FAST_WORKER) {
+		t->t_fast = false;
+		t->t_job = (struct pool_job){ fast_resume_run, t, NULL, NULL };
+		pool_give(h->h_workers, &t->t_job);
+		return;
+	}
+	if (!t->t_finished)
+		(void)http_respond(&t->t_req, 500, NULL, 0, NULL, 0);
+	t->t_fast = false;
+	if (t->t_h1)
+		http1_run(t);
+	http_task_release(t);	/* the handler's reference */
+	atomic_fetch_sub(&h->h_active, 1);
 }
 
 void
@@ -456,6 +533,14 @@ post(struct http_task *t)
 {
 	long rc;
 
+	/* The loop thread cannot wait for itself; nothing it runs asks. */
+	if (t->t_fast) {
+		if (!t->t_abort)
+			log_warnx("%s: a wait on the event loop refused",
+			    t->t_req.hr_id);
+		t->t_abort = true;
+		return -1;
+	}
 	pthread_mutex_lock(&t->t_lock);
 	if (t->t_h2o == NULL && t->t_conn == NULL) {
 		pthread_mutex_unlock(&t->t_lock);
@@ -522,7 +607,8 @@ detach(struct http_task *t)
 	struct http_hdr_out *h;
 	char *p;
 
-	if (!t->t_h1 || t->t_abort || t->t_len > HTTP_DETACH_MAX)
+	if (!t->t_h1 || t->t_abort || (t->t_len > HTTP_DETACH_MAX &&
+	    !t->t_fast))
 		return false;
 	need = n * sizeof(*h) + t->t_len;
 	for (i = 0; i < t->t_nhdrs; i++)
@@ -552,6 +638,12 @@ static long
 post_final(struct http_task *t)
 {
 	t->t_finished = true;
+	if (t->t_fast) {	/* fast_end writes it */
+		if (detach(t))
+			return 0;
+		t->t_abort = true;
+		return -1;
+	}
 	if (detach(t))
 		return post_nowait(t);
 	return post(t);
@@ -958,7 +1050,8 @@ start_threads(struct http *h, int nloops, int nworkers)
 
 int
 http_start(struct gatewayd *env,
-    void (*serve)(struct gatewayd *, struct http_req *))
+    void (*serve)(struct gatewayd *, struct http_req *),
+    const struct http_fast *fast)
 {
 	struct http *h = &http_state;
 	const struct conf *conf = &env->gw_conf;
@@ -966,6 +1059,7 @@ http_start(struct gatewayd *env,
 
 	h->h_env = env;
 	h->h_serve = serve;
+	h->h_fast = fast;
 	atomic_init(&h->h_active, 0);
 	if ((rc = util_mkdirs(conf->c_gw_tmp_dir, 0700)) != 0) {
 		log_warnx("%s: %s", conf->c_gw_tmp_dir, cairn_strerror(rc));

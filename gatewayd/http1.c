@@ -808,10 +808,15 @@ set_length(struct http_task *t, uint64_t len)
 static void
 dispatch(struct http1_conn *c)
 {
+	struct http_task *t = c->c_task;
+
 	c->c_state = C_REQ;
 	conn_read(c, false);
 	timer_set(c, &c->c_rtimer, NULL);
-	http_task_queue(c->c_loop->l_http, c->c_task);
+	if (t->t_req.hr_body_len == 0 && t->t_body == NULL &&
+	    http_fast_try(c->c_loop->l_http, t))
+		return;
+	http_task_queue(c->c_loop->l_http, t);
 }
 
 /*

@@ -96,6 +96,8 @@ struct http_task {
 	char				 t_lenbuf[24];	/* a made-up length */
 	struct pool_job			 t_job;		/* for a worker */
 	char				*t_copy;	/* request line, headers */
+	bool				 t_fast;	/* the loop serves it */
+	bool				 t_fast_wake;	/* t_msg: run hf_end */
 };
 
 /*
@@ -108,6 +110,7 @@ struct http {
 	socklen_t		 h_salen;
 	struct gatewayd		*h_env;
 	void			(*h_serve)(struct gatewayd *, struct http_req *);
+	const struct http_fast	*h_fast;	/* NULL: workers serve all */
 	h2o_globalconf_t	 h_conf;
 	struct http_loop	*h_loops;
 	int			 h_nloops;
@@ -135,6 +138,10 @@ void http_task_complete(struct http_task *t, long result);
 
 /* http_task_queue hands a prepared task to the worker threads. */
 void http_task_queue(struct http *h, struct http_task *t);
+
+/* http_fast_try offers t, an HTTP/1.1 request without a body, to the
+ * loop's own path; false: queue it for a worker. */
+bool http_fast_try(struct http *h, struct http_task *t);
 
 /* http_reason is the reason phrase of an HTTP status. */
 const char *http_reason(int status);

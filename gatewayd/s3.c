@@ -471,6 +471,29 @@ headers_size(const struct http_req *hr)
 	return n;
 }
 
+bool
+s3_fast_admit(struct s3_req *r)
+{
+	struct http_req *hr = r->sr_http;
+	char *canon;
+	enum s3_err e;
+
+	if ((!s3_method_is(r, "GET") && !s3_method_is(r, "HEAD")) ||
+	    http_header(hr, "origin", NULL) != NULL)
+		return false;
+	if (parse_path(r) != S3E_NONE || r->sr_bucket.ps_len == 0 ||
+	    r->sr_key.ps_len == 0)
+		return false;
+	set_resource(r);
+	if (headers_size(hr) > S3_HEADERS_MAX ||
+	    !only_params(hr, object_params) ||
+	    (canon = malloc(CANON_MAX)) == NULL)
+		return false;
+	e = authenticate(r, canon);
+	free(canon);
+	return e == S3E_NONE && s3_authz(r) == S3E_NONE;
+}
+
 void
 s3_serve(struct gatewayd *env, struct http_req *hr)
 {

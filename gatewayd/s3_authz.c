@@ -210,8 +210,9 @@ policy_effect(struct s3_req *r, struct proto_str bucket, struct proto_str key,
 		return POLICY_NONE;
 	if (rc != 0) {
 		/* Failing closed: a policy that cannot be read may deny. */
-		log_warnx("%s: bucket policy: %s", r->sr_http->hr_id,
-		    cairn_strerror(rc));
+		if (rc != CAIRN_ENOWAIT)	/* the loop asks a worker */
+			log_warnx("%s: bucket policy: %s", r->sr_http->hr_id,
+			    cairn_strerror(rc));
 		return POLICY_DENY;
 	}
 	if (doc == NULL)

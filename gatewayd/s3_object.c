@@ -790,45 +790,85 @@ conditions_hold(struct s3_req *r, const struct msg_objrec *rec)
 	return false;
 }
 
+/* What a GET or HEAD answers once its record is read: the range and the
+ * response headers, their strings in g_store. */
+struct s3_get {
+	struct get_range	 g_rg;
+	struct http_hdr_out	 g_h[PROTO_HDRMAX + 16];
+	size_t			 g_n;
+	char			*g_store;
+};
+
+struct s3_get *
+s3_object_get_plan(struct s3_req *r, const struct msg_objrec *rec)
+{
+	struct s3_get *g;
+	enum s3_err e;
+
+	if (!conditions_hold(r, rec))
+		return NULL;
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+		return NULL;
+	}
+	if (s3_query_has(r->sr_http, "partNumber"))
+		e = part_range(r, rec, &g->g_rg);
+	else
+		e = parse_range(r->sr_http, rec->or_size, &g->g_rg);
+	if (e != S3E_NONE) {
+		s3_fail(r, e, NULL);
+		s3_object_get_free(g);
+		return NULL;
+	}
+	if ((g->g_store = malloc(headers_store_size(rec) + OVERRIDES_MAX)) ==
+	    NULL) {
+		s3_fail(r, S3E_SLOW_DOWN, NULL);
+		s3_object_get_free(g);
+		return NULL;
+	}
+	g->g_n = object_headers(r, rec, &g->g_rg, g->g_h,
+	    g->g_store + OVERRIDES_MAX);
+	g->g_n = s3_cond_overrides(r, g->g_h, g->g_n,
+	    sizeof(g->g_h) / sizeof(g->g_h[0]), g->g_store, OVERRIDES_MAX);
+	return g;
+}
+
+bool
+s3_object_get_whole(const struct s3_req *r, const struct msg_objrec *rec,
+    const struct s3_get *g)
+{
+	(void)g;
+	return r->sr_http->hr_head || rec->or_size == 0 || rec->or_inline;
+}
+
+void
+s3_object_get_send(struct s3_req *r, const struct msg_objrec *rec,
+    const struct s3_get *g)
+{
+	get_body(r, rec, &g->g_rg, g->g_h, g->g_n);
+}
+
+void
+s3_object_get_free(struct s3_get *g)
+{
+	if (g == NULL)
+		return;
+	free(g->g_store);
+	free(g);
+}
+
 void
 s3_object_get(struct s3_req *r)
 {
-	struct http_hdr_out h[PROTO_HDRMAX + 16];
 	struct msg_objrec rec;
-	struct get_range rg;
 	struct rpc_call c;
-	enum s3_err e = S3E_NONE;
-	char *store;
-	size_t n;
+	struct s3_get *g;
 
-	if (!s3_version_get(r, &c, &rec)) {	/* answered */
-		rpc_call_fini(&c);
-		return;
+	if (s3_version_get(r, &c, &rec) &&	/* else answered */
+	    (g = s3_object_get_plan(r, &rec)) != NULL) {
+		s3_object_get_send(r, &rec, g);
+		s3_object_get_free(g);
 	}
-	if (!conditions_hold(r, &rec)) {
-		rpc_call_fini(&c);
-		return;
-	}
-	if (s3_query_has(r->sr_http, "partNumber"))
-		e = part_range(r, &rec, &rg);
-	else
-		e = parse_range(r->sr_http, rec.or_size, &rg);
-	if (e != S3E_NONE) {
-		s3_fail(r, e, NULL);
-		rpc_call_fini(&c);
-		return;
-	}
-	if ((store = malloc(headers_store_size(&rec) + OVERRIDES_MAX)) ==
-	    NULL) {
-		rpc_call_fini(&c);
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-		return;
-	}
-	n = object_headers(r, &rec, &rg, h, store + OVERRIDES_MAX);
-	n = s3_cond_overrides(r, h, n, sizeof(h) / sizeof(h[0]), store,
-	    OVERRIDES_MAX);
-	get_body(r, &rec, &rg, h, n);
-	free(store);
 	rpc_call_fini(&c);
 }
 

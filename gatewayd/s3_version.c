@@ -88,25 +88,31 @@ marker_answer(struct s3_req *r, const struct msg_objrec *rec, bool named)
 	s3_fail(r, S3E_METHOD_NOT_ALLOWED, NULL);
 }
 
-bool
-s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
+/* version_ref names the version the request asks for (vid, read from
+ * ?versionId); false if it is malformed, answered. */
+static bool
+version_ref(struct s3_req *r, char *vid, struct msg_ver_ref *ref)
 {
-	char vid[PROTO_VERIDLEN + 1];
-	struct msg_ver_ref ref;
 	enum s3_err e;
-	int rc;
 
-	memset(c, 0, sizeof(*c));
 	if ((e = s3_version_query(r, vid)) != S3E_NONE) {
 		s3_fail(r, e, NULL);
 		return false;
 	}
-	ref.vr_bucket = r->sr_bucket;
-	ref.vr_key = r->sr_key;
-	ref.vr_version_id = proto_str_c(vid);
-	ref.vr_bypass = false;
-	if ((rc = backend_ver_get(&r->sr_env->gw_backend, c, &ref,
-	    rec)) != 0) {
+	ref->vr_bucket = r->sr_bucket;
+	ref->vr_key = r->sr_key;
+	ref->vr_version_id = proto_str_c(vid);
+	ref->vr_bypass = false;
+	return true;
+}
+
+/* version_got answers what a record read may have met instead of an
+ * object; true if rec is one. */
+static bool
+version_got(struct s3_req *r, int rc, const char *vid,
+    const struct msg_objrec *rec)
+{
+	if (rc != 0) {
 		s3_fail_rc(r, rc);
 		return false;
 	}
@@ -118,6 +124,43 @@ s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
 		return false;
 	}
 	return true;
+}
+
+bool
+s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
+{
+	char vid[PROTO_VERIDLEN + 1];
+	struct msg_ver_ref ref;
+
+	memset(c, 0, sizeof(*c));
+	if (!version_ref(r, vid, &ref))
+		return false;
+	return version_got(r, backend_ver_get(&r->sr_env->gw_backend, c, &ref,
+	    rec), vid, rec);
+}
+
+bool
+s3_version_get_send(struct s3_req *r, struct rpc_call *c, char *vid,
+    void (*done)(void *), void *arg)
+{
+	struct msg_ver_ref ref;
+
+	memset(c, 0, sizeof(*c));
+	if (s3_version_query(r, vid) != S3E_NONE)
+		return false;
+	ref.vr_bucket = r->sr_bucket;
+	ref.vr_key = r->sr_key;
+	ref.vr_version_id = proto_str_c(vid);
+	ref.vr_bypass = false;
+	backend_ver_get_send(&r->sr_env->gw_backend, c, &ref, done, arg);
+	return true;
+}
+
+bool
+s3_version_get_recv(struct s3_req *r, struct rpc_call *c, const char *vid,
+    struct msg_objrec *rec)
+{
+	return version_got(r, backend_ver_get_recv(c, rec), vid, rec);
 }
 
 int

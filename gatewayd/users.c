@@ -114,7 +114,8 @@ users_secret(struct gatewayd *env, const char *ak, struct s3_who *who,
 		return S3E_NONE;
 	}
 	if ((rc = lookup(env, ak, &e)) != 0) {
-		log_warnx("access key lookup: %s", cairn_strerror(rc));
+		if (rc != CAIRN_ENOWAIT)	/* the loop asks a worker */
+			log_warnx("access key lookup: %s", cairn_strerror(rc));
 		return s3_error_from(rc);
 	}
 	if (!e.ue_found)

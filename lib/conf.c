@@ -62,6 +62,7 @@ static const struct conf_key conf_keys[] = {
 	    RPC_INFLIGHTMAX),
 	INT("gatewayd", "rpc_write_inflight", c_gw_rpc_winflight, 1,
 	    RPC_INFLIGHTMAX),
+	INT("gatewayd", "fast_path", c_gw_fast_path, 0, 1),
 	STR("gatewayd", "tmp_dir", c_gw_tmp_dir),
 	SIZE("gatewayd", "max_object_size", c_gw_max_object, 1,
 	    (int64_t)5 << 40),
@@ -120,6 +121,7 @@ conf_defaults(struct conf *c)
 	c->c_gw_rpc_batch = 16;
 	c->c_gw_rpc_inflight = 1;
 	c->c_gw_rpc_winflight = 4;
+	c->c_gw_fast_path = 1;
 	c->c_gw_max_object = (uint64_t)5 << 30;
 	c->c_gw_max_memory = (uint64_t)512 << 20;
 	c->c_gw_max_memory_wait_ms = 2000;

@@ -53,6 +53,7 @@ struct conf {
 	int	c_gw_rpc_batch;		/* metad reads per message, at most */
 	int	c_gw_rpc_inflight;	/* messages of reads out at once */
 	int	c_gw_rpc_winflight;	/* messages of writes out at once */
+	int	c_gw_fast_path;		/* the loop answers inline GETs */
 	char	c_gw_tmp_dir[PATH_MAX];	/* where large bodies are staged */
 	uint64_t c_gw_max_object;	/* largest single PUT */
 	uint64_t c_gw_max_memory;	/* stripe buffers in flight; 0: no cap */

@@ -38,6 +38,7 @@ enum cairn_err {
 	CAIRN_ECONF = -1012,		/* configuration is invalid */
 	CAIRN_EPRECONDITION = -1013,	/* a conditional write's condition failed */
 	CAIRN_ENOCONF = -1014,		/* no such bucket configuration */
+	CAIRN_ENOWAIT = -1015,		/* a call would wait, and may not */
 
 	/* -1100..-1119: multipart uploads */
 	CAIRN_ENOUPLOAD = -1100,	/* no such multipart upload */

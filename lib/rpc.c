@@ -579,11 +579,23 @@ rpc_chan_close(nng_ctx ctx, nng_aio *saio, nng_aio *raio)
 
 /* --- calls ------------------------------------------------------------------- */
 
+void
+rpc_pair_done(struct rpc_pair *p)
+{
+	void (*cb)(void *) = p->p_cb;
+	void *arg = p->p_cb_arg;
+
+	/* Once posted, p may be waited for and reused: read it before. */
+	sem_post(&p->p_done);
+	if (cb != NULL)
+		cb(arg);
+}
+
 static void
 pair_finish(struct rpc_pair *p, int rv)
 {
 	p->p_rv = rv;
-	sem_post(&p->p_done);
+	rpc_pair_done(p);
 }
 
 /* on_sent runs on an nng thread once the request is out (or failed). */
@@ -712,13 +724,36 @@ rpc_call_packer(struct rpc_call *c)
 	return &c->rc_pk;
 }
 
+/* Set on a thread between rpc_nowait_begin and _end. */
+static _Thread_local bool rpc_nowait;
+static _Thread_local bool rpc_refused;
+
 void
-rpc_call_send(struct rpc_call *c)
+rpc_nowait_begin(void)
+{
+	rpc_nowait = true;
+	rpc_refused = false;
+}
+
+bool
+rpc_nowait_end(void)
+{
+	rpc_nowait = false;
+	return !rpc_refused;
+}
+
+static void
+call_send(struct rpc_call *c, void (*done)(void *), void *arg)
 {
 	enum proto_batch kind;
 
 	if (c->rc_err != 0)
 		return;
+	if (rpc_nowait && done == NULL) {
+		rpc_refused = true;
+		c->rc_err = CAIRN_ENOWAIT;
+		return;
+	}
 	if (!rpc_client_connected(c->rc_client)) {
 		c->rc_err = CAIRN_EUNAVAIL;
 		return;
@@ -732,6 +767,8 @@ rpc_call_send(struct rpc_call *c)
 	}
 	atomic_store(&c->rc_pair->p_sent, false);
 	c->rc_pair->p_rv = c->rc_pair->p_err = 0;
+	c->rc_pair->p_cb = done;
+	c->rc_pair->p_cb_arg = arg;
 	kind = proto_batch_kind(c->rc_type);
 	if (kind != PROTO_BATCH_NONE && LANE(c->rc_client, kind)->l_max > 1) {
 		rpc_batch_enqueue(c, LANE(c->rc_client, kind));
@@ -739,6 +776,20 @@ rpc_call_send(struct rpc_call *c)
 	}
 	nng_aio_set_msg(c->rc_pair->p_saio, c->rc_req);
 	nng_ctx_send(c->rc_pair->p_ctx, c->rc_pair->p_saio);
+}
+
+void
+rpc_call_send(struct rpc_call *c)
+{
+	call_send(c, NULL, NULL);
+}
+
+void
+rpc_call_send_cb(struct rpc_call *c, void (*done)(void *), void *arg)
+{
+	call_send(c, done, arg);
+	if (c->rc_err != 0)	/* not sent: nothing will call back */
+		done(arg);
 }
 
 /* open_reply decodes the reply envelope: MSG_OK, or MSG_ERROR's code. */

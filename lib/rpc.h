@@ -151,6 +151,24 @@ msgpack_packer *rpc_call_packer(struct rpc_call *c);
 void rpc_call_send(struct rpc_call *c);
 
 /*
+ * rpc_call_send_cb sends like rpc_call_send, and once the reply (or the
+ * error) is in, calls done(arg) on one of nng's threads instead of waking
+ * a waiter: rpc_call_wait then returns at once.  done must not block.
+ */
+void rpc_call_send_cb(struct rpc_call *c, void (*done)(void *), void *arg);
+
+/*
+ * A thread that may not wait (an event loop) marks it with
+ * rpc_nowait_begin: until rpc_nowait_end, every call it sends fails with
+ * CAIRN_ENOWAIT, but for those sent with rpc_call_send_cb.  Code that
+ * answers from a cache and calls a daemon only on a miss can so be run
+ * as it is; rpc_nowait_end tells whether any call was refused, that is,
+ * whether what it computed may be kept.
+ */
+void rpc_nowait_begin(void);
+bool rpc_nowait_end(void);
+
+/*
  * rpc_call_wait waits for the reply of a sent call.  Returns 0 (payload in
  * c->rc_reply), the peer's MSG_ERROR code, or a transport error:
  * CAIRN_EUNAVAIL, CAIRN_ETIMEDOUT, CAIRN_EPROTO.

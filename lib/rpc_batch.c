@@ -287,7 +287,7 @@ call_done(struct rpc_call *c, nng_msg *rep, int err)
 
 	p->p_rep = rep;
 	p->p_err = err;
-	sem_post(&p->p_done);
+	rpc_pair_done(p);
 }
 
 /*

@@ -35,6 +35,8 @@ struct rpc_pair {
 	nng_aio		*p_raio;
 	sem_t		 p_done;	/* posted once per call, when done */
 	atomic_bool	 p_sent;	/* the request left: nng owns it */
+	void		(*p_cb)(void *);	/* rpc_call_send_cb */
+	void		*p_cb_arg;
 	int		 p_rv;		/* nng's result */
 	int		 p_err;		/* a batched call's error */
 	nng_msg		*p_rep;		/* a batched call's reply */
@@ -96,6 +98,10 @@ struct rpc_client {
  * of a msgpack_packer), growing it geometrically.
  */
 int rpc_msg_write(void *data, const char *buf, size_t len);
+
+/* rpc_pair_done ends the call on p, whose result fields are set: wakes
+ * its waiter, or runs its rpc_call_send_cb callback. */
+void rpc_pair_done(struct rpc_pair *p);
 
 /* rpc_nng_err converts nng's error to an enum cairn_err. */
 int rpc_nng_err(int rv);

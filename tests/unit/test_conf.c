@@ -318,6 +318,9 @@ check_int_ranges(void)
 	    "[chunkd] drop_behind = 64K is 65536 bytes");
 	is_int(load_kv("chunkd", "drop_behind", "2T"), CAIRN_ECONF,
 	    "[chunkd] drop_behind = 2T is rejected (over 1T)");
+	is_int(conf.c_gw_fast_path, 1, "[gatewayd] fast_path defaults to 1");
+	is_int(load_kv("gatewayd", "fast_path", "2"), CAIRN_ECONF,
+	    "[gatewayd] fast_path = 2 is rejected");
 	is_int(load_kv("gatewayd", "workers", "0"), CAIRN_ECONF,
 	    "[gatewayd] workers = 0 is rejected");
 	is_int(load_kv("gatewayd", "threads", "65"), CAIRN_ECONF,
@@ -623,7 +626,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 16 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
+	plan(7 + 5 + 14 + 8 + 4 + 18 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
 	check_defaults();
 	check_derived();
 	check_every_key();

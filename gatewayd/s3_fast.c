@@ -1,0 +1,120 @@
+/* s3_fast.c - GET and HEAD of objects answered on the event loop */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gatewayd.h"
+#include "log.h"
+#include "util.h"
+
+/*
+ * A worker serving a GET sleeps while metad looks the record up, and is
+ * woken by nng's thread, and hands its answer to the event loop: three
+ * thread switches, each a wakeup of a vCPU on a virtual machine, for a
+ * request whose own work is a few microseconds.  Here the loop thread
+ * that parsed the request authenticates it and sends the record read;
+ * when the reply is in, the same loop answers a HEAD, or a GET of an
+ * empty or inline object, and no worker is woken.  Objects in shards
+ * are read and streamed by a worker, which takes over with the record.
+ *
+ * Authentication and authorization answer from caches almost always; a
+ * miss would make the loop wait for metad.  They run with rpc_nowait:
+ * a call they would make is refused instead, and the request goes to a
+ * worker, which runs everything again and may wait.  So does any request
+ * whose checks fail: the error is a worker's to answer.
+ */
+struct s3_fast_req {
+	struct s3_req		 f_r;
+	struct rpc_call		 f_call;
+	struct msg_objrec	 f_rec;
+	struct s3_get		*f_get;
+	char			 f_vid[PROTO_VERIDLEN + 1];
+};
+
+static void
+fast_free(struct http_req *hr)
+{
+	struct s3_fast_req *f = hr->hr_fast;
+
+	hr->hr_fast = NULL;
+	s3_object_get_free(f->f_get);
+	rpc_call_fini(&f->f_call);
+	sigv4_chain_wipe(&f->f_r.sr_chain);
+	free(f->f_r.sr_keybuf);
+	free(f->f_r.sr_tagbuf);
+	free(f);
+}
+
+static void
+fast_done(void *arg)
+{
+	http_fast_wake(arg);
+}
+
+static enum http_fast_rc
+fast_begin(struct gatewayd *env, struct http_req *hr)
+{
+	struct s3_fast_req *f;
+	bool ok;
+
+	if (!env->gw_conf.c_gw_fast_path ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
+		return HTTP_FAST_NO;
+	f->f_r.sr_env = env;
+	f->f_r.sr_http = hr;
+	hr->hr_fast = f;
+	rpc_nowait_begin();
+	ok = s3_fast_admit(&f->f_r);
+	ok = rpc_nowait_end() && ok;
+	if (!ok || !s3_version_get_send(&f->f_r, &f->f_call, f->f_vid,
+	    fast_done, hr)) {
+		fast_free(hr);
+		return HTTP_FAST_NO;
+	}
+	atomic_fetch_add(&env->gw_requests, 1);
+	return HTTP_FAST_SENT;
+}
+
+static void
+fast_log(struct s3_fast_req *f, const char *how)
+{
+	struct http_req *hr = f->f_r.sr_http;
+
+	log_debug("%s: %.*s %s -> done %s in %llu ms", hr->hr_id,
+	    (int)hr->hr_method_len, hr->hr_method, f->f_r.sr_resource, how,
+	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
+}
+
+static enum http_fast_rc
+fast_end(struct gatewayd *env, struct http_req *hr)
+{
+	struct s3_fast_req *f = hr->hr_fast;
+
+	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_rec) &&
+	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_rec)) != NULL) {
+		if (!s3_object_get_whole(&f->f_r, &f->f_rec, f->f_get)) {
+			atomic_fetch_add(&env->gw_fast_resumed, 1);
+			return HTTP_FAST_WORKER;
+		}
+		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+	}
+	atomic_fetch_add(&env->gw_fast_answered, 1);
+	fast_log(f, "on the loop");
+	fast_free(hr);
+	return HTTP_FAST_DONE;
+}
+
+static void
+fast_resume(struct gatewayd *env, struct http_req *hr)
+{
+	struct s3_fast_req *f = hr->hr_fast;
+
+	(void)env;
+	s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+	fast_log(f, "by a worker");
+	fast_free(hr);
+}
+
+const struct http_fast s3_fast = { fast_begin, fast_end, fast_resume };

@@ -1,0 +1,196 @@
+"""fastpath.py - GET and HEAD answered by the event loop, and what it
+leaves to workers, checked through gatewayd's loop_answered and
+loop_resumed counters.
+
+usage: fastpath.py ENDPOINT CAIRN CONF on|off
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.parse
+
+import boto3
+from botocore.config import Config
+
+from s3tap import client, expect, expect_error, run_expect, status_of
+
+ENDPOINT, CAIRN, CONF, MODE = sys.argv[1:5]
+ON = MODE == 'on'
+S3 = client(ENDPOINT)
+BUCKET = 'fast-' + MODE
+SMALL = bytes(range(256)) * 16          # 4 KiB: inline in metad
+BIG = bytes(range(251)) * 4200          # about 1 MiB: erasure coded
+
+
+def counters():
+    """counters returns gatewayd's (loop_answered, loop_resumed)."""
+    out = subprocess.run([CAIRN, '-f', CONF, '--json', 'status'],
+                         check=True, capture_output=True).stdout
+    for d in json.loads(out)['daemons']:
+        if d['name'] == 'gatewayd':
+            return d['stats']['loop_answered'], d['stats']['loop_resumed']
+    raise AssertionError('no gatewayd in cairn status')
+
+
+def counted(fn, answered, resumed):
+    """counted runs fn and checks how the counters moved: by answered and
+    resumed with the loop's path on, not at all with it off."""
+    a0, r0 = counters()
+    fn()
+    a1, r1 = counters()
+    want = (answered, resumed) if ON else (0, 0)
+    expect((a1 - a0, r1 - r0) == want, 'loop_answered +%d, loop_resumed '
+           '+%d; want +%d, +%d' % (a1 - a0, r1 - r0, want[0], want[1]))
+
+
+def setup():
+    S3.create_bucket(Bucket=BUCKET)
+    S3.put_object(Bucket=BUCKET, Key='small', Body=SMALL)
+    S3.put_object(Bucket=BUCKET, Key='big', Body=BIG)
+
+
+def get_small():
+    def fn():
+        body = S3.get_object(Bucket=BUCKET, Key='small')['Body'].read()
+        expect(body == SMALL, 'body differs')
+    counted(fn, 1, 0)
+
+
+def head_small():
+    def fn():
+        r = S3.head_object(Bucket=BUCKET, Key='small')
+        expect(r['ContentLength'] == len(SMALL), r['ContentLength'])
+    counted(fn, 1, 0)
+
+
+def range_small():
+    def fn():
+        r = S3.get_object(Bucket=BUCKET, Key='small', Range='bytes=10-19')
+        expect(r['ResponseMetadata']['HTTPStatusCode'] == 206,
+               r['ResponseMetadata']['HTTPStatusCode'])
+        expect(r['Body'].read() == SMALL[10:20], 'range body differs')
+        expect(r['ContentRange'] == 'bytes 10-19/4096', r['ContentRange'])
+    counted(fn, 1, 0)
+
+
+def not_modified():
+    etag = S3.head_object(Bucket=BUCKET, Key='small')['ETag']
+
+    def fn():
+        st = status_of(S3.get_object, Bucket=BUCKET, Key='small',
+                       IfNoneMatch=etag)
+        expect(st == 304, st)
+    counted(fn, 1, 0)
+
+
+def missing_key():
+    def fn():
+        expect_error('NoSuchKey', 404, S3.get_object, Bucket=BUCKET,
+                     Key='nothing-here')
+    counted(fn, 1, 0)
+
+
+def get_big():
+    def fn():
+        body = S3.get_object(Bucket=BUCKET, Key='big')['Body'].read()
+        expect(body == BIG, 'body differs')
+    counted(fn, 0, 1)
+
+
+def acl_by_worker():
+    def fn():
+        r = S3.get_object_acl(Bucket=BUCKET, Key='small')
+        expect(len(r['Grants']) >= 1, r['Grants'])
+    counted(fn, 0, 0)
+
+
+def bad_signature():
+    other = boto3.client('s3', endpoint_url=ENDPOINT, region_name='us-east-1',
+                         aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'],
+                         aws_secret_access_key='not-the-secret',
+                         config=Config(s3={'addressing_style': 'path'},
+                                       retries={'total_max_attempts': 1}))
+
+    def fn():
+        expect_error('SignatureDoesNotMatch', 403, other.get_object,
+                     Bucket=BUCKET, Key='small')
+    counted(fn, 0, 0)
+
+
+def delete_marker():
+    S3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={
+        'Status': 'Enabled'})
+    v = S3.put_object(Bucket=BUCKET, Key='gone', Body=b'first')['VersionId']
+    S3.delete_object(Bucket=BUCKET, Key='gone')
+
+    def fn():
+        try:
+            S3.get_object(Bucket=BUCKET, Key='gone')
+        except S3.exceptions.NoSuchKey as e:
+            h = e.response['ResponseMetadata']['HTTPHeaders']
+            expect(h.get('x-amz-delete-marker') == 'true', h)
+        else:
+            raise AssertionError('GET of a deleted key succeeded')
+        body = S3.get_object(Bucket=BUCKET, Key='gone',
+                             VersionId=v)['Body'].read()
+        expect(body == b'first', body)
+    counted(fn, 2, 0)
+
+
+def read_response(f):
+    """read_response reads one HTTP/1.1 response: (status, body)."""
+    status = int(f.readline().split()[1])
+    length = 0
+    while True:
+        line = f.readline().strip()
+        if not line:
+            break
+        name, _, value = line.partition(b':')
+        if name.lower() == b'content-length':
+            length = int(value)
+    return status, f.read(length)
+
+
+def pipelined():
+    """Two GETs sent in one write: answered in order, each whole."""
+    signer = boto3.client('s3', endpoint_url=ENDPOINT,
+                          region_name='us-east-1',
+                          config=Config(s3={'addressing_style': 'path'},
+                                        signature_version='s3v4'))
+    urls = [signer.generate_presigned_url('get_object', Params={
+        'Bucket': BUCKET, 'Key': k}) for k in ('small', 'big')]
+    host = urllib.parse.urlsplit(ENDPOINT).netloc
+    reqs = b''
+    for u in urls:
+        p = urllib.parse.urlsplit(u)
+        reqs += ('GET %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n' % (
+            p.path, p.query, host)).encode()
+
+    def fn():
+        with socket.create_connection(host.rsplit(':', 1)) as s:
+            s.settimeout(30)
+            s.sendall(reqs)
+            f = s.makefile('rb')
+            expect(read_response(f) == (200, SMALL), 'first answer differs')
+            expect(read_response(f) == (200, BIG), 'second answer differs')
+    counted(fn, 1, 1)
+
+
+sys.exit(run_expect([
+    ('setup: a bucket, a 4 KiB and a 1 MiB object', setup),
+    ('GET of an inline object', get_small),
+    ('HEAD', head_small),
+    ('GET of a range: 206', range_small),
+    ('If-None-Match of the ETag: 304', not_modified),
+    ('GET of a missing key: NoSuchKey', missing_key),
+    ('GET of an erasure-coded object: a worker streams it', get_big),
+    ('GET ?acl: a worker answers', acl_by_worker),
+    ('a wrong signature: a worker answers SignatureDoesNotMatch',
+     bad_signature),
+    ('a delete marker: 404 with x-amz-delete-marker; its older version',
+     delete_marker),
+    ('two pipelined GETs: answered in order', pipelined),
+]))
