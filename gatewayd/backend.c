@@ -37,7 +37,7 @@ backend_open(struct backend *be, const struct conf *conf)
 		    conf->c_gw_rpc_batch, conf->c_gw_rpc_inflight);
 	if (rc == 0)
 		rc = rpc_client_batch(be->be_metad, PROTO_BATCH_WRITE,
-		    conf->c_gw_rpc_batch, conf->c_gw_rpc_winflight);
+		    conf->c_gw_rpc_wbatch, conf->c_gw_rpc_winflight);
 	for (i = 0; rc == 0 && i < be->be_ndrives; i++)
 		rc = rpc_client_open(&be->be_chunk[i],
 		    conf->c_drives[i].cd_listen, conf->c_rpc_timeout_ms);

@@ -58,6 +58,7 @@ static const struct conf_key conf_keys[] = {
 	INT("gatewayd", "threads", c_gw_threads, 1, 64),
 	INT("gatewayd", "workers", c_gw_workers, 1, 4096),
 	INT("gatewayd", "rpc_batch", c_gw_rpc_batch, 1, PROTO_BATCHMAX),
+	INT("gatewayd", "rpc_write_batch", c_gw_rpc_wbatch, 1, PROTO_BATCHMAX),
 	INT("gatewayd", "rpc_batch_inflight", c_gw_rpc_inflight, 1,
 	    RPC_INFLIGHTMAX),
 	INT("gatewayd", "rpc_write_inflight", c_gw_rpc_winflight, 1,
@@ -118,7 +119,8 @@ conf_defaults(struct conf *c)
 	strcpy(c->c_gw_listen, "127.0.0.1:9000");
 	c->c_gw_threads = 2;
 	c->c_gw_workers = 64;
-	c->c_gw_rpc_batch = 16;
+	c->c_gw_rpc_batch = 32;
+	c->c_gw_rpc_wbatch = 16;
 	c->c_gw_rpc_inflight = 1;
 	c->c_gw_rpc_winflight = 4;
 	c->c_gw_fast_path = 1;

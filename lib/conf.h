@@ -51,6 +51,7 @@ struct conf {
 	int	c_gw_threads;		/* HTTP event loops */
 	int	c_gw_workers;		/* threads running S3 requests */
 	int	c_gw_rpc_batch;		/* metad reads per message, at most */
+	int	c_gw_rpc_wbatch;	/* metad commits per message, at most */
 	int	c_gw_rpc_inflight;	/* messages of reads out at once */
 	int	c_gw_rpc_winflight;	/* messages of writes out at once */
 	int	c_gw_fast_path;		/* the loop answers inline GETs */

@@ -319,6 +319,10 @@ check_int_ranges(void)
 	is_int(load_kv("chunkd", "drop_behind", "2T"), CAIRN_ECONF,
 	    "[chunkd] drop_behind = 2T is rejected (over 1T)");
 	is_int(conf.c_gw_fast_path, 1, "[gatewayd] fast_path defaults to 1");
+	ok(conf.c_gw_rpc_batch == 32 && conf.c_gw_rpc_wbatch == 16,
+	    "[gatewayd] rpc_batch defaults to 32, rpc_write_batch to 16");
+	is_int(load_kv("gatewayd", "rpc_write_batch", "33"), CAIRN_ECONF,
+	    "[gatewayd] rpc_write_batch = 33 is rejected");
 	is_int(load_kv("gatewayd", "fast_path", "2"), CAIRN_ECONF,
 	    "[gatewayd] fast_path = 2 is rejected");
 	is_int(load_kv("gatewayd", "workers", "0"), CAIRN_ECONF,
@@ -626,7 +630,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 18 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
+	plan(7 + 5 + 14 + 8 + 4 + 20 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
 	check_defaults();
 	check_derived();
 	check_every_key();
