@@ -7,24 +7,23 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-FP=$top_srcdir/tests/integration/fastpath.py
+# fastpath MODE DESCRIPTION: one run of fastpath.py as one test.
+fastpath() {
+	local out=$TESTDIR/$1.tap
 
-echo "1..2"
+	if "$PY" "$top_srcdir/tests/integration/fastpath.py" "http://$ADDR" \
+	    "$top_builddir/cairn" "$DATA/cairn.conf" "$1" >"$out" 2>&1; then
+		ok "$2"
+	else
+		not_ok "$2"
+		diag <"$out"
+	fi
+}
+
+plan 2
 cluster_start
-if "$PY" "$FP" "http://$ADDR" "$top_builddir/cairn" "$DATA/cairn.conf" on \
-    >"$TESTDIR/on.tap" 2>&1; then
-	ok "the event loop answers inline GETs and HEADs; workers the rest"
-else
-	not_ok "the event loop answers inline GETs and HEADs; workers the rest"
-	diag <"$TESTDIR/on.tap"
-fi
+fastpath on "the event loop answers inline GETs and HEADs; workers the rest"
 cluster_stop
 export CAIRN_GATEWAYD_FAST_PATH=0
 cluster_start
-if "$PY" "$FP" "http://$ADDR" "$top_builddir/cairn" "$DATA/cairn.conf" off \
-    >"$TESTDIR/off.tap" 2>&1; then
-	ok "fast_path = 0: workers answer everything, the same way"
-else
-	not_ok "fast_path = 0: workers answer everything, the same way"
-	diag <"$TESTDIR/off.tap"
-fi
+fastpath off "fast_path = 0: workers answer everything, the same way"
