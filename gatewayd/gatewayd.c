@@ -71,14 +71,17 @@ dispatch(void *env, const struct proto_msg *req, msgpack_packer *reply)
 }
 
 /*
- * apply takes nothing of a reloaded configuration: the gateway reads its
- * listen address, drives and credentials once, at start.
+ * apply takes delete_delay from a reloaded configuration; the gateway
+ * reads the rest (listen address, drives, credentials) once, at start.
  */
 static void
 apply(void *arg, const struct conf *nc)
 {
-	(void)arg;
-	(void)nc;
+	struct gatewayd *env = arg;
+
+	trash_set_delay(&env->gw_backend.be_trash,
+	    (uint64_t)nc->c_gw_delete_delay_s * 1000);
+	log_info("delete_delay now %d s", nc->c_gw_delete_delay_s);
 	log_info("listen address, drives and credentials change only on "
 	    "restart");
 }

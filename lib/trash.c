@@ -77,8 +77,6 @@ trash_start(struct trash *t, uint64_t delay_ms, uint32_t cap,
 	t->tm_delay_ms = delay_ms;
 	t->tm_delete = del;
 	t->tm_arg = arg;
-	if (delay_ms == 0)
-		return 0;
 	if (cap == 0 || (t->tm_ring = calloc(cap, sizeof(*t->tm_ring))) == NULL)
 		return CAIRN_ENOMEM;
 	t->tm_cap = cap;
@@ -96,15 +94,25 @@ trash_start(struct trash *t, uint64_t delay_ms, uint32_t cap,
 	return 0;
 }
 
-/* trash_item_make fills an item due delay from now. */
+void
+trash_set_delay(struct trash *t, uint64_t delay_ms)
+{
+	if (!t->tm_running)
+		return;
+	pthread_mutex_lock(&t->tm_lock);
+	t->tm_delay_ms = delay_ms;
+	pthread_mutex_unlock(&t->tm_lock);
+}
+
+/* trash_item_make fills an item due delay_ms from now. */
 static void
-trash_item_make(struct trash *t, struct trash_item *it, const uint8_t *id,
+trash_item_make(struct trash_item *it, uint64_t delay_ms, const uint8_t *id,
     const int *drives, int n)
 {
 	int i;
 
 	memset(it, 0, sizeof(*it));
-	it->ti_due_ms = util_mono_ms() + t->tm_delay_ms;
+	it->ti_due_ms = util_mono_ms() + delay_ms;
 	memcpy(it->ti_id, id, PROTO_IDLEN);
 	it->ti_n = (uint8_t)(n < PROTO_SHARDMAX ? n : PROTO_SHARDMAX);
 	for (i = 0; i < it->ti_n; i++)
@@ -117,12 +125,18 @@ trash_put(struct trash *t, const uint8_t *id, const int *drives, int n)
 	struct trash_item it, early;
 	bool full;
 
-	trash_item_make(t, &it, id, drives, n);
 	if (!t->tm_running) {
+		trash_item_make(&it, 0, id, drives, n);
 		t->tm_delete(t->tm_arg, &it);
 		return;
 	}
 	pthread_mutex_lock(&t->tm_lock);
+	trash_item_make(&it, t->tm_delay_ms, id, drives, n);
+	if (t->tm_delay_ms == 0) {
+		pthread_mutex_unlock(&t->tm_lock);
+		t->tm_delete(t->tm_arg, &it);
+		return;
+	}
 	if ((full = t->tm_n == t->tm_cap))
 		early = trash_pop(t);
 	t->tm_ring[(t->tm_head + t->tm_n) % t->tm_cap] = it;

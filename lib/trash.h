@@ -41,10 +41,15 @@ struct trash {
 
 /*
  * trash_start starts the thread that calls del(arg, item) for each item
- * once due.  With delay_ms 0 nothing is queued: trash_put deletes at once.
+ * once due.  While the delay is 0 nothing is queued: trash_put deletes at
+ * once.
  */
 int trash_start(struct trash *t, uint64_t delay_ms, uint32_t cap,
     void (*del)(void *, const struct trash_item *), void *arg);
+
+/* trash_set_delay changes the delay of the items put from now on (a
+ * reload); those queued keep their time. */
+void trash_set_delay(struct trash *t, uint64_t delay_ms);
 
 /* trash_put queues the shards of id on drives[0..n) for deletion. */
 void trash_put(struct trash *t, const uint8_t *id, const int *drives, int n);

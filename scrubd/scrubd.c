@@ -664,7 +664,8 @@ status(void *arg, struct msg_status *st)
 
 /* --- start, reload, stop ----------------------------------------------------- */
 
-/* scrubd_apply takes the new rate limits, interval and grace on SIGHUP. */
+/* scrubd_apply takes the new rate limits, interval, grace and
+ * delete_delay on SIGHUP. */
 static void
 scrubd_apply(void *arg, const struct conf *nc)
 {
@@ -677,8 +678,12 @@ scrubd_apply(void *arg, const struct conf *nc)
 	env->sd_conf.c_scrub_orphan_grace_s = nc->c_scrub_orphan_grace_s;
 	env->sd_conf.c_lc_interval_s = nc->c_lc_interval_s;
 	env->sd_conf.c_lc_day_s = nc->c_lc_day_s;
+	env->sd_conf.c_gw_delete_delay_s = nc->c_gw_delete_delay_s;
 	pthread_cond_broadcast(&env->sd_cond);
 	pthread_mutex_unlock(&env->sd_lock);
+	trash_set_delay(&env->sd_trash,
+	    (uint64_t)nc->c_gw_delete_delay_s * 1000);
+	log_info("delete_delay now %d s", nc->c_gw_delete_delay_s);
 	log_setverbose(env->sd_verbose);
 }
 
