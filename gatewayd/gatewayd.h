@@ -1145,7 +1145,7 @@ struct s3_get;
 struct s3_get *s3_object_get_plan(struct s3_req *r,
     const struct msg_objrec *rec);
 bool s3_object_get_whole(const struct s3_req *r,
-    const struct msg_objrec *rec, const struct s3_get *g);
+    const struct msg_objrec *rec);
 void s3_object_get_send(struct s3_req *r, const struct msg_objrec *rec,
     const struct s3_get *g);
 void s3_object_get_free(struct s3_get *g);

@@ -94,7 +94,7 @@ fast_end(struct gatewayd *env, struct http_req *hr)
 
 	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_rec) &&
 	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_rec)) != NULL) {
-		if (!s3_object_get_whole(&f->f_r, &f->f_rec, f->f_get)) {
+		if (!s3_object_get_whole(&f->f_r, &f->f_rec)) {
 			atomic_fetch_add(&env->gw_fast_resumed, 1);
 			return HTTP_FAST_WORKER;
 		}

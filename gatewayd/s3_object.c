@@ -834,10 +834,8 @@ s3_object_get_plan(struct s3_req *r, const struct msg_objrec *rec)
 }
 
 bool
-s3_object_get_whole(const struct s3_req *r, const struct msg_objrec *rec,
-    const struct s3_get *g)
+s3_object_get_whole(const struct s3_req *r, const struct msg_objrec *rec)
 {
-	(void)g;
 	return r->sr_http->hr_head || rec->or_size == 0 || rec->or_inline;
 }
 

@@ -89,21 +89,19 @@ marker_answer(struct s3_req *r, const struct msg_objrec *rec, bool named)
 }
 
 /* version_ref names the version the request asks for (vid, read from
- * ?versionId); false if it is malformed, answered. */
-static bool
+ * ?versionId); S3E_INVALID_VERSION if it is malformed. */
+static enum s3_err
 version_ref(struct s3_req *r, char *vid, struct msg_ver_ref *ref)
 {
 	enum s3_err e;
 
-	if ((e = s3_version_query(r, vid)) != S3E_NONE) {
-		s3_fail(r, e, NULL);
-		return false;
-	}
+	if ((e = s3_version_query(r, vid)) != S3E_NONE)
+		return e;
 	ref->vr_bucket = r->sr_bucket;
 	ref->vr_key = r->sr_key;
 	ref->vr_version_id = proto_str_c(vid);
 	ref->vr_bypass = false;
-	return true;
+	return S3E_NONE;
 }
 
 /* version_got answers what a record read may have met instead of an
@@ -131,10 +129,13 @@ s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
 {
 	char vid[PROTO_VERIDLEN + 1];
 	struct msg_ver_ref ref;
+	enum s3_err e;
 
 	memset(c, 0, sizeof(*c));
-	if (!version_ref(r, vid, &ref))
+	if ((e = version_ref(r, vid, &ref)) != S3E_NONE) {
+		s3_fail(r, e, NULL);
 		return false;
+	}
 	return version_got(r, backend_ver_get(&r->sr_env->gw_backend, c, &ref,
 	    rec), vid, rec);
 }
@@ -146,12 +147,8 @@ s3_version_get_send(struct s3_req *r, struct rpc_call *c, char *vid,
 	struct msg_ver_ref ref;
 
 	memset(c, 0, sizeof(*c));
-	if (s3_version_query(r, vid) != S3E_NONE)
+	if (version_ref(r, vid, &ref) != S3E_NONE)
 		return false;
-	ref.vr_bucket = r->sr_bucket;
-	ref.vr_key = r->sr_key;
-	ref.vr_version_id = proto_str_c(vid);
-	ref.vr_bypass = false;
 	backend_ver_get_send(&r->sr_env->gw_backend, c, &ref, done, arg);
 	return true;
 }
