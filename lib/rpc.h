@@ -153,7 +153,9 @@ void rpc_call_send(struct rpc_call *c);
 /*
  * rpc_call_send_cb sends like rpc_call_send, and once the reply (or the
  * error) is in, calls done(arg) on one of nng's threads instead of waking
- * a waiter: rpc_call_wait then returns at once.  done must not block.
+ * a waiter; a call that cannot be sent calls it at once, on the caller's
+ * thread.  rpc_call_wait then returns without waiting.  done must not
+ * block.
  */
 void rpc_call_send_cb(struct rpc_call *c, void (*done)(void *), void *arg);
 

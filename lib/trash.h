@@ -48,7 +48,7 @@ int trash_start(struct trash *t, uint64_t delay_ms, uint32_t cap,
     void (*del)(void *, const struct trash_item *), void *arg);
 
 /* trash_set_delay changes the delay of the items put from now on (a
- * reload); those queued keep their time. */
+ * reload); those queued keep their time, and none leaves before it. */
 void trash_set_delay(struct trash *t, uint64_t delay_ms);
 
 /* trash_put queues the shards of id on drives[0..n) for deletion. */
