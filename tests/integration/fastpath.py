@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.parse
 
 import boto3
@@ -140,6 +141,29 @@ def delete_marker():
     counted(fn, 2, 0)
 
 
+def user_cache_miss():
+    """A user's key not in the gateway's cache (it keeps one 2 s): the
+    loop may not wait for metad, so a worker answers that GET; the next
+    finds the key cached and the loop answers it."""
+    name, ak, sk = 'fast' + MODE, 'FASTUSER' + MODE.upper() + 'KEY00001', \
+        'fast-user-secret-' + MODE + '-0123456789abcdef'
+    subprocess.run([CAIRN, '-f', CONF, 'user', 'add', name, '--access-key',
+                    ak, '--secret-key', sk], check=True, capture_output=True)
+    u = boto3.client('s3', endpoint_url=ENDPOINT, region_name='us-east-1',
+                     aws_access_key_id=ak, aws_secret_access_key=sk,
+                     config=Config(s3={'addressing_style': 'path'},
+                                   retries={'total_max_attempts': 1}))
+    u.create_bucket(Bucket=BUCKET + '-u')
+    u.put_object(Bucket=BUCKET + '-u', Key='k', Body=SMALL)
+    time.sleep(2.5)
+
+    def get():
+        body = u.get_object(Bucket=BUCKET + '-u', Key='k')['Body'].read()
+        expect(body == SMALL, 'body differs')
+    counted(get, 0, 0)
+    counted(get, 1, 0)
+
+
 def read_response(f):
     """read_response reads one HTTP/1.1 response: (status, body)."""
     status = int(f.readline().split()[1])
@@ -193,4 +217,5 @@ sys.exit(run_expect([
     ('a delete marker: 404 with x-amz-delete-marker; its older version',
      delete_marker),
     ('two pipelined GETs: answered in order', pipelined),
+    ('a key not cached: a worker answers, then the loop', user_cache_miss),
 ]))
