@@ -121,6 +121,19 @@ rpc_error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid, int rc)
 	msg_error_pack(pk, &e);
 }
 
+void
+rpc_reply_end(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
+    msgpack_packer *pk, int rc)
+{
+	if (rc == 0 && nng_msg_len(rep) > PROTO_MSGMAX)
+		rc = CAIRN_ETOOBIG;
+	if (rc == CAIRN_EPROTO || rc == CAIRN_EMSGTYPE)
+		log_warnx("%s: %s: %s", srv->rs_name,
+		    proto_type_name(m->pm_type), cairn_strerror(rc));
+	if (rc != 0)
+		rpc_error_reply(rep, pk, m->pm_reqid, rc);
+}
+
 /*
  * rpc_reply_to decodes one request from buf, runs the handler and packs the
  * whole reply into rep, which it empties first.  kind is the kind of the
@@ -162,13 +175,7 @@ rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
 		status_reply(srv, &pk);
 		rc = 0;
 	}
-	if (rc == 0 && nng_msg_len(rep) > PROTO_MSGMAX)
-		rc = CAIRN_ETOOBIG;
-	if (rc == CAIRN_EPROTO || rc == CAIRN_EMSGTYPE)
-		log_warnx("%s: %s: %s", srv->rs_name,
-		    proto_type_name(m.pm_type), cairn_strerror(rc));
-	if (rc != 0)
-		rpc_error_reply(rep, &pk, m.pm_reqid, rc);
+	rpc_reply_end(srv, &m, rep, &pk, rc);
 	proto_close(&m);
 }
 
@@ -397,6 +404,12 @@ rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
 	}
 	log_info("%s: listening on %s with %d workers", name, url, nworkers);
 	return 0;
+}
+
+void
+rpc_server_group(struct rpc_server *srv, rpc_group_handler fn)
+{
+	atomic_store(&srv->rs_group, fn);
 }
 
 void

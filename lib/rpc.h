@@ -26,6 +26,29 @@ typedef int (*rpc_handler)(void *env, const struct proto_msg *req,
     msgpack_packer *reply);
 
 /*
+ * One write of a MSG_RPC_BATCH offered to a group handler.  g_req is NULL
+ * for a request the server could not open (it answers that one itself).
+ * A handler that takes a request packs its reply payload into g_reply, as
+ * an rpc_handler would, sets g_rc, and sets g_taken; it leaves the others
+ * alone.
+ */
+struct rpc_group_req {
+	const struct proto_msg	*g_req;
+	msgpack_packer		*g_reply;
+	int			 g_rc;
+	bool			 g_taken;
+};
+
+/*
+ * A group handler runs the n writes of one batch on the worker thread that
+ * received it, so a daemon can commit them together without a thread per
+ * write (rpc_server_group).  What it does not take runs as usual, each on a
+ * thread of the server's pool.
+ */
+typedef void (*rpc_group_handler)(void *env, struct rpc_group_req *reqs,
+    int n);
+
+/*
  * The server: one REP socket listening on a URL, and rs_nworkers threads,
  * each with its own nng context, receiving, dispatching and replying in a
  * loop.  Owned by the daemon's env; started by rpc_server_start on the main
@@ -49,6 +72,7 @@ struct rpc_server {
 	atomic_ulong	 rs_nbatched;	/* requests they carried */
 	pthread_mutex_t	 rs_pool_lock;
 	struct pool	*rs_pool;	/* runs batched writes; at need */
+	_Atomic(rpc_group_handler) rs_group;	/* NULL: none */
 };
 
 /*
@@ -69,6 +93,9 @@ int rpc_server_start(struct rpc_server *srv, const char *name, const char *url,
  * workers.
  */
 void rpc_server_stop(struct rpc_server *srv);
+
+/* rpc_server_group offers the writes of each batch to fn (NULL: none). */
+void rpc_server_group(struct rpc_server *srv, rpc_group_handler fn);
 
 /*
  * A client: one REQ socket dialled to one daemon, redialling in the

@@ -85,10 +85,63 @@ server_pool(struct rpc_server *srv)
 	return p;
 }
 
+/* The writes of a batch as a group handler sees them. */
+struct rpc_group {
+	struct rpc_group_req	 g_reqs[PROTO_BATCHMAX];
+	struct proto_msg	 g_msgs[PROTO_BATCHMAX];
+	msgpack_packer		 g_pks[PROTO_BATCHMAX];
+};
+
 /*
- * run_writes runs the n writes of a batch side by side, each with its
- * share of PROTO_MSGMAX for its reply, into subs[i].  Without a pool they
- * run in turn.
+ * run_group offers the n writes of a batch to the server's group handler
+ * fn on this thread and finishes the replies of those it took; taken[i]
+ * says which.  A request that does not open, or is no write, is left for
+ * rpc_reply_to to answer.
+ */
+static void
+run_group(struct rpc_server *srv, rpc_group_handler fn,
+    const msgpack_object *it, uint32_t n, nng_msg **subs, size_t room,
+    bool *taken)
+{
+	struct rpc_group *g;
+	uint32_t i;
+
+	memset(taken, 0, n * sizeof(*taken));
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		struct proto_msg *m = &g->g_msgs[i];
+
+		if (proto_open(m, it[i].via.bin.ptr, it[i].via.bin.size) != 0)
+			continue;
+		if (proto_batch_kind(m->pm_type) != PROTO_BATCH_WRITE) {
+			proto_close(m);
+			continue;
+		}
+		m->pm_reply_max = room;
+		nng_msg_clear(subs[i]);
+		msgpack_packer_init(&g->g_pks[i], subs[i], rpc_msg_write);
+		proto_begin(&g->g_pks[i], MSG_OK, m->pm_reqid);
+		g->g_reqs[i].g_req = m;
+		g->g_reqs[i].g_reply = &g->g_pks[i];
+	}
+	fn(srv->rs_env, g->g_reqs, (int)n);
+	for (i = 0; i < n; i++) {
+		if (g->g_reqs[i].g_req == NULL)
+			continue;
+		if ((taken[i] = g->g_reqs[i].g_taken))
+			rpc_reply_end(srv, &g->g_msgs[i], subs[i],
+			    &g->g_pks[i], g->g_reqs[i].g_rc);
+		proto_close(&g->g_msgs[i]);
+	}
+	free(g);
+}
+
+/*
+ * run_writes runs the n writes of a batch, each with its share of
+ * PROTO_MSGMAX for its reply, into subs[i]: first those the server's
+ * group handler takes, then the rest side by side on the pool.  Without a
+ * pool they run in turn.
  */
 static void
 run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
@@ -96,18 +149,28 @@ run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
 {
 	struct rpc_sub s[PROTO_BATCHMAX];
 	void *args[PROTO_BATCHMAX];
-	struct pool *p = server_pool(srv);
+	bool taken[PROTO_BATCHMAX] = { false };
+	rpc_group_handler fn = atomic_load(&srv->rs_group);
+	size_t room = PROTO_MSGMAX / n - 64;
+	struct pool *p;
 	uint32_t i;
+	int left = 0;
 
+	if (fn != NULL)
+		run_group(srv, fn, it, n, subs, room, taken);
 	for (i = 0; i < n; i++) {
-		s[i] = (struct rpc_sub){ srv, &it[i], subs[i],
-		    PROTO_MSGMAX / n - 64 };
-		args[i] = &s[i];
+		if (taken[i])
+			continue;
+		s[left] = (struct rpc_sub){ srv, &it[i], subs[i], room };
+		args[left] = &s[left];
+		left++;
 	}
-	if (p != NULL)
-		pool_all(p, sub_run, args, (int)n);
+	if (left == 0)
+		return;
+	if ((p = server_pool(srv)) != NULL)
+		pool_all(p, sub_run, args, left);
 	else
-		for (i = 0; i < n; i++)
+		for (i = 0; i < (uint32_t)left; i++)
 			sub_run(args[i]);
 }
 

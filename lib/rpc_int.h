@@ -111,6 +111,13 @@ void rpc_error_reply(nng_msg *rep, msgpack_packer *pk, uint64_t reqid,
     int rc);
 
 /*
+ * rpc_reply_end finishes the reply rep to m whose handler returned rc:
+ * a reply over PROTO_MSGMAX, or an error, becomes MSG_ERROR.
+ */
+void rpc_reply_end(struct rpc_server *srv, const struct proto_msg *m,
+    nng_msg *rep, msgpack_packer *pk, int rc);
+
+/*
  * rpc_reply_to decodes one request from buf, runs the handler and packs
  * the whole reply into rep, which it empties first.  kind is the kind of
  * the batch the request came in (PROTO_BATCH_NONE: none), and room what

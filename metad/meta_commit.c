@@ -126,6 +126,20 @@ meta_commit_stop(struct meta_db *db)
 	mc->mc_running = false;
 }
 
+int
+meta_commit_now(struct meta_db *db, leveldb_writebatch_t *b, uint64_t n)
+{
+	struct meta_commit *mc = &db->md_commit;
+	char *err = NULL;
+
+	leveldb_write(db->md_db, db->md_wsync, b, &err);
+	if (err != NULL)
+		return meta_db_fail(db, "batch write", err);
+	atomic_fetch_add(&mc->mc_nbatches, 1);
+	atomic_fetch_add(&mc->mc_nwrites, n);
+	return 0;
+}
+
 /* commit_wait queues w, wakes the committer and waits for the sync. */
 static int
 commit_wait(struct meta_commit *mc, struct meta_wreq *w)

@@ -362,9 +362,8 @@ meta_version_reply(struct meta_vchange *mv, bool marker, bool full,
 	return rc;
 }
 
-/* ver_put_locked runs a put under the bucket and key locks. */
-static int
-ver_put_locked(struct meta_vchange *mv, const struct msg_obj_put *p,
+int
+meta_version_put_prepare(struct meta_vchange *mv, const struct msg_obj_put *p,
     struct msg_objrec *rec)
 {
 	int rc;
@@ -381,8 +380,8 @@ ver_put_locked(struct meta_vchange *mv, const struct msg_obj_put *p,
 		rc = meta_db_cond(p, NULL, 0);
 	else
 		rc = meta_db_cond(p, mv->mv_cur, mv->mv_curlen);
-	if (rc == 0 && (rc = meta_version_commit(mv, rec)) == 0)
-		rc = meta_version_write(mv);
+	if (rc == 0)
+		rc = meta_version_commit(mv, rec);
 	return rc;
 }
 
@@ -406,7 +405,8 @@ meta_version_put(struct meta_db *db, const struct msg_obj_put *p, bool full,
 	lock = meta_db_key_lock(db, mv.mv_okey,
 	    meta_db_obj_key(mv.mv_okey, p->p_bucket, p->p_key));
 	pthread_mutex_lock(lock);
-	rc = ver_put_locked(&mv, p, rec);
+	if ((rc = meta_version_put_prepare(&mv, p, rec)) == 0)
+		rc = meta_version_write(&mv);
 	pthread_mutex_unlock(lock);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	if (rc == 0)

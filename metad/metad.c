@@ -274,6 +274,16 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	}
 }
 
+/* group takes the version puts of a batch of writes: meta_group.c. */
+static void
+group(void *arg, struct rpc_group_req *reqs, int n)
+{
+	struct metad *env = arg;
+
+	atomic_fetch_add(&env->m_nputs,
+	    (uint64_t)meta_group_run(&env->m_db, reqs, n));
+}
+
 /*
  * status adds metad's counters to MSG_CTL_STATUS.  Buckets and objects are
  * not counted: that would take a scan.  Operations since start are cheap.
@@ -333,6 +343,7 @@ metad_start(struct metad *env)
 	if (rc != 0)
 		fatalx("%s: cannot listen: %s", c->c_metad_listen,
 		    cairn_strerror(rc));
+	rpc_server_group(&env->m_rpc, group);
 }
 
 int

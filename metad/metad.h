@@ -231,6 +231,21 @@ int meta_commit_write(struct meta_db *db, const char *key, size_t klen,
  */
 int meta_commit_batch(struct meta_db *db, const leveldb_writebatch_t *b);
 
+/*
+ * meta_commit_now writes b, the changes of n writes, synced from this
+ * thread (leveldb joins it with other threads' writes): 0 or CAIRN_EIO.
+ */
+int meta_commit_now(struct meta_db *db, leveldb_writebatch_t *b, uint64_t n);
+
+/* meta_group.c */
+
+/*
+ * meta_group_run takes the version puts of a batch of writes (rpc.h,
+ * rpc_group_handler), commits them with one synced write and answers
+ * them; returns how many it took.
+ */
+int meta_group_run(struct meta_db *db, struct rpc_group_req *reqs, int n);
+
 /* meta_db_key_lock returns the lock stripe of a DB key. */
 pthread_mutex_t *meta_db_key_lock(struct meta_db *db, const char *key,
     size_t klen);
@@ -477,6 +492,15 @@ int meta_version_drop(struct meta_vchange *mv, const char *val, size_t vlen);
  * current record is kept as noncurrent or given up in mv_drop.
  */
 int meta_version_commit(struct meta_vchange *mv, struct msg_objrec *rec);
+
+/*
+ * meta_version_put_prepare checks p against the key's latest version and
+ * collects in mv_batch what makes rec (p's record, a copy the change may
+ * alter) the latest: a put but for meta_version_write.  Under
+ * md_bucket_lock shared and the key's lock.
+ */
+int meta_version_put_prepare(struct meta_vchange *mv,
+    const struct msg_obj_put *p, struct msg_objrec *rec);
 
 /* meta_version_write writes mv_batch, synced. */
 int meta_version_write(struct meta_vchange *mv);

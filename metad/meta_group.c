@@ -1,0 +1,154 @@
+/* meta_group.c - the version puts of a batch, committed together */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <leveldb/c.h>
+
+#include "errors.h"
+#include "metad.h"
+#include "proto.h"
+#include "rpc.h"
+
+/*
+ * The commits of a gateway's batch of writes (proto.h, MSG_RPC_BATCH)
+ * arrive together on one worker thread.  Run each on a thread of the
+ * server's pool, a put wakes a thread that then sleeps through the group
+ * commit and wakes again: about four thread switches a put, more CPU than
+ * the put itself.  Here the worker prepares the puts in turn, each under
+ * its key's lock, appends their changes to one leveldb batch, writes that
+ * synced once, and answers them all.  Nothing is answered, and no key's
+ * new state can be read, before the batch is on disk.
+ *
+ * Locks: a put keeps its key's lock stripe until the batch is written,
+ * so nothing reads the key's state before it is durable.  A stripe this
+ * thread already holds (one key twice, or two keys on one stripe) first
+ * writes what is pending: the later put must see the earlier one.  While
+ * holding stripes the next one is only tried; if another thread holds it,
+ * what is pending is written and every stripe released before waiting, so
+ * no two threads ever wait on each other.
+ */
+
+/* One put of the group. */
+struct group_put {
+	struct rpc_group_req	*gp_req;
+	struct msg_obj_put	 gp_put;
+	struct msg_objrec	 gp_rec;	/* what is stored: a copy */
+	struct meta_vchange	 gp_mv;
+};
+
+struct meta_group {
+	struct meta_db		*g_db;
+	leveldb_writebatch_t	*g_batch;	/* the pending puts' changes */
+	pthread_mutex_t		*g_held[PROTO_BATCHMAX];
+	int			 g_nheld;
+	struct group_put	*g_pending[PROTO_BATCHMAX];
+	int			 g_npending;
+};
+
+/* group_flush writes the pending puts, releases the stripes, answers. */
+static void
+group_flush(struct meta_group *g)
+{
+	struct group_put *gp;
+	int i, rc = 0;
+
+	if (g->g_npending > 0)
+		rc = meta_commit_now(g->g_db, g->g_batch,
+		    (uint64_t)g->g_npending);
+	leveldb_writebatch_clear(g->g_batch);
+	for (i = g->g_nheld; i > 0; i--)
+		pthread_mutex_unlock(g->g_held[i - 1]);
+	g->g_nheld = 0;
+	for (i = 0; i < g->g_npending; i++) {
+		gp = g->g_pending[i];
+		gp->gp_req->g_rc = rc != 0 ? rc : meta_version_reply(&gp->gp_mv,
+		    false, true, gp->gp_req->g_req->pm_reply_max,
+		    gp->gp_req->g_reply);
+		meta_version_fini(&gp->gp_mv);
+	}
+	g->g_npending = 0;
+}
+
+/* group_lock takes a key's stripe without ever waiting while holding one. */
+static void
+group_lock(struct meta_group *g, pthread_mutex_t *lock)
+{
+	int i;
+
+	for (i = 0; i < g->g_nheld; i++)
+		if (g->g_held[i] == lock) {
+			group_flush(g);
+			break;
+		}
+	if (g->g_nheld > 0 && pthread_mutex_trylock(lock) != 0)
+		group_flush(g);
+	if (g->g_nheld == 0)
+		pthread_mutex_lock(lock);
+	g->g_held[g->g_nheld++] = lock;
+}
+
+/* group_put prepares one put under its stripe and adds it to the group. */
+static void
+group_put(struct meta_group *g, struct group_put *gp)
+{
+	struct msg_obj_put *p = &gp->gp_put;
+	struct rpc_group_req *r = gp->gp_req;
+	struct meta_vchange *mv = &gp->gp_mv;
+	pthread_mutex_t *lock;
+
+	if (msg_obj_put_unpack(r->g_req->pm_payload, p) != 0) {
+		r->g_rc = CAIRN_EPROTO;
+		return;
+	}
+	if ((r->g_rc = meta_db_check_obj(p->p_bucket, p->p_key)) != 0)
+		return;
+	gp->gp_rec = p->p_rec;
+	gp->gp_rec.or_delete_marker = false;
+	meta_version_init(mv, g->g_db, p->p_bucket, p->p_key);
+	lock = meta_db_key_lock(g->g_db, mv->mv_okey,
+	    meta_db_obj_key(mv->mv_okey, p->p_bucket, p->p_key));
+	group_lock(g, lock);
+	if ((r->g_rc = meta_version_put_prepare(mv, p, &gp->gp_rec)) != 0) {
+		g->g_nheld--;		/* lock is the last one taken */
+		pthread_mutex_unlock(lock);
+		meta_version_fini(mv);
+		return;
+	}
+	leveldb_writebatch_append(g->g_batch, mv->mv_batch);
+	g->g_pending[g->g_npending++] = gp;
+}
+
+int
+meta_group_run(struct meta_db *db, struct rpc_group_req *reqs, int n)
+{
+	struct group_put *gps;
+	struct meta_group g;
+	int i, taken = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.g_db = db;
+	if ((gps = calloc((size_t)n, sizeof(*gps))) == NULL)
+		return 0;
+	if ((g.g_batch = leveldb_writebatch_create()) == NULL) {
+		free(gps);
+		return 0;
+	}
+	pthread_rwlock_rdlock(&db->md_bucket_lock);
+	for (i = 0; i < n; i++) {
+		if (reqs[i].g_req == NULL ||
+		    reqs[i].g_req->pm_type != MSG_META_VER_PUT)
+			continue;
+		reqs[i].g_taken = true;
+		gps[i].gp_req = &reqs[i];
+		group_put(&g, &gps[i]);
+		taken++;
+	}
+	group_flush(&g);
+	pthread_rwlock_unlock(&db->md_bucket_lock);
+	leveldb_writebatch_destroy(g.g_batch);
+	free(gps);
+	return taken;
+}
