@@ -12,11 +12,31 @@ backend_ver_put(struct backend *be, struct rpc_call *c,
 {
 	int rc;
 
-	memset(d, 0, sizeof(*d));
-	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_VER_PUT)) != 0)
+	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_VER_PUT)) != 0) {
+		memset(d, 0, sizeof(*d));
 		return rc;
+	}
 	msg_obj_put_pack(rpc_call_packer(c), p);
-	if ((rc = rpc_call_run(c)) != 0)
+	rpc_call_send(c);
+	return backend_ver_put_recv(c, d);
+}
+
+void
+backend_ver_put_send(struct backend *be, struct rpc_call *c,
+    const struct msg_obj_put *p, void (*done)(void *), void *arg)
+{
+	if (rpc_call_init(c, be->be_metad, MSG_META_VER_PUT) == 0)
+		msg_obj_put_pack(rpc_call_packer(c), p);
+	rpc_call_send_cb(c, done, arg);
+}
+
+int
+backend_ver_put_recv(struct rpc_call *c, struct msg_ver_done *d)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = rpc_call_wait(c)) != 0)
 		return rc;
 	return msg_ver_done_unpack(c->rc_reply.pm_payload, d);
 }

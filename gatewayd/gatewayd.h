@@ -276,18 +276,23 @@ struct gatewayd;
 /*
  * What the event loop can serve itself, without a worker: the hooks of
  * the handler layer.  hf_begin runs on the loop thread for an HTTP/1.1
- * request without a body; it must not wait.  It returns HTTP_FAST_NO to
- * have a worker serve the request as usual, or HTTP_FAST_SENT once it
- * has sent a call whose completion calls http_fast_wake(hr).  hf_end then
+ * request whose body is whole in memory (http_body_whole); it must not
+ * wait, and it rewinds a body it read and leaves.  It returns
+ * HTTP_FAST_NO to have a worker serve the request as usual, or
+ * HTTP_FAST_SENT once it has sent a call whose completion calls
+ * http_fast_wake(hr).  hf_end then
  * runs on the loop thread, and answers (HTTP_FAST_DONE) or leaves what is
  * left, which may wait, to hf_resume on a worker (HTTP_FAST_WORKER).  On
  * the loop thread answers are whole: http_respond, or http_stream_start
- * of no body; the rest is refused.
+ * of no body; the rest is refused.  hf_early, on the loop thread too,
+ * tells whether hf_begin would take a request that asks for 100 Continue
+ * once its small body is in: the loop then answers 100 and reads it.
  */
 enum http_fast_rc { HTTP_FAST_NO, HTTP_FAST_SENT, HTTP_FAST_DONE,
 	HTTP_FAST_WORKER };
 
 struct http_fast {
+	bool		  (*hf_early)(struct gatewayd *, struct http_req *);
 	enum http_fast_rc (*hf_begin)(struct gatewayd *, struct http_req *);
 	enum http_fast_rc (*hf_end)(struct gatewayd *, struct http_req *);
 	void		  (*hf_resume)(struct gatewayd *, struct http_req *);
@@ -309,6 +314,12 @@ void http_stop(struct gatewayd *env);
 /* http_header finds the first header called name (lowercase); NULL if none. */
 const char *http_header(const struct http_req *hr, const char *name,
     size_t *len);
+
+/* http_body_whole tells whether the whole request body is in memory, so
+ * that http_body_read never waits; http_body_rewind starts such a body
+ * over, for a worker to read again. */
+bool http_body_whole(const struct http_req *hr);
+void http_body_rewind(struct http_req *hr);
 
 /*
  * http_body_read copies up to len bytes of the request body into buf.
@@ -835,10 +846,10 @@ void s3_serve(struct gatewayd *env, struct http_req *hr);
 
 /*
  * s3_fast_admit runs what s3_serve runs before it routes, for a request
- * the event loop may serve: true if r is a GET or HEAD of an object
- * (without CORS, subresources or anything else s3_serve would route
- * elsewhere), authenticated and authorized; false leaves r unanswered,
- * to go to a worker.
+ * the event loop may serve: true if r is a GET, HEAD or PUT of an object
+ * (without CORS, subresources, a copy source or anything else s3_serve
+ * would route elsewhere), authenticated and authorized; false leaves r
+ * unanswered, to go to a worker.
  */
 bool s3_fast_admit(struct s3_req *r);
 
@@ -1149,6 +1160,24 @@ bool s3_object_get_whole(const struct s3_req *r,
 void s3_object_get_send(struct s3_req *r, const struct msg_objrec *rec,
     const struct s3_get *g);
 void s3_object_get_free(struct s3_get *g);
+
+/*
+ * s3_object_put of an object small enough to be stored inline, in steps
+ * that do not wait, for the event loop: _prepare reads the body, which
+ * must be in memory already, and checks everything the request says
+ * (NULL: not done, nothing answered); _send sends the record to metad,
+ * and done(arg) runs once metad has answered; _recv then answers, or
+ * returns false if the version replaced has shards to delete, which may
+ * wait: _finish does that and answers.  _free frees p, after the call.
+ */
+struct s3_put;
+struct s3_put *s3_object_put_prepare(struct s3_req *r);
+void s3_object_put_send(struct s3_req *r, struct s3_put *p,
+    struct rpc_call *c, void (*done)(void *), void *arg);
+bool s3_object_put_recv(struct s3_req *r, struct s3_put *p,
+    struct rpc_call *c);
+void s3_object_put_finish(struct s3_req *r, struct s3_put *p);
+void s3_object_put_free(struct s3_put *p);
 
 /* s3_object_commit makes rec the current version of the request's key and
  * deletes the shards of the version it replaces; 0 or an error. */
@@ -1545,6 +1574,12 @@ void s3_xml_key(struct s3_xml *x, const char *tag, struct proto_str key);
  * version id it got and the record given up (in c's reply). */
 int backend_ver_put(struct backend *be, struct rpc_call *c,
     const struct msg_obj_put *p, struct msg_ver_done *d);
+
+/* backend_ver_put_send and backend_ver_put_recv are backend_ver_put in
+ * two steps, as backend_ver_get_send and backend_ver_get_recv are. */
+void backend_ver_put_send(struct backend *be, struct rpc_call *c,
+    const struct msg_obj_put *p, void (*done)(void *), void *arg);
+int backend_ver_put_recv(struct rpc_call *c, struct msg_ver_done *d);
 
 /* backend_ver_get reads one version (empty id: the latest), delete
  * markers included; rec points into c's reply. */

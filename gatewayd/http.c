@@ -435,6 +435,12 @@ http_fast_try(struct http *h, struct http_task *t)
 	return false;
 }
 
+bool
+http_fast_early(struct http *h, struct http_task *t)
+{
+	return h->h_fast != NULL && h->h_fast->hf_early(h->h_env, &t->t_req);
+}
+
 void
 http_fast_wake(struct http_req *hr)
 {
@@ -723,6 +729,25 @@ body_h1(struct http_task *t, void *buf, size_t len)
 		got += (size_t)n;
 	}
 	return (long)got;
+}
+
+bool
+http_body_whole(const struct http_req *hr)
+{
+	const struct http_task *t = (const struct http_task *)hr;
+
+	return t->t_body != NULL || hr->hr_body_len == 0;
+}
+
+void
+http_body_rewind(struct http_req *hr)
+{
+	struct http_task *t = task_of(hr);
+
+	if (t->t_body == NULL)
+		return;
+	atomic_fetch_sub(&http_state.h_env->gw_bytes_in, t->t_body_off);
+	t->t_body_off = 0;
 }
 
 long

@@ -839,8 +839,7 @@ dispatch(struct http1_conn *c)
 	c->c_state = C_REQ;
 	conn_read(c, false);
 	timer_set(c, &c->c_rtimer, NULL);
-	if (t->t_req.hr_body_len == 0 && t->t_body == NULL &&
-	    http_fast_try(c->c_loop->l_http, t))
+	if (http_body_whole(&t->t_req) && http_fast_try(c->c_loop->l_http, t))
 		return;
 	http_task_queue(c->c_loop->l_http, t);
 }
@@ -935,8 +934,15 @@ request_start(struct http1_conn *c, const struct http1_head *hd)
 	}
 	t->t_req.hr_body_len = c->c_chunked ? 0 : c->c_left;
 	h2o_buffer_consume(&c->c_sock->input, hd->h_len);
-	if (!c->c_chunked && !c->c_expect && c->c_left > 0 &&
-	    c->c_left <= HTTP1_PREBODY_MAX) {
+	/* 100 Continue is answered here only for a request the loop's path
+	 * has authenticated and will take: a worker answers it otherwise,
+	 * once it has checked the request itself. */
+	if (!c->c_chunked && c->c_left > 0 && c->c_left <= HTTP1_PREBODY_MAX &&
+	    (!c->c_expect || http_fast_early(c->c_loop->l_http, t))) {
+		if (c->c_expect) {
+			c->c_expect = false;
+			write_continue(c);
+		}
 		c->c_state = C_PREBODY;
 		prebody(c);
 		return;

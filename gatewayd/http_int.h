@@ -139,9 +139,13 @@ void http_task_complete(struct http_task *t, long result);
 /* http_task_queue hands a prepared task to the worker threads. */
 void http_task_queue(struct http *h, struct http_task *t);
 
-/* http_fast_try offers t, an HTTP/1.1 request without a body, to the
- * loop's own path; false: queue it for a worker. */
+/* http_fast_try offers t, an HTTP/1.1 request whose body is whole in
+ * memory, to the loop's own path; false: queue it for a worker. */
 bool http_fast_try(struct http *h, struct http_task *t);
+
+/* http_fast_early tells whether the loop's path takes t, which asks for
+ * 100 Continue, once its body is in: the loop may then ask for it. */
+bool http_fast_early(struct http *h, struct http_task *t);
 
 /* http_reason is the reason phrase of an HTTP status. */
 const char *http_reason(int status);

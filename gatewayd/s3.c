@@ -471,22 +471,27 @@ headers_size(const struct http_req *hr)
 	return n;
 }
 
+/* What a PutObject may carry; other parameters route it elsewhere. */
+static const char *const put_params[] = { "x-id", NULL };
+
 bool
 s3_fast_admit(struct s3_req *r)
 {
 	struct http_req *hr = r->sr_http;
+	bool put = s3_method_is(r, "PUT");
 	char *canon;
 	enum s3_err e;
 
-	if ((!s3_method_is(r, "GET") && !s3_method_is(r, "HEAD")) ||
-	    http_header(hr, "origin", NULL) != NULL)
+	if ((!put && !s3_method_is(r, "GET") && !s3_method_is(r, "HEAD")) ||
+	    http_header(hr, "origin", NULL) != NULL ||
+	    (put && http_header(hr, "x-amz-copy-source", NULL) != NULL))
 		return false;
 	if (parse_path(r) != S3E_NONE || r->sr_bucket.ps_len == 0 ||
 	    r->sr_key.ps_len == 0)
 		return false;
 	set_resource(r);
 	if (headers_size(hr) > S3_HEADERS_MAX ||
-	    !only_params(hr, object_params) ||
+	    !only_params(hr, put ? put_params : object_params) ||
 	    (canon = malloc(CANON_MAX)) == NULL)
 		return false;
 	e = authenticate(r, canon);

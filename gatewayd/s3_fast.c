@@ -19,17 +19,26 @@
  * empty or inline object, and no worker is woken.  Objects in shards
  * are read and streamed by a worker, which takes over with the record.
  *
+ * A PUT of an object small enough to be stored inline whose body came
+ * whole with its head goes the same way: the loop checks the body's
+ * digests and sends the record to metad, and answers once metad has
+ * committed it.  Only a version replaced that had shards leaves a worker
+ * to delete them (that may wait) and answer.  A client that asks for 100
+ * Continue first gets it from the loop once the request is admitted.
+ *
  * Authentication and authorization answer from caches almost always; a
  * miss would make the loop wait for metad.  They run with rpc_nowait:
  * a call they would make is refused instead, and the request goes to a
  * worker, which runs everything again and may wait.  So does any request
- * whose checks fail: the error is a worker's to answer.
+ * whose checks fail: the error is a worker's to answer.  A body read
+ * here is rewound for it.
  */
 struct s3_fast_req {
 	struct s3_req		 f_r;
 	struct rpc_call		 f_call;
 	struct msg_objrec	 f_rec;
 	struct s3_get		*f_get;
+	struct s3_put		*f_put;		/* NULL: a GET or HEAD */
 	char			 f_vid[PROTO_VERIDLEN + 1];
 };
 
@@ -40,6 +49,7 @@ fast_free(struct http_req *hr)
 
 	hr->hr_fast = NULL;
 	s3_object_get_free(f->f_get);
+	s3_object_put_free(f->f_put);
 	rpc_call_fini(&f->f_call);
 	sigv4_chain_wipe(&f->f_r.sr_chain);
 	free(f->f_r.sr_keybuf);
@@ -67,14 +77,47 @@ fast_begin(struct gatewayd *env, struct http_req *hr)
 	hr->hr_fast = f;
 	rpc_nowait_begin();
 	ok = s3_fast_admit(&f->f_r);
+	if (ok && s3_method_is(&f->f_r, "PUT"))
+		ok = http_body_whole(hr) &&
+		    (f->f_put = s3_object_put_prepare(&f->f_r)) != NULL;
 	ok = rpc_nowait_end() && ok;
-	if (!ok || !s3_version_get_send(&f->f_r, &f->f_call, f->f_vid,
+	if (ok && f->f_put != NULL)
+		s3_object_put_send(&f->f_r, f->f_put, &f->f_call, fast_done,
+		    hr);
+	else if (!ok || !s3_version_get_send(&f->f_r, &f->f_call, f->f_vid,
 	    fast_done, hr)) {
+		http_body_rewind(hr);
 		fast_free(hr);
 		return HTTP_FAST_NO;
 	}
 	atomic_fetch_add(&env->gw_requests, 1);
 	return HTTP_FAST_SENT;
+}
+
+/*
+ * fast_early admits a small PUT that asks for 100 Continue before its
+ * body is asked for (most SDKs ask before every PUT), so that the loop
+ * may answer 100, read the body and take the request.  hf_begin checks
+ * it again then, with the body.
+ */
+static bool
+fast_early(struct gatewayd *env, struct http_req *hr)
+{
+	struct s3_fast_req *f;
+	bool ok;
+
+	if (!env->gw_conf.c_gw_fast_path ||
+	    hr->hr_body_len > env->gw_conf.c_inline_max ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
+		return false;
+	f->f_r.sr_env = env;
+	f->f_r.sr_http = hr;
+	hr->hr_fast = f;
+	rpc_nowait_begin();
+	ok = s3_method_is(&f->f_r, "PUT") && s3_fast_admit(&f->f_r);
+	ok = rpc_nowait_end() && ok;
+	fast_free(hr);
+	return ok;
 }
 
 static void
@@ -87,18 +130,29 @@ fast_log(struct s3_fast_req *f, const char *how)
 	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
 }
 
+/* fast_got answers on the loop, or false to have a worker go on. */
+static bool
+fast_got(struct s3_fast_req *f)
+{
+	if (f->f_put != NULL)
+		return s3_object_put_recv(&f->f_r, f->f_put, &f->f_call);
+	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_rec) &&
+	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_rec)) != NULL) {
+		if (!s3_object_get_whole(&f->f_r, &f->f_rec))
+			return false;
+		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+	}
+	return true;
+}
+
 static enum http_fast_rc
 fast_end(struct gatewayd *env, struct http_req *hr)
 {
 	struct s3_fast_req *f = hr->hr_fast;
 
-	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_rec) &&
-	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_rec)) != NULL) {
-		if (!s3_object_get_whole(&f->f_r, &f->f_rec)) {
-			atomic_fetch_add(&env->gw_fast_resumed, 1);
-			return HTTP_FAST_WORKER;
-		}
-		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+	if (!fast_got(f)) {
+		atomic_fetch_add(&env->gw_fast_resumed, 1);
+		return HTTP_FAST_WORKER;
 	}
 	atomic_fetch_add(&env->gw_fast_answered, 1);
 	fast_log(f, "on the loop");
@@ -112,9 +166,13 @@ fast_resume(struct gatewayd *env, struct http_req *hr)
 	struct s3_fast_req *f = hr->hr_fast;
 
 	(void)env;
-	s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+	if (f->f_put != NULL)
+		s3_object_put_finish(&f->f_r, f->f_put);
+	else
+		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
 	fast_log(f, "by a worker");
 	fast_free(hr);
 }
 
-const struct http_fast s3_fast = { fast_begin, fast_end, fast_resume };
+const struct http_fast s3_fast = { fast_early, fast_begin, fast_end,
+	fast_resume };

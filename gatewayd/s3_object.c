@@ -206,30 +206,53 @@ read_full(struct s3_body *bd, unsigned char *buf, size_t len)
 	return (long)got;
 }
 
+/* put_msg makes the request to metad that records rec. */
+static void
+put_msg(const struct s3_req *r, const struct msg_objrec *rec,
+    struct msg_obj_put *p)
+{
+	p->p_bucket = r->sr_bucket;
+	p->p_key = r->sr_key;
+	p->p_rec = *rec;
+	p->p_cond = r->sr_put_cond;
+	memcpy(p->p_cond_etag, r->sr_put_cond_etag, sizeof(p->p_cond_etag));
+}
+
+/* put_drops tells whether rec replaced a version whose shards must go. */
+static bool
+put_drops(const struct msg_ver_done *d, const struct msg_objrec *rec)
+{
+	return d->vd_has_old && !d->vd_old.or_inline && !(!rec->or_inline &&
+	    memcmp(d->vd_old.or_data_id, rec->or_data_id, PROTO_IDLEN) == 0);
+}
+
 /* commit records the new version in metad and drops the one it replaced. */
 static int
 commit(struct s3_req *r, const struct msg_objrec *rec)
 {
 	struct backend *be = &r->sr_env->gw_backend;
-	struct msg_obj_put p = { r->sr_bucket, r->sr_key, *rec,
-	    r->sr_put_cond, { 0 } };
+	struct msg_obj_put *p;
 	struct msg_ver_done *d;
 	struct rpc_call c;
 	int rc;
 
-	if ((d = malloc(sizeof(*d))) == NULL)
+	p = malloc(sizeof(*p));
+	d = malloc(sizeof(*d));
+	if (p == NULL || d == NULL) {
+		free(p);
+		free(d);
 		return CAIRN_ENOMEM;
-	memcpy(p.p_cond_etag, r->sr_put_cond_etag, sizeof(p.p_cond_etag));
+	}
+	put_msg(r, rec, p);
 	/* The bucket's versioning decides whether a record is given up. */
-	rc = backend_ver_put(be, &c, &p, d);
+	rc = backend_ver_put(be, &c, p, d);
 	if (rc == 0)
 		s3_version_note(r, d->vd_version_id);
-	if (rc == 0 && d->vd_has_old && !(!d->vd_old.or_inline &&
-	    !rec->or_inline && memcmp(d->vd_old.or_data_id, rec->or_data_id,
-	    PROTO_IDLEN) == 0))
+	if (rc == 0 && put_drops(d, rec))
 		backend_shards_delete(be, &d->vd_old);
 	rpc_call_fini(&c);
 	free(d);
+	free(p);
 	return rc;
 }
 
@@ -249,38 +272,23 @@ put_ok(struct s3_req *r, const uint8_t *etag, const struct put_digest *pd)
 	s3_respond_empty(r, 200, hdr, pd->pd_ck.ck_name[0] != '\0' ? 2 : 1);
 }
 
+static enum s3_err receive_inline(struct msg_objrec *, struct put_digest *,
+    unsigned char **);
+
 static void
 put_inline(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 {
-	unsigned char *buf;
+	unsigned char *buf = NULL;
 	enum s3_err e;
-	long n;
 	int rc;
 
-	if ((buf = malloc(rec->or_size + 1)) == NULL) {
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-		return;
-	}
-	n = read_full(pd->pd_body, buf, rec->or_size);
-	if (n != (long)rec->or_size) {
-		s3_fail(r, n < 0 && pd->pd_body->bd_err != S3E_NONE ?
-		    pd->pd_body->bd_err : S3E_INCOMPLETE_BODY, NULL);
-		goto out;
-	}
-	digest_update(pd, buf, rec->or_size);
-	if ((e = digest_final(pd, rec->or_etag)) != S3E_NONE ||
-	    (e = digest_store(pd, rec)) != S3E_NONE) {
+	if ((e = receive_inline(rec, pd, &buf)) != S3E_NONE ||
+	    (e = digest_store(pd, rec)) != S3E_NONE)
 		put_fail(r, e, pd);
-		goto out;
-	}
-	rec->or_inline = true;
-	rec->or_data.ps_ptr = (const char *)buf;
-	rec->or_data.ps_len = rec->or_size;
-	if ((rc = commit(r, rec)) != 0)
+	else if ((rc = commit(r, rec)) != 0)
 		s3_fail_rc(r, rc);
 	else
 		put_ok(r, rec->or_etag, pd);
-out:
 	free(buf);
 }
 
@@ -412,6 +420,25 @@ put_check(struct s3_req *r, struct s3_body *bd)
 	return S3E_NONE;
 }
 
+/* put_begin checks a PUT and reads what its headers say into rec and pd. */
+static enum s3_err
+put_begin(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd,
+    struct s3_body *bd)
+{
+	enum s3_err e;
+
+	if ((e = put_check(r, bd)) != S3E_NONE)
+		return e;
+	rec->or_size = bd->bd_size;
+	rec->or_mtime_ns = util_now_ns();
+	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
+	    (e = s3_tagging_from_request(r, rec)) != S3E_NONE ||
+	    (e = s3_acl_from_request(r, rec)) != S3E_NONE ||
+	    (e = s3_lock_from_request(r, rec)) != S3E_NONE)
+		return e;
+	return digest_init(r, pd, bd);
+}
+
 void
 s3_object_put(struct s3_req *r)
 {
@@ -422,23 +449,9 @@ s3_object_put(struct s3_req *r)
 
 	memset(&pd, 0, sizeof(pd));
 	memset(&bd, 0, sizeof(bd));
-	if ((e = put_check(r, &bd)) != S3E_NONE) {
-		s3_body_close(&bd);
-		s3_fail(r, e, NULL);
-		return;
-	}
-	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
-		s3_body_close(&bd);
-		s3_fail(r, S3E_SLOW_DOWN, NULL);
-		return;
-	}
-	rec->or_size = bd.bd_size;
-	rec->or_mtime_ns = util_now_ns();
-	if ((e = collect_headers(r->sr_http, rec)) != S3E_NONE ||
-	    (e = s3_tagging_from_request(r, rec)) != S3E_NONE ||
-	    (e = s3_acl_from_request(r, rec)) != S3E_NONE ||
-	    (e = s3_lock_from_request(r, rec)) != S3E_NONE ||
-	    (e = digest_init(r, &pd, &bd)) != S3E_NONE)
+	if ((rec = calloc(1, sizeof(*rec))) == NULL)
+		put_fail(r, S3E_SLOW_DOWN, &pd);
+	else if ((e = put_begin(r, rec, &pd, &bd)) != S3E_NONE)
 		put_fail(r, e, &pd);
 	else if (rec->or_size <= r->sr_env->gw_conf.c_inline_max)
 		put_inline(r, rec, &pd);
@@ -447,6 +460,76 @@ s3_object_put(struct s3_req *r)
 	digest_free(&pd);
 	s3_body_close(&bd);
 	free(rec);
+}
+
+/* --- PUT of a small object in steps, for the event loop -------------------------------- */
+
+struct s3_put {
+	struct msg_objrec	 sp_rec;
+	struct msg_obj_put	 sp_msg;	/* what metad is sent */
+	struct put_digest	 sp_pd;
+	struct s3_body		 sp_bd;
+	unsigned char		*sp_buf;
+	struct msg_ver_done	 sp_done;
+};
+
+struct s3_put *
+s3_object_put_prepare(struct s3_req *r)
+{
+	struct s3_put *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if (put_begin(r, &p->sp_rec, &p->sp_pd, &p->sp_bd) != S3E_NONE ||
+	    p->sp_rec.or_size > r->sr_env->gw_conf.c_inline_max ||
+	    receive_inline(&p->sp_rec, &p->sp_pd, &p->sp_buf) != S3E_NONE ||
+	    digest_store(&p->sp_pd, &p->sp_rec) != S3E_NONE) {
+		s3_object_put_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+s3_object_put_send(struct s3_req *r, struct s3_put *p, struct rpc_call *c,
+    void (*done)(void *), void *arg)
+{
+	put_msg(r, &p->sp_rec, &p->sp_msg);
+	backend_ver_put_send(&r->sr_env->gw_backend, c, &p->sp_msg, done, arg);
+}
+
+bool
+s3_object_put_recv(struct s3_req *r, struct s3_put *p, struct rpc_call *c)
+{
+	int rc;
+
+	if ((rc = backend_ver_put_recv(c, &p->sp_done)) != 0) {
+		s3_fail_rc(r, rc);
+		return true;
+	}
+	s3_version_note(r, p->sp_done.vd_version_id);
+	if (put_drops(&p->sp_done, &p->sp_rec))
+		return false;
+	put_ok(r, p->sp_rec.or_etag, &p->sp_pd);
+	return true;
+}
+
+void
+s3_object_put_finish(struct s3_req *r, struct s3_put *p)
+{
+	backend_shards_delete(&r->sr_env->gw_backend, &p->sp_done.vd_old);
+	put_ok(r, p->sp_rec.or_etag, &p->sp_pd);
+}
+
+void
+s3_object_put_free(struct s3_put *p)
+{
+	if (p == NULL)
+		return;
+	digest_free(&p->sp_pd);
+	s3_body_close(&p->sp_bd);
+	free(p->sp_buf);
+	free(p);
 }
 
 /* --- GET and HEAD ------------------------------------------------------------------------- */

@@ -1,10 +1,12 @@
-"""fastpath.py - GET and HEAD answered by the event loop, and what it
-leaves to workers, checked through gatewayd's loop_answered and
+"""fastpath.py - GET, HEAD and small PUTs answered by the event loop, and
+what it leaves to workers, checked through gatewayd's loop_answered and
 loop_resumed counters.
 
 usage: fastpath.py ENDPOINT CAIRN CONF on|off
 """
 
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -14,6 +16,7 @@ import time
 import urllib.parse
 
 import boto3
+import botocore.handlers
 from botocore.config import Config
 
 from s3tap import client, expect, expect_error, run_expect, status_of
@@ -21,6 +24,11 @@ from s3tap import client, expect, expect_error, run_expect, status_of
 ENDPOINT, CAIRN, CONF, MODE = sys.argv[1:5]
 ON = MODE == 'on'
 S3 = client(ENDPOINT)
+# boto3 asks for 100 Continue before every PUT body (put_expect); most
+# other clients send a small body at once, as this client then does.
+PUT = client(ENDPOINT)
+PUT.meta.events.unregister('before-call.s3',
+                           botocore.handlers.add_expect_header)
 BUCKET = 'fast-' + MODE
 SMALL = bytes(range(256)) * 16          # 4 KiB: inline in metad
 BIG = bytes(range(251)) * 4200          # about 1 MiB: erasure coded
@@ -164,6 +172,121 @@ def user_cache_miss():
     counted(get, 1, 0)
 
 
+def put_with(headers, **kw):
+    """put_with runs PutObject, without Expect, with extra signed headers."""
+    def add(request, **_):
+        for name, value in headers.items():
+            request.headers[name] = value
+    PUT.meta.events.register('before-sign.s3.PutObject', add)
+    try:
+        return PUT.put_object(**kw)
+    finally:
+        PUT.meta.events.unregister('before-sign.s3.PutObject', add)
+
+
+def put_small():
+    """A 4 KiB PUT with user metadata and tags: the loop commits it and
+    answers with its MD5 as the ETag."""
+    body = os.urandom(4096)
+
+    def fn():
+        r = PUT.put_object(Bucket=BUCKET, Key='put-small', Body=body,
+                           Metadata={'colour': 'blue'}, Tagging='a=1')
+        expect(r['ETag'] == '"%s"' % hashlib.md5(body).hexdigest(),
+               r['ETag'])
+    counted(fn, 1, 0)
+    r = S3.get_object(Bucket=BUCKET, Key='put-small')
+    expect(r['Body'].read() == body, 'body read back differs')
+    expect(r['Metadata'] == {'colour': 'blue'}, r['Metadata'])
+    t = S3.get_object_tagging(Bucket=BUCKET, Key='put-small')['TagSet']
+    expect(t == [{'Key': 'a', 'Value': '1'}], t)
+
+
+def put_expect():
+    """A PUT that asks for 100 Continue (as boto3 does): the loop admits
+    it, answers 100, reads the body and takes it."""
+    def fn():
+        S3.put_object(Bucket=BUCKET, Key='put-expect', Body=SMALL)
+    counted(fn, 1, 0)
+    body = S3.get_object(Bucket=BUCKET, Key='put-expect')['Body'].read()
+    expect(body == SMALL, 'body read back differs')
+
+
+def put_expect_denied():
+    """A wrong signature with 100 Continue asked: no 100 from the loop; a
+    worker answers 403 without the body."""
+    other = boto3.client('s3', endpoint_url=ENDPOINT, region_name='us-east-1',
+                         aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'],
+                         aws_secret_access_key='not-the-secret',
+                         config=Config(s3={'addressing_style': 'path'},
+                                       retries={'total_max_attempts': 1}))
+
+    def fn():
+        expect_error('SignatureDoesNotMatch', 403, other.put_object,
+                     Bucket=BUCKET, Key='put-denied', Body=SMALL)
+    counted(fn, 0, 0)
+
+
+def put_bad_md5():
+    """A wrong Content-MD5: the loop leaves the request, and the body it
+    read, to a worker, which reads the body again and answers BadDigest."""
+    wrong = base64.b64encode(hashlib.md5(b'other').digest()).decode()
+
+    def fn():
+        expect_error('BadDigest', 400, PUT.put_object, Bucket=BUCKET,
+                     Key='put-bad', Body=SMALL, ContentMD5=wrong)
+    counted(fn, 0, 0)
+    expect_error('NoSuchKey', 404, S3.get_object, Bucket=BUCKET,
+                 Key='put-bad')
+
+
+def put_if_none_match():
+    """If-None-Match: * on a key that exists: metad refuses, and the loop
+    answers 412."""
+    def fn():
+        expect_error('PreconditionFailed', 412, put_with,
+                     {'If-None-Match': '*'}, Bucket=BUCKET, Key='small',
+                     Body=b'not this')
+    counted(fn, 1, 0)
+    body = S3.get_object(Bucket=BUCKET, Key='small')['Body'].read()
+    expect(body == SMALL, 'the object was overwritten')
+
+
+def put_over_coded():
+    """A small PUT over an erasure-coded object: the loop commits it, and
+    a worker deletes the old shards and answers.  (In BUCKET, versioned
+    by now, the old version would stay.)"""
+    plain = BUCKET + '-plain'
+    S3.create_bucket(Bucket=plain)
+    S3.put_object(Bucket=plain, Key='was-big', Body=BIG)
+
+    def fn():
+        PUT.put_object(Bucket=plain, Key='was-big', Body=SMALL)
+    counted(fn, 0, 1)
+    body = S3.get_object(Bucket=plain, Key='was-big')['Body'].read()
+    expect(body == SMALL, 'body read back differs')
+
+
+def put_big():
+    """A PUT too large to store inline goes to a worker as it came."""
+    def fn():
+        PUT.put_object(Bucket=BUCKET, Key='put-big', Body=BIG)
+    counted(fn, 0, 0)
+    body = S3.get_object(Bucket=BUCKET, Key='put-big')['Body'].read()
+    expect(body == BIG, 'body read back differs')
+
+
+def put_versioned():
+    """In a versioned bucket the loop's answer carries the version id."""
+    def fn():
+        r = PUT.put_object(Bucket=BUCKET, Key='put-v', Body=SMALL)
+        expect(len(r.get('VersionId', '')) == 32, r.get('VersionId'))
+        body = S3.get_object(Bucket=BUCKET, Key='put-v',
+                             VersionId=r['VersionId'])['Body'].read()
+        expect(body == SMALL, 'body read back differs')
+    counted(fn, 2, 0)
+
+
 def read_response(f):
     """read_response reads one HTTP/1.1 response: (status, body)."""
     status = int(f.readline().split()[1])
@@ -217,5 +340,16 @@ sys.exit(run_expect([
     ('a delete marker: 404 with x-amz-delete-marker; its older version',
      delete_marker),
     ('two pipelined GETs: answered in order', pipelined),
+    ('PUT of 4 KiB with metadata and tags', put_small),
+    ('PUT with Expect: 100-continue: the loop answers 100, then 200',
+     put_expect),
+    ('PUT with Expect and a wrong signature: a worker answers 403',
+     put_expect_denied),
+    ('PUT with a wrong Content-MD5: a worker answers BadDigest', put_bad_md5),
+    ('PUT If-None-Match: * of an existing key: 412', put_if_none_match),
+    ('small PUT over a coded object: a worker deletes its shards',
+     put_over_coded),
+    ('PUT of 1 MiB: a worker stores it', put_big),
+    ('PUT in a versioned bucket: the version id', put_versioned),
     ('a key not cached: a worker answers, then the loop', user_cache_miss),
 ]))
