@@ -343,11 +343,32 @@ task_peer(struct http_task *t, h2o_req_t *req)
 		t->t_req.hr_peer[0] = '\0';
 }
 
+/*
+ * request_id makes a request's id: unique, as AWS's are, though not
+ * secret.  One getrandom(2) a request was a system call on every GET;
+ * instead each thread draws a random seed once and numbers its requests,
+ * and splitmix64's finalizer, a bijection, spreads the numbers over all
+ * 64 bits.
+ */
+static uint64_t
+request_id(void)
+{
+	static _Thread_local uint64_t next;
+	uint64_t z;
+
+	if (next == 0)
+		util_random(&next, sizeof(next));
+	z = (next += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 struct http_task *
 http_task_alloc(struct http_loop *loop)
 {
 	struct http_task *t;
-	uint64_t id;
+	uint64_t id = request_id();
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
@@ -355,7 +376,6 @@ http_task_alloc(struct http_loop *loop)
 	pthread_cond_init(&t->t_cond, NULL);
 	t->t_loop = loop;
 	t->t_refs = 2;
-	util_random(&id, sizeof(id));
 	util_hex(t->t_req.hr_id, &id, sizeof(id));
 	for (char *c = t->t_req.hr_id; *c != '\0'; c++)
 		*c = (char)toupper((unsigned char)*c);
