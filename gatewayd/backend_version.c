@@ -73,17 +73,22 @@ backend_ver_get_recv(struct rpc_call *c, struct msg_objrec *rec)
 	return msg_objrec_unpack(c->rc_reply.pm_payload, rec);
 }
 
+void
+backend_ver_delete_send(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref)
+{
+	if (rpc_call_init(c, be->be_metad, MSG_META_VER_DELETE) == 0)
+		msg_ver_ref_pack(rpc_call_packer(c), ref);
+	rpc_call_send(c);
+}
+
 int
-backend_ver_delete(struct backend *be, struct rpc_call *c,
-    const struct msg_ver_ref *ref, struct msg_ver_done *d)
+backend_ver_delete_recv(struct rpc_call *c, struct msg_ver_done *d)
 {
 	int rc;
 
 	memset(d, 0, sizeof(*d));
-	if ((rc = rpc_call_init(c, be->be_metad, MSG_META_VER_DELETE)) != 0)
-		return rc;
-	msg_ver_ref_pack(rpc_call_packer(c), ref);
-	if ((rc = rpc_call_run(c)) != 0)
+	if ((rc = rpc_call_wait(c)) != 0)
 		return rc;
 	return msg_ver_done_unpack(c->rc_reply.pm_payload, d);
 }

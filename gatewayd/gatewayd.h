@@ -1593,9 +1593,12 @@ void backend_ver_get_send(struct backend *be, struct rpc_call *c,
     const struct msg_ver_ref *ref, void (*done)(void *), void *arg);
 int backend_ver_get_recv(struct rpc_call *c, struct msg_objrec *rec);
 
-/* backend_ver_delete deletes as S3 does (see msg_ver_ref); d in c. */
-int backend_ver_delete(struct backend *be, struct rpc_call *c,
-    const struct msg_ver_ref *ref, struct msg_ver_done *d);
+/* backend_ver_delete_send sends a delete as S3 does it (see
+ * msg_ver_ref); backend_ver_delete_recv waits for it, and d tells what it
+ * did (pointing into c's reply).  Many deletes can be out at once. */
+void backend_ver_delete_send(struct backend *be, struct rpc_call *c,
+    const struct msg_ver_ref *ref);
+int backend_ver_delete_recv(struct rpc_call *c, struct msg_ver_done *d);
 
 /* backend_ver_set_hdr sets one stored header of one version. */
 int backend_ver_set_hdr(struct backend *be, const struct msg_ver_hdr *h);
@@ -1648,6 +1651,14 @@ bool s3_version_get_recv(struct s3_req *r, struct rpc_call *c,
  */
 int s3_version_delete(struct s3_req *r, struct proto_str key,
     struct proto_str version_id, char *vid, bool *marker);
+
+/* s3_version_delete in two steps, with the call c: _send returns once
+ * the delete is sent, _recv waits for it and finishes (c is then done
+ * with: rpc_call_fini). */
+void s3_version_delete_send(struct s3_req *r, struct rpc_call *c,
+    struct proto_str key, struct proto_str version_id);
+int s3_version_delete_recv(struct s3_req *r, struct rpc_call *c, char *vid,
+    bool *marker);
 
 /* s3_version_headers adds x-amz-version-id, x-amz-delete-marker and a
  * marker's Last-Modified, as noted on r; returns how many (up to 3). */

@@ -164,18 +164,40 @@ int
 s3_version_delete(struct s3_req *r, struct proto_str key,
     struct proto_str version_id, char *vid, bool *marker)
 {
-	struct backend *be = &r->sr_env->gw_backend;
+	struct rpc_call c;
+	int rc;
+
+	s3_version_delete_send(r, &c, key, version_id);
+	rc = s3_version_delete_recv(r, &c, vid, marker);
+	rpc_call_fini(&c);
+	return rc;
+}
+
+void
+s3_version_delete_send(struct s3_req *r, struct rpc_call *c,
+    struct proto_str key, struct proto_str version_id)
+{
 	struct msg_ver_ref ref = { r->sr_bucket, key, version_id,
 	    s3_lock_bypass(r) };
+
+	backend_ver_delete_send(&r->sr_env->gw_backend, c, &ref);
+}
+
+int
+s3_version_delete_recv(struct s3_req *r, struct rpc_call *c, char *vid,
+    bool *marker)
+{
+	struct backend *be = &r->sr_env->gw_backend;
 	struct msg_ver_done *d;
-	struct rpc_call c;
 	int rc;
 
 	vid[0] = '\0';
 	*marker = false;
-	if ((d = malloc(sizeof(*d))) == NULL)
+	if ((d = malloc(sizeof(*d))) == NULL) {
+		(void)rpc_call_wait(c);	/* the call's reply is still due */
 		return CAIRN_ENOMEM;
-	rc = backend_ver_delete(be, &c, &ref, d);
+	}
+	rc = backend_ver_delete_recv(c, d);
 	if (rc == 0) {
 		if (d->vd_has_old)
 			backend_shards_delete(be, &d->vd_old);
@@ -183,7 +205,6 @@ s3_version_delete(struct s3_req *r, struct proto_str key,
 		vid[d->vd_version_id.ps_len] = '\0';
 		*marker = d->vd_delete_marker;
 	}
-	rpc_call_fini(&c);
 	free(d);
 	return rc;
 }

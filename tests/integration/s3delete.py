@@ -43,10 +43,24 @@ def main():
         return (not r.get('Deleted') and not r.get('Errors') and
                 keys_of(s3) == [])
 
+    def many():
+        """More keys than are out at once (64), one with a bad version:
+        each is answered once, in the order asked."""
+        keys = ['m%03d' % i for i in range(150)]
+        for k in keys:
+            s3.put_object(Bucket=BUCKET, Key=k, Body=b'm')
+        objs = [{'Key': k} for k in keys]
+        objs.insert(70, {'Key': 'm070', 'VersionId': 'not-a-version'})
+        r = s3.delete_objects(Bucket=BUCKET, Delete={'Objects': objs})
+        got = [d['Key'] for d in r.get('Deleted', [])]
+        errs = [e['Key'] for e in r.get('Errors', [])]
+        return got == keys and errs == ['m070'] and keys_of(s3) == []
+
     checks = [
         ('DeleteObjects lists every key it deleted, a missing one too',
          loud),
         ('Quiet mode lists nothing and deletes everything', quiet),
+        ('150 keys and a bad version: each answered, in order', many),
         ('1001 keys is MalformedXML',
          lambda: s3tap.code_of(s3.delete_objects, Bucket=BUCKET, Delete={
              'Objects': [{'Key': 'k%d' % i} for i in range(1001)]})

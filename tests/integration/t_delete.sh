@@ -10,9 +10,9 @@ cluster_start
 out=$TESTDIR/boto3.out
 if "$PY" "$top_srcdir/tests/integration/s3delete.py" "http://$ADDR" \
     >"$out" 2>&1; then
-	ok "DeleteObjects through boto3 (4 checks)"
+	ok "DeleteObjects through boto3 (5 checks)"
 else
-	not_ok "DeleteObjects through boto3 (4 checks)"
+	not_ok "DeleteObjects through boto3 (5 checks)"
 	diag <"$out"
 fi
 
