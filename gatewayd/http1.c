@@ -52,6 +52,7 @@ ssize_t	phr_decode_chunked(struct phr_chunked_decoder *, char *, size_t *);
 #define HTTP1_HEADERS_MAX	256
 #define HTTP1_PREREAD_MAX	(1024 * 1024)	/* chunked body read whole */
 #define HTTP1_PREBODY_MAX	(64 * 1024)	/* body handed over whole */
+#define HTTP1_PIPELINE_MAX	(64 * 1024)	/* read ahead while serving */
 #define HTTP1_DRAIN_MAX		(256 * 1024)	/* unread body skipped */
 #define HTTP1_RCVBUF		(2 * 1024 * 1024)	/* socket receive buffer */
 #define HTTP1_IDLE_BUF		(64 * 1024)	/* input kept between requests */
@@ -837,7 +838,13 @@ dispatch(struct http1_conn *c)
 	struct http_task *t = c->c_task;
 
 	c->c_state = C_REQ;
-	conn_read(c, false);
+	/*
+	 * Stopping and starting to read around every request cost two
+	 * epoll_ctl calls, 5% of the CPU of a 4 KiB GET.  A request whose
+	 * body is all in keeps reading: what comes is the next request,
+	 * buffered (up to HTTP1_PIPELINE_MAX) until this one is answered.
+	 */
+	conn_read(c, body_ended(c));
 	timer_set(c, &c->c_rtimer, NULL);
 	if (http_body_whole(&t->t_req) && http_fast_try(c->c_loop->l_http, t))
 		return;
@@ -1035,10 +1042,18 @@ on_read(h2o_socket_t *sock, const char *err)
 {
 	struct http1_conn *c = sock->data;
 
+	/* The client may close its side and wait for the answer. */
+	if (err != NULL && c->c_state == C_REQ && !c->c_want) {
+		conn_read(c, false);
+		return;
+	}
 	if (err != NULL) {
 		conn_close(c);
 		return;
 	}
+	if (c->c_state == C_REQ && !c->c_want &&
+	    c->c_sock->input->size > HTTP1_PIPELINE_MAX)
+		conn_read(c, false);
 	switch (c->c_state) {
 	case C_HEAD:
 		head_parse(c);

@@ -326,6 +326,33 @@ def pipelined():
     counted(fn, 1, 1)
 
 
+def half_closed():
+    """A client that sends its request and closes its side still gets the
+    whole answer: the loop keeps reading while it serves a request, and
+    the end of the client's input must not end the connection."""
+    signer = boto3.client('s3', endpoint_url=ENDPOINT,
+                          region_name='us-east-1',
+                          config=Config(s3={'addressing_style': 'path'},
+                                        signature_version='s3v4'))
+    host = urllib.parse.urlsplit(ENDPOINT).netloc
+
+    def one(key, want):
+        p = urllib.parse.urlsplit(signer.generate_presigned_url(
+            'get_object', Params={'Bucket': BUCKET, 'Key': key}))
+        with socket.create_connection(host.rsplit(':', 1)) as s:
+            s.settimeout(30)
+            s.sendall(('GET %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n' % (
+                p.path, p.query, host)).encode())
+            s.shutdown(socket.SHUT_WR)
+            f = s.makefile('rb')
+            expect(read_response(f) == (200, want), key + ': answer differs')
+
+    def fn():
+        one('small', SMALL)
+        one('big', BIG)
+    counted(fn, 1, 1)
+
+
 sys.exit(run_expect([
     ('setup: a bucket, a 4 KiB and a 1 MiB object', setup),
     ('GET of an inline object', get_small),
@@ -340,6 +367,8 @@ sys.exit(run_expect([
     ('a delete marker: 404 with x-amz-delete-marker; its older version',
      delete_marker),
     ('two pipelined GETs: answered in order', pipelined),
+    ('a GET, then the client closes its side: the whole answer',
+     half_closed),
     ('PUT of 4 KiB with metadata and tags', put_small),
     ('PUT with Expect: 100-continue: the loop answers 100, then 200',
      put_expect),
