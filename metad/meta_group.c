@@ -1,4 +1,4 @@
-/* meta_group.c - the version puts of a batch, committed together */
+/* meta_group.c - the version puts and deletes of a batch, committed together */
 #include "config.h"
 
 #include <pthread.h>
@@ -17,25 +17,27 @@
  * arrive together on one worker thread.  Run each on a thread of the
  * server's pool, a put wakes a thread that then sleeps through the group
  * commit and wakes again: about four thread switches a put, more CPU than
- * the put itself.  Here the worker prepares the puts in turn, each under
- * its key's lock, appends their changes to one leveldb batch, writes that
- * synced once, and answers them all.  Nothing is answered, and no key's
- * new state can be read, before the batch is on disk.
+ * the put itself.  Here the worker prepares the puts and deletes in turn,
+ * each under its key's lock, appends their changes to one leveldb batch,
+ * writes that synced once, and answers them all.  Nothing is answered,
+ * and no key's new state can be read, before the batch is on disk.
  *
- * Locks: a put keeps its key's lock stripe until the batch is written,
+ * Locks: a change keeps its key's lock stripe until the batch is written,
  * so nothing reads the key's state before it is durable.  A stripe this
  * thread already holds (one key twice, or two keys on one stripe) first
- * writes what is pending: the later put must see the earlier one.  While
- * holding stripes the next one is only tried; if another thread holds it,
- * what is pending is written and every stripe released before waiting, so
- * no two threads ever wait on each other.
+ * writes what is pending: the later change must see the earlier one.
+ * While holding stripes the next one is only tried; if another thread
+ * holds it, what is pending is written and every stripe released before
+ * waiting, so no two threads ever wait on each other.
  */
 
-/* One put of the group. */
+/* One put or delete of the group. */
 struct group_put {
 	struct rpc_group_req	*gp_req;
-	struct msg_obj_put	 gp_put;
-	struct msg_objrec	 gp_rec;	/* what is stored: a copy */
+	struct msg_obj_put	 gp_put;	/* a put's request */
+	struct msg_objrec	 gp_rec;	/* what it stores: a copy */
+	struct msg_ver_ref	 gp_ref;	/* a delete's request */
+	bool			 gp_marker;	/* a delete made or removed one */
 	struct meta_vchange	 gp_mv;
 };
 
@@ -46,6 +48,7 @@ struct meta_group {
 	int			 g_nheld;
 	struct group_put	*g_pending[PROTO_BATCHMAX];
 	int			 g_npending;
+	int			 g_nwrites;	/* pending with changes */
 };
 
 /* group_flush writes the pending puts, releases the stripes, answers. */
@@ -55,9 +58,9 @@ group_flush(struct meta_group *g)
 	struct group_put *gp;
 	int i, rc = 0;
 
-	if (g->g_npending > 0)
+	if (g->g_nwrites > 0)
 		rc = meta_commit_now(g->g_db, g->g_batch,
-		    (uint64_t)g->g_npending);
+		    (uint64_t)g->g_nwrites);
 	leveldb_writebatch_clear(g->g_batch);
 	for (i = g->g_nheld; i > 0; i--)
 		pthread_mutex_unlock(g->g_held[i - 1]);
@@ -65,11 +68,11 @@ group_flush(struct meta_group *g)
 	for (i = 0; i < g->g_npending; i++) {
 		gp = g->g_pending[i];
 		gp->gp_req->g_rc = rc != 0 ? rc : meta_version_reply(&gp->gp_mv,
-		    false, true, gp->gp_req->g_req->pm_reply_max,
+		    gp->gp_marker, true, gp->gp_req->g_req->pm_reply_max,
 		    gp->gp_req->g_reply);
 		meta_version_fini(&gp->gp_mv);
 	}
-	g->g_npending = 0;
+	g->g_npending = g->g_nwrites = 0;
 }
 
 /* group_lock takes a key's stripe without ever waiting while holding one. */
@@ -90,35 +93,85 @@ group_lock(struct meta_group *g, pthread_mutex_t *lock)
 	g->g_held[g->g_nheld++] = lock;
 }
 
-/* group_put prepares one put under its stripe and adds it to the group. */
+/*
+ * group_change runs a prepared change of mv under its key's stripe and
+ * adds it to the group; change returns 0 or the error for the request.
+ */
 static void
-group_put(struct meta_group *g, struct group_put *gp)
+group_change(struct meta_group *g, struct group_put *gp,
+    int (*change)(struct group_put *))
 {
-	struct msg_obj_put *p = &gp->gp_put;
-	struct rpc_group_req *r = gp->gp_req;
 	struct meta_vchange *mv = &gp->gp_mv;
 	pthread_mutex_t *lock;
 
-	if (msg_obj_put_unpack(r->g_req->pm_payload, p) != 0) {
-		r->g_rc = CAIRN_EPROTO;
-		return;
-	}
-	if ((r->g_rc = meta_db_check_obj(p->p_bucket, p->p_key)) != 0)
-		return;
-	gp->gp_rec = p->p_rec;
-	gp->gp_rec.or_delete_marker = false;
-	meta_version_init(mv, g->g_db, p->p_bucket, p->p_key);
 	lock = meta_db_key_lock(g->g_db, mv->mv_okey,
-	    meta_db_obj_key(mv->mv_okey, p->p_bucket, p->p_key));
+	    meta_db_obj_key(mv->mv_okey, mv->mv_bucket, mv->mv_key));
 	group_lock(g, lock);
-	if ((r->g_rc = meta_version_put_prepare(mv, p, &gp->gp_rec)) != 0) {
+	if ((gp->gp_req->g_rc = change(gp)) != 0) {
 		g->g_nheld--;		/* lock is the last one taken */
 		pthread_mutex_unlock(lock);
 		meta_version_fini(mv);
 		return;
 	}
-	leveldb_writebatch_append(g->g_batch, mv->mv_batch);
+	if (mv->mv_deferred) {
+		leveldb_writebatch_append(g->g_batch, mv->mv_batch);
+		g->g_nwrites++;
+	}
 	g->g_pending[g->g_npending++] = gp;
+}
+
+static int
+put_change(struct group_put *gp)
+{
+	int rc;
+
+	if ((rc = meta_version_put_prepare(&gp->gp_mv, &gp->gp_put,
+	    &gp->gp_rec)) == 0)
+		gp->gp_mv.mv_deferred = true;
+	return rc;
+}
+
+static int
+delete_change(struct group_put *gp)
+{
+	gp->gp_mv.mv_defer = true;
+	return meta_version_delete_locked(&gp->gp_mv, &gp->gp_ref,
+	    &gp->gp_marker);
+}
+
+/* group_take adds the request of gp to the group: false if no change. */
+static bool
+group_take(struct meta_group *g, struct group_put *gp)
+{
+	struct rpc_group_req *r = gp->gp_req;
+	struct msg_obj_put *p = &gp->gp_put;
+	struct msg_ver_ref *ref = &gp->gp_ref;
+
+	if (r->g_req->pm_type == MSG_META_VER_PUT) {
+		if (msg_obj_put_unpack(r->g_req->pm_payload, p) != 0)
+			r->g_rc = CAIRN_EPROTO;
+		else if ((r->g_rc = meta_db_check_obj(p->p_bucket,
+		    p->p_key)) == 0) {
+			gp->gp_rec = p->p_rec;
+			gp->gp_rec.or_delete_marker = false;
+			meta_version_init(&gp->gp_mv, g->g_db, p->p_bucket,
+			    p->p_key);
+			group_change(g, gp, put_change);
+		}
+		return true;
+	}
+	if (r->g_req->pm_type == MSG_META_VER_DELETE) {
+		if (msg_ver_ref_unpack(r->g_req->pm_payload, ref) != 0)
+			r->g_rc = CAIRN_EPROTO;
+		else if ((r->g_rc = meta_db_check_obj(ref->vr_bucket,
+		    ref->vr_key)) == 0) {
+			meta_version_init(&gp->gp_mv, g->g_db, ref->vr_bucket,
+			    ref->vr_key);
+			group_change(g, gp, delete_change);
+		}
+		return true;
+	}
+	return false;
 }
 
 int
@@ -138,13 +191,11 @@ meta_group_run(struct meta_db *db, struct rpc_group_req *reqs, int n)
 	}
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	for (i = 0; i < n; i++) {
-		if (reqs[i].g_req == NULL ||
-		    reqs[i].g_req->pm_type != MSG_META_VER_PUT)
+		if (reqs[i].g_req == NULL)
 			continue;
-		reqs[i].g_taken = true;
 		gps[i].gp_req = &reqs[i];
-		group_put(&g, &gps[i]);
-		taken++;
+		if ((reqs[i].g_taken = group_take(&g, &gps[i])))
+			taken++;
 	}
 	group_flush(&g);
 	pthread_rwlock_unlock(&db->md_bucket_lock);

@@ -314,6 +314,10 @@ meta_version_write(struct meta_vchange *mv)
 {
 	char *err = NULL;
 
+	if (mv->mv_defer) {
+		mv->mv_deferred = true;
+		return 0;
+	}
 	if (mv->mv_db->md_commit.mc_running)
 		return meta_commit_batch(mv->mv_db, mv->mv_batch);
 	leveldb_write(mv->mv_db->md_db, mv->mv_db->md_wsync, mv->mv_batch,

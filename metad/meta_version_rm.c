@@ -209,10 +209,9 @@ ver_mark(struct meta_vchange *mv, bool *marker)
 	return rc;
 }
 
-/* ver_delete_locked runs a delete under the bucket and key locks. */
-static int
-ver_delete_locked(struct meta_vchange *mv, const struct msg_ver_ref *r,
-    bool *marker)
+int
+meta_version_delete_locked(struct meta_vchange *mv,
+    const struct msg_ver_ref *r, bool *marker)
 {
 	struct ver_want w;
 	int rc;
@@ -244,7 +243,7 @@ meta_version_delete(struct meta_db *db, const struct msg_ver_ref *r, bool full,
 	lock = meta_db_key_lock(db, mv.mv_okey,
 	    meta_db_obj_key(mv.mv_okey, r->vr_bucket, r->vr_key));
 	pthread_mutex_lock(lock);
-	rc = ver_delete_locked(&mv, r, &marker);
+	rc = meta_version_delete_locked(&mv, r, &marker);
 	pthread_mutex_unlock(lock);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	if (rc == 0)

@@ -274,14 +274,18 @@ dispatch(void *arg, const struct proto_msg *req, msgpack_packer *reply)
 	}
 }
 
-/* group takes the version puts of a batch of writes: meta_group.c. */
+/* group takes the version puts and deletes of a batch: meta_group.c. */
 static void
 group(void *arg, struct rpc_group_req *reqs, int n)
 {
 	struct metad *env = arg;
+	int i;
 
-	atomic_fetch_add(&env->m_nputs,
-	    (uint64_t)meta_group_run(&env->m_db, reqs, n));
+	if (meta_group_run(&env->m_db, reqs, n) == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (reqs[i].g_taken)
+			metad_count_version(env, reqs[i].g_req->pm_type);
 }
 
 /*

@@ -240,9 +240,9 @@ int meta_commit_now(struct meta_db *db, leveldb_writebatch_t *b, uint64_t n);
 /* meta_group.c */
 
 /*
- * meta_group_run takes the version puts of a batch of writes (rpc.h,
- * rpc_group_handler), commits them with one synced write and answers
- * them; returns how many it took.
+ * meta_group_run takes the version puts and deletes of a batch of writes
+ * (rpc.h, rpc_group_handler), commits them with one synced write and
+ * answers them; returns how many it took.
  */
 int meta_group_run(struct meta_db *db, struct rpc_group_req *reqs, int n);
 
@@ -467,6 +467,8 @@ struct meta_vchange {
 	char			 mv_vid[PROTO_VERIDLEN + 1];	/* made or removed */
 	bool			 mv_lock;	/* the bucket has object lock */
 	bool			 mv_bypass;	/* of governance retention */
+	bool			 mv_defer;	/* meta_version_write only notes */
+	bool			 mv_deferred;	/* mv_batch is to be written */
 	char			 mv_lock_mode[16];	/* default retention */
 	char			 mv_lock_until[40];
 };
@@ -502,7 +504,8 @@ int meta_version_commit(struct meta_vchange *mv, struct msg_objrec *rec);
 int meta_version_put_prepare(struct meta_vchange *mv,
     const struct msg_obj_put *p, struct msg_objrec *rec);
 
-/* meta_version_write writes mv_batch, synced. */
+/* meta_version_write writes mv_batch, synced; with mv_defer it only sets
+ * mv_deferred, for the caller to write mv_batch with others. */
 int meta_version_write(struct meta_vchange *mv);
 
 /* meta_version_bucket reads the versioning state of a bucket and, if
@@ -518,6 +521,14 @@ int meta_version_bucket(struct meta_db *db, struct proto_str bucket,
  */
 int meta_version_put(struct meta_db *db, const struct msg_obj_put *p,
     bool full, size_t room, msgpack_packer *reply);
+
+/*
+ * meta_version_delete_locked runs the delete r on mv (meta_version_init'd
+ * for its key) under md_bucket_lock shared and the key's lock; marker
+ * tells whether it made or removed a delete marker.
+ */
+int meta_version_delete_locked(struct meta_vchange *mv,
+    const struct msg_ver_ref *r, bool *marker);
 
 /*
  * meta_version_reply packs what the change mv did, as meta_version_put

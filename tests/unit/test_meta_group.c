@@ -1,4 +1,4 @@
-/* test_meta_group.c - a gateway's batch of puts committed in one write */
+/* test_meta_group.c - a gateway's batch of puts and deletes in one write */
 #include "config.h"
 
 #include <limits.h>
@@ -79,6 +79,22 @@ req_get(struct req *q, const char *bucket, const char *key)
 	reply_init(&q->q_reply);
 }
 
+/* req_del packs a delete of bucket/key (vid "": the latest). */
+static void
+req_del(struct req *q, const char *bucket, const char *key, const char *vid)
+{
+	struct msg_ver_ref ref = { S(bucket), S(key), S(vid), false };
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&q->q_sb);
+	msgpack_packer_init(&pk, &q->q_sb, msgpack_sbuffer_write);
+	proto_begin(&pk, MSG_META_VER_DELETE, 3);
+	msg_ver_ref_pack(&pk, &ref);
+	if (proto_open(&q->q_msg, q->q_sb.data, q->q_sb.size) != 0)
+		diag("cannot open the packed delete");
+	reply_init(&q->q_reply);
+}
+
 /* run offers the n requests to meta_group_run; returns how many it took. */
 static int
 run(struct meta_db *db, struct req *q, struct rpc_group_req *g, int n)
@@ -105,7 +121,8 @@ req_free(struct req *q, int n)
 	}
 }
 
-/* done decodes the reply of a put: the size it replaced, or -1. */
+/* done decodes the reply of a put or delete: the size of the record it
+ * gave up, or -1; -3 for a delete marker made or removed. */
 static long long
 done(struct req *q, char *vid)
 {
@@ -113,6 +130,8 @@ done(struct req *q, char *vid)
 
 	if (msg_ver_done_unpack(reply_obj(&q->q_reply), &d) != 0)
 		return -2;
+	if (d.vd_delete_marker)
+		return -3;
 	if (vid != NULL) {
 		memcpy(vid, d.vd_version_id.ps_ptr, d.vd_version_id.ps_len);
 		vid[d.vd_version_id.ps_len] = '\0';
@@ -120,7 +139,8 @@ done(struct req *q, char *vid)
 	return d.vd_has_old ? (long long)d.vd_old.or_size : -1;
 }
 
-/* latest returns the size of bucket/key's latest version, or an error. */
+/* latest returns the size of bucket/key's latest version, -3 for a
+ * delete marker, or an error. */
 static long long
 latest(struct meta_db *db, const char *bucket, const char *key)
 {
@@ -136,7 +156,7 @@ latest(struct meta_db *db, const char *bucket, const char *key)
 	else if (msg_objrec_unpack(reply_obj(&r), rec) != 0)
 		size = CAIRN_EPROTO;
 	else
-		size = (long long)rec->or_size;
+		size = rec->or_delete_marker ? -3 : (long long)rec->or_size;
 	reply_free(&r);
 	free(rec);
 	return size;
@@ -201,6 +221,41 @@ test_versioned(struct meta_db *db)
 	ok(strlen(v0) == PROTO_VERIDLEN && strlen(v1) == PROTO_VERIDLEN &&
 	    strcmp(v0, v1) != 0, "two version ids: %s %s", v0, v1);
 	is_int(latest(db, "gv", "k"), 11, "the later put is the latest");
+	req_free(q, 2);
+}
+
+/* test_deletes: deletes among puts, of keys put in the same group. */
+static void
+test_deletes(struct meta_db *db)
+{
+	struct rpc_group_req g[4];
+	struct req q[4];
+	uint64_t b0;
+
+	bucket(db, "gd", BUCKET_VER_OFF);
+	bucket(db, "gdv", BUCKET_VER_ENABLED);
+	req_put(&q[0], "gd", "a", 7);
+	req_del(&q[1], "gd", "a", "");
+	req_put(&q[2], "gdv", "k", 8);
+	req_del(&q[3], "gdv", "k", "");
+	is_int(run(db, q, g, 4), 4, "two puts and two deletes are taken");
+	ok(g[0].g_rc == 0 && g[1].g_rc == 0 && g[2].g_rc == 0 &&
+	    g[3].g_rc == 0, "all four succeed");
+	is_int(done(&q[1], NULL), 7, "the delete gives up the record put "
+	    "before it in the group");
+	is_int(latest(db, "gd", "a"), CAIRN_ENOKEY, "the key is gone");
+	is_int(done(&q[3], NULL), -3, "the versioned delete makes a marker");
+	is_int(latest(db, "gdv", "k"), -3, "the marker is the latest");
+	req_free(q, 4);
+
+	b0 = atomic_load(&db->md_commit.mc_nbatches);
+	req_del(&q[0], "gd", "never", "");
+	req_del(&q[1], "gd", "a", "");
+	is_int(run(db, q, g, 2), 2, "deletes of missing keys are taken");
+	ok(g[0].g_rc == 0 && g[1].g_rc == 0 && done(&q[0], NULL) == -1,
+	    "and answered as deleted, giving up nothing");
+	is_int((int)(atomic_load(&db->md_commit.mc_nbatches) - b0), 0,
+	    "with no write");
 	req_free(q, 2);
 }
 
@@ -270,7 +325,7 @@ main(void)
 	char path[PATH_MAX];
 
 	log_init("test_meta_group", 0);
-	plan(9 + 4 + 2);
+	plan(9 + 4 + 9 + 2);
 	alarm(120);	/* a lock taken twice, or two threads waiting */
 	if (scratch_make(tmpdir, sizeof(tmpdir), "metagroup") != 0)
 		return 1;
@@ -279,6 +334,7 @@ main(void)
 		return 1;
 	test_unversioned(&db);
 	test_versioned(&db);
+	test_deletes(&db);
 	test_threads(&db);
 	meta_db_close(&db);
 	scratch_remove(tmpdir);
