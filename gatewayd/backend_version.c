@@ -75,11 +75,14 @@ backend_ver_get_recv(struct rpc_call *c, struct msg_objrec *rec)
 
 void
 backend_ver_delete_send(struct backend *be, struct rpc_call *c,
-    const struct msg_ver_ref *ref)
+    const struct msg_ver_ref *ref, void (*done)(void *), void *arg)
 {
 	if (rpc_call_init(c, be->be_metad, MSG_META_VER_DELETE) == 0)
 		msg_ver_ref_pack(rpc_call_packer(c), ref);
-	rpc_call_send(c);
+	if (done != NULL)
+		rpc_call_send_cb(c, done, arg);
+	else
+		rpc_call_send(c);
 }
 
 int

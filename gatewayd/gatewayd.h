@@ -846,10 +846,10 @@ void s3_serve(struct gatewayd *env, struct http_req *hr);
 
 /*
  * s3_fast_admit runs what s3_serve runs before it routes, for a request
- * the event loop may serve: true if r is a GET, HEAD or PUT of an object
- * (without CORS, subresources, a copy source or anything else s3_serve
- * would route elsewhere), authenticated and authorized; false leaves r
- * unanswered, to go to a worker.
+ * the event loop may serve: true if r is a GET, HEAD, PUT or DELETE of an
+ * object (without CORS, subresources, a copy source or anything else
+ * s3_serve would route elsewhere), authenticated and authorized; false
+ * leaves r unanswered, to go to a worker.
  */
 bool s3_fast_admit(struct s3_req *r);
 
@@ -1594,10 +1594,12 @@ void backend_ver_get_send(struct backend *be, struct rpc_call *c,
 int backend_ver_get_recv(struct rpc_call *c, struct msg_objrec *rec);
 
 /* backend_ver_delete_send sends a delete as S3 does it (see
- * msg_ver_ref); backend_ver_delete_recv waits for it, and d tells what it
- * did (pointing into c's reply).  Many deletes can be out at once. */
+ * msg_ver_ref), with done(arg) called once it is answered as
+ * backend_ver_get_send does, unless done is NULL; backend_ver_delete_recv
+ * waits for it, and d tells what it did (pointing into c's reply).  Many
+ * deletes can be out at once. */
 void backend_ver_delete_send(struct backend *be, struct rpc_call *c,
-    const struct msg_ver_ref *ref);
+    const struct msg_ver_ref *ref, void (*done)(void *), void *arg);
 int backend_ver_delete_recv(struct rpc_call *c, struct msg_ver_done *d);
 
 /* backend_ver_set_hdr sets one stored header of one version. */
@@ -1652,13 +1654,21 @@ bool s3_version_get_recv(struct s3_req *r, struct rpc_call *c,
 int s3_version_delete(struct s3_req *r, struct proto_str key,
     struct proto_str version_id, char *vid, bool *marker);
 
-/* s3_version_delete in two steps, with the call c: _send returns once
- * the delete is sent, _recv waits for it and finishes (c is then done
- * with: rpc_call_fini). */
+/*
+ * s3_version_delete in steps, with the call c: _send returns once the
+ * delete is sent (done(arg), if not NULL, runs once it is answered);
+ * _recv waits for it, fills vid and marker, and d with what it did
+ * (pointing into c's reply: rpc_call_fini after); _drop then deletes the
+ * shards of the record given up, which may wait, if _drops says it has
+ * any.
+ */
 void s3_version_delete_send(struct s3_req *r, struct rpc_call *c,
-    struct proto_str key, struct proto_str version_id);
-int s3_version_delete_recv(struct s3_req *r, struct rpc_call *c, char *vid,
-    bool *marker);
+    struct proto_str key, struct proto_str version_id,
+    void (*done)(void *), void *arg);
+int s3_version_delete_recv(struct rpc_call *c, struct msg_ver_done *d,
+    char *vid, bool *marker);
+bool s3_version_delete_drops(const struct msg_ver_done *d);
+void s3_version_delete_drop(struct s3_req *r, const struct msg_ver_done *d);
 
 /* s3_version_headers adds x-amz-version-id, x-amz-delete-marker and a
  * marker's Last-Modified, as noted on r; returns how many (up to 3). */

@@ -471,18 +471,23 @@ headers_size(const struct http_req *hr)
 	return n;
 }
 
-/* What a PutObject may carry; other parameters route it elsewhere. */
+/* What a PutObject and a DeleteObject may carry; other parameters route
+ * them elsewhere. */
 static const char *const put_params[] = { "x-id", NULL };
+static const char *const delete_params[] = { "x-id", "versionId", NULL };
 
 bool
 s3_fast_admit(struct s3_req *r)
 {
 	struct http_req *hr = r->sr_http;
-	bool put = s3_method_is(r, "PUT");
+	bool put = s3_method_is(r, "PUT"), del = s3_method_is(r, "DELETE");
+	const char *const *params = put ? put_params : del ? delete_params :
+	    object_params;
 	char *canon;
 	enum s3_err e;
 
-	if ((!put && !s3_method_is(r, "GET") && !s3_method_is(r, "HEAD")) ||
+	if ((!put && !del && !s3_method_is(r, "GET") &&
+	    !s3_method_is(r, "HEAD")) ||
 	    http_header(hr, "origin", NULL) != NULL ||
 	    (put && http_header(hr, "x-amz-copy-source", NULL) != NULL))
 		return false;
@@ -491,7 +496,7 @@ s3_fast_admit(struct s3_req *r)
 		return false;
 	set_resource(r);
 	if (headers_size(hr) > S3_HEADERS_MAX ||
-	    !only_params(hr, put ? put_params : object_params) ||
+	    !only_params(hr, params) ||
 	    (canon = malloc(CANON_MAX)) == NULL)
 		return false;
 	e = authenticate(r, canon);

@@ -247,6 +247,7 @@ struct delete_one {
 	struct rpc_call		 do_call;
 	int			 do_rc;		/* of the check, then the delete */
 	struct delete_done	 do_done;
+	struct msg_ver_done	 do_ver;
 };
 
 /* run_window deletes keys first to first + n - 1 and reports each. */
@@ -265,13 +266,16 @@ run_window(struct s3_req *r, const struct delete_req *d, int first, int n,
 		o->do_rc = delete_check(r, o->do_key, o->do_done.dd_asked);
 		if (o->do_rc == 0)
 			s3_version_delete_send(r, &o->do_call, o->do_key,
-			    proto_str_c(o->do_done.dd_asked));
+			    proto_str_c(o->do_done.dd_asked), NULL, NULL);
 	}
 	for (i = 0; i < n; i++) {
 		o = &w[i];
 		if (o->do_rc == 0) {
-			o->do_rc = s3_version_delete_recv(r, &o->do_call,
-			    o->do_done.dd_vid, &o->do_done.dd_marker);
+			o->do_rc = s3_version_delete_recv(&o->do_call,
+			    &o->do_ver, o->do_done.dd_vid,
+			    &o->do_done.dd_marker);
+			if (o->do_rc == 0)
+				s3_version_delete_drop(r, &o->do_ver);
 			rpc_call_fini(&o->do_call);
 		}
 		if (o->do_rc == CAIRN_ENOBUCKET || o->do_rc == CAIRN_EUNAVAIL)

@@ -25,6 +25,8 @@
  * committed it.  Only a version replaced that had shards leaves a worker
  * to delete them (that may wait) and answer.  A client that asks for 100
  * Continue first gets it from the loop once the request is admitted.
+ * A DELETE of an object is sent to metad in the same way, and answered
+ * by the loop unless the record it gave up has shards to delete.
  *
  * Authentication and authorization answer from caches almost always; a
  * miss would make the loop wait for metad.  They run with rpc_nowait:
@@ -38,7 +40,9 @@ struct s3_fast_req {
 	struct rpc_call		 f_call;
 	struct msg_objrec	 f_rec;
 	struct s3_get		*f_get;
-	struct s3_put		*f_put;		/* NULL: a GET or HEAD */
+	struct s3_put		*f_put;		/* a PUT's */
+	bool			 f_del;		/* a DELETE */
+	struct msg_ver_done	 f_done;	/* what the DELETE did */
 	char			 f_vid[PROTO_VERIDLEN + 1];
 };
 
@@ -80,10 +84,15 @@ fast_begin(struct gatewayd *env, struct http_req *hr)
 	if (ok && s3_method_is(&f->f_r, "PUT"))
 		ok = http_body_whole(hr) &&
 		    (f->f_put = s3_object_put_prepare(&f->f_r)) != NULL;
+	else if (ok && (f->f_del = s3_method_is(&f->f_r, "DELETE")))
+		ok = s3_version_query(&f->f_r, f->f_vid) == S3E_NONE;
 	ok = rpc_nowait_end() && ok;
 	if (ok && f->f_put != NULL)
 		s3_object_put_send(&f->f_r, f->f_put, &f->f_call, fast_done,
 		    hr);
+	else if (ok && f->f_del)
+		s3_version_delete_send(&f->f_r, &f->f_call, f->f_r.sr_key,
+		    proto_str_c(f->f_vid), fast_done, hr);
 	else if (!ok || !s3_version_get_send(&f->f_r, &f->f_call, f->f_vid,
 	    fast_done, hr)) {
 		http_body_rewind(hr);
@@ -130,12 +139,30 @@ fast_log(struct s3_fast_req *f, const char *how)
 	    (unsigned long long)(util_mono_ms() - hr->hr_start_ms));
 }
 
+/* fast_deleted answers a DELETE, or false to have a worker delete the
+ * shards of the record it gave up first. */
+static bool
+fast_deleted(struct s3_fast_req *f)
+{
+	struct s3_req *r = &f->f_r;
+	int rc;
+
+	rc = s3_version_delete_recv(&f->f_call, &f->f_done, r->sr_version_id,
+	    &r->sr_delete_marker);
+	if (rc == 0 && s3_version_delete_drops(&f->f_done))
+		return false;
+	s3_respond_rc(r, rc, 204);
+	return true;
+}
+
 /* fast_got answers on the loop, or false to have a worker go on. */
 static bool
 fast_got(struct s3_fast_req *f)
 {
 	if (f->f_put != NULL)
 		return s3_object_put_recv(&f->f_r, f->f_put, &f->f_call);
+	if (f->f_del)
+		return fast_deleted(f);
 	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_rec) &&
 	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_rec)) != NULL) {
 		if (!s3_object_get_whole(&f->f_r, &f->f_rec))
@@ -168,7 +195,10 @@ fast_resume(struct gatewayd *env, struct http_req *hr)
 	(void)env;
 	if (f->f_put != NULL)
 		s3_object_put_finish(&f->f_r, f->f_put);
-	else
+	else if (f->f_del) {
+		s3_version_delete_drop(&f->f_r, &f->f_done);
+		s3_respond_rc(&f->f_r, 0, 204);
+	} else
 		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
 	fast_log(f, "by a worker");
 	fast_free(hr);

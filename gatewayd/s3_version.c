@@ -164,49 +164,60 @@ int
 s3_version_delete(struct s3_req *r, struct proto_str key,
     struct proto_str version_id, char *vid, bool *marker)
 {
+	struct msg_ver_done *d;
 	struct rpc_call c;
 	int rc;
 
-	s3_version_delete_send(r, &c, key, version_id);
-	rc = s3_version_delete_recv(r, &c, vid, marker);
+	vid[0] = '\0';
+	*marker = false;
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return CAIRN_ENOMEM;
+	s3_version_delete_send(r, &c, key, version_id, NULL, NULL);
+	if ((rc = s3_version_delete_recv(&c, d, vid, marker)) == 0)
+		s3_version_delete_drop(r, d);
 	rpc_call_fini(&c);
+	free(d);
 	return rc;
 }
 
 void
 s3_version_delete_send(struct s3_req *r, struct rpc_call *c,
-    struct proto_str key, struct proto_str version_id)
+    struct proto_str key, struct proto_str version_id,
+    void (*done)(void *), void *arg)
 {
 	struct msg_ver_ref ref = { r->sr_bucket, key, version_id,
 	    s3_lock_bypass(r) };
 
-	backend_ver_delete_send(&r->sr_env->gw_backend, c, &ref);
+	backend_ver_delete_send(&r->sr_env->gw_backend, c, &ref, done, arg);
 }
 
 int
-s3_version_delete_recv(struct s3_req *r, struct rpc_call *c, char *vid,
-    bool *marker)
+s3_version_delete_recv(struct rpc_call *c, struct msg_ver_done *d,
+    char *vid, bool *marker)
 {
-	struct backend *be = &r->sr_env->gw_backend;
-	struct msg_ver_done *d;
 	int rc;
 
 	vid[0] = '\0';
 	*marker = false;
-	if ((d = malloc(sizeof(*d))) == NULL) {
-		(void)rpc_call_wait(c);	/* the call's reply is still due */
-		return CAIRN_ENOMEM;
-	}
-	rc = backend_ver_delete_recv(c, d);
-	if (rc == 0) {
-		if (d->vd_has_old)
-			backend_shards_delete(be, &d->vd_old);
-		memcpy(vid, d->vd_version_id.ps_ptr, d->vd_version_id.ps_len);
-		vid[d->vd_version_id.ps_len] = '\0';
-		*marker = d->vd_delete_marker;
-	}
-	free(d);
-	return rc;
+	if ((rc = backend_ver_delete_recv(c, d)) != 0)
+		return rc;
+	memcpy(vid, d->vd_version_id.ps_ptr, d->vd_version_id.ps_len);
+	vid[d->vd_version_id.ps_len] = '\0';
+	*marker = d->vd_delete_marker;
+	return 0;
+}
+
+bool
+s3_version_delete_drops(const struct msg_ver_done *d)
+{
+	return d->vd_has_old && !d->vd_old.or_inline;
+}
+
+void
+s3_version_delete_drop(struct s3_req *r, const struct msg_ver_done *d)
+{
+	if (s3_version_delete_drops(d))
+		backend_shards_delete(&r->sr_env->gw_backend, &d->vd_old);
 }
 
 /* --- ?versioning --------------------------------------------------------------- */

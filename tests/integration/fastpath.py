@@ -1,6 +1,6 @@
-"""fastpath.py - GET, HEAD and small PUTs answered by the event loop, and
-what it leaves to workers, checked through gatewayd's loop_answered and
-loop_resumed counters.
+"""fastpath.py - GET, HEAD, small PUTs and DELETEs answered by the event
+loop, and what it leaves to workers, checked through gatewayd's
+loop_answered and loop_resumed counters.
 
 usage: fastpath.py ENDPOINT CAIRN CONF on|off
 """
@@ -287,6 +287,43 @@ def put_versioned():
     counted(fn, 2, 0)
 
 
+def delete_plain():
+    """DELETE in an unversioned bucket: the loop answers for an inline
+    object; a worker deletes a coded one's shards, then answers."""
+    plain = BUCKET + '-del'
+    S3.create_bucket(Bucket=plain)
+    S3.put_object(Bucket=plain, Key='small', Body=SMALL)
+    S3.put_object(Bucket=plain, Key='big', Body=BIG)
+
+    def inline():
+        r = S3.delete_object(Bucket=plain, Key='small')
+        expect(r['ResponseMetadata']['HTTPStatusCode'] == 204, r)
+    counted(inline, 1, 0)
+
+    def coded():
+        S3.delete_object(Bucket=plain, Key='big')
+    counted(coded, 0, 1)
+    for k in ('small', 'big'):
+        expect_error('NoSuchKey', 404, S3.get_object, Bucket=plain, Key=k)
+
+
+def delete_versioned():
+    """DELETE in a versioned bucket: a marker, then a version by id; both
+    answered by the loop with their version headers."""
+    v = S3.put_object(Bucket=BUCKET, Key='del-v', Body=SMALL)['VersionId']
+
+    def fn():
+        r = S3.delete_object(Bucket=BUCKET, Key='del-v')
+        expect(r.get('DeleteMarker') is True and
+               len(r.get('VersionId', '')) == 32, r)
+        r = S3.delete_object(Bucket=BUCKET, Key='del-v', VersionId=v)
+        expect(r.get('VersionId') == v, r)
+    counted(fn, 2, 0)
+    vs = S3.list_object_versions(Bucket=BUCKET, Prefix='del-v')
+    expect(not vs.get('Versions') and len(vs.get('DeleteMarkers', [])) == 1,
+           vs)
+
+
 def read_response(f):
     """read_response reads one HTTP/1.1 response: (status, body)."""
     status = int(f.readline().split()[1])
@@ -380,5 +417,8 @@ sys.exit(run_expect([
      put_over_coded),
     ('PUT of 1 MiB: a worker stores it', put_big),
     ('PUT in a versioned bucket: the version id', put_versioned),
+    ('DELETE of an inline and of a coded object', delete_plain),
+    ('DELETE in a versioned bucket: a marker, then a version',
+     delete_versioned),
     ('a key not cached: a worker answers, then the loop', user_cache_miss),
 ]))

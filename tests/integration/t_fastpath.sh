@@ -1,5 +1,5 @@
 #!/bin/bash
-# t_fastpath.sh - GET, HEAD and small PUTs answered on the event loop, by boto3
+# t_fastpath.sh - GET, HEAD, small PUTs and DELETEs answered on the event loop
 #
 # fastpath.py checks the answers, and through gatewayd's loop_answered
 # and loop_resumed counters which of them the loop gave itself, first
@@ -22,7 +22,7 @@ fastpath() {
 
 plan 2
 cluster_start
-fastpath on "the event loop answers inline GETs, HEADs and PUTs; workers the rest"
+fastpath on "the event loop answers inline GETs, HEADs, PUTs, DELETEs; workers the rest"
 cluster_stop
 export CAIRN_GATEWAYD_FAST_PATH=0
 cluster_start
