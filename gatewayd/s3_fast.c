@@ -67,26 +67,47 @@ fast_done(void *arg)
 	http_fast_wake(arg);
 }
 
+/* fast_new gives hr the loop's state; NULL: the loop's path is off. */
+static struct s3_fast_req *
+fast_new(struct gatewayd *env, struct http_req *hr)
+{
+	struct s3_fast_req *f;
+
+	if (!env->gw_conf.c_gw_fast_path ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->f_r.sr_env = env;
+	f->f_r.sr_http = hr;
+	hr->hr_fast = f;
+	return f;
+}
+
+/* fast_check runs, without waiting, what comes before a request's call
+ * to metad; false leaves the request to a worker. */
+static bool
+fast_check(struct s3_fast_req *f)
+{
+	bool ok;
+
+	rpc_nowait_begin();
+	ok = s3_fast_admit(&f->f_r);
+	if (ok && s3_method_is(&f->f_r, "PUT"))
+		ok = http_body_whole(f->f_r.sr_http) &&
+		    (f->f_put = s3_object_put_prepare(&f->f_r)) != NULL;
+	else if (ok && (f->f_del = s3_method_is(&f->f_r, "DELETE")))
+		ok = s3_version_query(&f->f_r, f->f_vid) == S3E_NONE;
+	return rpc_nowait_end() && ok;
+}
+
 static enum http_fast_rc
 fast_begin(struct gatewayd *env, struct http_req *hr)
 {
 	struct s3_fast_req *f;
 	bool ok;
 
-	if (!env->gw_conf.c_gw_fast_path ||
-	    (f = calloc(1, sizeof(*f))) == NULL)
+	if ((f = fast_new(env, hr)) == NULL)
 		return HTTP_FAST_NO;
-	f->f_r.sr_env = env;
-	f->f_r.sr_http = hr;
-	hr->hr_fast = f;
-	rpc_nowait_begin();
-	ok = s3_fast_admit(&f->f_r);
-	if (ok && s3_method_is(&f->f_r, "PUT"))
-		ok = http_body_whole(hr) &&
-		    (f->f_put = s3_object_put_prepare(&f->f_r)) != NULL;
-	else if (ok && (f->f_del = s3_method_is(&f->f_r, "DELETE")))
-		ok = s3_version_query(&f->f_r, f->f_vid) == S3E_NONE;
-	ok = rpc_nowait_end() && ok;
+	ok = fast_check(f);
 	if (ok && f->f_put != NULL)
 		s3_object_put_send(&f->f_r, f->f_put, &f->f_call, fast_done,
 		    hr);
@@ -115,13 +136,9 @@ fast_early(struct gatewayd *env, struct http_req *hr)
 	struct s3_fast_req *f;
 	bool ok;
 
-	if (!env->gw_conf.c_gw_fast_path ||
-	    hr->hr_body_len > env->gw_conf.c_inline_max ||
-	    (f = calloc(1, sizeof(*f))) == NULL)
+	if (hr->hr_body_len > env->gw_conf.c_inline_max ||
+	    (f = fast_new(env, hr)) == NULL)
 		return false;
-	f->f_r.sr_env = env;
-	f->f_r.sr_http = hr;
-	hr->hr_fast = f;
 	rpc_nowait_begin();
 	ok = s3_method_is(&f->f_r, "PUT") && s3_fast_admit(&f->f_r);
 	ok = rpc_nowait_end() && ok;

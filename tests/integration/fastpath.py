@@ -19,6 +19,7 @@ import boto3
 import botocore.handlers
 from botocore.config import Config
 
+from s3cond import put_with
 from s3tap import client, expect, expect_error, run_expect, status_of
 
 ENDPOINT, CAIRN, CONF, MODE = sys.argv[1:5]
@@ -32,6 +33,21 @@ PUT.meta.events.unregister('before-call.s3',
 BUCKET = 'fast-' + MODE
 SMALL = bytes(range(256)) * 16          # 4 KiB: inline in metad
 BIG = bytes(range(251)) * 4200          # about 1 MiB: erasure coded
+
+
+def wrong_secret():
+    """wrong_secret returns a client whose requests fail authentication."""
+    return boto3.client('s3', endpoint_url=ENDPOINT, region_name='us-east-1',
+                        aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'],
+                        aws_secret_access_key='not-the-secret',
+                        config=Config(s3={'addressing_style': 'path'},
+                                      retries={'total_max_attempts': 1}))
+
+
+def reads_back(bucket, key, want):
+    """reads_back checks that bucket/key holds want."""
+    body = S3.get_object(Bucket=bucket, Key=key)['Body'].read()
+    expect(body == want, '%s/%s: body read back differs' % (bucket, key))
 
 
 def counters():
@@ -117,11 +133,7 @@ def acl_by_worker():
 
 
 def bad_signature():
-    other = boto3.client('s3', endpoint_url=ENDPOINT, region_name='us-east-1',
-                         aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'],
-                         aws_secret_access_key='not-the-secret',
-                         config=Config(s3={'addressing_style': 'path'},
-                                       retries={'total_max_attempts': 1}))
+    other = wrong_secret()
 
     def fn():
         expect_error('SignatureDoesNotMatch', 403, other.get_object,
@@ -172,18 +184,6 @@ def user_cache_miss():
     counted(get, 1, 0)
 
 
-def put_with(headers, **kw):
-    """put_with runs PutObject, without Expect, with extra signed headers."""
-    def add(request, **_):
-        for name, value in headers.items():
-            request.headers[name] = value
-    PUT.meta.events.register('before-sign.s3.PutObject', add)
-    try:
-        return PUT.put_object(**kw)
-    finally:
-        PUT.meta.events.unregister('before-sign.s3.PutObject', add)
-
-
 def put_small():
     """A 4 KiB PUT with user metadata and tags: the loop commits it and
     answers with its MD5 as the ETag."""
@@ -208,18 +208,13 @@ def put_expect():
     def fn():
         S3.put_object(Bucket=BUCKET, Key='put-expect', Body=SMALL)
     counted(fn, 1, 0)
-    body = S3.get_object(Bucket=BUCKET, Key='put-expect')['Body'].read()
-    expect(body == SMALL, 'body read back differs')
+    reads_back(BUCKET, 'put-expect', SMALL)
 
 
 def put_expect_denied():
     """A wrong signature with 100 Continue asked: no 100 from the loop; a
     worker answers 403 without the body."""
-    other = boto3.client('s3', endpoint_url=ENDPOINT, region_name='us-east-1',
-                         aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'],
-                         aws_secret_access_key='not-the-secret',
-                         config=Config(s3={'addressing_style': 'path'},
-                                       retries={'total_max_attempts': 1}))
+    other = wrong_secret()
 
     def fn():
         expect_error('SignatureDoesNotMatch', 403, other.put_object,
@@ -244,12 +239,11 @@ def put_if_none_match():
     """If-None-Match: * on a key that exists: metad refuses, and the loop
     answers 412."""
     def fn():
-        expect_error('PreconditionFailed', 412, put_with,
+        expect_error('PreconditionFailed', 412, put_with, PUT,
                      {'If-None-Match': '*'}, Bucket=BUCKET, Key='small',
                      Body=b'not this')
     counted(fn, 1, 0)
-    body = S3.get_object(Bucket=BUCKET, Key='small')['Body'].read()
-    expect(body == SMALL, 'the object was overwritten')
+    reads_back(BUCKET, 'small', SMALL)
 
 
 def put_over_coded():
@@ -263,8 +257,7 @@ def put_over_coded():
     def fn():
         PUT.put_object(Bucket=plain, Key='was-big', Body=SMALL)
     counted(fn, 0, 1)
-    body = S3.get_object(Bucket=plain, Key='was-big')['Body'].read()
-    expect(body == SMALL, 'body read back differs')
+    reads_back(plain, 'was-big', SMALL)
 
 
 def put_big():
@@ -272,8 +265,7 @@ def put_big():
     def fn():
         PUT.put_object(Bucket=BUCKET, Key='put-big', Body=BIG)
     counted(fn, 0, 0)
-    body = S3.get_object(Bucket=BUCKET, Key='put-big')['Body'].read()
-    expect(body == BIG, 'body read back differs')
+    reads_back(BUCKET, 'put-big', BIG)
 
 
 def put_versioned():
