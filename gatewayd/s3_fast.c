@@ -38,11 +38,13 @@
 struct s3_fast_req {
 	struct s3_req		 f_r;
 	struct rpc_call		 f_call;
-	struct msg_objrec	 f_rec;
+	union {
+		struct msg_objrec	 u_rec;		/* a GET's record */
+		struct msg_ver_done	 u_done;	/* what a DELETE did */
+	}			 f_u;
 	struct s3_get		*f_get;
 	struct s3_put		*f_put;		/* a PUT's */
 	bool			 f_del;		/* a DELETE */
-	struct msg_ver_done	 f_done;	/* what the DELETE did */
 	char			 f_vid[PROTO_VERIDLEN + 1];
 };
 
@@ -164,9 +166,9 @@ fast_deleted(struct s3_fast_req *f)
 	struct s3_req *r = &f->f_r;
 	int rc;
 
-	rc = s3_version_delete_recv(&f->f_call, &f->f_done, r->sr_version_id,
+	rc = s3_version_delete_recv(&f->f_call, &f->f_u.u_done, r->sr_version_id,
 	    &r->sr_delete_marker);
-	if (rc == 0 && s3_version_delete_drops(&f->f_done))
+	if (rc == 0 && s3_version_delete_drops(&f->f_u.u_done))
 		return false;
 	s3_respond_rc(r, rc, 204);
 	return true;
@@ -180,11 +182,11 @@ fast_got(struct s3_fast_req *f)
 		return s3_object_put_recv(&f->f_r, f->f_put, &f->f_call);
 	if (f->f_del)
 		return fast_deleted(f);
-	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_rec) &&
-	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_rec)) != NULL) {
-		if (!s3_object_get_whole(&f->f_r, &f->f_rec))
+	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_u.u_rec) &&
+	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_u.u_rec)) != NULL) {
+		if (!s3_object_get_whole(&f->f_r, &f->f_u.u_rec))
 			return false;
-		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+		s3_object_get_send(&f->f_r, &f->f_u.u_rec, f->f_get);
 	}
 	return true;
 }
@@ -213,10 +215,10 @@ fast_resume(struct gatewayd *env, struct http_req *hr)
 	if (f->f_put != NULL)
 		s3_object_put_finish(&f->f_r, f->f_put);
 	else if (f->f_del) {
-		s3_version_delete_drop(&f->f_r, &f->f_done);
+		s3_version_delete_drop(&f->f_r, &f->f_u.u_done);
 		s3_respond_rc(&f->f_r, 0, 204);
 	} else
-		s3_object_get_send(&f->f_r, &f->f_rec, f->f_get);
+		s3_object_get_send(&f->f_r, &f->f_u.u_rec, f->f_get);
 	fast_log(f, "by a worker");
 	fast_free(hr);
 }

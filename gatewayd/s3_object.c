@@ -466,7 +466,6 @@ s3_object_put(struct s3_req *r)
 
 struct s3_put {
 	struct msg_objrec	 sp_rec;
-	struct msg_obj_put	 sp_msg;	/* what metad is sent */
 	struct put_digest	 sp_pd;
 	struct s3_body		 sp_bd;
 	unsigned char		*sp_buf;
@@ -494,8 +493,10 @@ void
 s3_object_put_send(struct s3_req *r, struct s3_put *p, struct rpc_call *c,
     void (*done)(void *), void *arg)
 {
-	put_msg(r, &p->sp_rec, &p->sp_msg);
-	backend_ver_put_send(&r->sr_env->gw_backend, c, &p->sp_msg, done, arg);
+	struct msg_obj_put m;	/* packed before the call returns */
+
+	put_msg(r, &p->sp_rec, &m);
+	backend_ver_put_send(&r->sr_env->gw_backend, c, &m, done, arg);
 }
 
 bool
