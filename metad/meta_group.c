@@ -32,30 +32,30 @@
  */
 
 /* One put or delete of the group. */
-struct group_put {
-	struct rpc_group_req	*gp_req;
-	struct msg_obj_put	 gp_put;	/* a put's request */
-	struct msg_objrec	 gp_rec;	/* what it stores: a copy */
-	struct msg_ver_ref	 gp_ref;	/* a delete's request */
-	bool			 gp_marker;	/* a delete made or removed one */
-	struct meta_vchange	 gp_mv;
+struct group_item {
+	struct rpc_group_req	*gi_req;
+	struct msg_obj_put	 gi_put;	/* a put's request */
+	struct msg_objrec	 gi_rec;	/* what it stores: a copy */
+	struct msg_ver_ref	 gi_ref;	/* a delete's request */
+	bool			 gi_marker;	/* a delete made or removed one */
+	struct meta_vchange	 gi_mv;
 };
 
 struct meta_group {
 	struct meta_db		*g_db;
-	leveldb_writebatch_t	*g_batch;	/* the pending puts' changes */
+	leveldb_writebatch_t	*g_batch;	/* the pending changes */
 	pthread_mutex_t		*g_held[PROTO_BATCHMAX];
 	int			 g_nheld;
-	struct group_put	*g_pending[PROTO_BATCHMAX];
+	struct group_item	*g_pending[PROTO_BATCHMAX];
 	int			 g_npending;
 	int			 g_nwrites;	/* pending with changes */
 };
 
-/* group_flush writes the pending puts, releases the stripes, answers. */
+/* group_flush writes what is pending, releases the stripes, answers. */
 static void
 group_flush(struct meta_group *g)
 {
-	struct group_put *gp;
+	struct group_item *gi;
 	int i, rc = 0;
 
 	if (g->g_nwrites > 0)
@@ -66,11 +66,11 @@ group_flush(struct meta_group *g)
 		pthread_mutex_unlock(g->g_held[i - 1]);
 	g->g_nheld = 0;
 	for (i = 0; i < g->g_npending; i++) {
-		gp = g->g_pending[i];
-		gp->gp_req->g_rc = rc != 0 ? rc : meta_version_reply(&gp->gp_mv,
-		    gp->gp_marker, true, gp->gp_req->g_req->pm_reply_max,
-		    gp->gp_req->g_reply);
-		meta_version_fini(&gp->gp_mv);
+		gi = g->g_pending[i];
+		gi->gi_req->g_rc = rc != 0 ? rc : meta_version_reply(&gi->gi_mv,
+		    gi->gi_marker, true, gi->gi_req->g_req->pm_reply_max,
+		    gi->gi_req->g_reply);
+		meta_version_fini(&gi->gi_mv);
 	}
 	g->g_npending = g->g_nwrites = 0;
 }
@@ -98,16 +98,16 @@ group_lock(struct meta_group *g, pthread_mutex_t *lock)
  * adds it to the group; change returns 0 or the error for the request.
  */
 static void
-group_change(struct meta_group *g, struct group_put *gp,
-    int (*change)(struct group_put *))
+group_change(struct meta_group *g, struct group_item *gi,
+    int (*change)(struct group_item *))
 {
-	struct meta_vchange *mv = &gp->gp_mv;
+	struct meta_vchange *mv = &gi->gi_mv;
 	pthread_mutex_t *lock;
 
 	lock = meta_db_key_lock(g->g_db, mv->mv_okey,
 	    meta_db_obj_key(mv->mv_okey, mv->mv_bucket, mv->mv_key));
 	group_lock(g, lock);
-	if ((gp->gp_req->g_rc = change(gp)) != 0) {
+	if ((gi->gi_req->g_rc = change(gi)) != 0) {
 		g->g_nheld--;		/* lock is the last one taken */
 		pthread_mutex_unlock(lock);
 		meta_version_fini(mv);
@@ -117,46 +117,47 @@ group_change(struct meta_group *g, struct group_put *gp,
 		leveldb_writebatch_append(g->g_batch, mv->mv_batch);
 		g->g_nwrites++;
 	}
-	g->g_pending[g->g_npending++] = gp;
+	g->g_pending[g->g_npending++] = gi;
 }
 
 static int
-put_change(struct group_put *gp)
+put_change(struct group_item *gi)
 {
 	int rc;
 
-	if ((rc = meta_version_put_prepare(&gp->gp_mv, &gp->gp_put,
-	    &gp->gp_rec)) == 0)
-		gp->gp_mv.mv_deferred = true;
+	if ((rc = meta_version_put_prepare(&gi->gi_mv, &gi->gi_put,
+	    &gi->gi_rec)) == 0)
+		gi->gi_mv.mv_deferred = true;
 	return rc;
 }
 
 static int
-delete_change(struct group_put *gp)
+delete_change(struct group_item *gi)
 {
-	gp->gp_mv.mv_defer = true;
-	return meta_version_delete_locked(&gp->gp_mv, &gp->gp_ref,
-	    &gp->gp_marker);
+	gi->gi_mv.mv_defer = true;
+	return meta_version_delete_locked(&gi->gi_mv, &gi->gi_ref,
+	    &gi->gi_marker);
 }
 
-/* group_take adds the request of gp to the group: false if no change. */
+/* group_take adds the request of gi to the group: false if it is neither
+ * a put nor a delete, for the pool to run. */
 static bool
-group_take(struct meta_group *g, struct group_put *gp)
+group_take(struct meta_group *g, struct group_item *gi)
 {
-	struct rpc_group_req *r = gp->gp_req;
-	struct msg_obj_put *p = &gp->gp_put;
-	struct msg_ver_ref *ref = &gp->gp_ref;
+	struct rpc_group_req *r = gi->gi_req;
+	struct msg_obj_put *p = &gi->gi_put;
+	struct msg_ver_ref *ref = &gi->gi_ref;
 
 	if (r->g_req->pm_type == MSG_META_VER_PUT) {
 		if (msg_obj_put_unpack(r->g_req->pm_payload, p) != 0)
 			r->g_rc = CAIRN_EPROTO;
 		else if ((r->g_rc = meta_db_check_obj(p->p_bucket,
 		    p->p_key)) == 0) {
-			gp->gp_rec = p->p_rec;
-			gp->gp_rec.or_delete_marker = false;
-			meta_version_init(&gp->gp_mv, g->g_db, p->p_bucket,
+			gi->gi_rec = p->p_rec;
+			gi->gi_rec.or_delete_marker = false;
+			meta_version_init(&gi->gi_mv, g->g_db, p->p_bucket,
 			    p->p_key);
-			group_change(g, gp, put_change);
+			group_change(g, gi, put_change);
 		}
 		return true;
 	}
@@ -165,9 +166,9 @@ group_take(struct meta_group *g, struct group_put *gp)
 			r->g_rc = CAIRN_EPROTO;
 		else if ((r->g_rc = meta_db_check_obj(ref->vr_bucket,
 		    ref->vr_key)) == 0) {
-			meta_version_init(&gp->gp_mv, g->g_db, ref->vr_bucket,
+			meta_version_init(&gi->gi_mv, g->g_db, ref->vr_bucket,
 			    ref->vr_key);
-			group_change(g, gp, delete_change);
+			group_change(g, gi, delete_change);
 		}
 		return true;
 	}
@@ -177,29 +178,29 @@ group_take(struct meta_group *g, struct group_put *gp)
 int
 meta_group_run(struct meta_db *db, struct rpc_group_req *reqs, int n)
 {
-	struct group_put *gps;
+	struct group_item *items;
 	struct meta_group g;
 	int i, taken = 0;
 
 	memset(&g, 0, sizeof(g));
 	g.g_db = db;
-	if ((gps = calloc((size_t)n, sizeof(*gps))) == NULL)
+	if ((items = calloc((size_t)n, sizeof(*items))) == NULL)
 		return 0;
 	if ((g.g_batch = leveldb_writebatch_create()) == NULL) {
-		free(gps);
+		free(items);
 		return 0;
 	}
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	for (i = 0; i < n; i++) {
 		if (reqs[i].g_req == NULL)
 			continue;
-		gps[i].gp_req = &reqs[i];
-		if ((reqs[i].g_taken = group_take(&g, &gps[i])))
+		items[i].gi_req = &reqs[i];
+		if ((reqs[i].g_taken = group_take(&g, &items[i])))
 			taken++;
 	}
 	group_flush(&g);
 	pthread_rwlock_unlock(&db->md_bucket_lock);
 	leveldb_writebatch_destroy(g.g_batch);
-	free(gps);
+	free(items);
 	return taken;
 }
