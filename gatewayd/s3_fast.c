@@ -1,4 +1,4 @@
-/* s3_fast.c - GET and HEAD of objects answered on the event loop */
+/* s3_fast.c - GET, HEAD, small PUTs and DELETEs answered on the event loop */
 #include "config.h"
 
 #include <stdatomic.h>
