@@ -334,6 +334,18 @@ def shard_files():
                          recursive=True))
 
 
+def shards_gone(shards, limit=10):
+    """shards_gone waits up to limit seconds for none of shards to be left:
+    scrubd deletes an expired record's shards after the record is gone."""
+    end = time.time() + limit
+    while shards & shard_files():
+        if time.time() > end:
+            print('# shards left: %s' % sorted(shards & shard_files()))
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def due_bounds(made, days):
     """due_bounds: the earliest and latest due time of something made in
     the second that starts at made (whole seconds, as Last-Modified)."""
@@ -421,7 +433,7 @@ def t_expire_due():
 
 
 def t_expired_shards():
-    return not STATE['big_shards'] & shard_files()
+    return shards_gone(STATE['big_shards'])
 
 
 def t_past_date():
@@ -436,7 +448,7 @@ def t_abort_upload():
 
 
 def t_aborted_shards():
-    return not STATE['mp_shards'] & shard_files()
+    return shards_gone(STATE['mp_shards'])
 
 
 def cairn(*args):
@@ -681,7 +693,7 @@ def t_ver_suspended():
     good = vs in ([], [('null', True, True)])
     if not good:
         print('# s versions: %s' % vs)
-    return ok and good and len(shards) > 0 and not shards & shard_files()
+    return ok and good and len(shards) > 0 and shards_gone(shards)
 
 
 def t_ver_counters():
