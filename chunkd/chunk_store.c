@@ -1003,7 +1003,7 @@ chunk_store_list(struct chunk_store *cs, const struct msg_chunk_list_req *r,
 		if (r->cl_tmp)
 			snprintf(rel, sizeof(rel), "tmp");
 		else
-			snprintf(rel, sizeof(rel), "shards/%02x", d);
+			snprintf(rel, sizeof(rel), "shards/%02x", d & 0xff);
 		if ((rc = list_dir(cs, rel, after, &v, &n)) != 0) {
 			msg_chunk_list_free(l);
 			return rc;
