@@ -86,8 +86,7 @@ def setup():
 
 def get_small():
     def fn():
-        body = S3.get_object(Bucket=BUCKET, Key='small')['Body'].read()
-        expect(body == SMALL, 'body differs')
+        reads_back(BUCKET, 'small', SMALL)
     counted(fn, 1, 0)
 
 
@@ -127,8 +126,7 @@ def missing_key():
 
 def get_big():
     def fn():
-        body = S3.get_object(Bucket=BUCKET, Key='big')['Body'].read()
-        expect(body == BIG, 'body differs')
+        reads_back(BUCKET, 'big', BIG)
     counted(fn, 0, 1)
 
 
