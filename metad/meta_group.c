@@ -120,14 +120,17 @@ group_change(struct meta_group *g, struct group_item *gi,
 	g->g_pending[g->g_npending++] = gi;
 }
 
+/* A change runs as it would alone, but meta_version_write only notes
+ * its batch (mv_defer), for group_flush to write with the others. */
 static int
 put_change(struct group_item *gi)
 {
 	int rc;
 
+	gi->gi_mv.mv_defer = true;
 	if ((rc = meta_version_put_prepare(&gi->gi_mv, &gi->gi_put,
 	    &gi->gi_rec)) == 0)
-		gi->gi_mv.mv_deferred = true;
+		rc = meta_version_write(&gi->gi_mv);
 	return rc;
 }
 
