@@ -274,14 +274,23 @@ def put_big():
 
 
 def put_versioned():
-    """In a versioned bucket the loop's answer carries the version id."""
-    def fn():
+    """In a versioned bucket the loop's answer carries the version id.
+    The PUT and the GET are counted one at a time: a synced write can
+    take over a second on a busy machine, past what the gateway keeps a
+    bucket, and the next request would then go to a worker."""
+    got = {}
+
+    def put():
         r = PUT.put_object(Bucket=BUCKET, Key='put-v', Body=SMALL)
         expect(len(r.get('VersionId', '')) == 32, r.get('VersionId'))
+        got['v'] = r['VersionId']
+
+    def get():
         body = S3.get_object(Bucket=BUCKET, Key='put-v',
-                             VersionId=r['VersionId'])['Body'].read()
+                             VersionId=got['v'])['Body'].read()
         expect(body == SMALL, 'body read back differs')
-    counted(fn, 2, 0)
+    counted(put, 1, 0)
+    counted(get, 1, 0)
 
 
 def delete_plain():
@@ -309,13 +318,16 @@ def delete_versioned():
     answered by the loop with their version headers."""
     v = S3.put_object(Bucket=BUCKET, Key='del-v', Body=SMALL)['VersionId']
 
-    def fn():
+    def marker():
         r = S3.delete_object(Bucket=BUCKET, Key='del-v')
         expect(r.get('DeleteMarker') is True and
                len(r.get('VersionId', '')) == 32, r)
+
+    def version():
         r = S3.delete_object(Bucket=BUCKET, Key='del-v', VersionId=v)
         expect(r.get('VersionId') == v, r)
-    counted(fn, 2, 0)
+    counted(marker, 1, 0)     # one at a time, as in put_versioned
+    counted(version, 1, 0)
     vs = S3.list_object_versions(Bucket=BUCKET, Prefix='del-v')
     expect(not vs.get('Versions') and len(vs.get('DeleteMarkers', [])) == 1,
            vs)
