@@ -168,6 +168,23 @@ store_err(struct chunk_store *cs, const char *rel, const char *what)
 	return cairn_errno(e);
 }
 
+/*
+ * moved tells whether rel no longer names the file open as fd: a shard
+ * deleted while it was read is emptied (chunk_spare.c), and is not
+ * damage.
+ */
+static bool
+moved(struct chunk_store *cs, int fd, const char *rel)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) == -1)
+		return false;
+	if (fstatat(cs->cs_dirfd, rel, &b, 0) == -1)
+		return errno == ENOENT;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
 /* corrupt logs and counts damaged stored data. */
 static int
 corrupt(struct chunk_store *cs, const char *rel, const char *fmt, ...)
@@ -270,8 +287,9 @@ shard_open(struct chunk_store *cs, const struct shard_paths *sp,
 	why = n < (ssize_t)sizeof(buf) ? "truncated header" :
 	    hdr_decode(buf, h);
 	if (why != NULL) {
+		n = moved(cs, fd, sp->sp_final);
 		close(fd);
-		return corrupt(cs, sp->sp_final, "%s", why);
+		return n ? CAIRN_ENOENT : corrupt(cs, sp->sp_final, "%s", why);
 	}
 	*fdp = fd;
 	return 0;
@@ -300,11 +318,17 @@ block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	n = preadv(fd, iov, 2, (off_t)block_offset(h->sh_block_size, b));
 	if (n == -1)
 		return store_err(cs, sp->sp_final, "read");
-	if ((size_t)n != len + sizeof(crc))
+	if ((size_t)n != len + sizeof(crc)) {
+		if (moved(cs, fd, sp->sp_final))
+			return CAIRN_ENOENT;
 		return corrupt(cs, sp->sp_final, "block %u truncated", b);
-	if (crc_32c(buf, len) != le32_get(crc))
+	}
+	if (crc_32c(buf, len) != le32_get(crc)) {
+		if (moved(cs, fd, sp->sp_final))
+			return CAIRN_ENOENT;
 		return corrupt(cs, sp->sp_final, "block %u fails its checksum",
 		    b);
+	}
 	d->cd_crc = le32_get(crc);
 	d->cd_data.ps_ptr = buf;
 	d->cd_data.ps_len = len;
@@ -545,6 +569,8 @@ tmp_open(struct chunk_store *cs, const struct shard_paths *sp,
 		return store_err(cs, sp->sp_tmp, "open");
 	if ((rc = committed_match(cs, sp, w)) != CAIRN_ENOENT)
 		return rc;
+	if ((*fdp = chunk_spare_take(cs, sp->sp_tmp)) != -1)
+		return 0;
 	*fdp = openat(cs->cs_dirfd, sp->sp_tmp, O_RDWR | O_CREAT | O_CLOEXEC,
 	    0640);
 	if (*fdp == -1)
@@ -621,7 +647,7 @@ out:
 }
 
 /*
- * chunk_store_delete unlinks without a directory fsync: a delete undone by
+ * chunk_store_delete removes without a directory fsync: a delete undone by
  * a crash leaves an orphan shard, which the scrubber sweeps.
  */
 int
@@ -631,11 +657,11 @@ chunk_store_delete(struct chunk_store *cs, const struct msg_chunk_ref *c)
 	int found = 0;
 
 	shard_paths(&sp, c->c_id);
-	if (unlinkat(cs->cs_dirfd, sp.sp_final, 0) == 0)
+	if (chunk_spare_remove(cs, sp.sp_final) == 0)
 		found = 1;
 	else if (errno != ENOENT)
 		return store_err(cs, sp.sp_final, "unlink");
-	if (unlinkat(cs->cs_dirfd, sp.sp_tmp, 0) == 0)
+	if (chunk_spare_remove(cs, sp.sp_tmp) == 0)
 		found = 1;
 	else if (errno != ENOENT)
 		return store_err(cs, sp.sp_tmp, "unlink");
@@ -816,6 +842,7 @@ chunk_store_open(struct chunk_store *cs, const char *path)
 	if (cs->cs_dirfd == -1)
 		return store_err(cs, ".", "open");
 	if ((rc = store_lock(cs)) == 0 && (rc = make_dirs(cs)) == 0 &&
+	    (rc = chunk_spare_open(cs)) == 0 &&
 	    (rc = drive_id_read(cs)) == CAIRN_ENOENT)
 		rc = drive_id_create(cs);
 	if (rc != 0)
@@ -826,6 +853,7 @@ chunk_store_open(struct chunk_store *cs, const char *path)
 void
 chunk_store_close(struct chunk_store *cs)
 {
+	chunk_spare_close(cs);
 	if (cs->cs_dirfd != -1)
 		close(cs->cs_dirfd);
 	cs->cs_dirfd = -1;
@@ -868,7 +896,7 @@ verify_blocks(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	free(buf);
 	if (rc == 0 && fstat(fd, &st) == 0 &&
 	    (uint64_t)st.st_size != shard_file_size(h) &&
-	    v->cv_state == CHUNK_VERIFY_OK) {
+	    v->cv_state == CHUNK_VERIFY_OK && !moved(cs, fd, sp->sp_final)) {
 		(void)corrupt(cs, sp->sp_final, "%lld bytes, want %llu",
 		    (long long)st.st_size,
 		    (unsigned long long)shard_file_size(h));
@@ -907,6 +935,11 @@ chunk_store_verify(struct chunk_store *cs, const struct msg_chunk_ref *c,
 	v->cv_nblocks = h.sh_block_count;
 	rc = verify_blocks(cs, fd, &sp, &h, v);
 	close(fd);
+	if (rc == CAIRN_ENOENT) {
+		/* Deleted while it was read. */
+		v->cv_state = CHUNK_VERIFY_MISSING;
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -1030,7 +1063,7 @@ chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s)
 		    "stat");
 	if ((uint64_t)st.st_mtime >= s->sw_older_than_s)
 		return CAIRN_EEXIST;
-	if (unlinkat(cs->cs_dirfd, rel, 0) == -1)
+	if (chunk_spare_remove(cs, rel) == -1)
 		return errno == ENOENT ? CAIRN_ENOENT : store_err(cs, rel,
 		    "unlink");
 	log_info("%s/%s: swept as an orphan", cs->cs_path, rel);

@@ -3,7 +3,10 @@
 #define CAIRN_CHUNKD_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -16,15 +19,18 @@
 #define CHUNK_CRCSIZE	4		/* CRC32C after each block */
 #define CHUNK_MAXLEN	(1ull << 43)	/* largest shard: 8 TiB */
 #define CHUNK_UUIDLEN	36		/* drive.id, without newline */
+#define CHUNK_SPAREMAX	4096		/* emptied files kept, see chunk_spare.c */
+#define CHUNK_SPARENAME	32		/* "spare/" and a decimal number */
 
 /*
- * One drive: a directory holding drive.id, tmp/ (shards being written)
- * and shards/00..ff/ (committed shards, fanned out by the first byte of
- * the data id).  Owned by struct chunkd; opened on the main thread before
+ * One drive: a directory holding drive.id, tmp/ (shards being written),
+ * shards/00..ff/ (committed shards, fanned out by the first byte of
+ * the data id) and spare/ (emptied files for new shards).  Owned by struct chunkd; opened on the main thread before
  * the RPC workers start and closed after they stop.  In between, any
  * number of worker threads call write, read and delete at once: the store
  * keeps no per-shard state (every call opens and closes its file), so the
- * only shared fields are the counters, which are atomic.  cs_dirfd holds
+ * only shared fields are the counters, which are atomic, and the list of
+ * spares, under its mutex.  cs_dirfd holds
  * an exclusive flock(2) so that two daemons never serve one directory.
  */
 struct chunk_store {
@@ -36,6 +42,12 @@ struct chunk_store {
 	atomic_uint_fast64_t	 cs_deletes;	/* shards deleted */
 	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
 	atomic_uint_fast64_t	 cs_drop_behind;	/* see chunk_store_write */
+	pthread_mutex_t		 cs_spare_mu;	/* guards the four below */
+	uint64_t		*cs_spare;	/* spare/ names, CHUNK_SPAREMAX */
+	size_t			 cs_spare_max;	/* kept at most */
+	size_t			 cs_nspare;	/* in cs_spare */
+	size_t			 cs_spare_busy;	/* being made */
+	uint64_t		 cs_spare_next;	/* the next spare's name */
 };
 
 /* A snapshot of a store's counters and its file system's space. */
@@ -113,6 +125,34 @@ int chunk_store_list(struct chunk_store *cs,
  * CAIRN_EEXIST (written since) or a file system error.
  */
 int chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s);
+
+/* chunk_spare.c */
+
+/*
+ * chunk_spare_open creates spare/ and lists the spares a previous run
+ * left; chunk_store_open calls it.  Returns 0 or an error.
+ */
+int chunk_spare_open(struct chunk_store *cs);
+
+/* chunk_spare_close frees the list; the files stay for the next run. */
+void chunk_spare_close(struct chunk_store *cs);
+
+/*
+ * chunk_spare_remove takes the file rel out of the store: emptied and
+ * kept as a spare while fewer than CHUNK_SPAREMAX are, else unlinked.
+ * Returns 0, or -1 with errno set as by unlink(2).
+ */
+int chunk_spare_remove(struct chunk_store *cs, const char *rel);
+
+/*
+ * chunk_spare_take renames a spare to rel, which must not exist, and
+ * opens it read-write, empty.  Returns the descriptor, or -1 if there is
+ * no spare or it could not be used: then the caller creates rel.
+ */
+int chunk_spare_take(struct chunk_store *cs, const char *rel);
+
+/* chunk_spare_count returns how many spares there are. */
+size_t chunk_spare_count(struct chunk_store *cs);
 
 /*
  * chunk_store_repair writes a block of a rebuilt shard: like

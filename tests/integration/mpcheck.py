@@ -13,6 +13,7 @@ With --no-plan the TAP plan is left to the caller, which asks for the
 number of checks with --count and goes on numbering after them.
 """
 
+import glob
 import hashlib
 import os
 import re
@@ -110,9 +111,12 @@ class Checks:
     # --- helpers ---------------------------------------------------------
 
     def shard_files(self):
+        """shard_files counts shards and temporary files (not spares)."""
         n = 0
-        for _, _, files in os.walk(os.path.join(self.data, 'drives')):
-            n += len(files)
+        for top in glob.glob(os.path.join(self.data, 'drives', '*')):
+            for sub in ('shards', 'tmp'):
+                for _, _, files in os.walk(os.path.join(top, sub)):
+                    n += len(files)
         return n
 
     def upload(self, key, parts, bucket=None):

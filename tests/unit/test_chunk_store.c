@@ -320,11 +320,132 @@ test_zero_crc(struct chunk_store *cs, void *buf)
 	is_int(get(cs, id, 0, buf, &d), 0, "the block reads");
 }
 
+/* spare_files counts the files in the drive's spare/. */
+static size_t
+spare_files(struct chunk_store *cs)
+{
+	char path[PATH_MAX + 16];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/spare", cs->cs_path);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* inode returns a shard file's inode number, or 0. */
+static ino_t
+inode(struct chunk_store *cs, const uint8_t *id, int tmp)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	file_path(path, sizeof(path), cs, id, tmp);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* A deleted shard's file, emptied, becomes the next new shard's file. */
+static void
+test_spares(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	char path[PATH_MAX + 64];
+	uint8_t a[PROTO_IDLEN], b[PROTO_IDLEN];
+	struct stat st;
+	size_t n0;
+	ino_t ino;
+
+	make_id(a, 0xc0);
+	make_id(b, 0xc1);
+	is_int(put_shard(cs, a), 0, "spares: write a shard");
+	ino = inode(cs, a, 0);
+	n0 = chunk_spare_count(cs);
+	is_int(del(cs, a), 0, "delete it");
+	ok(chunk_spare_count(cs) == n0 + 1 && spare_files(cs) == n0 + 1,
+	    "its file is kept as a spare");
+	snprintf(path, sizeof(path), "%s/spare/%llu", cs->cs_path,
+	    (unsigned long long)cs->cs_spare[cs->cs_nspare - 1]);
+	ok(stat(path, &st) == 0 && st.st_ino == ino && st.st_size == 0 &&
+	    st.st_blocks == 0, "emptied, its blocks freed");
+	is_int(get(cs, a, 0, buf, &d), CAIRN_ENOENT, "the shard is gone");
+	is_int(put_shard(cs, b), 0, "write another shard");
+	ok(chunk_spare_count(cs) == n0 && inode(cs, b, 0) == ino,
+	    "it is written in the spare's file");
+	ok(get(cs, b, 2, buf, &d) == 0 && memcmp(d.cd_data.ps_ptr,
+	    data + 2 * BS, LEN - 2 * BS) == 0, "and reads back whole");
+
+	/* Past the limit, a deleted shard's file is unlinked. */
+	cs->cs_spare_max = n0 + 1;
+	is_int(put_shard(cs, a), 0, "write the first shard again");
+	is_int(del(cs, a), 0, "delete it: a spare");
+	is_int(del(cs, b), 0, "delete the other: over the limit");
+	ok(chunk_spare_count(cs) == n0 + 1 && spare_files(cs) == n0 + 1,
+	    "no more spares are kept than the limit");
+	cs->cs_spare_max = CHUNK_SPAREMAX;
+}
+
+/* A spare never replaces a temporary file a resent write has made. */
+static void
+test_spare_race(struct chunk_store *cs)
+{
+	struct shard_paths sp;
+	uint8_t id[PROTO_IDLEN], x[PROTO_IDLEN], y[PROTO_IDLEN];
+	size_t n;
+
+	/* Two spares: the first block below takes one. */
+	make_id(x, 0xc4);
+	make_id(y, 0xc5);
+	ok(put_shard(cs, x) == 0 && put_shard(cs, y) == 0 && del(cs, x) == 0 &&
+	    del(cs, y) == 0, "two shards written, then deleted");
+	make_id(id, 0xc2);
+	shard_paths(&sp, id);
+	is_int(put(cs, id, 0, 0), 0, "a shard's first block is written");
+	n = chunk_spare_count(cs);
+	ok(n > 0, "a spare is left");
+	is_int(chunk_spare_take(cs, sp.sp_tmp), -1, "taking a spare for an "
+	    "existing temporary file fails");
+	ok(chunk_spare_count(cs) == n, "the spare is kept");
+	is_int(put(cs, id, 1, 0), 0, "the shard's next block is written");
+	is_int(put(cs, id, 2, 1), 0, "its last block commits it: block 0 was "
+	    "not lost");
+}
+
+/* A shard deleted while read is missing, not damaged. */
+static void
+test_read_deleted(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	struct shard_paths sp;
+	struct shard_hdr h;
+	uint8_t id[PROTO_IDLEN];
+	uint64_t errs;
+	int fd = -1;
+
+	make_id(id, 0xc3);
+	shard_paths(&sp, id);
+	is_int(put_shard(cs, id), 0, "write a shard to read");
+	is_int(shard_open(cs, &sp, &h, &fd), 0, "open it");
+	errs = atomic_load(&cs->cs_checksum_errors);
+	is_int(del(cs, id), 0, "delete it while open");
+	is_int(block_get(cs, fd, &sp, &h, 0, buf, &d), CAIRN_ENOENT,
+	    "the next block read finds it missing");
+	ok(atomic_load(&cs->cs_checksum_errors) == errs,
+	    "and counts no damage");
+	if (fd != -1)
+		close(fd);
+}
+
 static void
 test_reopen(struct chunk_store *cs)
 {
 	struct chunk_store other;
 	char id[CHUNK_UUIDLEN + 1], path[PATH_MAX];
+	size_t spares = chunk_spare_count(cs);
 
 	strcpy(id, chunk_store_drive_id(cs));
 	strcpy(path, cs->cs_path);
@@ -333,6 +454,8 @@ test_reopen(struct chunk_store *cs)
 	chunk_store_close(cs);
 	is_int(chunk_store_open(cs, path), 0, "reopen the drive");
 	ok(strcmp(chunk_store_drive_id(cs), id) == 0, "drive.id is kept");
+	ok(spares > 0 && chunk_spare_count(cs) == spares,
+	    "the spares are kept");
 }
 
 /* Shards committed by many workers at once must each come back whole. */
@@ -389,7 +512,7 @@ main(void)
 	void *buf;
 	size_t i;
 
-	plan(63);
+	plan(88);
 	log_init("test_chunk_store", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
@@ -410,6 +533,9 @@ main(void)
 	test_zero_crc(&cs, buf);
 	test_concurrent_commits(&cs, buf);
 	test_drop_behind(&cs, buf);
+	test_spares(&cs, buf);
+	test_spare_race(&cs);
+	test_read_deleted(&cs, buf);
 	test_reopen(&cs);
 
 	chunk_store_stats(&cs, &st);
