@@ -337,16 +337,22 @@ block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 
 int
 chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
-    void *buf, struct msg_chunk_data *d)
+    void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d)
 {
 	struct shard_paths sp;
 	struct shard_hdr h;
+	void *buf = NULL;
 	int fd, rc;
 
 	shard_paths(&sp, r->cr_id);
 	if ((rc = shard_open(cs, &sp, &h, &fd)) != 0)
 		return rc;
-	rc = block_get(cs, fd, &sp, &h, r->cr_block_no, buf, d);
+	/* A block number past the end is block_get's to report. */
+	if (r->cr_block_no < h.sh_block_count &&
+	    (buf = room(arg, block_len(&h, r->cr_block_no))) == NULL)
+		rc = CAIRN_ENOMEM;
+	else
+		rc = block_get(cs, fd, &sp, &h, r->cr_block_no, buf, d);
 	close(fd);
 	if (rc == 0)
 		atomic_fetch_add_explicit(&cs->cs_reads, 1,

@@ -85,12 +85,13 @@ int chunk_store_write(struct chunk_store *cs, const struct msg_chunk_write *w);
 
 /*
  * chunk_store_read reads block r->cr_block_no of a committed shard into
- * buf (PROTO_STRIPE bytes) and verifies it; d then points into buf.
- * Returns 0, CAIRN_ENOENT, CAIRN_EINVAL (no such block), CAIRN_ECHECKSUM
- * or a file system error.
+ * room(arg, len), a buffer of the block's length, and verifies it; d then
+ * points into that buffer.  Returns 0, CAIRN_ENOENT, CAIRN_EINVAL (no such
+ * block), CAIRN_ECHECKSUM, CAIRN_ENOMEM (room returned NULL) or a file
+ * system error.
  */
 int chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
-    void *buf, struct msg_chunk_data *d);
+    void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d);
 
 /*
  * chunk_store_delete removes a shard, committed or not.  Returns 0,

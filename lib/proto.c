@@ -887,6 +887,31 @@ msg_chunk_data_pack(msgpack_packer *pk, const struct msg_chunk_data *d)
 	pack_bin(pk, d->cd_data.ps_ptr, d->cd_data.ps_len);
 }
 
+static void
+be32_put(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * The same array as msg_chunk_data_pack, in fixed sizes so that it can be
+ * written before the length is known: a uint 32 and a bin 32 header,
+ * which msgpack allows for any value.
+ */
+void
+msg_chunk_data_head(unsigned char out[MSG_CHUNK_DATA_HEAD], uint32_t crc,
+    uint32_t len)
+{
+	out[0] = 0x92;		/* fixarray of 2 */
+	out[1] = 0xce;		/* uint 32 */
+	be32_put(out + 2, crc);
+	out[6] = 0xc6;		/* bin 32 */
+	be32_put(out + 7, len);
+}
+
 int
 msg_chunk_data_unpack(const msgpack_object *o, struct msg_chunk_data *d)
 {

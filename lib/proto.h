@@ -784,6 +784,14 @@ int msg_chunk_write_unpack(const msgpack_object *o, struct msg_chunk_write *w);
 void msg_chunk_read_pack(msgpack_packer *pk, const struct msg_chunk_read *r);
 int msg_chunk_read_unpack(const msgpack_object *o, struct msg_chunk_read *r);
 void msg_chunk_data_pack(msgpack_packer *pk, const struct msg_chunk_data *d);
+/*
+ * msg_chunk_data_head writes the MSG_CHUNK_DATA_HEAD bytes that, followed
+ * by len bytes of data, are a packed msg_chunk_data: for a reply whose
+ * data is read in place.
+ */
+#define MSG_CHUNK_DATA_HEAD	11
+void msg_chunk_data_head(unsigned char out[MSG_CHUNK_DATA_HEAD],
+    uint32_t crc, uint32_t len);
 int msg_chunk_data_unpack(const msgpack_object *o, struct msg_chunk_data *d);
 void msg_chunk_ref_pack(msgpack_packer *pk, const struct msg_chunk_ref *c);
 int msg_chunk_ref_unpack(const msgpack_object *o, struct msg_chunk_ref *c);

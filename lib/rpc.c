@@ -73,6 +73,26 @@ rpc_msg_write(void *data, const char *buf, size_t len)
 	return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
 }
 
+void *
+rpc_reply_room(msgpack_packer *pk, size_t len)
+{
+	nng_msg *m = pk->data;
+	size_t at = nng_msg_len(m);
+
+	if (nng_msg_capacity(m) < at + len && nng_msg_reserve(m, at + len) != 0)
+		return NULL;
+	return (char *)nng_msg_body(m) + at;
+}
+
+void
+rpc_reply_fill(msgpack_packer *pk, size_t n)
+{
+	nng_msg *m = pk->data;
+
+	/* Within the room reserved: no allocation, nothing copied. */
+	(void)nng_msg_realloc(m, nng_msg_len(m) + n);
+}
+
 int
 rpc_nng_err(int rv)
 {

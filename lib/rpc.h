@@ -98,6 +98,15 @@ void rpc_server_stop(struct rpc_server *srv);
 void rpc_server_group(struct rpc_server *srv, rpc_group_handler fn);
 
 /*
+ * rpc_reply_room gives a handler len bytes of room at the end of the reply
+ * it is packing in pk, so that it can read data straight into the reply;
+ * NULL if out of memory.  rpc_reply_fill then adds the first n bytes of
+ * the room to the reply.  Nothing may be packed in between.
+ */
+void *rpc_reply_room(msgpack_packer *pk, size_t len);
+void rpc_reply_fill(msgpack_packer *pk, size_t n);
+
+/*
  * A client: one REQ socket dialled to one daemon, redialling in the
  * background while the daemon is away.  Many calls may be in flight at once,
  * from any threads; each uses its own context.  Requests are never resent

@@ -1680,6 +1680,28 @@ check_list_req_bounds(void)
 	    "msg_list_req: max_keys of PROTO_LISTMAX+1 is rejected");
 }
 
+/* A head written in fixed sizes, then the data, is a msg_chunk_data. */
+static void
+check_chunk_data_head(uint32_t crc, const char *data)
+{
+	unsigned char buf[MSG_CHUNK_DATA_HEAD + 16];
+	size_t len = strlen(data);
+	struct msg_chunk_data d;
+	msgpack_unpacked u;
+
+	msg_chunk_data_head(buf, crc, (uint32_t)len);
+	memcpy(buf + MSG_CHUNK_DATA_HEAD, data, len);
+	msgpack_unpacked_init(&u);
+	ok(msgpack_unpack_next(&u, (const char *)buf, MSG_CHUNK_DATA_HEAD +
+	    len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+	    msg_chunk_data_unpack(&u.data, &d) == 0 && d.cd_crc == crc &&
+	    d.cd_data.ps_len == len &&
+	    memcmp(d.cd_data.ps_ptr, data, len) == 0,
+	    "msg_chunk_data_head and %zu bytes unpack as a msg_chunk_data",
+	    len);
+	msgpack_unpacked_destroy(&u);
+}
+
 static void
 check_chunk_bounds(void)
 {
@@ -1707,6 +1729,8 @@ check_chunk_bounds(void)
 	p.cd.cd_data = big_str(PROTO_STRIPE + 1);
 	is_int(try_payload(&codec_chunk_data, &p), CAIRN_EPROTO,
 	    "msg_chunk_data: data of PROTO_STRIPE+1 bytes is rejected");
+	check_chunk_data_head(0x01020304, "hello");
+	check_chunk_data_head(7, "");
 }
 
 static void
@@ -2339,7 +2363,7 @@ is_int(rpc_client_open(&cl, url, TIMEOUT_MS), 0, "the client opens");
 
 /* --- main ---------------------------------------------------------------- */
 
-#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1 + 2 * 6)
+#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1 + 2 * 6 + 2)
 #define NRPC	(4 + 4 + 4 + 3 + 2 + 2 + 5 + 2)
 
 int
