@@ -169,20 +169,26 @@ store_err(struct chunk_store *cs, const char *rel, const char *what)
 }
 
 /*
- * moved tells whether rel no longer names the file open as fd: a shard
- * deleted while it was read is emptied (chunk_spare.c), and is not
- * damage.
+ * id_lock locks the stripe of locks that id falls in: shared to read a
+ * shard's files, exclusive to write or remove them.  A removed shard's
+ * file becomes another shard's (chunk_spare.c), so no call may still
+ * have it open from before the remove: the remove waits for them.
  */
-static bool
-moved(struct chunk_store *cs, int fd, const char *rel)
+static pthread_rwlock_t *
+id_lock(struct chunk_store *cs, const uint8_t id[PROTO_IDLEN], bool excl)
 {
-	struct stat a, b;
+	pthread_rwlock_t *l;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	int i;
 
-	if (fstat(fd, &a) == -1)
-		return false;
-	if (fstatat(cs->cs_dirfd, rel, &b, 0) == -1)
-		return errno == ENOENT;
-	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+	for (i = 0; i < PROTO_IDLEN; i++)
+		h = (h ^ id[i]) * 16777619u;
+	l = &cs->cs_locks[h & (CHUNK_LOCKS - 1)];
+	if (excl)
+		pthread_rwlock_wrlock(l);
+	else
+		pthread_rwlock_rdlock(l);
+	return l;
 }
 
 /* corrupt logs and counts damaged stored data. */
@@ -287,9 +293,8 @@ shard_open(struct chunk_store *cs, const struct shard_paths *sp,
 	why = n < (ssize_t)sizeof(buf) ? "truncated header" :
 	    hdr_decode(buf, h);
 	if (why != NULL) {
-		n = moved(cs, fd, sp->sp_final);
 		close(fd);
-		return n ? CAIRN_ENOENT : corrupt(cs, sp->sp_final, "%s", why);
+		return corrupt(cs, sp->sp_final, "%s", why);
 	}
 	*fdp = fd;
 	return 0;
@@ -318,17 +323,11 @@ block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	n = preadv(fd, iov, 2, (off_t)block_offset(h->sh_block_size, b));
 	if (n == -1)
 		return store_err(cs, sp->sp_final, "read");
-	if ((size_t)n != len + sizeof(crc)) {
-		if (moved(cs, fd, sp->sp_final))
-			return CAIRN_ENOENT;
+	if ((size_t)n != len + sizeof(crc))
 		return corrupt(cs, sp->sp_final, "block %u truncated", b);
-	}
-	if (crc_32c(buf, len) != le32_get(crc)) {
-		if (moved(cs, fd, sp->sp_final))
-			return CAIRN_ENOENT;
+	if (crc_32c(buf, len) != le32_get(crc))
 		return corrupt(cs, sp->sp_final, "block %u fails its checksum",
 		    b);
-	}
 	d->cd_crc = le32_get(crc);
 	d->cd_data.ps_ptr = buf;
 	d->cd_data.ps_len = len;
@@ -339,14 +338,16 @@ int
 chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
     void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d)
 {
+	pthread_rwlock_t *l;
 	struct shard_paths sp;
 	struct shard_hdr h;
 	void *buf = NULL;
 	int fd, rc;
 
 	shard_paths(&sp, r->cr_id);
+	l = id_lock(cs, r->cr_id, false);
 	if ((rc = shard_open(cs, &sp, &h, &fd)) != 0)
-		return rc;
+		goto out;
 	/* A block number past the end is block_get's to report. */
 	if (r->cr_block_no < h.sh_block_count &&
 	    (buf = room(arg, block_len(&h, r->cr_block_no))) == NULL)
@@ -354,6 +355,8 @@ chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
 	else
 		rc = block_get(cs, fd, &sp, &h, r->cr_block_no, buf, d);
 	close(fd);
+out:
+	pthread_rwlock_unlock(l);
 	if (rc == 0)
 		atomic_fetch_add_explicit(&cs->cs_reads, 1,
 		    memory_order_relaxed);
@@ -633,12 +636,14 @@ block_put(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 int
 chunk_store_write(struct chunk_store *cs, const struct msg_chunk_write *w)
 {
+	pthread_rwlock_t *l;
 	struct shard_paths sp;
 	int fd, rc;
 
 	shard_paths(&sp, w->cw_id);
 	if ((rc = write_check(&sp, w)) != 0)
 		return rc;
+	l = id_lock(cs, w->cw_id, true);
 	if ((rc = tmp_open(cs, &sp, w, &fd)) != 0 || fd == -1)
 		goto out;
 	rc = block_put(cs, fd, &sp, w);
@@ -646,6 +651,7 @@ chunk_store_write(struct chunk_store *cs, const struct msg_chunk_write *w)
 		rc = commit(cs, fd, &sp, w);
 	close(fd);
 out:
+	pthread_rwlock_unlock(l);
 	if (rc == 0)
 		atomic_fetch_add_explicit(&cs->cs_writes, 1,
 		    memory_order_relaxed);
@@ -659,22 +665,27 @@ out:
 int
 chunk_store_delete(struct chunk_store *cs, const struct msg_chunk_ref *c)
 {
+	pthread_rwlock_t *l;
 	struct shard_paths sp;
-	int found = 0;
+	int found = 0, rc = 0;
 
 	shard_paths(&sp, c->c_id);
+	l = id_lock(cs, c->c_id, true);
 	if (chunk_spare_remove(cs, sp.sp_final) == 0)
 		found = 1;
 	else if (errno != ENOENT)
-		return store_err(cs, sp.sp_final, "unlink");
-	if (chunk_spare_remove(cs, sp.sp_tmp) == 0)
+		rc = store_err(cs, sp.sp_final, "remove");
+	if (rc == 0 && chunk_spare_remove(cs, sp.sp_tmp) == 0)
 		found = 1;
-	else if (errno != ENOENT)
-		return store_err(cs, sp.sp_tmp, "unlink");
-	if (!found)
-		return CAIRN_ENOENT;
-	atomic_fetch_add_explicit(&cs->cs_deletes, 1, memory_order_relaxed);
-	return 0;
+	else if (rc == 0 && errno != ENOENT)
+		rc = store_err(cs, sp.sp_tmp, "remove");
+	pthread_rwlock_unlock(l);
+	if (rc == 0 && !found)
+		rc = CAIRN_ENOENT;
+	if (rc == 0)
+		atomic_fetch_add_explicit(&cs->cs_deletes, 1,
+		    memory_order_relaxed);
+	return rc;
 }
 
 void
@@ -830,6 +841,19 @@ store_lock(struct chunk_store *cs)
 	return store_err(cs, ".", "flock");
 }
 
+static int
+locks_init(struct chunk_store *cs)
+{
+	int i;
+
+	if ((cs->cs_locks = calloc(CHUNK_LOCKS, sizeof(*cs->cs_locks))) ==
+	    NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < CHUNK_LOCKS; i++)
+		pthread_rwlock_init(&cs->cs_locks[i], NULL);
+	return 0;
+}
+
 int
 chunk_store_open(struct chunk_store *cs, const char *path)
 {
@@ -847,7 +871,8 @@ chunk_store_open(struct chunk_store *cs, const char *path)
 	cs->cs_dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cs->cs_dirfd == -1)
 		return store_err(cs, ".", "open");
-	if ((rc = store_lock(cs)) == 0 && (rc = make_dirs(cs)) == 0 &&
+	if ((rc = locks_init(cs)) == 0 && (rc = store_lock(cs)) == 0 &&
+	    (rc = make_dirs(cs)) == 0 &&
 	    (rc = chunk_spare_open(cs)) == 0 &&
 	    (rc = drive_id_read(cs)) == CAIRN_ENOENT)
 		rc = drive_id_create(cs);
@@ -859,10 +884,18 @@ chunk_store_open(struct chunk_store *cs, const char *path)
 void
 chunk_store_close(struct chunk_store *cs)
 {
+	int i;
+
 	chunk_spare_close(cs);
 	if (cs->cs_dirfd != -1)
 		close(cs->cs_dirfd);
 	cs->cs_dirfd = -1;
+	if (cs->cs_locks != NULL) {
+		for (i = 0; i < CHUNK_LOCKS; i++)
+			pthread_rwlock_destroy(&cs->cs_locks[i]);
+		free(cs->cs_locks);
+		cs->cs_locks = NULL;
+	}
 }
 
 /* --- scrubbing: verify, list, sweep, repair ------------------------------- */
@@ -902,7 +935,7 @@ verify_blocks(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	free(buf);
 	if (rc == 0 && fstat(fd, &st) == 0 &&
 	    (uint64_t)st.st_size != shard_file_size(h) &&
-	    v->cv_state == CHUNK_VERIFY_OK && !moved(cs, fd, sp->sp_final)) {
+	    v->cv_state == CHUNK_VERIFY_OK) {
 		(void)corrupt(cs, sp->sp_final, "%lld bytes, want %llu",
 		    (long long)st.st_size,
 		    (unsigned long long)shard_file_size(h));
@@ -917,6 +950,7 @@ int
 chunk_store_verify(struct chunk_store *cs, const struct msg_chunk_ref *c,
     struct msg_chunk_verify *v)
 {
+	pthread_rwlock_t *l;
 	struct shard_paths sp;
 	struct shard_hdr h;
 	int fd, rc;
@@ -924,28 +958,21 @@ chunk_store_verify(struct chunk_store *cs, const struct msg_chunk_ref *c,
 	memset(v, 0, sizeof(*v));
 	v->cv_drive_id = proto_str_c(cs->cs_drive_id);
 	shard_paths(&sp, c->c_id);
+	l = id_lock(cs, c->c_id, false);
 	rc = shard_open(cs, &sp, &h, &fd);
-	if (rc == CAIRN_ENOENT) {
-		v->cv_state = CHUNK_VERIFY_MISSING;
-		return 0;
-	}
-	if (rc == CAIRN_ECHECKSUM) {
-		v->cv_state = CHUNK_VERIFY_CORRUPT;
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	v->cv_shard_idx = h.sh_shard_idx;
-	v->cv_block_size = h.sh_block_size;
-	v->cv_length = h.sh_length;
-	v->cv_nblocks = h.sh_block_count;
-	rc = verify_blocks(cs, fd, &sp, &h, v);
-	close(fd);
-	if (rc == CAIRN_ENOENT) {
-		/* Deleted while it was read. */
-		v->cv_state = CHUNK_VERIFY_MISSING;
+	if (rc == CAIRN_ENOENT || rc == CAIRN_ECHECKSUM) {
+		v->cv_state = rc == CAIRN_ENOENT ? CHUNK_VERIFY_MISSING :
+		    CHUNK_VERIFY_CORRUPT;
 		rc = 0;
+	} else if (rc == 0) {
+		v->cv_shard_idx = h.sh_shard_idx;
+		v->cv_block_size = h.sh_block_size;
+		v->cv_length = h.sh_length;
+		v->cv_nblocks = h.sh_block_count;
+		rc = verify_blocks(cs, fd, &sp, &h, v);
+		close(fd);
 	}
+	pthread_rwlock_unlock(l);
 	return rc;
 }
 
@@ -1055,26 +1082,42 @@ chunk_store_list(struct chunk_store *cs, const struct msg_chunk_list_req *r,
 	return 0;
 }
 
-int
-chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s)
+/* sweep_locked removes rel if its mtime is before older_than_s. */
+static int
+sweep_locked(struct chunk_store *cs, const char *rel, uint64_t older_than_s)
 {
-	struct shard_paths sp;
-	const char *rel;
 	struct stat st;
 
-	shard_paths(&sp, s->sw_id);
-	rel = s->sw_tmp ? sp.sp_tmp : sp.sp_final;
 	if (fstatat(cs->cs_dirfd, rel, &st, 0) == -1)
 		return errno == ENOENT ? CAIRN_ENOENT : store_err(cs, rel,
 		    "stat");
-	if ((uint64_t)st.st_mtime >= s->sw_older_than_s)
+	if ((uint64_t)st.st_mtime >= older_than_s)
 		return CAIRN_EEXIST;
 	if (chunk_spare_remove(cs, rel) == -1)
 		return errno == ENOENT ? CAIRN_ENOENT : store_err(cs, rel,
-		    "unlink");
-	log_info("%s/%s: swept as an orphan", cs->cs_path, rel);
-	atomic_fetch_add_explicit(&cs->cs_deletes, 1, memory_order_relaxed);
+		    "remove");
 	return 0;
+}
+
+int
+chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s)
+{
+	pthread_rwlock_t *l;
+	struct shard_paths sp;
+	const char *rel;
+	int rc;
+
+	shard_paths(&sp, s->sw_id);
+	rel = s->sw_tmp ? sp.sp_tmp : sp.sp_final;
+	l = id_lock(cs, s->sw_id, true);
+	rc = sweep_locked(cs, rel, s->sw_older_than_s);
+	pthread_rwlock_unlock(l);
+	if (rc == 0) {
+		log_info("%s/%s: swept as an orphan", cs->cs_path, rel);
+		atomic_fetch_add_explicit(&cs->cs_deletes, 1,
+		    memory_order_relaxed);
+	}
+	return rc;
 }
 
 /*
@@ -1085,20 +1128,25 @@ chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s)
 int
 chunk_store_repair(struct chunk_store *cs, const struct msg_chunk_write *w)
 {
+	pthread_rwlock_t *l;
 	struct shard_paths sp;
 	int fd, rc;
 
 	shard_paths(&sp, w->cw_id);
 	if ((rc = write_check(&sp, w)) != 0)
 		return rc;
+	l = id_lock(cs, w->cw_id, true);
 	fd = openat(cs->cs_dirfd, sp.sp_tmp, O_RDWR | O_CREAT | O_CLOEXEC,
 	    0640);
 	if (fd == -1)
-		return store_err(cs, sp.sp_tmp, "create");
-	rc = block_put(cs, fd, &sp, w);
-	if (rc == 0 && w->cw_last)
-		rc = commit(cs, fd, &sp, w);
-	close(fd);
+		rc = store_err(cs, sp.sp_tmp, "create");
+	else {
+		rc = block_put(cs, fd, &sp, w);
+		if (rc == 0 && w->cw_last)
+			rc = commit(cs, fd, &sp, w);
+		close(fd);
+	}
+	pthread_rwlock_unlock(l);
 	if (rc == 0)
 		atomic_fetch_add_explicit(&cs->cs_writes, 1,
 		    memory_order_relaxed);

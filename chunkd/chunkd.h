@@ -21,6 +21,7 @@
 #define CHUNK_UUIDLEN	36		/* drive.id, without newline */
 #define CHUNK_SPAREMAX	4096		/* emptied files kept, see chunk_spare.c */
 #define CHUNK_SPARENAME	32		/* "spare/" and a decimal number */
+#define CHUNK_LOCKS	1024		/* per-id locks, striped; a power of 2 */
 
 /*
  * One drive: a directory holding drive.id, tmp/ (shards being written),
@@ -29,8 +30,9 @@
  * the RPC workers start and closed after they stop.  In between, any
  * number of worker threads call write, read and delete at once: the store
  * keeps no per-shard state (every call opens and closes its file), so the
- * only shared fields are the counters, which are atomic, and the list of
- * spares, under its mutex.  cs_dirfd holds
+ * only shared fields are the counters, which are atomic, the list of
+ * spares, under its mutex, and the striped locks that keep a call from
+ * removing a shard's file while another has it open.  cs_dirfd holds
  * an exclusive flock(2) so that two daemons never serve one directory.
  */
 struct chunk_store {
@@ -42,6 +44,7 @@ struct chunk_store {
 	atomic_uint_fast64_t	 cs_deletes;	/* shards deleted */
 	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
 	atomic_uint_fast64_t	 cs_drop_behind;	/* see chunk_store_write */
+	pthread_rwlock_t	*cs_locks;	/* CHUNK_LOCKS, see id_lock */
 	pthread_mutex_t		 cs_spare_mu;	/* guards the four below */
 	uint64_t		*cs_spare;	/* spare/ names, CHUNK_SPAREMAX */
 	size_t			 cs_spare_max;	/* kept at most */

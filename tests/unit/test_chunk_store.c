@@ -422,29 +422,55 @@ test_spare_race(struct chunk_store *cs)
 	    "not lost");
 }
 
-/* A shard deleted while read is missing, not damaged. */
+struct deleter {
+	struct chunk_store	*d_cs;
+	const uint8_t		*d_id;
+	atomic_int		 d_done;
+	int			 d_rc;
+};
+
+static void *
+delete_one(void *arg)
+{
+	struct deleter *d = arg;
+
+	d->d_rc = del(d->d_cs, d->d_id);
+	atomic_store(&d->d_done, 1);
+	return NULL;
+}
+
+/*
+ * A delete waits for the reads of its id in progress: the file it
+ * removes may at once become another shard's.
+ */
 static void
-test_read_deleted(struct chunk_store *cs, void *buf)
+test_delete_waits(struct chunk_store *cs, void *buf)
 {
 	struct msg_chunk_data d;
-	struct shard_paths sp;
-	struct shard_hdr h;
+	struct deleter dl;
+	pthread_rwlock_t *l;
 	uint8_t id[PROTO_IDLEN];
-	uint64_t errs;
-	int fd = -1;
+	pthread_t th;
 
 	make_id(id, 0xc3);
-	shard_paths(&sp, id);
 	is_int(put_shard(cs, id), 0, "write a shard to read");
-	is_int(shard_open(cs, &sp, &h, &fd), 0, "open it");
-	errs = atomic_load(&cs->cs_checksum_errors);
-	is_int(del(cs, id), 0, "delete it while open");
-	is_int(block_get(cs, fd, &sp, &h, 0, buf, &d), CAIRN_ENOENT,
-	    "the next block read finds it missing");
-	ok(atomic_load(&cs->cs_checksum_errors) == errs,
-	    "and counts no damage");
-	if (fd != -1)
-		close(fd);
+	dl.d_cs = cs;
+	dl.d_id = id;
+	dl.d_rc = -1;
+	atomic_init(&dl.d_done, 0);
+	l = id_lock(cs, id, false);
+	if (pthread_create(&th, NULL, delete_one, &dl) != 0) {
+		pthread_rwlock_unlock(l);
+		ok(0, "pthread_create");
+		return;
+	}
+	usleep(200 * 1000);
+	ok(!atomic_load(&dl.d_done) && exists(cs, id, 0),
+	    "a delete waits while a read holds the shard's lock");
+	pthread_rwlock_unlock(l);
+	pthread_join(th, NULL);
+	ok(dl.d_rc == 0 && get(cs, id, 0, buf, &d) == CAIRN_ENOENT,
+	    "then it deletes the shard");
 }
 
 static void
@@ -519,7 +545,7 @@ main(void)
 	void *buf;
 	size_t i;
 
-	plan(88);
+	plan(86);
 	log_init("test_chunk_store", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
@@ -542,7 +568,7 @@ main(void)
 	test_drop_behind(&cs, buf);
 	test_spares(&cs, buf);
 	test_spare_race(&cs);
-	test_read_deleted(&cs, buf);
+	test_delete_waits(&cs, buf);
 	test_reopen(&cs);
 
 	chunk_store_stats(&cs, &st);
