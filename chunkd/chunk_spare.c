@@ -77,6 +77,34 @@ spare_done(struct chunk_store *cs, uint64_t n, bool made)
 	pthread_mutex_unlock(&cs->cs_spare_mu);
 }
 
+/*
+ * only_link opens rel for writing if it is its file's only name, else
+ * returns -1.  A file with another name is never emptied: after a crash
+ * on a file system without a journal, a shard's file can keep the name
+ * it had in tmp/ (or spare/) besides its name in shards/, if the
+ * directory it was renamed from was not written back.
+ */
+static int
+only_link(struct chunk_store *cs, const char *rel)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = openat(cs->cs_dirfd, rel, O_RDWR | O_CLOEXEC)) == -1) {
+		log_warn("%s/%s: open", cs->cs_path, rel);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		log_warn("%s/%s: fstat", cs->cs_path, rel);
+	else if (st.st_nlink == 1)
+		return fd;
+	else
+		log_warnx("%s/%s: has %ju names; not reused", cs->cs_path,
+		    rel, (uintmax_t)st.st_nlink);
+	close(fd);
+	return -1;
+}
+
 int
 chunk_spare_remove(struct chunk_store *cs, const char *rel)
 {
@@ -94,15 +122,13 @@ chunk_spare_remove(struct chunk_store *cs, const char *rel)
 		errno = e;
 		return -1;
 	}
-	fd = openat(cs->cs_dirfd, spare, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd == -1) {
-		log_warn("%s/%s: truncate", cs->cs_path, spare);
+	if ((fd = only_link(cs, spare)) == -1 || ftruncate(fd, 0) == -1) {
 		(void)unlinkat(cs->cs_dirfd, spare, 0);
 		spare_done(cs, n, false);
-		return 0;
-	}
-	close(fd);
-	spare_done(cs, n, true);
+	} else
+		spare_done(cs, n, true);
+	if (fd != -1)
+		close(fd);
 	return 0;
 }
 
@@ -155,10 +181,8 @@ chunk_spare_take(struct chunk_store *cs, const char *rel)
 			    rel);
 		return -1;
 	}
-	/* Empty already, unless a crash came between rename and truncate. */
-	fd = openat(cs->cs_dirfd, rel, O_RDWR | O_TRUNC | O_CLOEXEC);
-	if (fd == -1)
-		log_warn("%s/%s: open", cs->cs_path, rel);
+	if ((fd = only_link(cs, rel)) == -1)
+		(void)unlinkat(cs->cs_dirfd, rel, 0);
 	return fd;
 }
 
@@ -175,7 +199,11 @@ spare_number(const char *name, uint64_t *n)
 	return errno == 0 && *end == '\0';
 }
 
-/* spare_scan files the spares a previous run left, unlinking the rest. */
+/*
+ * spare_scan unlinks the spares a previous run left: after a crash one
+ * may still name a shard's file (see only_link), and unlinking only
+ * drops that name.  New names start above the highest seen.
+ */
 static void
 spare_scan(struct chunk_store *cs, DIR *d)
 {
@@ -188,10 +216,6 @@ spare_scan(struct chunk_store *cs, DIR *d)
 			continue;
 		if (n >= cs->cs_spare_next)
 			cs->cs_spare_next = n + 1;
-		if (cs->cs_nspare < cs->cs_spare_max) {
-			spare_push(cs, n);
-			continue;
-		}
 		spare_name(spare, n);
 		(void)unlinkat(cs->cs_dirfd, spare, 0);
 	}

@@ -133,17 +133,18 @@ int chunk_store_sweep(struct chunk_store *cs, const struct msg_chunk_sweep *s);
 /* chunk_spare.c */
 
 /*
- * chunk_spare_open creates spare/ and lists the spares a previous run
- * left; chunk_store_open calls it.  Returns 0 or an error.
+ * chunk_spare_open creates spare/ and unlinks what a previous run left
+ * there; chunk_store_open calls it.  Returns 0 or an error.
  */
 int chunk_spare_open(struct chunk_store *cs);
 
-/* chunk_spare_close frees the list; the files stay for the next run. */
+/* chunk_spare_close frees the list; the next open unlinks the files. */
 void chunk_spare_close(struct chunk_store *cs);
 
 /*
  * chunk_spare_remove takes the file rel out of the store: emptied and
- * kept as a spare while fewer than CHUNK_SPAREMAX are, else unlinked.
+ * kept as a spare while fewer than CHUNK_SPAREMAX are (and if rel is its
+ * file's only name), else unlinked.
  * Returns 0, or -1 with errno set as by unlink(2).
  */
 int chunk_spare_remove(struct chunk_store *cs, const char *rel);
