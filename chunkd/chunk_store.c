@@ -706,6 +706,7 @@ chunk_store_stats(struct chunk_store *cs, struct chunk_store_stats *st)
 	    memory_order_relaxed);
 	st->css_checksum_errors = atomic_load_explicit(&cs->cs_checksum_errors,
 	    memory_order_relaxed);
+	st->css_spares = chunk_spare_count(cs);
 }
 
 const char *

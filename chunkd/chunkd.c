@@ -119,6 +119,7 @@ status(void *arg, struct msg_status *st)
 	msg_status_add(st, "reads", s.css_reads);
 	msg_status_add(st, "deletes", s.css_deletes);
 	msg_status_add(st, "checksum_errors", s.css_checksum_errors);
+	msg_status_add(st, "spares", s.css_spares);
 }
 
 /*

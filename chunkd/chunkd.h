@@ -61,6 +61,7 @@ struct chunk_store_stats {
 	uint64_t	css_reads;
 	uint64_t	css_deletes;
 	uint64_t	css_checksum_errors;
+	uint64_t	css_spares;		/* in spare/, see chunk_spare.c */
 };
 
 /*

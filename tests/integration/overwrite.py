@@ -42,6 +42,19 @@ def shard_files(data):
     return len(shard_set(data))
 
 
+def spares(cairn, data):
+    """spares returns the spare files of every drive, and the sum of the
+    chunkd status counters that count them."""
+    files = [p for p in pathlib.Path(data, 'drives').glob('*/spare/*')
+             if p.is_file()]
+    out = subprocess.run([cairn, '-f', os.path.join(data, 'cairn.conf'),
+                          '--json', 'status'], check=True,
+                         capture_output=True, text=True).stdout
+    counted = sum(d.get('stats', {}).get('spares', 0)
+                  for d in json.loads(out)['daemons'])
+    return files, counted
+
+
 def gone_within(paths, data):
     """gone_within polls (bounded) until no file of paths is left."""
     for _ in range(100):
@@ -124,6 +137,22 @@ def main():
         got = s3.get_object(Bucket=BUCKET, Key='a')['Body'].read()
         return got == new
 
+    def kept_empty():
+        """the two objects' shard files were kept, emptied."""
+        files, counted = spares(cairn, data)
+        state['spares'] = counted
+        if len(files) == 2 * one and counted == 2 * one and \
+                all(f.stat().st_size == 0 for f in files):
+            return True
+        print('# %d spare files, %d counted, want %d' %
+              (len(files), counted, 2 * one))
+        return False
+
+    def spares_taken():
+        """the versions written since took spares for their shards."""
+        files, counted = spares(cairn, data)
+        return counted == len(files) and counted < state['spares']
+
     def expire():
         state['expired'] = lifecycle_run(cairn, data)
 
@@ -145,9 +174,11 @@ def main():
          lambda: shard_files(data) == 3 * one),
         ('after delete_delay the replaced shards are deleted',
          after_delay),
+        ('their files are kept, emptied, as spares', kept_empty),
         ('the new version reads back', new_bytes),
         ('a noncurrent version due for expiry is set up',
          lambda: versions_setup(s3, data, day, old, state)),
+        ('its shards were written in spare files', spares_taken),
         ('a GET of it racing its expiry by scrubd returns its bytes whole',
          expiry_race),
         ('right after, the version is gone but its shards are still there',
