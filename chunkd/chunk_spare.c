@@ -24,8 +24,8 @@
  * unlinked, and a new shard's temporary file is a spare renamed, when
  * there is one.  Creating a file allocates an inode; on ext4 without a
  * journal the allocator passes over every inode freed in the last minute
- * or more, reading each one's inode table entry, so after a delete of a
- * few thousand shards every file created cost 0.3-0.6 ms of CPU: 64 KiB
+ * or more, reading each one's inode table entry, so after a delete of
+ * many thousand files each file created cost about 0.6 ms of CPU: 64 KiB
  * PUTs spent over half of all CPU there.  A spare keeps its inode and
  * holds no data blocks, so space is freed as before.  See
  * docs/shard-format.md.
