@@ -122,11 +122,16 @@ chunk_spare_remove(struct chunk_store *cs, const char *rel)
 		errno = e;
 		return -1;
 	}
-	if ((fd = only_link(cs, spare)) == -1 || ftruncate(fd, 0) == -1) {
+	fd = only_link(cs, spare);
+	if (fd != -1 && ftruncate(fd, 0) == -1) {
+		log_warn("%s/%s: truncate", cs->cs_path, spare);
+		close(fd);
+		fd = -1;
+	}
+	/* Not kept as a spare: the shard is still removed. */
+	if (fd == -1)
 		(void)unlinkat(cs->cs_dirfd, spare, 0);
-		spare_done(cs, n, false);
-	} else
-		spare_done(cs, n, true);
+	spare_done(cs, n, fd != -1);
 	if (fd != -1)
 		close(fd);
 	return 0;
