@@ -946,7 +946,8 @@ struct msg_ver_ref {
  * removed (a DELETE with a version id); "null" for the null version,
  * empty in a bucket that was never versioned.  vd_delete_marker: that
  * version is a delete marker.  vd_old is the record no key refers to any
- * more: its shards are the caller's to delete.
+ * more: its shards are the caller's to delete.  vd_has_old is false when
+ * there is none, or when it was inline (no shards to delete).
  */
 struct msg_ver_done {
 	struct proto_str	 vd_version_id;

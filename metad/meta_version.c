@@ -359,6 +359,9 @@ meta_version_reply(struct meta_vchange *mv, bool marker, bool full,
 	if (d->vd_has_old)
 		rc = meta_db_unpack_objrec(&u, mv->mv_drop, mv->mv_droplen,
 		    &d->vd_old);
+	/* An inline record has no shards: its bytes would only be copied. */
+	if (rc == 0 && d->vd_has_old && d->vd_old.or_inline)
+		d->vd_has_old = false;
 	if (rc == 0)
 		msg_ver_done_pack(reply, d);
 	msgpack_unpacked_destroy(&u);

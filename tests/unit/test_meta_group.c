@@ -39,7 +39,9 @@ S(const char *s)
 	return proto_str_c(s);
 }
 
-/* req_put packs a put of a record of size into bucket/key. */
+/* req_put packs a put of a record of size into bucket/key: inline when
+ * size is odd, else erasure coded (only these give shards up: a reply
+ * names a record replaced only when it has some). */
 static void
 req_put(struct req *q, const char *bucket, const char *key, uint64_t size)
 {
@@ -50,9 +52,16 @@ req_put(struct req *q, const char *bucket, const char *key, uint64_t size)
 	p->p_key = S(key);
 	p->p_rec.or_size = size;
 	p->p_rec.or_mtime_ns = 1000;
-	p->p_rec.or_inline = true;
-	p->p_rec.or_data.ps_ptr = data;
-	p->p_rec.or_data.ps_len = size;	/* what inline records carry */
+	p->p_rec.or_inline = size % 2 == 1;
+	if (p->p_rec.or_inline) {
+		p->p_rec.or_data.ps_ptr = data;
+		p->p_rec.or_data.ps_len = size;	/* what inline records carry */
+	} else {
+		memset(p->p_rec.or_data_id, (int)size, PROTO_IDLEN);
+		p->p_rec.or_k = 2;
+		p->p_rec.or_m = 2;
+		p->p_rec.or_block_size = 1024;
+	}
 	msgpack_sbuffer_init(&q->q_sb);
 	msgpack_packer_init(&pk, &q->q_sb, msgpack_sbuffer_write);
 	proto_begin(&pk, MSG_META_VER_PUT, 1);
@@ -181,7 +190,7 @@ test_unversioned(struct meta_db *db)
 
 	bucket(db, "gu", BUCKET_VER_OFF);
 	b0 = atomic_load(&db->md_commit.mc_nbatches);
-	req_put(&q[0], "gu", "a", 1);
+	req_put(&q[0], "gu", "a", 6);
 	req_put(&q[1], "gu", "b", 2);
 	req_put(&q[2], "gu", "a", 3);
 	req_put(&q[3], "no-such-bucket", "a", 4);
@@ -194,7 +203,7 @@ test_unversioned(struct meta_db *db)
 	is_int(g[3].g_rc, CAIRN_ENOBUCKET, "the put into no bucket fails, "
 	    "alone");
 	is_int(done(&q[0], NULL), -1, "the first put of a replaces nothing");
-	is_int(done(&q[2], NULL), 1, "the second put of a replaces the first");
+	is_int(done(&q[2], NULL), 6, "the second put of a replaces the first");
 	is_int(latest(db, "gu", "a"), 3, "a is the second put");
 	ok(latest(db, "gu", "b") == 2 && latest(db, "gu", "c") == 5,
 	    "b and c are stored");
@@ -202,6 +211,13 @@ test_unversioned(struct meta_db *db)
 	is_int((int)(atomic_load(&db->md_commit.mc_nbatches) - b0), 2,
 	    "two synced writes for the group");
 	req_free(q, 6);
+
+	req_put(&q[0], "gu", "c", 4);
+	is_int(run(db, q, g, 1), 1, "a put over an inline record is taken");
+	ok(g[0].g_rc == 0 && done(&q[0], NULL) == -1 &&
+	    latest(db, "gu", "c") == 4, "it replaces the record, and names "
+	    "none given up: an inline one has no shards to delete");
+	req_free(q, 1);
 }
 
 /* test_versioned: one key twice in a group keeps both versions. */
@@ -234,14 +250,14 @@ test_deletes(struct meta_db *db)
 
 	bucket(db, "gd", BUCKET_VER_OFF);
 	bucket(db, "gdv", BUCKET_VER_ENABLED);
-	req_put(&q[0], "gd", "a", 7);
+	req_put(&q[0], "gd", "a", 12);
 	req_del(&q[1], "gd", "a", "");
 	req_put(&q[2], "gdv", "k", 8);
 	req_del(&q[3], "gdv", "k", "");
 	is_int(run(db, q, g, 4), 4, "two puts and two deletes are taken");
 	ok(g[0].g_rc == 0 && g[1].g_rc == 0 && g[2].g_rc == 0 &&
 	    g[3].g_rc == 0, "all four succeed");
-	is_int(done(&q[1], NULL), 7, "the delete gives up the record put "
+	is_int(done(&q[1], NULL), 12, "the delete gives up the record put "
 	    "before it in the group");
 	is_int(latest(db, "gd", "a"), CAIRN_ENOKEY, "the key is gone");
 	is_int(done(&q[3], NULL), -3, "the versioned delete makes a marker");
@@ -325,7 +341,7 @@ main(void)
 	char path[PATH_MAX];
 
 	log_init("test_meta_group", 0);
-	plan(9 + 4 + 9 + 2);
+	plan(11 + 4 + 9 + 2);
 	alarm(120);	/* a lock taken twice, or two threads waiting */
 	if (scratch_make(tmpdir, sizeof(tmpdir), "metagroup") != 0)
 		return 1;
