@@ -27,6 +27,15 @@
  */
 #define META_MEMTABLE	(32u << 20)
 
+/*
+ * LevelDB's table block, 4 KiB by default: an inline 4 KiB object then
+ * fills a block alone, and every flush and compaction pays a block's
+ * costs (its checksum, compression attempt, index entry, read) once per
+ * object.  32 KiB cut metad's CPU per 4 KiB PUT from 55 to 45 µs, with
+ * no change to 4 KiB GETs, cached or not (docs/performance.md).
+ */
+#define META_BLOCK	(32u << 10)
+
 /* meta_db_fail logs a leveldb error, frees it and maps it to CAIRN_EIO. */
 int
 meta_db_fail(struct meta_db *db, const char *what, char *err)
@@ -130,6 +139,7 @@ meta_db_options(struct meta_db *db)
 	leveldb_options_set_compression(db->md_options,
 	    leveldb_snappy_compression);
 	leveldb_options_set_write_buffer_size(db->md_options, META_MEMTABLE);
+	leveldb_options_set_block_size(db->md_options, META_BLOCK);
 	db->md_read = leveldb_readoptions_create();
 	db->md_wsync = leveldb_writeoptions_create();
 	leveldb_writeoptions_set_sync(db->md_wsync, 1);
