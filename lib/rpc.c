@@ -59,16 +59,21 @@ static void pair_free(struct rpc_pair *);
  * grows a message body to exactly the size appended, zeroing a new buffer
  * and copying the old one each time, so a reply packed a few bytes at a
  * time (a listing page: thousands of writes) costs quadratic time.  Grow
- * the capacity geometrically instead.
+ * the capacity geometrically instead.  When one write outgrows that (a
+ * block, an inline object's bytes), leave RPC_MSG_SLACK after it for the
+ * fields that follow, which would otherwise grow the message once more,
+ * zeroing twice its size and copying the bytes just written.
  */
+#define RPC_MSG_SLACK	512
+
 int
 rpc_msg_write(void *data, const char *buf, size_t len)
 {
 	nng_msg *m = data;
 	size_t need = nng_msg_len(m) + len, cap = nng_msg_capacity(m);
 
-	if (need > cap && nng_msg_reserve(m, need > 2 * cap ? need :
-	    2 * cap) != 0)
+	if (need > cap && nng_msg_reserve(m, need > 2 * cap ?
+	    need + RPC_MSG_SLACK : 2 * cap) != 0)
 		return -1;
 	return nng_msg_append(m, buf, len) == 0 ? 0 : -1;
 }

@@ -13,6 +13,12 @@
 #include "rpc.h"
 #include "rpc_int.h"
 
+/* What a batch's envelope, its array's head and each item's bin head may
+ * add. */
+#define BATCH_ENVELOPE	32
+#define BATCH_ARRAY_HEAD 5
+#define BATCH_BIN_HEAD	8
+
 /* --- the server's side --------------------------------------------------- */
 
 /*
@@ -187,10 +193,12 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 {
 	uint32_t i, n = batch_items(m->pm_payload, false);
 	nng_msg *subs[PROTO_BATCHMAX];
+	bool keep[PROTO_BATCHMAX];
 	const msgpack_object *it;
 	enum proto_batch kind;
 	bool full = false;
 	uint64_t reqid;
+	size_t total;
 
 	for (i = 0; i < n; i++)
 		if (nng_msg_alloc(&subs[i], 0) != 0)
@@ -205,16 +213,24 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 	it = m->pm_payload->via.array.ptr;
 	if ((kind = batch_head(&it[0], &reqid)) == PROTO_BATCH_WRITE)
 		run_writes(srv, it, n, subs);
-	msgpack_pack_array(pk, n);
+	total = nng_msg_len(rep) + BATCH_ARRAY_HEAD;
 	for (i = 0; i < n; i++) {
 		if (kind != PROTO_BATCH_WRITE && !full)
 			rpc_reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size,
 			    subs[i], kind == PROTO_BATCH_NONE ?
 			    PROTO_BATCH_READ : kind, 0);
-		if (kind != PROTO_BATCH_WRITE && i > 0 && nng_msg_len(rep) +
-		    nng_msg_len(subs[i]) + 8 > PROTO_MSGMAX)
+		if (kind != PROTO_BATCH_WRITE && i > 0 && total +
+		    nng_msg_len(subs[i]) + BATCH_BIN_HEAD > PROTO_MSGMAX)
 			full = true;
-		if (full)
+		if ((keep[i] = !full))
+			total += nng_msg_len(subs[i]) + BATCH_BIN_HEAD;
+	}
+	/* The whole reply at once (growing, it would be zeroed and copied
+	 * again at each doubling); packing grows it itself if this fails. */
+	(void)nng_msg_reserve(rep, total);
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		if (!keep[i])
 			msgpack_pack_nil(pk);
 		else {
 			msgpack_pack_bin(pk, nng_msg_len(subs[i]));
@@ -313,9 +329,6 @@ rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
 	pthread_mutex_unlock(&cl->cl_lock);
 }
 
-/* What a batch's envelope and each request's bin header may add. */
-#define BATCH_ENVELOPE	32
-#define BATCH_BIN_HEAD	8
 
 /*
  * batch_fill moves queued calls into the idle batch b, as many as fit in
@@ -362,10 +375,16 @@ batch_send(struct rpc_batch *b)
 {
 	struct rpc_client *cl = b->b_cl;
 	msgpack_packer pk;
-	nng_msg *m;
+	size_t bytes = BATCH_ENVELOPE;
+	nng_msg *m = NULL;
 	int i;
 
-	if (nng_msg_alloc(&m, 0) != 0) {
+	/* Its whole size at once: no growth, each a copy of what it holds. */
+	for (i = 0; i < b->b_n; i++)
+		bytes += nng_msg_len(b->b_calls[i]->rc_req) + BATCH_BIN_HEAD;
+	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_reserve(m, bytes) != 0) {
+		if (m != NULL)
+			nng_msg_free(m);
 		batch_fail(b, NNG_ENOMEM);
 		return;
 	}
