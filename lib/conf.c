@@ -120,9 +120,9 @@ conf_defaults(struct conf *c)
 	c->c_gw_threads = 2;
 	c->c_gw_workers = 64;
 	c->c_gw_rpc_batch = 32;
-	c->c_gw_rpc_wbatch = 16;
+	c->c_gw_rpc_wbatch = 32;
 	c->c_gw_rpc_inflight = 1;
-	c->c_gw_rpc_winflight = 4;
+	c->c_gw_rpc_winflight = 2;
 	c->c_gw_fast_path = 1;
 	c->c_gw_max_object = (uint64_t)5 << 30;
 	c->c_gw_max_memory = (uint64_t)512 << 20;

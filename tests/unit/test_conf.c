@@ -319,8 +319,10 @@ check_int_ranges(void)
 	is_int(load_kv("chunkd", "drop_behind", "2T"), CAIRN_ECONF,
 	    "[chunkd] drop_behind = 2T is rejected (over 1T)");
 	is_int(conf.c_gw_fast_path, 1, "[gatewayd] fast_path defaults to 1");
-	ok(conf.c_gw_rpc_batch == 32 && conf.c_gw_rpc_wbatch == 16,
-	    "[gatewayd] rpc_batch defaults to 32, rpc_write_batch to 16");
+	ok(conf.c_gw_rpc_batch == 32 && conf.c_gw_rpc_wbatch == 32 &&
+	    conf.c_gw_rpc_inflight == 1 && conf.c_gw_rpc_winflight == 2,
+	    "[gatewayd] rpc_batch and rpc_write_batch default to 32, "
+	    "rpc_batch_inflight to 1, rpc_write_inflight to 2");
 	is_int(load_kv("gatewayd", "rpc_write_batch", "33"), CAIRN_ECONF,
 	    "[gatewayd] rpc_write_batch = 33 is rejected");
 	is_int(load_kv("gatewayd", "fast_path", "2"), CAIRN_ECONF,
