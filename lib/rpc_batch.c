@@ -329,7 +329,6 @@ rpc_client_batches(struct rpc_client *cl, uint64_t *batches, uint64_t *calls)
 	pthread_mutex_unlock(&cl->cl_lock);
 }
 
-
 /*
  * batch_fill moves queued calls into the idle batch b, as many as fit in
  * one message (the first always does: a call alone is at most
