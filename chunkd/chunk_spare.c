@@ -181,9 +181,12 @@ chunk_spare_take(struct chunk_store *cs, const char *rel)
 	    RENAME_NOREPLACE) == -1) {
 		if (errno == EEXIST)
 			spare_return(cs, n, spare);
-		else
+		else {
+			/* Out of the pool now: not left until the next start. */
 			log_warn("%s/%s: rename to %s", cs->cs_path, spare,
 			    rel);
+			(void)unlinkat(cs->cs_dirfd, spare, 0);
+		}
 		return -1;
 	}
 	if ((fd = only_link(cs, rel)) == -1)
