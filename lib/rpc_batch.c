@@ -350,6 +350,7 @@ batch_fill(struct rpc_batch *b)
 		if ((l->l_qhead = l->l_qhead->rc_next) == NULL)
 			l->l_qtail = NULL;
 	}
+	b->b_bytes = bytes;
 	l->l_nbatches++;
 	l->l_nbatched += (uint64_t)b->b_n;
 }
@@ -374,14 +375,11 @@ batch_send(struct rpc_batch *b)
 {
 	struct rpc_client *cl = b->b_cl;
 	msgpack_packer pk;
-	size_t bytes = BATCH_ENVELOPE;
 	nng_msg *m = NULL;
 	int i;
 
 	/* Its whole size at once: no growth, each a copy of what it holds. */
-	for (i = 0; i < b->b_n; i++)
-		bytes += nng_msg_len(b->b_calls[i]->rc_req) + BATCH_BIN_HEAD;
-	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_reserve(m, bytes) != 0) {
+	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_reserve(m, b->b_bytes) != 0) {
 		if (m != NULL)
 			nng_msg_free(m);
 		batch_fail(b, NNG_ENOMEM);

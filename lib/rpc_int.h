@@ -57,6 +57,7 @@ struct rpc_batch {
 	nng_aio			*b_raio;
 	bool			 b_busy;
 	int			 b_n;
+	size_t			 b_bytes;	/* its message's size, at most */
 	struct rpc_call		*b_calls[PROTO_BATCHMAX];
 };
 
