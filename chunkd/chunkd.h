@@ -25,15 +25,16 @@
 
 /*
  * One drive: a directory holding drive.id, tmp/ (shards being written),
- * shards/00..ff/ (committed shards, fanned out by the first byte of
- * the data id) and spare/ (emptied files for new shards).  Owned by struct chunkd; opened on the main thread before
- * the RPC workers start and closed after they stop.  In between, any
- * number of worker threads call write, read and delete at once: the store
- * keeps no per-shard state (every call opens and closes its file), so the
- * only shared fields are the counters, which are atomic, the list of
- * spares, under its mutex, and the striped locks that keep a call from
- * removing a shard's file while another has it open.  cs_dirfd holds
- * an exclusive flock(2) so that two daemons never serve one directory.
+ * shards/00..ff/ (committed shards, fanned out by the first byte of the
+ * data id) and spare/ (emptied files for new shards).  Owned by struct
+ * chunkd; opened on the main thread before the RPC workers start and
+ * closed after they stop.  In between, any number of worker threads call
+ * write, read and delete at once: the store keeps no per-shard state
+ * (every call opens and closes its file), so the only shared fields are
+ * the counters, which are atomic, the list of spares, under its mutex,
+ * and the striped locks that keep a call from removing a shard's file
+ * while another has it open.  cs_dirfd holds an exclusive flock(2) so
+ * that two daemons never serve one directory.
  */
 struct chunk_store {
 	char			 cs_path[PATH_MAX];
@@ -45,9 +46,9 @@ struct chunk_store {
 	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
 	atomic_uint_fast64_t	 cs_drop_behind;	/* see chunk_store_write */
 	pthread_rwlock_t	*cs_locks;	/* CHUNK_LOCKS, see id_lock */
-	pthread_mutex_t		 cs_spare_mu;	/* guards the four below */
+	pthread_mutex_t		 cs_spare_mu;	/* guards the spare fields */
 	uint64_t		*cs_spare;	/* spare/ names, CHUNK_SPAREMAX */
-	size_t			 cs_spare_max;	/* kept at most */
+	size_t			 cs_spare_max;	/* kept at most; set at open */
 	size_t			 cs_nspare;	/* in cs_spare */
 	size_t			 cs_spare_busy;	/* being made */
 	uint64_t		 cs_spare_next;	/* the next spare's name */
