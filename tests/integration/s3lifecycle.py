@@ -395,18 +395,22 @@ def uploads(key):
 
 def watch(present, earliest, latest):
     """watch polls present() until it is false; returns (ok, when).  It
-    must stay true before earliest and turn false by latest + the limit."""
+    must stay true before earliest and turn false by latest + the limit.
+    A thing found gone went at the latest when the probe ended, and one
+    found there was there at the latest when it began: each bound is
+    checked against the time that proves it."""
     while True:
-        now = time.time()
+        began = time.time()
         alive = present()
+        ended = time.time()
         if not alive:
-            if now < earliest:
+            if ended < earliest:
                 print('# gone at %.1f, due at %d at the earliest' %
-                      (now, earliest))
-            return now >= earliest, now
-        if now > latest + POLL_LIMIT:
-            print('# still there at %.1f, due by %d' % (now, latest))
-            return False, now
+                      (ended, earliest))
+            return ended >= earliest, ended
+        if began > latest + POLL_LIMIT:
+            print('# still there at %.1f, due by %d' % (began, latest))
+            return False, began
         time.sleep(0.2)
 
 
@@ -415,18 +419,20 @@ def t_expire_due():
     left = dict(STATE['made'])
     good = True
     while left:
-        now = time.time()
         for key, made in list(left.items()):
             lo, hi = due_bounds(made, 1)
-            if not exists(key):
-                if now < lo:
+            began = time.time()     # as in watch
+            there = exists(key)
+            ended = time.time()
+            if not there:
+                if ended < lo:
                     print('# %s: made %d, gone at %.1f, due at %d at the '
-                          'earliest' % (key, made, now, lo))
+                          'earliest' % (key, made, ended, lo))
                     good = False
                 del left[key]
-            elif now > hi + POLL_LIMIT:
+            elif began > hi + POLL_LIMIT:
                 print('# %s: made %d, still there at %.1f, due by %d' %
-                      (key, made, now, hi))
+                      (key, made, began, hi))
                 return False
         time.sleep(0.2)
     return good
