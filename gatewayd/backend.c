@@ -38,9 +38,16 @@ backend_open(struct backend *be, const struct conf *conf)
 	if (rc == 0)
 		rc = rpc_client_batch(be->be_metad, PROTO_BATCH_WRITE,
 		    conf->c_gw_rpc_wbatch, conf->c_gw_rpc_winflight);
-	for (i = 0; rc == 0 && i < be->be_ndrives; i++)
+	/* Small reads share messages to a drive as reads to metad do; only
+	 * the event loop's are small (shard_read_send_cb). */
+	for (i = 0; rc == 0 && i < be->be_ndrives; i++) {
 		rc = rpc_client_open(&be->be_chunk[i],
 		    conf->c_drives[i].cd_listen, conf->c_rpc_timeout_ms);
+		if (rc == 0)
+			rc = rpc_client_batch(be->be_chunk[i],
+			    PROTO_BATCH_READ, conf->c_gw_rpc_batch,
+			    conf->c_gw_rpc_inflight);
+	}
 	if (rc == 0)
 		rc = rpc_client_open(&be->be_scrubd, conf->c_scrub_listen,
 		    SCRUB_HINT_TIMEOUT_MS);
@@ -830,3 +837,98 @@ backend_get_free(struct backend_get *bg)
 	free(bg->bg_buf);
 	bg->bg_buf = NULL;
 }
+
+/* --- GET on the event loop ---------------------------------------------------------- */
+
+/* stripe_block is the block size of the shards of a one-stripe object. */
+static size_t
+stripe_block(const struct msg_objrec *rec)
+{
+	size_t bs = ((size_t)rec->or_size + rec->or_k - 1) / rec->or_k;
+
+	return bs == 0 ? 1 : bs;
+}
+
+static void
+read_answered(void *arg)
+{
+	struct backend_read *br = arg;
+
+	if (atomic_fetch_sub(&br->br_left, 1) == 1)
+		br->br_done(br->br_arg);
+}
+
+int
+backend_read_send(struct backend *be, struct backend_read *br,
+    const struct msg_objrec *rec, void (*done)(void *), void *arg)
+{
+	int i, d, k = rec->or_k;
+
+	memset(br, 0, sizeof(*br));
+	if (k == 0 || k + rec->or_m > PROTO_SHARDMAX ||
+	    rec->or_size > PROTO_STRIPE)
+		return CAIRN_EINVAL;
+	for (i = 0; i < k; i++)
+		if ((d = drive_of(be, rec->or_drives[i])) < 0 ||
+		    !rpc_client_connected(be->be_chunk[d]))
+			return CAIRN_EUNAVAIL;
+	/* The replies wait in nng's messages until the answer is written. */
+	br->br_held = (uint64_t)k * stripe_block(rec);
+	if (memcap_try(&be->be_memcap, br->br_held) != 0) {
+		br->br_held = 0;
+		return CAIRN_ENOMEM;
+	}
+	br->br_be = be;
+	br->br_rec = rec;
+	br->br_done = done;
+	br->br_arg = arg;
+	atomic_init(&br->br_left, k);
+	for (i = 0; i < k; i++)
+		shard_read_send_cb(&br->br_calls[i],
+		    be->be_chunk[drive_of(be, rec->or_drives[i])],
+		    rec->or_data_id, 0, read_answered, br);
+	return 0;
+}
+
+int
+backend_read_take(struct backend_read *br, struct iovec *iov, int *niov,
+    size_t *len)
+{
+	const struct msg_objrec *rec = br->br_rec;
+	size_t bs = stripe_block(rec), left = (size_t)rec->or_size;
+	const void *data;
+	int i, rc, first = 0;
+
+	*niov = 0;
+	*len = left;
+	/* Each reply is taken, whatever came before: none is left unread. */
+	for (i = 0; i < rec->or_k; i++) {
+		if ((rc = shard_read_take(&br->br_calls[i], &data, bs)) != 0) {
+			first = first != 0 ? first : rc;
+			continue;
+		}
+		if (left == 0)
+			continue;
+		/* The stripe is its data blocks in order, then padding. */
+		iov[*niov].iov_base = (void *)data;
+		iov[(*niov)++].iov_len = left < bs ? left : bs;
+		left -= left < bs ? left : bs;
+	}
+	return first;
+}
+
+void
+backend_read_free(struct backend_read *br)
+{
+	int i;
+
+	if (br->br_rec == NULL)
+		return;
+	/* A call shard_read_take failed is finished already: this does
+	 * nothing to it. */
+	for (i = 0; i < br->br_rec->or_k; i++)
+		rpc_call_fini(&br->br_calls[i]);
+	memcap_give(&br->br_be->be_memcap, br->br_held);
+	br->br_rec = NULL;
+}
+

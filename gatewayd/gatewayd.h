@@ -281,15 +281,16 @@ struct gatewayd;
  * HTTP_FAST_NO to have a worker serve the request as usual, or
  * HTTP_FAST_SENT once it has sent a call whose completion calls
  * http_fast_wake(hr).  hf_end then
- * runs on the loop thread, and answers (HTTP_FAST_DONE) or leaves what is
- * left, which may wait, to hf_resume on a worker (HTTP_FAST_WORKER).  On
- * the loop thread answers are whole: http_respond, or http_stream_start
- * of no body; the rest is refused.  hf_early, on the loop thread too,
+ * runs on the loop thread, and answers (HTTP_FAST_DONE), sends another
+ * call whose completion wakes it again (HTTP_FAST_AGAIN), or leaves what
+ * is left, which may wait, to hf_resume on a worker (HTTP_FAST_WORKER).
+ * On the loop thread answers are whole: http_respond, http_respondv, or
+ * http_stream_start of no body; the rest is refused.  hf_early, on the loop thread too,
  * tells whether hf_begin would take a request that asks for 100 Continue
  * once its small body is in: the loop then answers 100 and reads it.
  */
 enum http_fast_rc { HTTP_FAST_NO, HTTP_FAST_SENT, HTTP_FAST_DONE,
-	HTTP_FAST_WORKER };
+	HTTP_FAST_WORKER, HTTP_FAST_AGAIN };
 
 struct http_fast {
 	bool		  (*hf_early)(struct gatewayd *, struct http_req *);
@@ -334,6 +335,11 @@ long http_body_read(struct http_req *hr, void *buf, size_t len);
 int http_respond(struct http_req *hr, int status,
     const struct http_hdr_out *hdrs, size_t nhdrs, const void *body,
     size_t len);
+
+/* http_respondv is http_respond of a body in n pieces (n <= HTTP_IOVMAX). */
+int http_respondv(struct http_req *hr, int status,
+    const struct http_hdr_out *hdrs, size_t nhdrs, const struct iovec *iov,
+    int n);
 
 /* http_stream_start sends the status and headers of a response whose body
  * of content_length bytes follows in http_stream_write calls. */
@@ -538,6 +544,32 @@ int backend_get_stripe_iov(struct backend_get *bg, uint64_t stripe,
 int backend_get_stripe(struct backend_get *bg, uint64_t stripe,
     const unsigned char **out, size_t *len);
 void backend_get_free(struct backend_get *bg);
+
+/*
+ * A one-stripe object's data shards read with callbacks instead of waits,
+ * for the event loop: backend_read_send sends the reads and runs done(arg)
+ * on another thread once all are answered; 0, or an error when they were
+ * not sent (a data shard's drive unknown or down, memory short; done is
+ * not run).  backend_read_take then gives the stripe's len bytes in iov
+ * (up to PROTO_SHARDMAX pieces, in the replies, valid until
+ * backend_read_free), or an error if any shard failed: what can rebuild
+ * it from parity is backend_get's, and may wait.
+ */
+struct backend_read {
+	struct backend		*br_be;
+	const struct msg_objrec	*br_rec;
+	atomic_int		 br_left;	/* reads not yet answered */
+	void			(*br_done)(void *);
+	void			*br_arg;
+	uint64_t		 br_held;	/* bytes of be_memcap taken */
+	struct rpc_call		 br_calls[PROTO_SHARDMAX];
+};
+
+int backend_read_send(struct backend *be, struct backend_read *br,
+    const struct msg_objrec *rec, void (*done)(void *), void *arg);
+int backend_read_take(struct backend_read *br, struct iovec *iov, int *niov,
+    size_t *len);
+void backend_read_free(struct backend_read *br);
 
 /* backend_upload.c */
 
@@ -1159,6 +1191,10 @@ bool s3_object_get_whole(const struct s3_req *r,
     const struct msg_objrec *rec);
 void s3_object_get_send(struct s3_req *r, const struct msg_objrec *rec,
     const struct s3_get *g);
+/* s3_object_get_respondv answers a GET of an object of one stripe whose
+ * bytes are in iov (backend_read_take), on the loop too. */
+void s3_object_get_respondv(struct s3_req *r, const struct s3_get *g,
+    const struct iovec *iov, int niov);
 void s3_object_get_free(struct s3_get *g);
 
 /*

@@ -483,9 +483,13 @@ static void
 fast_end(struct http_task *t)
 {
 	struct http *h = t->t_loop->l_http;
+	enum http_fast_rc rc;
 
 	t->t_fast_wake = false;
-	if (h->h_fast->hf_end(h->h_env, &t->t_req) == HTTP_FAST_WORKER) {
+	rc = h->h_fast->hf_end(h->h_env, &t->t_req);
+	if (rc == HTTP_FAST_AGAIN)	/* the next call wakes it again */
+		return;
+	if (rc == HTTP_FAST_WORKER) {
 		t->t_fast = false;
 		t->t_job = (struct pool_job){ fast_resume_run, t, NULL, NULL };
 		pool_give(h->h_workers, &t->t_job);
@@ -620,6 +624,20 @@ copy_hdrs(struct http_hdr_out *dst, const struct http_hdr_out *src, size_t n,
 	}
 }
 
+/* gather copies the n pieces of iov to p, one after the other. */
+static char *
+gather(char *p, const struct iovec *iov, int n)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(p + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return p;
+}
+
 /*
  * detach copies the posted final action of an HTTP/1.1 request (headers,
  * the layer's extra headers, body) into t_answer, so that nothing the loop
@@ -648,8 +666,12 @@ detach(struct http_task *t)
 	p = (char *)(h + n);
 	copy_hdrs(h, t->t_hdrs, t->t_nhdrs, &p);
 	copy_hdrs(h + t->t_nhdrs, t->t_xhdrs, t->t_nxhdrs, &p);
-	if (t->t_len > 0)
+	if (t->t_niov > 0)
+		t->t_data = gather(p, t->t_iov, t->t_niov);
+	else if (t->t_len > 0)
 		t->t_data = memcpy(p, t->t_data, t->t_len);
+	t->t_iov = NULL;
+	t->t_niov = 0;
 	t->t_hdrs = h;
 	t->t_nhdrs = n;
 	t->t_xhdrs = NULL;
@@ -827,6 +849,34 @@ http_respond(struct http_req *hr, int status, const struct http_hdr_out *hdrs,
 	if (!begin(t, status, hdrs, nhdrs, len))
 		return -1;
 	set_action(t, body, len, true);
+	return post_final(t) < 0 ? -1 : 0;
+}
+
+int
+http_respondv(struct http_req *hr, int status, const struct http_hdr_out *hdrs,
+    size_t nhdrs, const struct iovec *iov, int n)
+{
+	struct http_task *t = task_of(hr);
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	/* HTTP/2 goes through h2o, a piece at a time. */
+	if (!t->t_h1 || n > HTTP_IOVMAX) {
+		if (http_stream_start(hr, status, hdrs, nhdrs, len) != 0)
+			return -1;
+		if (len == 0)		/* answered whole by the start */
+			return 0;
+		if (http_stream_writev(hr, iov, n) != 0)
+			return -1;
+		return http_stream_end(hr);
+	}
+	if (!begin(t, status, hdrs, nhdrs, len))
+		return -1;
+	set_action(t, NULL, len, true);
+	t->t_iov = iov;
+	t->t_niov = n;
 	return post_final(t) < 0 ? -1 : 0;
 }
 

@@ -16,8 +16,12 @@
  * request whose own work is a few microseconds.  Here the loop thread
  * that parsed the request authenticates it and sends the record read;
  * when the reply is in, the same loop answers a HEAD, or a GET of an
- * empty or inline object, and no worker is woken.  Objects in shards
- * are read and streamed by a worker, which takes over with the record.
+ * empty or inline object, and no worker is woken.  A GET of an object
+ * in shards of one stripe, up to FAST_CODED_MAX, goes on the same way:
+ * the loop sends the reads of its data shards, and answers once all are
+ * in.  Larger objects are read and streamed by a worker, which takes
+ * over with the record, and so is one whose shards did not all come
+ * back whole: rebuilding from parity may wait.
  *
  * A PUT of an object small enough to be stored inline whose body came
  * whole with its head goes the same way: the loop checks the body's
@@ -35,6 +39,13 @@
  * whose checks fail: the error is a worker's to answer.  A body read
  * here is rewound for it.
  */
+/*
+ * The largest object in shards the loop reads itself: its answer is
+ * copied whole (http_respondv), which for larger ones costs more than a
+ * worker's thread switches.
+ */
+#define FAST_CODED_MAX	(256 * 1024)
+
 struct s3_fast_req {
 	struct s3_req		 f_r;
 	struct rpc_call		 f_call;
@@ -43,6 +54,7 @@ struct s3_fast_req {
 		struct msg_ver_done	 u_done;	/* what a DELETE did */
 	}			 f_u;
 	struct s3_get		*f_get;
+	struct backend_read	*f_read;	/* a GET's shards, in flight */
 	struct s3_put		*f_put;		/* a PUT's */
 	bool			 f_del;		/* a DELETE */
 	char			 f_vid[PROTO_VERIDLEN + 1];
@@ -54,6 +66,9 @@ fast_free(struct http_req *hr)
 	struct s3_fast_req *f = hr->hr_fast;
 
 	hr->hr_fast = NULL;
+	if (f->f_read != NULL)
+		backend_read_free(f->f_read);
+	free(f->f_read);
 	s3_object_get_free(f->f_get);
 	s3_object_put_free(f->f_put);
 	rpc_call_fini(&f->f_call);
@@ -174,29 +189,74 @@ fast_deleted(struct s3_fast_req *f)
 	return true;
 }
 
-/* fast_got answers on the loop, or false to have a worker go on. */
-static bool
+/* fast_read sends the reads of a small coded object's data shards
+ * (HTTP_FAST_AGAIN), or leaves the object to a worker. */
+static enum http_fast_rc
+fast_read(struct s3_fast_req *f)
+{
+	const struct msg_objrec *rec = &f->f_u.u_rec;
+	struct http_req *hr = f->f_r.sr_http;
+
+	if (rec->or_nparts > 0 || rec->or_size > FAST_CODED_MAX ||
+	    (f->f_read = malloc(sizeof(*f->f_read))) == NULL)
+		return HTTP_FAST_WORKER;
+	if (backend_read_send(&f->f_r.sr_env->gw_backend, f->f_read, rec,
+	    fast_done, hr) != 0) {
+		free(f->f_read);
+		f->f_read = NULL;
+		return HTTP_FAST_WORKER;
+	}
+	return HTTP_FAST_AGAIN;
+}
+
+/* fast_read_end answers from the shards read, or has a worker read them
+ * again, and rebuild what did not come back whole. */
+static enum http_fast_rc
+fast_read_end(struct s3_fast_req *f)
+{
+	struct iovec iov[PROTO_SHARDMAX];
+	size_t len;
+	int niov;
+
+	if (backend_read_take(f->f_read, iov, &niov, &len) != 0) {
+		backend_read_free(f->f_read);
+		free(f->f_read);
+		f->f_read = NULL;
+		return HTTP_FAST_WORKER;
+	}
+	s3_object_get_respondv(&f->f_r, f->f_get, iov, niov);
+	return HTTP_FAST_DONE;
+}
+
+/* fast_got answers on the loop, reads on (HTTP_FAST_AGAIN), or leaves
+ * the request to a worker. */
+static enum http_fast_rc
 fast_got(struct s3_fast_req *f)
 {
 	if (f->f_put != NULL)
-		return s3_object_put_recv(&f->f_r, f->f_put, &f->f_call);
+		return s3_object_put_recv(&f->f_r, f->f_put, &f->f_call) ?
+		    HTTP_FAST_DONE : HTTP_FAST_WORKER;
 	if (f->f_del)
-		return fast_deleted(f);
+		return fast_deleted(f) ? HTTP_FAST_DONE : HTTP_FAST_WORKER;
 	if (s3_version_get_recv(&f->f_r, &f->f_call, f->f_vid, &f->f_u.u_rec) &&
 	    (f->f_get = s3_object_get_plan(&f->f_r, &f->f_u.u_rec)) != NULL) {
 		if (!s3_object_get_whole(&f->f_r, &f->f_u.u_rec))
-			return false;
+			return fast_read(f);
 		s3_object_get_send(&f->f_r, &f->f_u.u_rec, f->f_get);
 	}
-	return true;
+	return HTTP_FAST_DONE;
 }
 
 static enum http_fast_rc
 fast_end(struct gatewayd *env, struct http_req *hr)
 {
 	struct s3_fast_req *f = hr->hr_fast;
+	enum http_fast_rc rc;
 
-	if (!fast_got(f)) {
+	rc = f->f_read != NULL ? fast_read_end(f) : fast_got(f);
+	if (rc == HTTP_FAST_AGAIN)
+		return rc;
+	if (rc == HTTP_FAST_WORKER) {
 		atomic_fetch_add(&env->gw_fast_resumed, 1);
 		return HTTP_FAST_WORKER;
 	}

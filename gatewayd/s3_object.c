@@ -931,6 +931,20 @@ s3_object_get_send(struct s3_req *r, const struct msg_objrec *rec,
 }
 
 void
+s3_object_get_respondv(struct s3_req *r, const struct s3_get *g,
+    const struct iovec *iov, int niov)
+{
+	const struct get_range *rg = &g->g_rg;
+	struct iovec part[PROTO_SHARDMAX];
+	size_t len = (size_t)(rg->gr_last - rg->gr_first + 1);
+
+	if (http_respondv(r->sr_http, rg->gr_partial ? 206 : 200, g->g_h,
+	    g->g_n, part, iov_slice(iov, niov, (size_t)rg->gr_first, len,
+	    part)) == 0)
+		atomic_fetch_add(&r->sr_env->gw_bytes_out, len);
+}
+
+void
 s3_object_get_free(struct s3_get *g)
 {
 	if (g == NULL)

@@ -191,6 +191,7 @@ proto_batch_kind(uint32_t type)
 	case MSG_META_UPLOAD_GET:
 	case MSG_META_USER_GET:
 	case MSG_META_VER_GET:
+	case MSG_CHUNK_READ:
 		return PROTO_BATCH_READ;
 	case MSG_META_VER_PUT:
 	case MSG_META_VER_DELETE:

@@ -716,7 +716,9 @@ void proto_close(struct proto_msg *m);
  * take the batch a few bytes over it).
  *
  * - Reads (PROTO_BATCH_READ) only read, never wait for a write and answer
- *   at most one record.  The server runs them in order on one thread.  A
+ *   at most one record or block: metad's reads of records, and chunkd's
+ *   reads of small objects' blocks (a large block goes alone,
+ *   rpc_call_alone).  The server runs them in order on one thread.  A
  *   read whose reply would take the batch's reply over PROTO_MSGMAX has
  *   nil in its place instead, as do the ones after it, and is sent
  *   again; the first of a batch is always answered.

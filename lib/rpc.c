@@ -756,6 +756,12 @@ rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 	return 0;
 }
 
+void
+rpc_call_alone(struct rpc_call *c)
+{
+	c->rc_alone = true;
+}
+
 msgpack_packer *
 rpc_call_packer(struct rpc_call *c)
 {
@@ -808,7 +814,8 @@ call_send(struct rpc_call *c, void (*done)(void *), void *arg)
 	c->rc_pair->p_cb = done;
 	c->rc_pair->p_cb_arg = arg;
 	kind = proto_batch_kind(c->rc_type);
-	if (kind != PROTO_BATCH_NONE && LANE(c->rc_client, kind)->l_max > 1) {
+	if (kind != PROTO_BATCH_NONE && !c->rc_alone &&
+	    LANE(c->rc_client, kind)->l_max > 1) {
 		rpc_batch_enqueue(c, LANE(c->rc_client, kind));
 		return;
 	}

@@ -173,6 +173,7 @@ struct rpc_call {
 	msgpack_packer		 rc_pk;
 	struct proto_msg	 rc_reply;
 	bool			 rc_open;	/* rc_reply needs proto_close */
+	bool			 rc_alone;	/* never batched */
 	int			 rc_err;	/* result of send, then of wait */
 	uint32_t		 rc_type;
 };
@@ -182,6 +183,13 @@ int rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type);
 
 /* rpc_call_packer returns the packer for the request payload. */
 msgpack_packer *rpc_call_packer(struct rpc_call *c);
+
+/*
+ * rpc_call_alone has c sent on its own even where its type travels in
+ * batches (rpc_client_batch): for a read whose large reply would fill a
+ * batch's message by itself, and only be sent again.
+ */
+void rpc_call_alone(struct rpc_call *c);
 
 /* rpc_call_send starts sending; the result comes from rpc_call_wait. */
 void rpc_call_send(struct rpc_call *c);

@@ -8,18 +8,38 @@
 #include "proto.h"
 #include "shard.h"
 
+/* read_init makes c the read of block block_no of id; 0 or its error. */
+static int
+read_init(struct rpc_call *c, struct rpc_client *cl, const uint8_t *id,
+    uint32_t block_no)
+{
+	struct msg_chunk_read r;
+	int rc;
+
+	memcpy(r.cr_id, id, PROTO_IDLEN);
+	r.cr_block_no = block_no;
+	if ((rc = rpc_call_init(c, cl, MSG_CHUNK_READ)) == 0)
+		msg_chunk_read_pack(rpc_call_packer(c), &r);
+	return rc;
+}
+
 void
 shard_read_send(struct rpc_call *c, struct rpc_client *cl, const uint8_t *id,
     uint32_t block_no)
 {
-	struct msg_chunk_read r;
-
-	memcpy(r.cr_id, id, PROTO_IDLEN);
-	r.cr_block_no = block_no;
-	if (rpc_call_init(c, cl, MSG_CHUNK_READ) != 0)
+	if (read_init(c, cl, id, block_no) != 0)
 		return;
-	msg_chunk_read_pack(rpc_call_packer(c), &r);
+	rpc_call_alone(c);
 	rpc_call_send(c);
+}
+
+void
+shard_read_send_cb(struct rpc_call *c, struct rpc_client *cl,
+    const uint8_t *id, uint32_t block_no, void (*done)(void *), void *arg)
+{
+	/* A call that did not start is not sent, and calls back at once. */
+	(void)read_init(c, cl, id, block_no);
+	rpc_call_send_cb(c, done, arg);
 }
 
 int

@@ -10,10 +10,20 @@
 /*
  * shard_read_send starts reading block block_no of the shard of data id
  * id from the chunkd behind cl; c is initialised here and must be given
- * to shard_read_wait, whatever happens.
+ * to shard_read_wait, whatever happens.  The read travels alone: a block
+ * of a large object would fill a batch's message by itself.
  */
 void shard_read_send(struct rpc_call *c, struct rpc_client *cl,
     const uint8_t *id, uint32_t block_no);
+
+/*
+ * shard_read_send_cb is shard_read_send that runs done(arg) on another
+ * thread once the reply is in (or at once, if nothing could be sent);
+ * shard_read_take then does not wait.  For blocks of small objects only:
+ * where cl batches reads, the read shares a message with others.
+ */
+void shard_read_send_cb(struct rpc_call *c, struct rpc_client *cl,
+    const uint8_t *id, uint32_t block_no, void (*done)(void *), void *arg);
 
 /*
  * shard_read_wait waits for the block and, if it is exactly bs bytes whose

@@ -33,6 +33,9 @@ PUT.meta.events.unregister('before-call.s3',
 BUCKET = 'fast-' + MODE
 SMALL = bytes(range(256)) * 16          # 4 KiB: inline in metad
 BIG = bytes(range(251)) * 4200          # about 1 MiB: erasure coded
+MID = bytes(range(241)) * 272           # 64 KiB or so: coded, one stripe
+CODED_MAX = 256 * 1024                  # the loop reads up to this
+DATA = os.path.dirname(CONF)
 
 
 def wrong_secret():
@@ -95,10 +98,18 @@ def counted(fn, answered, resumed, bucket=BUCKET, prep=None):
            '+%d (the attempt took %.2f s)' % (got + want + (took,)))
 
 
+def shard_files():
+    """shard_files lists the shard files of every drive."""
+    return {os.path.join(d, f)
+            for d, _, fs in os.walk(os.path.join(DATA, 'drives'))
+            if os.sep + 'shards' + os.sep in d + os.sep for f in fs}
+
+
 def setup():
     S3.create_bucket(Bucket=BUCKET)
     S3.put_object(Bucket=BUCKET, Key='small', Body=SMALL)
     S3.put_object(Bucket=BUCKET, Key='big', Body=BIG)
+    S3.put_object(Bucket=BUCKET, Key='mid', Body=MID)
 
 
 def get_small():
@@ -145,6 +156,64 @@ def get_big():
     def fn():
         reads_back(BUCKET, 'big', BIG)
     counted(fn, 0, 1)
+
+
+def get_mid():
+    """A coded object of one stripe: the loop reads its data shards."""
+    def fn():
+        reads_back(BUCKET, 'mid', MID)
+    counted(fn, 1, 0)
+
+
+def range_mid():
+    def fn():
+        r = S3.get_object(Bucket=BUCKET, Key='mid', Range='bytes=100-40099')
+        expect(r['ResponseMetadata']['HTTPStatusCode'] == 206,
+               r['ResponseMetadata']['HTTPStatusCode'])
+        expect(r['Body'].read() == MID[100:40100], 'range body differs')
+        expect(r['ContentRange'] == 'bytes 100-40099/%d' % len(MID),
+               r['ContentRange'])
+    counted(fn, 1, 0)
+
+
+def coded_max():
+    """Up to CODED_MAX the loop reads; one byte more, a worker."""
+    at = bytes(range(199)) * (CODED_MAX // 199) + b'x' * (CODED_MAX % 199)
+    S3.put_object(Bucket=BUCKET, Key='at-max', Body=at)
+    S3.put_object(Bucket=BUCKET, Key='over-max', Body=at + b'y')
+
+    def fn():
+        reads_back(BUCKET, 'at-max', at)
+    counted(fn, 1, 0)
+
+    def over():
+        reads_back(BUCKET, 'over-max', at + b'y')
+    counted(over, 0, 1)
+
+
+def damaged_mid():
+    """A data shard that fails its checksum: the loop leaves the GET to a
+    worker, which rebuilds the stripe from parity."""
+    body = bytes(range(233)) * 300
+    before = shard_files()
+    S3.put_object(Bucket=BUCKET, Key='damaged', Body=body)
+    shards = shard_files() - before
+    expect(len(shards) == 4, 'new shard files: %d' % len(shards))
+    first = [p for p in shards
+             if open(p, 'rb').read(16)[12:16] == b'\0\0\0\0']
+    expect(len(first) == 1, 'shard 0: %d files' % len(first))
+    # Byte 1000 of shard 0 is byte 1000 of the object.
+    bad = bytes([body[1000] ^ 0xff])
+
+    def damage():
+        """Again for each attempt: the read asks scrubd to heal it."""
+        with open(first[0], 'r+b') as f:
+            f.seek(64 + 1000)
+            f.write(bad)
+
+    def fn():
+        reads_back(BUCKET, 'damaged', body)
+    counted(fn, 0, 1, prep=damage)
 
 
 def acl_by_worker():
@@ -421,17 +490,23 @@ def half_closed():
 
     def fn():
         one('small', SMALL)
+        one('mid', MID)
         one('big', BIG)
-    counted(fn, 1, 1)
+    counted(fn, 2, 1)
 
 
 sys.exit(run_expect([
-    ('setup: a bucket, a 4 KiB and a 1 MiB object', setup),
+    ('setup: a bucket, a 4 KiB, a 64 KiB and a 1 MiB object', setup),
     ('GET of an inline object', get_small),
     ('HEAD', head_small),
     ('GET of a range: 206', range_small),
     ('If-None-Match of the ETag: 304', not_modified),
     ('GET of a missing key: NoSuchKey', missing_key),
+    ('GET of a coded object of one stripe: the loop reads it', get_mid),
+    ('GET of a range of it: 206', range_mid),
+    ('GET of 256 KiB: the loop; of a byte more: a worker', coded_max),
+    ('GET of it with a damaged data shard: a worker rebuilds it',
+     damaged_mid),
     ('GET of an erasure-coded object: a worker streams it', get_big),
     ('GET ?acl: a worker answers', acl_by_worker),
     ('a wrong signature: a worker answers SignatureDoesNotMatch',

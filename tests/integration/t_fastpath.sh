@@ -22,7 +22,7 @@ fastpath() {
 
 plan 2
 cluster_start
-fastpath on "the event loop answers inline GETs, HEADs, PUTs, DELETEs; workers the rest"
+fastpath on "the event loop answers inline and small coded GETs, HEADs, PUTs, DELETEs; workers the rest"
 cluster_stop
 export CAIRN_GATEWAYD_FAST_PATH=0
 cluster_start

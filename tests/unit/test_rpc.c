@@ -288,6 +288,38 @@ check_combined(struct rpc_client *cl, struct rpc_server *srv)
 	    "the server answered three batches");
 }
 
+/* check_alone: a call marked alone leaves on its own, even behind a
+ * busy batch, and a batch does not count it. */
+static void
+check_alone(struct rpc_client *cl)
+{
+	struct rpc_call held[2], c;
+	uint64_t b0, n0, b1, n1;
+	int i, bad = 0;
+
+	rpc_client_batches(cl, &b0, &n0);
+	block(cl, held);
+	if (rpc_call_init(&c, cl, MSG_META_OBJ_GET) == 0) {
+		msgpack_pack_bin(rpc_call_packer(&c), 5);
+		msgpack_pack_bin_body(rpc_call_packer(&c), "alone", 5);
+	}
+	rpc_call_alone(&c);
+	rpc_call_send(&c);
+	gate_set(true);
+	bad += !echoed(&c, "alone", 5);
+	rpc_call_fini(&c);
+	for (i = 0; i < 2; i++) {
+		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
+		rpc_call_fini(&held[i]);
+	}
+	is_int(bad, 0, "a call sent alone is answered");
+	rpc_client_batches(cl, &b1, &n1);
+	ok(b1 - b0 == 2 && n1 - n0 == 2,
+	    "only the two held calls went in batches (%llu batches, %llu "
+	    "calls)", (unsigned long long)(b1 - b0),
+	    (unsigned long long)(n1 - n0));
+}
+
 /* check_one: with one batch out at most, calls queue behind it. */
 static void
 check_one(struct rpc_client *cl)
@@ -607,7 +639,7 @@ main(void)
 	struct rpc_client *cl = NULL, *plain = NULL, *one = NULL;
 	struct rpc_server srv;
 
-	plan(27);
+	plan(29);
 	if (scratch_make(dir, sizeof(dir), "rpc") != 0)
 		return 1;
 	snprintf(url, sizeof(url), "ipc://%s/rpc.sock", dir);
@@ -627,6 +659,7 @@ main(void)
 	    "a second client has one batch of each kind out at most");
 	check_concurrent(cl);
 	check_combined(cl, &srv);
+	check_alone(cl);
 	check_one(one);
 	check_writes(one);
 	check_overflow(cl);
