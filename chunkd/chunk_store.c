@@ -270,14 +270,33 @@ fsync_dir(struct chunk_store *cs, const char *rel)
 }
 
 /*
+ * cached_read reads all of iov at off from the page cache only: true if it
+ * could, false if some of it would have to come from the disk (or the file
+ * is shorter, or the file system cannot tell), for a read made again with
+ * waits allowed to find out.
+ */
+static bool
+cached_read(int fd, const struct iovec *iov, int n, uint64_t off)
+{
+	size_t want = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		want += iov[i].iov_len;
+	return preadv2(fd, iov, n, (off_t)off, RWF_NOWAIT) == (ssize_t)want;
+}
+
+/*
  * shard_open opens a committed shard and checks its header.  Returns 0
- * with *fdp open, CAIRN_ENOENT (not logged), CAIRN_ECHECKSUM or an error.
+ * with *fdp open, CAIRN_ENOENT (not logged), CAIRN_ECHECKSUM or an error;
+ * with nowait, CAIRN_ENOWAIT if the header is not in the page cache.
  */
 static int
 shard_open(struct chunk_store *cs, const struct shard_paths *sp,
-    struct shard_hdr *h, int *fdp)
+    struct shard_hdr *h, int *fdp, bool nowait)
 {
 	unsigned char buf[CHUNK_HDRSIZE];
+	struct iovec iov = { buf, sizeof(buf) };
 	const char *why;
 	ssize_t n;
 	int fd;
@@ -286,7 +305,13 @@ shard_open(struct chunk_store *cs, const struct shard_paths *sp,
 	    -1)
 		return errno == ENOENT ? CAIRN_ENOENT :
 		    store_err(cs, sp->sp_final, "open");
-	if ((n = pread_all(fd, buf, sizeof(buf), 0)) == -1) {
+	if (nowait && !cached_read(fd, &iov, 1, 0)) {
+		close(fd);
+		return CAIRN_ENOWAIT;
+	}
+	if (nowait)
+		n = (ssize_t)sizeof(buf);
+	else if ((n = pread_all(fd, buf, sizeof(buf), 0)) == -1) {
 		close(fd);
 		return store_err(cs, sp->sp_final, "read");
 	}
@@ -300,10 +325,12 @@ shard_open(struct chunk_store *cs, const struct shard_paths *sp,
 	return 0;
 }
 
-/* block_get reads block b and its CRC into buf and verifies them. */
+/* block_get reads block b and its CRC into buf and verifies them; with
+ * nowait, only from the page cache (else CAIRN_ENOWAIT). */
 static int
 block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
-    const struct shard_hdr *h, uint32_t b, void *buf, struct msg_chunk_data *d)
+    const struct shard_hdr *h, uint32_t b, void *buf, struct msg_chunk_data *d,
+    bool nowait)
 {
 	unsigned char crc[CHUNK_CRCSIZE];
 	struct iovec iov[2];
@@ -320,7 +347,11 @@ block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	iov[0].iov_len = len;
 	iov[1].iov_base = crc;
 	iov[1].iov_len = sizeof(crc);
-	n = preadv(fd, iov, 2, (off_t)block_offset(h->sh_block_size, b));
+	if (nowait && !cached_read(fd, iov, 2, block_offset(h->sh_block_size,
+	    b)))
+		return CAIRN_ENOWAIT;
+	n = nowait ? (ssize_t)(len + sizeof(crc)) :
+	    preadv(fd, iov, 2, (off_t)block_offset(h->sh_block_size, b));
 	if (n == -1)
 		return store_err(cs, sp->sp_final, "read");
 	if ((size_t)n != len + sizeof(crc))
@@ -336,7 +367,8 @@ block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 
 int
 chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
-    void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d)
+    void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d,
+    bool nowait)
 {
 	pthread_rwlock_t *l;
 	struct shard_paths sp;
@@ -346,14 +378,15 @@ chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
 
 	shard_paths(&sp, r->cr_id);
 	l = id_lock(cs, r->cr_id, false);
-	if ((rc = shard_open(cs, &sp, &h, &fd)) != 0)
+	if ((rc = shard_open(cs, &sp, &h, &fd, nowait)) != 0)
 		goto out;
 	/* A block number past the end is block_get's to report. */
 	if (r->cr_block_no < h.sh_block_count &&
 	    (buf = room(arg, block_len(&h, r->cr_block_no))) == NULL)
 		rc = CAIRN_ENOMEM;
 	else
-		rc = block_get(cs, fd, &sp, &h, r->cr_block_no, buf, d);
+		rc = block_get(cs, fd, &sp, &h, r->cr_block_no, buf, d,
+		    nowait);
 	close(fd);
 out:
 	pthread_rwlock_unlock(l);
@@ -437,7 +470,7 @@ committed_match(struct chunk_store *cs, const struct shard_paths *sp,
 	struct shard_hdr h;
 	int fd, rc;
 
-	if ((rc = shard_open(cs, sp, &h, &fd)) != 0)
+	if ((rc = shard_open(cs, sp, &h, &fd, false)) != 0)
 		return rc;
 	rc = same_block(fd, &h, w) ? 0 : CAIRN_EEXIST;
 	close(fd);
@@ -926,7 +959,7 @@ verify_blocks(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 		return CAIRN_ENOMEM;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (b = 0; b < h->sh_block_count && rc == 0; b++) {
-		rc = block_get(cs, fd, sp, h, b, buf, &d);
+		rc = block_get(cs, fd, sp, h, b, buf, &d, false);
 		v->cv_bytes_read += block_len(h, b) + CHUNK_CRCSIZE;
 		if (rc == CAIRN_ECHECKSUM) {
 			verify_note(v, b);
@@ -960,7 +993,7 @@ chunk_store_verify(struct chunk_store *cs, const struct msg_chunk_ref *c,
 	v->cv_drive_id = proto_str_c(cs->cs_drive_id);
 	shard_paths(&sp, c->c_id);
 	l = id_lock(cs, c->c_id, false);
-	rc = shard_open(cs, &sp, &h, &fd);
+	rc = shard_open(cs, &sp, &h, &fd, false);
 	if (rc == CAIRN_ENOENT || rc == CAIRN_ECHECKSUM) {
 		v->cv_state = rc == CAIRN_ENOENT ? CHUNK_VERIFY_MISSING :
 		    CHUNK_VERIFY_CORRUPT;

@@ -62,7 +62,9 @@ chunkd_read(struct chunkd *env, const struct proto_msg *req,
 
 	if ((rc = msg_chunk_read_unpack(req->pm_payload, &r)) != 0)
 		return rc;
-	rc = chunk_store_read(&env->ck_store, &r, read_room, reply, &d);
+	/* In a batch, a read from the disk goes to the pool (rpc_batch_nowait). */
+	rc = chunk_store_read(&env->ck_store, &r, read_room, reply, &d,
+	    rpc_batch_nowait());
 	if (rc != 0)
 		return rc;
 	data = (unsigned char *)d.cd_data.ps_ptr;

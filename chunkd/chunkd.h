@@ -93,10 +93,13 @@ int chunk_store_write(struct chunk_store *cs, const struct msg_chunk_write *w);
  * room(arg, len), a buffer of the block's length, and verifies it; d then
  * points into that buffer.  Returns 0, CAIRN_ENOENT, CAIRN_EINVAL (no such
  * block), CAIRN_ECHECKSUM, CAIRN_ENOMEM (room returned NULL) or a file
- * system error.
+ * system error.  With nowait it reads only what is in the page cache, and
+ * returns CAIRN_ENOWAIT when some of it is not, or when the file system
+ * cannot tell: the caller then reads again with nowait false.
  */
 int chunk_store_read(struct chunk_store *cs, const struct msg_chunk_read *r,
-    void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d);
+    void *(*room)(void *, size_t), void *arg, struct msg_chunk_data *d,
+    bool nowait);
 
 /*
  * chunk_store_delete removes a shard, committed or not.  Returns 0,

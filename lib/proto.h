@@ -718,8 +718,10 @@ void proto_close(struct proto_msg *m);
  * - Reads (PROTO_BATCH_READ) only read, never wait for a write and answer
  *   at most one record or block: metad's reads of records, and chunkd's
  *   reads of small objects' blocks (a large block goes alone,
- *   rpc_call_alone).  The server runs them in order on one thread.  A
- *   read whose reply would take the batch's reply over PROTO_MSGMAX has
+ *   rpc_call_alone).  The server runs them in order on one thread; one
+ *   that would wait for a disk (chunkd's, when the block is not in the
+ *   page cache: rpc_batch_nowait) runs after, on the server's pool, side
+ *   by side with the others that would.  A read whose reply would take the batch's reply over PROTO_MSGMAX has
  *   nil in its place instead, as do the ones after it, and is sent
  *   again; the first of a batch is always answered.
  * - Writes (PROTO_BATCH_WRITE) wait for their synced commit, so the

@@ -165,7 +165,7 @@ rpc_reply_end(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
  * batch the request came in (PROTO_BATCH_NONE: none), and room what its
  * reply may take (0: PROTO_MSGMAX).
  */
-void
+int
 rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
     enum proto_batch kind, size_t room)
 {
@@ -180,14 +180,14 @@ rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
 		log_warnx("%s: rejected message: %s", srv->rs_name,
 		    cairn_strerror(rc));
 		rpc_error_reply(rep, &pk, 0, rc);
-		return;
+		return 0;
 	}
 	m.pm_reply_max = room;
 	proto_begin(&pk, MSG_OK, m.pm_reqid);
 	if (m.pm_type == MSG_RPC_BATCH && kind == PROTO_BATCH_NONE) {
 		rpc_batch_run(srv, &m, rep, &pk);
 		proto_close(&m);
-		return;
+		return 0;
 	}
 	if (kind != PROTO_BATCH_NONE && proto_batch_kind(m.pm_type) != kind)
 		rc = CAIRN_EMSGTYPE;
@@ -202,6 +202,7 @@ rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len, nng_msg *rep,
 	}
 	rpc_reply_end(srv, &m, rep, &pk, rc);
 	proto_close(&m);
+	return rc;
 }
 
 /* handle answers one message; NULL if out of memory. */

@@ -98,6 +98,15 @@ void rpc_server_stop(struct rpc_server *srv);
 void rpc_server_group(struct rpc_server *srv, rpc_group_handler fn);
 
 /*
+ * rpc_batch_nowait tells a handler that it is answering one of the reads
+ * of a batch in turn, on the thread that answers them all: a read that
+ * would have to wait (for a disk) should return CAIRN_ENOWAIT instead,
+ * having packed nothing.  It is then run again, with waits allowed, on
+ * the server's pool, side by side with the batch's other such reads.
+ */
+bool rpc_batch_nowait(void);
+
+/*
  * rpc_reply_room gives a handler len bytes of room at the end of the reply
  * it is packing in pk, so that it can read data straight into the reply;
  * NULL if out of memory.  rpc_reply_fill then adds the first n bytes of

@@ -60,7 +60,17 @@ batch_head(const msgpack_object *bin, uint64_t *reqid)
 	return kind;
 }
 
-/* One request of a batch of writes, for the server's pool. */
+/* Set on the thread answering a batch's reads in turn (rpc_batch_nowait). */
+static _Thread_local bool batch_nowait;
+
+bool
+rpc_batch_nowait(void)
+{
+	return batch_nowait;
+}
+
+/* One request of a batch run on the server's pool: a write, or a read that
+ * would have waited. */
 struct rpc_sub {
 	struct rpc_server	*s_srv;
 	const msgpack_object	*s_bin;
@@ -73,8 +83,17 @@ sub_run(void *arg)
 {
 	struct rpc_sub *s = arg;
 
-	rpc_reply_to(s->s_srv, s->s_bin->via.bin.ptr, s->s_bin->via.bin.size,
-	    s->s_rep, PROTO_BATCH_WRITE, s->s_room);
+	(void)rpc_reply_to(s->s_srv, s->s_bin->via.bin.ptr,
+	    s->s_bin->via.bin.size, s->s_rep, PROTO_BATCH_WRITE, s->s_room);
+}
+
+static void
+sub_read(void *arg)
+{
+	struct rpc_sub *s = arg;
+
+	(void)rpc_reply_to(s->s_srv, s->s_bin->via.bin.ptr,
+	    s->s_bin->via.bin.size, s->s_rep, PROTO_BATCH_READ, 0);
 }
 
 /* server_pool returns the pool for batches of writes, started at need. */
@@ -181,11 +200,52 @@ run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
 }
 
 /*
+ * run_reads answers the n reads of a batch in order on this thread, and
+ * then those that would have waited (rpc_batch_nowait) side by side on
+ * the pool, so that a read from a disk does not hold up the others, nor
+ * keep the disk from working on several.  Once the replies in hand fill
+ * a message (total, so far), the rest are not run: ran[i] says which were.
+ */
+static void
+run_reads(struct rpc_server *srv, enum proto_batch kind,
+    const msgpack_object *it, uint32_t n, nng_msg **subs, size_t total,
+    bool *ran)
+{
+	struct rpc_sub s[PROTO_BATCHMAX];
+	void *args[PROTO_BATCHMAX];
+	struct pool *p;
+	uint32_t i;
+	int later = 0, j;
+
+	batch_nowait = true;
+	for (i = 0; i < n; i++) {
+		ran[i] = i == 0 || total <= PROTO_MSGMAX;
+		if (!ran[i])
+			continue;
+		if (rpc_reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size,
+		    subs[i], kind, 0) == CAIRN_ENOWAIT) {
+			s[later] = (struct rpc_sub){ srv, &it[i], subs[i], 0 };
+			args[later] = &s[later];
+			later++;
+		} else
+			total += nng_msg_len(subs[i]) + BATCH_BIN_HEAD;
+	}
+	batch_nowait = false;
+	if (later == 0)
+		return;
+	if ((p = server_pool(srv)) != NULL)
+		pool_all(p, sub_read, args, later);
+	else
+		for (j = 0; j < later; j++)
+			sub_read(args[j]);
+}
+
+/*
  * rpc_batch_run answers each request of a MSG_RPC_BATCH (proto.h), into rep
- * after the MSG_OK envelope that pk has begun.  Reads run in order, and a
- * read that was run but whose reply does not fit is simply answered
- * nil, "send it again", like the ones after it; writes run side by side,
- * each within its room.
+ * after the MSG_OK envelope that pk has begun.  Reads run in order (those
+ * that would wait, side by side after), and a read that was run but whose
+ * reply does not fit is simply answered nil, "send it again", like the
+ * ones after it; writes run side by side, each within its room.
  */
 void
 rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
@@ -193,7 +253,7 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 {
 	uint32_t i, n = batch_items(m->pm_payload, false);
 	nng_msg *subs[PROTO_BATCHMAX];
-	bool keep[PROTO_BATCHMAX];
+	bool keep[PROTO_BATCHMAX], ran[PROTO_BATCHMAX];
 	const msgpack_object *it;
 	enum proto_batch kind;
 	bool full = false;
@@ -211,16 +271,14 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 		return;
 	}
 	it = m->pm_payload->via.array.ptr;
+	total = nng_msg_len(rep) + BATCH_ARRAY_HEAD;
 	if ((kind = batch_head(&it[0], &reqid)) == PROTO_BATCH_WRITE)
 		run_writes(srv, it, n, subs);
-	total = nng_msg_len(rep) + BATCH_ARRAY_HEAD;
+	else	/* a batch of neither kind is answered CAIRN_EMSGTYPE */
+		run_reads(srv, PROTO_BATCH_READ, it, n, subs, total, ran);
 	for (i = 0; i < n; i++) {
-		if (kind != PROTO_BATCH_WRITE && !full)
-			rpc_reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size,
-			    subs[i], kind == PROTO_BATCH_NONE ?
-			    PROTO_BATCH_READ : kind, 0);
-		if (kind != PROTO_BATCH_WRITE && i > 0 && total +
-		    nng_msg_len(subs[i]) + BATCH_BIN_HEAD > PROTO_MSGMAX)
+		if (kind != PROTO_BATCH_WRITE && (!ran[i] || (i > 0 && total +
+		    nng_msg_len(subs[i]) + BATCH_BIN_HEAD > PROTO_MSGMAX)))
 			full = true;
 		if ((keep[i] = !full))
 			total += nng_msg_len(subs[i]) + BATCH_BIN_HEAD;

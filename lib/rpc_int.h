@@ -122,9 +122,10 @@ void rpc_reply_end(struct rpc_server *srv, const struct proto_msg *m,
  * rpc_reply_to decodes one request from buf, runs the handler and packs
  * the whole reply into rep, which it empties first.  kind is the kind of
  * the batch the request came in (PROTO_BATCH_NONE: none), and room what
- * its reply may take (0: PROTO_MSGMAX).
+ * its reply may take (0: PROTO_MSGMAX).  Returns what the handler
+ * returned (0 for a reply it did not run).
  */
-void rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len,
+int rpc_reply_to(struct rpc_server *srv, const void *buf, size_t len,
     nng_msg *rep, enum proto_batch kind, size_t room);
 
 /*

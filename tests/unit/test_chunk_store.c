@@ -68,14 +68,31 @@ room_in(void *buf, size_t len)
 }
 
 static int
-get(struct chunk_store *cs, const uint8_t *id, uint32_t b, void *buf,
-    struct msg_chunk_data *d)
+get_how(struct chunk_store *cs, const uint8_t *id, uint32_t b, void *buf,
+    struct msg_chunk_data *d, bool nowait)
 {
 	struct msg_chunk_read r;
 
 	memcpy(r.cr_id, id, PROTO_IDLEN);
 	r.cr_block_no = b;
-	return chunk_store_read(cs, &r, room_in, buf, d);
+	return chunk_store_read(cs, &r, room_in, buf, d, nowait);
+}
+
+static int
+get(struct chunk_store *cs, const uint8_t *id, uint32_t b, void *buf,
+    struct msg_chunk_data *d)
+{
+	return get_how(cs, id, b, buf, d, false);
+}
+
+/* got_block tells whether d holds block b of the test data. */
+static bool
+got_block(const struct msg_chunk_data *d, uint32_t b)
+{
+	size_t len = b == 2 ? LEN - 2 * BS : BS;
+
+	return d->cd_data.ps_len == len &&
+	    memcmp(d->cd_data.ps_ptr, data + (size_t)b * BS, len) == 0;
 }
 
 static int
@@ -178,6 +195,40 @@ test_drop_behind(struct chunk_store *cs, void *buf)
 	atomic_store(&cs->cs_drop_behind, 0);
 	is_int(put_shard(cs, id), 0, "drop_behind 0: shard committed");
 	ok(resident(cs, id) > 0, "drop_behind 0: every shard stays cached");
+}
+
+/* test_nowait: a read that may not wait reads from the page cache only,
+ * and says CAIRN_ENOWAIT for a shard out of it; once read with waits,
+ * the shard is in it. */
+static void
+test_nowait(struct chunk_store *cs, void *buf)
+{
+	struct msg_chunk_data d;
+	uint8_t id[PROTO_IDLEN];
+	struct statfs sf;
+
+	make_id(id, 0xe0);
+	atomic_store(&cs->cs_drop_behind, 0);
+	is_int(put_shard(cs, id), 0, "nowait: a shard committed, cached");
+	ok(get_how(cs, id, 1, buf, &d, true) == 0 && got_block(&d, 1),
+	    "nowait: its block reads from the page cache");
+	make_id(id, 0xe1);
+	atomic_store(&cs->cs_drop_behind, LEN);
+	is_int(put_shard(cs, id), 0, "nowait: a shard committed, dropped");
+	if ((statfs(cs->cs_path, &sf) == 0 && sf.f_type == TMPFS_MAGIC_NUM) ||
+	    resident(cs, id) != 0)
+		ok(1, "# SKIP the shard is still in the page cache");
+	else
+		is_int(get_how(cs, id, 2, buf, &d, true), CAIRN_ENOWAIT,
+		    "nowait: its block would wait: CAIRN_ENOWAIT");
+	ok(get(cs, id, 2, buf, &d) == 0 && got_block(&d, 2),
+	    "nowait: read with waits, it reads");
+	ok(get_how(cs, id, 2, buf, &d, true) == 0 && got_block(&d, 2),
+	    "nowait: and then from the page cache");
+	make_id(id, 0xe2);
+	is_int(get_how(cs, id, 0, buf, &d, true), CAIRN_ENOENT,
+	    "nowait: a missing shard: CAIRN_ENOENT");
+	atomic_store(&cs->cs_drop_behind, 0);
 }
 
 static void
@@ -574,7 +625,7 @@ main(void)
 	void *buf;
 	size_t i;
 
-	plan(90);
+	plan(97);
 	log_init("test_chunk_store", 0);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 251);
@@ -595,6 +646,7 @@ main(void)
 	test_zero_crc(&cs, buf);
 	test_concurrent_commits(&cs, buf);
 	test_drop_behind(&cs, buf);
+	test_nowait(&cs, buf);
 	test_spares(&cs, buf);
 	test_spare_race(&cs);
 	test_delete_waits(&cs, buf);

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +33,18 @@
  *   MSG_META_VER_GET: CAIRN_ENOKEY;
  *   MSG_META_VER_PUT (a write): 0 waits for the gate; n waits until n
  *     are inside at once, then echoes; CAIRN_ETIMEDOUT if they never are;
- *   MSG_META_VER_DELETE (a write): the room it was given for its reply.
+ *   MSG_META_VER_DELETE (a write): the room it was given for its reply;
+ *   MSG_META_UPLOAD_GET (a read that would wait): refused where a batch
+ *     may not wait (counted in refused); elsewhere as MSG_META_VER_PUT n.
  */
+static atomic_int refused;
+
 struct gate {
 	pthread_mutex_t	 g_lock;
 	pthread_cond_t	 g_cond;
 	int		 g_entered;
 	bool		 g_open;
-	int		 g_met;		/* MSG_META_VER_PUT inside at once */
+	int		 g_met;		/* calls of n inside at once */
 };
 
 static struct gate gate = {
@@ -144,6 +149,17 @@ handler(void *env, const struct proto_msg *req, msgpack_packer *reply)
 		return 0;
 	case MSG_META_VER_GET:
 		return CAIRN_ENOKEY;
+	case MSG_META_UPLOAD_GET:	/* a read that would wait (for a disk) */
+		if (req->pm_payload->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return CAIRN_EPROTO;
+		if (rpc_batch_nowait()) {
+			atomic_fetch_add(&refused, 1);
+			return CAIRN_ENOWAIT;
+		}
+		if (meet_wait((int)req->pm_payload->via.u64) != 0)
+			return CAIRN_ETIMEDOUT;
+		msgpack_pack_object(reply, *req->pm_payload);
+		return 0;
 	case MSG_META_VER_PUT:
 		if (req->pm_payload->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 			return CAIRN_EPROTO;
@@ -379,6 +395,48 @@ write_hold(struct rpc_call *held, struct rpc_client *cl)
 	write_start(held, cl, MSG_META_VER_PUT, 0);
 	if (gate_wait(1) != 0)
 		diag("the held write did not reach the server");
+}
+
+/*
+ * check_waiting_reads: reads of a batch that would wait leave its thread
+ * for the server's pool, where they run side by side (each waits for the
+ * other to be inside), and are answered in their places.
+ */
+static void
+check_waiting_reads(struct rpc_client *cl)
+{
+	struct rpc_call held[2], c[4];
+	uint64_t b0, n0, b1, n1;
+	int i, bad = 0;
+
+	pthread_mutex_lock(&gate.g_lock);
+	gate.g_met = 0;
+	pthread_mutex_unlock(&gate.g_lock);
+	atomic_store(&refused, 0);
+	rpc_client_batches(cl, &b0, &n0);
+	block(cl, held);
+	start_bin(&c[0], cl, MSG_META_OBJ_GET, "r0", 2);
+	write_start(&c[1], cl, MSG_META_UPLOAD_GET, 2);
+	write_start(&c[2], cl, MSG_META_UPLOAD_GET, 2);
+	start_bin(&c[3], cl, MSG_META_OBJ_GET, "r3", 2);
+	gate_set(true);
+	bad += !echoed(&c[0], "r0", 2);
+	rpc_call_fini(&c[0]);
+	bad += write_result(&c[1]) != 2;
+	bad += write_result(&c[2]) != 2;
+	bad += !echoed(&c[3], "r3", 2);
+	rpc_call_fini(&c[3]);
+	for (i = 0; i < 2; i++) {
+		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
+		rpc_call_fini(&held[i]);
+	}
+	is_int(bad, 0, "two reads that would wait ran side by side, each "
+	    "answered in its place");
+	rpc_client_batches(cl, &b1, &n1);
+	ok(b1 - b0 == 3 && n1 - n0 == 6 && atomic_load(&refused) == 2,
+	    "in one batch, each refused once on its thread (%llu batches, "
+	    "%llu calls, %d refused)", (unsigned long long)(b1 - b0),
+	    (unsigned long long)(n1 - n0), atomic_load(&refused));
 }
 
 /*
@@ -639,7 +697,7 @@ main(void)
 	struct rpc_client *cl = NULL, *plain = NULL, *one = NULL;
 	struct rpc_server srv;
 
-	plan(29);
+	plan(31);
 	if (scratch_make(dir, sizeof(dir), "rpc") != 0)
 		return 1;
 	snprintf(url, sizeof(url), "ipc://%s/rpc.sock", dir);
@@ -662,6 +720,7 @@ main(void)
 	check_alone(cl);
 	check_one(one);
 	check_writes(one);
+	check_waiting_reads(cl);
 	check_overflow(cl);
 	check_big_requests(cl);
 	check_errors(cl);
