@@ -270,6 +270,20 @@ block(struct rpc_client *cl, struct rpc_call held[2])
 		diag("the held calls did not reach the server");
 }
 
+/* held_end takes the replies of the two calls block sent: how many did
+ * not come back as sent. */
+static int
+held_end(struct rpc_call held[2])
+{
+	int i, bad = 0;
+
+	for (i = 0; i < 2; i++) {
+		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
+		rpc_call_fini(&held[i]);
+	}
+	return bad;
+}
+
 static void
 check_combined(struct rpc_client *cl, struct rpc_server *srv)
 {
@@ -291,10 +305,7 @@ check_combined(struct rpc_client *cl, struct rpc_server *srv)
 		bad += !echoed(&c[i], data[i], strlen(data[i]));
 		rpc_call_fini(&c[i]);
 	}
-	for (i = 0; i < 2; i++) {
-		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
-		rpc_call_fini(&held[i]);
-	}
+	bad += held_end(held);
 	is_int(bad, 0, "calls queued behind two busy batches are answered");
 	rpc_client_batches(cl, &b1, &n1);
 	ok(b1 - b0 == 3 && n1 - n0 == 7,
@@ -311,7 +322,7 @@ check_alone(struct rpc_client *cl)
 {
 	struct rpc_call held[2], c;
 	uint64_t b0, n0, b1, n1;
-	int i, bad = 0;
+	int bad = 0;
 
 	rpc_client_batches(cl, &b0, &n0);
 	block(cl, held);
@@ -324,10 +335,7 @@ check_alone(struct rpc_client *cl)
 	gate_set(true);
 	bad += !echoed(&c, "alone", 5);
 	rpc_call_fini(&c);
-	for (i = 0; i < 2; i++) {
-		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
-		rpc_call_fini(&held[i]);
-	}
+	bad += held_end(held);
 	is_int(bad, 0, "a call sent alone is answered");
 	rpc_client_batches(cl, &b1, &n1);
 	ok(b1 - b0 == 2 && n1 - n0 == 2,
@@ -407,7 +415,7 @@ check_waiting_reads(struct rpc_client *cl)
 {
 	struct rpc_call held[2], c[4];
 	uint64_t b0, n0, b1, n1;
-	int i, bad = 0;
+	int bad = 0;
 
 	pthread_mutex_lock(&gate.g_lock);
 	gate.g_met = 0;
@@ -426,10 +434,7 @@ check_waiting_reads(struct rpc_client *cl)
 	bad += write_result(&c[2]) != 2;
 	bad += !echoed(&c[3], "r3", 2);
 	rpc_call_fini(&c[3]);
-	for (i = 0; i < 2; i++) {
-		bad += !echoed(&held[i], i ? "h1" : "h0", 2);
-		rpc_call_fini(&held[i]);
-	}
+	bad += held_end(held);
 	is_int(bad, 0, "two reads that would wait ran side by side, each "
 	    "answered in its place");
 	rpc_client_batches(cl, &b1, &n1);
