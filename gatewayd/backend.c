@@ -872,7 +872,8 @@ backend_read_send(struct backend *be, struct backend_read *br,
 		if ((d = drive_of(be, rec->or_drives[i])) < 0 ||
 		    !rpc_client_connected(be->be_chunk[d]))
 			return CAIRN_EUNAVAIL;
-	/* The replies wait in nng's messages until the answer is written. */
+	/* The replies are held, in nng's messages, until the answer is made
+	 * from them. */
 	br->br_held = (uint64_t)k * stripe_block(rec);
 	if (memcap_try(&be->be_memcap, br->br_held) != 0) {
 		br->br_held = 0;
@@ -931,4 +932,3 @@ backend_read_free(struct backend_read *br)
 	memcap_give(&br->br_be->be_memcap, br->br_held);
 	br->br_rec = NULL;
 }
-

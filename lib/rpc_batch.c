@@ -96,7 +96,8 @@ sub_read(void *arg)
 	    s->s_bin->via.bin.size, s->s_rep, PROTO_BATCH_READ, 0);
 }
 
-/* server_pool returns the pool for batches of writes, started at need. */
+/* server_pool returns the pool for a batch's writes, and for its reads that
+ * would wait, started at need. */
 static struct pool *
 server_pool(struct rpc_server *srv)
 {
