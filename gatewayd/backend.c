@@ -862,15 +862,15 @@ int
 backend_read_send(struct backend *be, struct backend_read *br,
     const struct msg_objrec *rec, void (*done)(void *), void *arg)
 {
-	int i, d, k = rec->or_k;
+	int i, drive[PROTO_SHARDMAX], k = rec->or_k;
 
 	memset(br, 0, sizeof(*br));
 	if (k == 0 || k + rec->or_m > PROTO_SHARDMAX ||
 	    rec->or_size > PROTO_STRIPE)
 		return CAIRN_EINVAL;
 	for (i = 0; i < k; i++)
-		if ((d = drive_of(be, rec->or_drives[i])) < 0 ||
-		    !rpc_client_connected(be->be_chunk[d]))
+		if ((drive[i] = drive_of(be, rec->or_drives[i])) < 0 ||
+		    !rpc_client_connected(be->be_chunk[drive[i]]))
 			return CAIRN_EUNAVAIL;
 	/* The replies are held, in nng's messages, until the answer is made
 	 * from them. */
@@ -885,15 +885,13 @@ backend_read_send(struct backend *be, struct backend_read *br,
 	br->br_arg = arg;
 	atomic_init(&br->br_left, k);
 	for (i = 0; i < k; i++)
-		shard_read_send_cb(&br->br_calls[i],
-		    be->be_chunk[drive_of(be, rec->or_drives[i])],
+		shard_read_send_cb(&br->br_calls[i], be->be_chunk[drive[i]],
 		    rec->or_data_id, 0, read_answered, br);
 	return 0;
 }
 
 int
-backend_read_take(struct backend_read *br, struct iovec *iov, int *niov,
-    size_t *len)
+backend_read_take(struct backend_read *br, struct iovec *iov, int *niov)
 {
 	const struct msg_objrec *rec = br->br_rec;
 	size_t bs = stripe_block(rec), left = (size_t)rec->or_size;
@@ -901,7 +899,6 @@ backend_read_take(struct backend_read *br, struct iovec *iov, int *niov,
 	int i, rc, first = 0;
 
 	*niov = 0;
-	*len = left;
 	/* Each reply is taken, whatever came before: none is left unread. */
 	for (i = 0; i < rec->or_k; i++) {
 		if ((rc = shard_read_take(&br->br_calls[i], &data, bs)) != 0) {

@@ -550,7 +550,7 @@ void backend_get_free(struct backend_get *bg);
  * for the event loop: backend_read_send sends the reads and runs done(arg)
  * on another thread once all are answered; 0, or an error when they were
  * not sent (a data shard's drive unknown or down, memory short; done is
- * not run).  backend_read_take then gives the stripe's len bytes in iov
+ * not run).  backend_read_take then gives the object's bytes in iov
  * (up to PROTO_SHARDMAX pieces, in the replies, valid until
  * backend_read_free), or an error if any shard failed: what can rebuild
  * it from parity is backend_get's, and may wait.
@@ -567,8 +567,7 @@ struct backend_read {
 
 int backend_read_send(struct backend *be, struct backend_read *br,
     const struct msg_objrec *rec, void (*done)(void *), void *arg);
-int backend_read_take(struct backend_read *br, struct iovec *iov, int *niov,
-    size_t *len);
+int backend_read_take(struct backend_read *br, struct iovec *iov, int *niov);
 void backend_read_free(struct backend_read *br);
 
 /* backend_upload.c */

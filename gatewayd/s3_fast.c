@@ -215,10 +215,9 @@ static enum http_fast_rc
 fast_read_end(struct s3_fast_req *f)
 {
 	struct iovec iov[PROTO_SHARDMAX];
-	size_t len;
 	int niov;
 
-	if (backend_read_take(f->f_read, iov, &niov, &len) != 0) {
+	if (backend_read_take(f->f_read, iov, &niov) != 0) {
 		backend_read_free(f->f_read);
 		free(f->f_read);
 		f->f_read = NULL;

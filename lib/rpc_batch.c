@@ -208,9 +208,8 @@ run_writes(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
  * a message (total, so far), the rest are not run: ran[i] says which were.
  */
 static void
-run_reads(struct rpc_server *srv, enum proto_batch kind,
-    const msgpack_object *it, uint32_t n, nng_msg **subs, size_t total,
-    bool *ran)
+run_reads(struct rpc_server *srv, const msgpack_object *it, uint32_t n,
+    nng_msg **subs, size_t total, bool *ran)
 {
 	struct rpc_sub s[PROTO_BATCHMAX];
 	void *args[PROTO_BATCHMAX];
@@ -224,7 +223,7 @@ run_reads(struct rpc_server *srv, enum proto_batch kind,
 		if (!ran[i])
 			continue;
 		if (rpc_reply_to(srv, it[i].via.bin.ptr, it[i].via.bin.size,
-		    subs[i], kind, 0) == CAIRN_ENOWAIT) {
+		    subs[i], PROTO_BATCH_READ, 0) == CAIRN_ENOWAIT) {
 			s[later] = (struct rpc_sub){ srv, &it[i], subs[i], 0 };
 			args[later] = &s[later];
 			later++;
@@ -276,7 +275,7 @@ rpc_batch_run(struct rpc_server *srv, const struct proto_msg *m, nng_msg *rep,
 	if ((kind = batch_head(&it[0], &reqid)) == PROTO_BATCH_WRITE)
 		run_writes(srv, it, n, subs);
 	else	/* a batch of neither kind is answered CAIRN_EMSGTYPE */
-		run_reads(srv, PROTO_BATCH_READ, it, n, subs, total, ran);
+		run_reads(srv, it, n, subs, total, ran);
 	for (i = 0; i < n; i++) {
 		if (kind != PROTO_BATCH_WRITE && (!ran[i] || (i > 0 && total +
 		    nng_msg_len(subs[i]) + BATCH_BIN_HEAD > PROTO_MSGMAX)))
