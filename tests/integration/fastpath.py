@@ -192,6 +192,29 @@ def coded_max():
     counted(over, 0, 1)
 
 
+def uncached_mid():
+    """A coded object whose shards are out of the page cache: chunkd reads
+    them from the disk off the batch's thread, and the loop still answers."""
+    body = bytes(range(227)) * 300
+    before = shard_files()
+    S3.put_object(Bucket=BUCKET, Key='uncached', Body=body)
+    shards = shard_files() - before
+    expect(len(shards) == 4, 'new shard files: %d' % len(shards))
+
+    def drop():
+        """Written and synced, their pages can be dropped."""
+        for p in shards:
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+    def fn():
+        reads_back(BUCKET, 'uncached', body)
+    counted(fn, 1, 0, prep=drop)
+
+
 def damaged_mid():
     """A data shard that fails its checksum: the loop leaves the GET to a
     worker, which rebuilds the stripe from parity."""
@@ -506,6 +529,7 @@ sys.exit(run_expect([
     ('GET of a coded object of one stripe: the loop reads it', get_mid),
     ('GET of a range of it: 206', range_mid),
     ('GET of 256 KiB: the loop; of a byte more: a worker', coded_max),
+    ('GET of one out of the page cache: the loop too', uncached_mid),
     ('GET of it with a damaged data shard: a worker rebuilds it',
      damaged_mid),
     ('GET of an erasure-coded object: a worker streams it', get_big),
