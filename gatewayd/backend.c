@@ -30,6 +30,8 @@ backend_open(struct backend *be, const struct conf *conf)
 	if ((rc = memcap_init(&be->be_memcap, conf->c_gw_max_memory,
 	    conf->c_gw_max_memory_wait_ms)) != 0)
 		return rc;
+	if ((rc = md5mb_init(&be->be_md5mb)) != 0)
+		return rc;
 	rc = rpc_client_open(&be->be_metad, conf->c_metad_listen,
 	    conf->c_rpc_timeout_ms);
 	if (rc == 0)
@@ -75,6 +77,8 @@ backend_close(struct backend *be)
 		be->be_chunk[i] = NULL;
 	}
 	ec_free(&be->be_ec);
+	if (be->be_md5mb.mm_started)
+		md5mb_fini(&be->be_md5mb);
 	bcache_free(be->be_bcache);
 	be->be_bcache = NULL;
 }
@@ -433,6 +437,26 @@ backend_put_buffer(struct backend_put *bp)
 	return bp->bp_buf;
 }
 
+static size_t
+put_buffer_size(const struct backend_put *bp)
+{
+	return (size_t)(bp->bp_be->be_k + bp->bp_be->be_m) * bp->bp_block_size;
+}
+
+int
+backend_put_double(struct backend_put *bp)
+{
+	struct backend *be = bp->bp_be;
+
+	if (memcap_try(&be->be_memcap, put_buffer_size(bp)) != 0)
+		return CAIRN_ENOMEM;
+	if ((bp->bp_buf2 = malloc(put_buffer_size(bp))) == NULL) {
+		memcap_give(&be->be_memcap, put_buffer_size(bp));
+		return CAIRN_ENOMEM;
+	}
+	return 0;
+}
+
 static int
 live_shards(const struct backend_put *bp)
 {
@@ -509,7 +533,8 @@ put_collect(struct backend_put *bp)
 
 /*
  * backend_put_stripe encodes the stripe in the buffer and sends its blocks
- * (the messages hold copies, so the caller may refill the buffer at once).
+ * (the messages hold copies, so the caller may refill the buffer at once;
+ * with two buffers, the next stripe goes into the other).
  * It returns before the drives answer, except for the last stripe: the
  * caller reads the next stripe from the client while the drives write
  * this one.  The answers are collected before the next stripe is sent,
@@ -536,6 +561,11 @@ backend_put_stripe(struct backend_put *bp, size_t len, bool last)
 			    last);
 	bp->bp_inflight = true;
 	bp->bp_inflight_bs = (uint32_t)bs;
+	if (bp->bp_buf2 != NULL) {
+		blocks[0] = bp->bp_buf;
+		bp->bp_buf = bp->bp_buf2;
+		bp->bp_buf2 = blocks[0];
+	}
 	if (last)
 		put_collect(bp);
 	return live_shards(bp) >= backend_quorum(be) ? 0 : CAIRN_EQUORUM;
@@ -575,10 +605,12 @@ backend_put_free(struct backend_put *bp)
 
 	put_collect(bp);
 	if (bp->bp_buf != NULL)
-		memcap_give(&be->be_memcap, 2 *
-		    (uint64_t)(be->be_k + be->be_m) * bp->bp_block_size);
+		memcap_give(&be->be_memcap, 2 * (uint64_t)put_buffer_size(bp));
+	if (bp->bp_buf2 != NULL)
+		memcap_give(&be->be_memcap, put_buffer_size(bp));
 	free(bp->bp_buf);
-	bp->bp_buf = NULL;
+	free(bp->bp_buf2);
+	bp->bp_buf = bp->bp_buf2 = NULL;
 }
 
 /* --- GET ------------------------------------------------------------------------------ */

@@ -34,10 +34,11 @@ on_status(void *arg, struct msg_status *st)
 		"requests", "errors", "bytes_in", "bytes_out", "drives_up",
 		"mem_used", "mem_peak", "mem_refused", "trash_queued",
 		"metad_batches", "metad_batched", "loop_answered",
-		"loop_resumed"
+		"loop_resumed", "md5_passes", "md5_lanes"
 	};
 	struct memcap *mc = &env->gw_backend.be_memcap;
-	uint64_t values[13];
+	struct md5mb *mm = &env->gw_backend.be_md5mb;
+	uint64_t values[15];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -56,7 +57,11 @@ on_status(void *arg, struct msg_status *st)
 	rpc_client_batches(env->gw_backend.be_metad, &values[9], &values[10]);
 	values[11] = atomic_load(&env->gw_fast_answered);
 	values[12] = atomic_load(&env->gw_fast_resumed);
-	for (i = 0; i < 13; i++)
+	pthread_mutex_lock(&mm->mm_lock);
+	values[13] = mm->mm_passes;
+	values[14] = mm->mm_lanes_used;
+	pthread_mutex_unlock(&mm->mm_lock);
+	for (i = 0; i < 15; i++)
 		msg_status_add(st, names[i], values[i]);
 }
 

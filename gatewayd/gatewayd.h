@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "ec.h"
+#include "md5mb.h"
 #include "memcap.h"
 #include "trash.h"
 #include "proto.h"
@@ -411,6 +412,7 @@ struct backend {
 	int			 be_k, be_m;
 	struct ec		 be_ec;
 	struct memcap		 be_memcap;	/* [gatewayd] max_memory */
+	struct md5mb		 be_md5mb;	/* ETags of large uploads */
 	struct trash		 be_trash;	/* [gatewayd] delete_delay */
 	struct bcache		*be_bcache;	/* bucket records */
 };
@@ -430,6 +432,7 @@ struct backend_put {
 	uint32_t	 bp_block_no;
 	uint64_t	 bp_shard_len;
 	unsigned char	*bp_buf;	/* k data blocks then m parity blocks */
+	unsigned char	*bp_buf2;	/* the other, with backend_put_double */
 	/* a stripe's writes still out (see backend_put_stripe) */
 	bool		 bp_inflight;
 	uint32_t	 bp_inflight_bs;
@@ -514,6 +517,14 @@ int backend_put_begin(struct backend *be, struct backend_put *bp,
 
 /* backend_put_buffer is where the caller puts up to PROTO_STRIPE bytes. */
 unsigned char *backend_put_buffer(struct backend_put *bp);
+
+/*
+ * backend_put_double gives bp a second stripe buffer, if the memory cap
+ * allows it at once: backend_put_buffer then alternates between the two,
+ * so that the previous stripe stays readable while the next is filled.
+ * Returns 0, or CAIRN_ENOMEM (bp goes on with one buffer).
+ */
+int backend_put_double(struct backend_put *bp);
 
 /* backend_put_stripe encodes the len bytes in the buffer and writes every
  * shard's block; with last, the shards are committed.  0 or an error. */

@@ -24,10 +24,13 @@ static const char *const stored_headers[] = {
 
 /*
  * The digests of a body being received: MD5 for the ETag, SHA-256 when the
- * client signed the payload.  Owned by the worker running the PUT.
+ * client signed the payload.  Owned by the worker running the PUT.  The
+ * MD5 of a body of more than one stripe is the engine's (pd_mb), which
+ * hashes it alongside other uploads while this worker goes on.
  */
 struct put_digest {
-	EVP_MD_CTX	*pd_md5;
+	EVP_MD_CTX	*pd_md5;	/* NULL: pd_mb */
+	struct md5mb_ctx pd_mb;
 	EVP_MD_CTX	*pd_sha;	/* NULL: payload not signed */
 	uint8_t		 pd_want_sha[32];
 	uint8_t		 pd_want_md5[16];
@@ -97,7 +100,9 @@ digest_init(struct s3_req *r, struct put_digest *pd, struct s3_body *bd)
 	if ((e = s3_checksum_init(&pd->pd_ck, r->sr_http,
 	    s3_body_trailer_ok(bd))) != S3E_NONE)
 		return e;
-	if ((pd->pd_md5 = EVP_MD_CTX_new()) == NULL ||
+	if (bd->bd_size > PROTO_STRIPE)
+		md5mb_begin(&r->sr_env->gw_backend.be_md5mb, &pd->pd_mb);
+	else if ((pd->pd_md5 = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex2(pd->pd_md5, hash_md5(), NULL) != 1)
 		return S3E_SLOW_DOWN;
 	if ((md5 = http_header(r->sr_http, "content-md5", &len)) != NULL) {
@@ -120,7 +125,10 @@ digest_init(struct s3_req *r, struct put_digest *pd, struct s3_body *bd)
 static void
 digest_update(struct put_digest *pd, const void *p, size_t len)
 {
-	EVP_DigestUpdate(pd->pd_md5, p, len);
+	if (pd->pd_md5 == NULL)
+		md5mb_update(&pd->pd_mb, p, len);	/* p stays: see put_stripes */
+	else
+		EVP_DigestUpdate(pd->pd_md5, p, len);
 	if (pd->pd_sha != NULL)
 		EVP_DigestUpdate(pd->pd_sha, p, len);
 	s3_checksum_update(&pd->pd_ck, p, len);
@@ -144,7 +152,10 @@ digest_final(struct put_digest *pd, uint8_t *etag)
 	    s3_checksum_trailer_name(&pd->pd_ck), &trlen);
 	if ((e = s3_checksum_final(&pd->pd_ck, tr, trlen)) != S3E_NONE)
 		return e;
-	EVP_DigestFinal_ex(pd->pd_md5, etag, NULL);
+	if (pd->pd_md5 == NULL)
+		md5mb_final(&pd->pd_mb, etag);
+	else
+		EVP_DigestFinal_ex(pd->pd_md5, etag, NULL);
 	if (pd->pd_has_md5 && memcmp(etag, pd->pd_want_md5, 16) != 0)
 		return S3E_BAD_DIGEST;
 	if (pd->pd_sha != NULL) {
@@ -159,6 +170,7 @@ static void
 digest_free(struct put_digest *pd)
 {
 	EVP_MD_CTX_free(pd->pd_md5);
+	md5mb_end(&pd->pd_mb);
 	EVP_MD_CTX_free(pd->pd_sha);
 	s3_checksum_free(&pd->pd_ck);
 }
@@ -292,14 +304,25 @@ put_inline(struct s3_req *r, struct msg_objrec *rec, struct put_digest *pd)
 	free(buf);
 }
 
+/* digest_wait waits until at most depth runs of the MD5 engine refer to
+ * the stripe buffers (none with depth 0). */
+static void
+digest_wait(struct put_digest *pd, int depth)
+{
+	if (pd->pd_md5 == NULL && pd->pd_mb.mc_eng != NULL)
+		md5mb_sync(&pd->pd_mb, depth);
+}
+
 /*
- * put_stripes streams the body through the erasure coder to the drives.
+ * stripes_send streams the body through the erasure coder to the drives.
  * Before the last stripe commits the shards, the end of the body and
- * every digest the client promised are checked.
+ * every digest the client promised are checked.  With depth 1 the engine
+ * may still hash the stripe before while the next is read into the other
+ * buffer.
  */
 static enum s3_err
-put_stripes(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
-    struct msg_objrec *rec)
+stripes_send(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
+    struct msg_objrec *rec, int depth)
 {
 	uint64_t left = rec->or_size;
 	size_t want;
@@ -309,6 +332,7 @@ put_stripes(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
 
 	do {
 		want = left < PROTO_STRIPE ? (size_t)left : PROTO_STRIPE;
+		digest_wait(pd, depth);
 		n = read_full(pd->pd_body, backend_put_buffer(bp), want);
 		if (n != (long)want)
 			return n < 0 && pd->pd_body->bd_err != S3E_NONE ?
@@ -325,6 +349,22 @@ put_stripes(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
 		}
 	} while (left > 0);
 	return S3E_NONE;
+}
+
+/* put_stripes runs stripes_send; when it returns, no run of the MD5
+ * engine refers to bp's buffers any more. */
+static enum s3_err
+put_stripes(struct s3_req *r, struct backend_put *bp, struct put_digest *pd,
+    struct msg_objrec *rec)
+{
+	int depth = 0;
+	enum s3_err e;
+
+	if (pd->pd_md5 == NULL && backend_put_double(bp) == 0)
+		depth = 1;
+	e = stripes_send(r, bp, pd, rec, depth);
+	digest_wait(pd, 0);
+	return e;
 }
 
 static void

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """streamcheck.py - gatewayd's own HTTP/1.1 layer, as TAP.
 
-Usage: CHUNKD_PIDS="pid ..." streamcheck.py ENDPOINT_URL BUCKET
-    GATEWAYD_PID BIG_MIB
+Usage: CHUNKD_PIDS="pid ..." CAIRN=cairn CAIRN_CONF=cairn.conf
+    streamcheck.py ENDPOINT_URL BUCKET GATEWAYD_PID BIG_MIB
 
 A BIG_MIB PUT streamed from a generator whose bytes never all exist at
 once, with gatewayd's peak memory (VmHWM) checked against a bound far
-below the object's size and its SHA-256 read back; 100-continue answered
+below the object's size, its ETag against its MD5 and its SHA-256 read
+back; concurrent uploads of several stripes, whose MD5s gatewayd
+computes side by side (its md5_passes and md5_lanes counters), with
+right and wrong Content-MD5 headers; 100-continue answered
 only after authentication; backpressure (the chunkd stopped for a
 moment, SIGSTOP/SIGCONT); a client dying mid-body; chunked bodies;
 pipelined and HTTP/1.0 requests; oversized heads and bodies; h2c with
@@ -15,10 +18,12 @@ sent over raw sockets where the framing itself is under test.
 Credentials come from the AWS_* environment variables.
 """
 
+import base64
 import datetime
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import signal
 import socket
@@ -34,6 +39,7 @@ from s3tap import Failed, expect
 ENDPOINT, BUCKET = sys.argv[1], sys.argv[2]
 GW_PID, BIG_MIB = int(sys.argv[3]), int(sys.argv[4])
 CHUNKD_PIDS = [int(p) for p in os.environ['CHUNKD_PIDS'].split()]
+CAIRN, CAIRN_CONF = os.environ['CAIRN'], os.environ['CAIRN_CONF']
 HOSTPORT = urllib.parse.urlparse(ENDPOINT).netloc
 HOST, PORT = HOSTPORT.rsplit(':', 1)
 AK = os.environ['AWS_ACCESS_KEY_ID']
@@ -168,11 +174,12 @@ def big_put():
     key = 'big'
     size = BIG_MIB * MiB
     before = vm_hwm_kib(GW_PID)
-    want = hashlib.sha256()
+    want, md5 = hashlib.sha256(), hashlib.md5()
 
     def body():
         for b in big_blocks(BIG_MIB):
             want.update(b)
+            md5.update(b)
             yield b
     c = http.client.HTTPConnection(HOSTPORT, timeout=300)
     h = sign('PUT', path_of(key), {'content-length': str(size)})
@@ -184,6 +191,9 @@ def big_put():
     secs = time.monotonic() - t0
     after = vm_hwm_kib(GW_PID)
     expect(r.status == 200, r.status, text)
+    etag = r.getheader('etag')
+    expect(etag == '"%s"' % md5.hexdigest(), 'ETag %s, MD5 %s'
+           % (etag, md5.hexdigest()))
     c, r = s3_get(key)
     got, n = hashlib.sha256(), 0
     while True:
@@ -200,6 +210,64 @@ def big_put():
     print('# %d MiB PUT in %.1f s; gatewayd VmHWM %d KiB before, %d after'
           % (BIG_MIB, secs, before, after))
     expect(after < bound, 'VmHWM %d KiB >= %d KiB' % (after, bound))
+
+
+def md5_counters():
+    """md5_counters returns gatewayd's (md5_passes, md5_lanes)."""
+    out = subprocess.run([CAIRN, '-f', CAIRN_CONF, '--json', 'status'],
+                         check=True, capture_output=True).stdout
+    for d in json.loads(out)['daemons']:
+        if d['name'] == 'gatewayd':
+            return d['stats']['md5_passes'], d['stats']['md5_lanes']
+    raise Failed('no gatewayd in cairn status')
+
+
+def put_md5(key, data, content_md5, result):
+    """put_md5 PUTs data with a Content-MD5 header, signed payload."""
+    c = http.client.HTTPConnection(HOSTPORT, timeout=120)
+    h = sign('PUT', path_of(key), {'content-md5': content_md5},
+             hashlib.sha256(data).hexdigest())
+    c.request('PUT', path_of(key), body=data, headers=h)
+    r = c.getresponse()
+    text = r.read()
+    c.close()
+    result[key] = (r.status, r.getheader('etag'), text)
+
+
+def etags_side_by_side():
+    """Eight uploads of several stripes at once, of lengths that end
+    mid-block: each ETag is the body's MD5, and the gateway hashed some
+    of them side by side.  One more, sent with the MD5 of other bytes,
+    gets BadDigest and stores nothing."""
+    bodies = {'mb%d' % i: os.urandom((3 + i) * MiB + 37 * i + 1)
+              for i in range(8)}
+    bad = os.urandom(5 * MiB + 3)
+    b64 = {k: base64.b64encode(hashlib.md5(v).digest()).decode()
+           for k, v in bodies.items()}
+    result = {}
+    p0, l0 = md5_counters()
+    threads = [threading.Thread(target=put_md5, args=(k, v, b64[k], result))
+               for k, v in bodies.items()]
+    threads.append(threading.Thread(target=put_md5, args=(
+        'mbbad', bad, b64['mb0'], result)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    p1, l1 = md5_counters()
+    for k, v in bodies.items():
+        status, etag, text = result.get(k, (None, None, b''))
+        expect(status == 200, k, status, text)
+        expect(etag == '"%s"' % hashlib.md5(v).hexdigest(), k, etag)
+        status, data = get_body(k)
+        expect(status == 200 and data == v, k, 'read back differs')
+    status, _, text = result.get('mbbad', (None, None, b''))
+    expect(status == 400 and b'<Code>BadDigest</Code>' in text, status, text)
+    expect(get_body('mbbad')[0] == 404, 'a body with a bad MD5 was stored')
+    print('# %d passes, %d lanes' % (p1 - p0, l1 - l0))
+    expect(p1 > p0 and l1 - l0 > p1 - p0,
+           'md5_passes +%d, md5_lanes +%d: never side by side'
+           % (p1 - p0, l1 - l0))
 
 
 def backpressure():
@@ -515,6 +583,8 @@ def h2c_prior_knowledge():
 CHECKS = [
     ('a %d MiB PUT streams in bounded memory and reads back' % BIG_MIB,
      big_put),
+    ('concurrent uploads of several stripes: ETags are MD5s, computed '
+     'side by side; a wrong Content-MD5 is BadDigest', etags_side_by_side),
     ('backpressure: with the drives stopped the client cannot send',
      backpressure),
     ('Expect: 100-continue with a bad signature: 403, no 100, no body',

@@ -13,7 +13,8 @@ awscli s3api create-bucket --bucket stream >/dev/null ||
 # The chunkd of this cluster, stopped and continued for the backpressure.
 pids=""
 for f in "$DATA"/run/chunkd-*.pid; do pids+=" $(<"$f")"; done
-TESTDIR=$TESTDIR CHUNKD_PIDS=$pids "$PY" \
+TESTDIR=$TESTDIR CHUNKD_PIDS=$pids CAIRN=$top_builddir/cairn \
+    CAIRN_CONF=$DATA/cairn.conf "$PY" \
     "$top_srcdir/tests/integration/streamcheck.py" \
     "http://$ADDR" stream "$(daemon_pid gatewayd)" "$BIG_MIB" ||
     TAP_FAILED=1
