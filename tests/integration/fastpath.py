@@ -7,7 +7,6 @@ usage: fastpath.py ENDPOINT CAIRN CONF on|off
 
 import base64
 import hashlib
-import json
 import os
 import socket
 import subprocess
@@ -20,7 +19,8 @@ import botocore.handlers
 from botocore.config import Config
 
 from s3cond import put_with
-from s3tap import client, expect, expect_error, run_expect, status_of
+from s3tap import (client, expect, expect_error, gateway_stats, run_expect,
+                   status_of)
 
 ENDPOINT, CAIRN, CONF, MODE = sys.argv[1:5]
 ON = MODE == 'on'
@@ -55,12 +55,7 @@ def reads_back(bucket, key, want):
 
 def counters():
     """counters returns gatewayd's (loop_answered, loop_resumed)."""
-    out = subprocess.run([CAIRN, '-f', CONF, '--json', 'status'],
-                         check=True, capture_output=True).stdout
-    for d in json.loads(out)['daemons']:
-        if d['name'] == 'gatewayd':
-            return d['stats']['loop_answered'], d['stats']['loop_resumed']
-    raise AssertionError('no gatewayd in cairn status')
+    return gateway_stats(CAIRN, CONF, 'loop_answered', 'loop_resumed')
 
 
 # What the gateway keeps, in seconds: a bucket and its policy 1 s, a

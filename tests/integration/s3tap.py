@@ -6,6 +6,8 @@ sys.path when they run.  Credentials and region come from the AWS_*
 environment that tests/integration/lib.sh sets.
 """
 
+import json
+import subprocess
 import sys
 import traceback
 
@@ -48,6 +50,17 @@ def expect(cond, *diag):
     """expect raises Failed, with the lines diag, unless cond is true."""
     if not cond:
         raise Failed('\n'.join(str(d) for d in diag) or 'condition false')
+
+
+def gateway_stats(cairn, conf, *names):
+    """gateway_stats returns the named counters of gatewayd, read with
+    `cairn -f conf --json status`, as a tuple."""
+    out = subprocess.run([cairn, '-f', conf, '--json', 'status'],
+                         check=True, capture_output=True).stdout
+    for d in json.loads(out)['daemons']:
+        if d['name'] == 'gatewayd':
+            return tuple(d['stats'][n] for n in names)
+    raise Failed('no gatewayd in cairn status')
 
 
 def _error_response(fn, *args, **kw):

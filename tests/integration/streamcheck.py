@@ -23,7 +23,6 @@ import datetime
 import hashlib
 import hmac
 import http.client
-import json
 import os
 import signal
 import socket
@@ -214,12 +213,7 @@ def big_put():
 
 def md5_counters():
     """md5_counters returns gatewayd's (md5_passes, md5_lanes)."""
-    out = subprocess.run([CAIRN, '-f', CAIRN_CONF, '--json', 'status'],
-                         check=True, capture_output=True).stdout
-    for d in json.loads(out)['daemons']:
-        if d['name'] == 'gatewayd':
-            return d['stats']['md5_passes'], d['stats']['md5_lanes']
-    raise Failed('no gatewayd in cairn status')
+    return s3tap.gateway_stats(CAIRN, CAIRN_CONF, 'md5_passes', 'md5_lanes')
 
 
 def put_md5(key, data, content_md5, result):
