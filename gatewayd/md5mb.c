@@ -11,8 +11,8 @@
  * Each step of MD5 needs the one before, so a core hashing one body waits
  * on the latency of its adds and rotates and leaves most of its units
  * idle: about 0.7 GB/s, whatever the vector width.  The same code on
- * vectors of MD5MB_LANES words hashes that many bodies in about the time
- * of one.  S3 wants an MD5 of every body for its ETag, and OpenSSL has no
+ * vectors of MD5MB_LANES words hashes that many bodies in a little more
+ * than the time of one.  S3 wants an MD5 of every body for its ETag, and OpenSSL has no
  * such multi-buffer MD5 (isa-l_crypto has, but is not packaged).
  */
 

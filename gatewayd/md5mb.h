@@ -39,7 +39,7 @@ struct md5mb_ctx {
  * The engine: one thread that hashes the queued runs of up to MD5MB_LANES
  * bodies together.  MD5 is a chain of dependent steps, so one body keeps a
  * core's vector units mostly idle; eight bodies in the eight lanes of a
- * register cost about what one costs.  The thread starts a pass when every
+ * register cost a little more than one.  The thread starts a pass when every
  * open body has a run queued, or someone waits, so that the lanes fill.
  */
 struct md5mb {
