@@ -1,4 +1,4 @@
-/* md5mb.c - the MD5s of many uploads at once, in the lanes of vector registers */
+/* md5mb.c - the MD5s of many uploads at once, in the lanes of vectors */
 #include "config.h"
 
 #include <endian.h>
@@ -12,8 +12,9 @@
  * on the latency of its adds and rotates and leaves most of its units
  * idle: about 0.7 GB/s, whatever the vector width.  The same code on
  * vectors of MD5MB_LANES words hashes that many bodies in a little more
- * than the time of one.  S3 wants an MD5 of every body for its ETag, and OpenSSL has no
- * such multi-buffer MD5 (isa-l_crypto has, but is not packaged).
+ * than the time of one.  S3 wants an MD5 of every body for its ETag, and
+ * OpenSSL has no such multi-buffer MD5 (isa-l_crypto has, but is not
+ * packaged).
  */
 
 #define SEG_BLOCKS	512	/* blocks of a pass before the lanes are dealt again */

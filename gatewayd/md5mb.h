@@ -1,4 +1,4 @@
-/* md5mb.h - the MD5s of many uploads at once, in the lanes of vector registers */
+/* md5mb.h - the MD5s of many uploads at once, in the lanes of vectors */
 #ifndef CAIRN_MD5MB_H
 #define CAIRN_MD5MB_H
 
@@ -39,8 +39,9 @@ struct md5mb_ctx {
  * The engine: one thread that hashes the queued runs of up to MD5MB_LANES
  * bodies together.  MD5 is a chain of dependent steps, so one body keeps a
  * core's vector units mostly idle; eight bodies in the eight lanes of a
- * register cost a little more than one.  The thread starts a pass when every
- * open body has a run queued, or someone waits, so that the lanes fill.
+ * register cost a little more than one.  The thread starts a pass when
+ * every open body has a run queued, or someone waits, so that the lanes
+ * fill.
  */
 struct md5mb {
 	pthread_mutex_t		 mm_lock;
