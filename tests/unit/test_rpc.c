@@ -284,15 +284,35 @@ held_end(struct rpc_call held[2])
 	return bad;
 }
 
+/* What a client has sent in batches: messages and the calls in them. */
+struct sent {
+	unsigned long long	 st_batches;
+	unsigned long long	 st_calls;
+};
+
+/* sent_since returns what cl has sent since from (NULL: ever). */
+static struct sent
+sent_since(struct rpc_client *cl, const struct sent *from)
+{
+	struct sent s;
+	uint64_t b, n;
+
+	rpc_client_batches(cl, &b, &n);
+	s.st_batches = b - (from != NULL ? from->st_batches : 0);
+	s.st_calls = n - (from != NULL ? from->st_calls : 0);
+	return s;
+}
+
 static void
 check_combined(struct rpc_client *cl, struct rpc_server *srv)
 {
 	struct rpc_call held[2], c[5];
-	uint64_t b0, n0, b1, n1, sb0;
+	struct sent s0, d;
+	uint64_t sb0;
 	char data[5][8];
 	int i, bad = 0;
 
-	rpc_client_batches(cl, &b0, &n0);
+	s0 = sent_since(cl, NULL);
 	sb0 = atomic_load(&srv->rs_nbatches);
 	block(cl, held);
 	for (i = 0; i < 5; i++) {
@@ -307,10 +327,10 @@ check_combined(struct rpc_client *cl, struct rpc_server *srv)
 	}
 	bad += held_end(held);
 	is_int(bad, 0, "calls queued behind two busy batches are answered");
-	rpc_client_batches(cl, &b1, &n1);
-	ok(b1 - b0 == 3 && n1 - n0 == 7,
+	d = sent_since(cl, &s0);
+	ok(d.st_batches == 3 && d.st_calls == 7,
 	    "the five queued calls left together (%llu batches, %llu calls)",
-	    (unsigned long long)(b1 - b0), (unsigned long long)(n1 - n0));
+	    d.st_batches, d.st_calls);
 	is_int((long long)(atomic_load(&srv->rs_nbatches) - sb0), 3,
 	    "the server answered three batches");
 }
@@ -321,10 +341,10 @@ static void
 check_alone(struct rpc_client *cl)
 {
 	struct rpc_call held[2], c;
-	uint64_t b0, n0, b1, n1;
+	struct sent s0, d;
 	int bad = 0;
 
-	rpc_client_batches(cl, &b0, &n0);
+	s0 = sent_since(cl, NULL);
 	block(cl, held);
 	if (rpc_call_init(&c, cl, MSG_META_OBJ_GET) == 0) {
 		msgpack_pack_bin(rpc_call_packer(&c), 5);
@@ -337,11 +357,10 @@ check_alone(struct rpc_client *cl)
 	rpc_call_fini(&c);
 	bad += held_end(held);
 	is_int(bad, 0, "a call sent alone is answered");
-	rpc_client_batches(cl, &b1, &n1);
-	ok(b1 - b0 == 2 && n1 - n0 == 2,
+	d = sent_since(cl, &s0);
+	ok(d.st_batches == 2 && d.st_calls == 2,
 	    "only the two held calls went in batches (%llu batches, %llu "
-	    "calls)", (unsigned long long)(b1 - b0),
-	    (unsigned long long)(n1 - n0));
+	    "calls)", d.st_batches, d.st_calls);
 }
 
 /* check_one: with one batch out at most, calls queue behind it. */
@@ -414,14 +433,14 @@ static void
 check_waiting_reads(struct rpc_client *cl)
 {
 	struct rpc_call held[2], c[4];
-	uint64_t b0, n0, b1, n1;
+	struct sent s0, d;
 	int bad = 0;
 
 	pthread_mutex_lock(&gate.g_lock);
 	gate.g_met = 0;
 	pthread_mutex_unlock(&gate.g_lock);
 	atomic_store(&refused, 0);
-	rpc_client_batches(cl, &b0, &n0);
+	s0 = sent_since(cl, NULL);
 	block(cl, held);
 	start_bin(&c[0], cl, MSG_META_OBJ_GET, "r0", 2);
 	write_start(&c[1], cl, MSG_META_UPLOAD_GET, 2);
@@ -437,11 +456,11 @@ check_waiting_reads(struct rpc_client *cl)
 	bad += held_end(held);
 	is_int(bad, 0, "two reads that would wait ran side by side, each "
 	    "answered in its place");
-	rpc_client_batches(cl, &b1, &n1);
-	ok(b1 - b0 == 3 && n1 - n0 == 6 && atomic_load(&refused) == 2,
+	d = sent_since(cl, &s0);
+	ok(d.st_batches == 3 && d.st_calls == 6 && atomic_load(&refused) == 2,
 	    "in one batch, each refused once on its thread (%llu batches, "
-	    "%llu calls, %d refused)", (unsigned long long)(b1 - b0),
-	    (unsigned long long)(n1 - n0), atomic_load(&refused));
+	    "%llu calls, %d refused)", d.st_batches, d.st_calls,
+	    atomic_load(&refused));
 }
 
 /*
@@ -503,10 +522,10 @@ static void
 check_overflow(struct rpc_client *cl)
 {
 	struct rpc_call held[2], c[3];
-	uint64_t b0, n0, b1, n1;
+	struct sent s0, d;
 	int i, bad = 0;
 
-	rpc_client_batches(cl, &b0, &n0);
+	s0 = sent_since(cl, NULL);
 	block(cl, held);
 	for (i = 0; i < 3; i++) {
 		if (rpc_call_init(&c[i], cl, MSG_META_BUCKET_GET) == 0)
@@ -524,11 +543,10 @@ check_overflow(struct rpc_client *cl)
 		rpc_call_fini(&held[i]);
 	}
 	is_int(bad, 0, "three 3 MiB replies queued together all arrive whole");
-	rpc_client_batches(cl, &b1, &n1);
-	ok(b1 - b0 == 5 && n1 - n0 == 8,
+	d = sent_since(cl, &s0);
+	ok(d.st_batches == 5 && d.st_calls == 8,
 	    "the ones that did not fit were sent again (%llu batches, %llu "
-	    "calls)", (unsigned long long)(b1 - b0),
-	    (unsigned long long)(n1 - n0));
+	    "calls)", d.st_batches, d.st_calls);
 }
 
 /*
@@ -540,14 +558,14 @@ static void
 check_big_requests(struct rpc_client *cl)
 {
 	struct rpc_call held[2], c[3];
-	uint64_t b0, n0, b1, n1;
+	struct sent s0, d;
 	size_t len = 3u << 19;	/* 1.5 MiB: two fit in a message, not three */
 	uint8_t *data;
 	int i, bad = 0;
 
 	if ((data = malloc(len)) == NULL)
 		abort();
-	rpc_client_batches(cl, &b0, &n0);
+	s0 = sent_since(cl, NULL);
 	block(cl, held);
 	for (i = 0; i < 3; i++) {
 		memset(data, 'a' + i, len);
@@ -563,11 +581,10 @@ check_big_requests(struct rpc_client *cl)
 		(void)rpc_call_wait(&held[i]);
 		rpc_call_fini(&held[i]);
 	}
-	rpc_client_batches(cl, &b1, &n1);
-	ok(bad == 0 && b1 - b0 == 4 && n1 - n0 == 5,
+	d = sent_since(cl, &s0);
+	ok(bad == 0 && d.st_batches == 4 && d.st_calls == 5,
 	    "three 1.5 MiB requests queued together leave in two messages "
-	    "(%llu batches, %llu calls)", (unsigned long long)(b1 - b0),
-	    (unsigned long long)(n1 - n0));
+	    "(%llu batches, %llu calls)", d.st_batches, d.st_calls);
 	free(data);
 }
 
