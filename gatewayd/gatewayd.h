@@ -401,7 +401,9 @@ void bcache_forget(struct bcache *bc, struct proto_str name);
 /*
  * The daemons behind the gateway: one RPC client for metad and one per
  * drive, and the erasure code of the set.  Built at start, then shared
- * read-only by every worker thread (rpc clients are thread-safe).
+ * by every worker thread: read-only, but for the parts with locks of
+ * their own (rpc clients, the memory cap, the MD5 engine, the trash,
+ * the bucket cache).
  */
 struct backend {
 	const struct conf	*be_conf;

@@ -157,8 +157,7 @@ lanes_blocks(uint32_t st[4][MD5MB_LANES], const unsigned char *const *p,
 struct pass {
 	uint32_t		 ps_st[4][MD5MB_LANES];
 	const unsigned char	*ps_p[MD5MB_LANES];
-	unsigned		 ps_mask;
-	int			 ps_nlanes;
+	unsigned		 ps_mask;	/* the busy lanes */
 	size_t			 ps_nblk;
 };
 
@@ -225,7 +224,6 @@ pass_take(struct md5mb *mm, struct pass *ps)
 			ps->ps_st[k][i] = ctx->mc_st[k];
 		ps->ps_p[i] = ctx->mc_run[0];
 		ps->ps_mask |= 1u << i;
-		ps->ps_nlanes++;
 		if (ctx->mc_nblk[0] < ps->ps_nblk)
 			ps->ps_nblk = ctx->mc_nblk[0];
 	}
@@ -238,7 +236,7 @@ pass_run(struct pass *ps)
 	uint32_t st[4];
 	int i, k;
 
-	if (ps->ps_nlanes > 1) {
+	if (__builtin_popcount(ps->ps_mask) > 1) {
 		lanes_blocks(ps->ps_st, ps->ps_p, ps->ps_mask, ps->ps_nblk);
 		return;
 	}
@@ -276,7 +274,7 @@ pass_settle(struct md5mb *mm, const struct pass *ps)
 	int i, k;
 
 	mm->mm_passes++;
-	mm->mm_lanes_used += (uint64_t)ps->ps_nlanes;
+	mm->mm_lanes_used += (uint64_t)__builtin_popcount(ps->ps_mask);
 	for (i = 0; i < MD5MB_LANES; i++) {
 		if (!(ps->ps_mask >> i & 1))
 			continue;
