@@ -193,6 +193,7 @@ def main():
         if t != "cairn":
             md += ratios(summary, t, t)
     md += targets_section(summary, daemons, cond)
+    md += floor_section(res, cond)
     lpath = os.path.join(res, "list-1m")
     if os.path.isdir(lpath):
         md += list_section(lpath)
@@ -248,15 +249,11 @@ def targets_section(summary, daemons, cond):
             row(f"4 KiB {op.upper()} / {peer}",
                 f"≥ {want:g}×", f"{c['ops_s'] / p['ops_s']:.2f}×",
                 c["ops_s"] / p["ops_s"] >= want)
-    dd = cond_value(cond, "disk_dd_mib_s")
-    ec = cond_value(cond, "erasure") or "2+2"
-    k, m = (int(x) for x in ec.split("+"))
     put64 = best(summary, "cairn", "64MiB", "put")
-    if put64 and dd:
-        disk = med([float(x) for x in dd.split()])
-        want = 0.7 * disk * k / (k + m)
-        row("64 MiB PUT MiB/s", f"≥ 0.7 × dd {disk:.0f} × {k}/{k + m} = "
-            f"{want:.0f}", fmt(put64["mib_s"]), put64["mib_s"] >= want)
+    want = put64_target(cond)
+    if put64 and want:
+        row("64 MiB PUT MiB/s", want[1], fmt(put64["mib_s"]),
+            put64["mib_s"] >= want[0])
     get64 = best(summary, "cairn", "64MiB", "get")
     if get64:
         row("64 MiB GET MiB/s (warm)", "≥ 1,024", fmt(get64["mib_s"]),
@@ -270,6 +267,63 @@ def targets_section(summary, daemons, cond):
         return []
     return ["### Targets", "", "| figure | target | measured | met |",
             "|---|---|---|---|"] + rows + [""]
+
+
+def put64_target(cond):
+    """The 64 MiB PUT target (MiB/s) and how it is derived, or None."""
+    dd = cond_value(cond, "disk_dd_mib_s")
+    if not dd:
+        return None
+    k, m = (int(x) for x in (cond_value(cond, "erasure") or "2+2").split("+"))
+    disk = med([float(x) for x in dd.split()])
+    want = 0.7 * disk * k / (k + m)
+    return want, f"≥ 0.7 × dd {disk:.0f} × {k}/{k + m} = {want:.0f}"
+
+
+def floor_section(res, cond):
+    """tests/bench/floor's steps, summed per MiB of object (floor.tsv)."""
+    try:
+        with open(os.path.join(res, "floor.tsv")) as f:
+            steps = [line.rstrip("\n").split("\t") for line in f
+                     if line.strip()]
+    except OSError:
+        return []
+    # conditions.txt has "date=... host=... nproc=N" on one line
+    ncpu = next((int(w.split("=")[1]) for line in cond
+                 for w in line.split() if w.startswith("nproc=")), 1)
+    lines = ["### The CPU floor of a large PUT", "",
+             "Each step alone, on the idle machine (tests/bench/floor): "
+             "ms of CPU, machine-wide, per MiB the step handles, and how "
+             "many such MiB each MiB of a 2+2 object takes.", "",
+             "| step | ms per MiB | MiB per MiB of object "
+             "| ms per MiB of object |", "|---|---|---|---|"]
+    total = {4: 0.0, 8: 0.0}
+    for step, ms, times in steps:
+        per = float(ms) * float(times)
+        lines.append(f"| {step} | {float(ms):.3f} | {float(times):g} "
+                     f"| {per:.3f} |")
+        if step.startswith("MD5, 4 "):
+            total[4] += per
+        elif step.startswith("MD5, 8 "):
+            total[8] += per
+        elif not step.startswith("MD5"):
+            total[4] += per
+            total[8] += per
+    want = put64_target(cond)
+    lines.append("")
+    for bodies, t in total.items():
+        if t <= 0:
+            continue
+        line = (f"With {bodies} uploads at once: {t:.2f} ms per MiB, so "
+                f"{ncpu} CPUs doing nothing else could store at most "
+                f"{ncpu * 1000 / t:,.0f} MiB/s")
+        if want:
+            line += (f"; the target, {want[0]:.0f} MiB/s, leaves "
+                     f"{ncpu * 1000 / want[0] - t:.2f} ms per MiB for all "
+                     f"the rest")
+        lines.append(line + ".")
+    lines.append("")
+    return lines
 
 
 def list_section(path):

@@ -11,9 +11,9 @@
 BENCH_SRC=$top_srcdir/../shared/bench/s3bench.c
 OPS="put get head mixed/get mixed/put list delete"
 
-plan 5
+plan 7
 if [[ ! -f $BENCH_SRC ]]; then
-	for (( i = 0; i < 5; i++ )); do
+	for (( i = 0; i < 7; i++ )); do
 		skip "bench --smoke" "no $BENCH_SRC"
 	done
 	exit 0
@@ -44,3 +44,10 @@ check "daemons.tsv has gatewayd's peak RSS" \
     "$RES/daemons.tsv"
 # The script stopped the cluster it started.
 check "the cluster was stopped" grep -q 'cluster: stopped' "$RES/cluster.log"
+
+# tests/bench/floor ran (--smoke runs it in its smallest size) and printed
+# each of its eight steps with a CPU figure and a count.
+check "floor.tsv has every step" awk -F'\t' \
+    'NF == 3 && $2 ~ /^[0-9]+\.[0-9]+$/ && $3 > 0 { n++ } END { exit n != 8 }' \
+    "$RES/floor.tsv"
+check "summary.md has the floor" grep -q '^### The CPU floor' "$RES/summary.md"
