@@ -64,6 +64,8 @@ chunk_scrub_repair(struct chunkd *env, const struct proto_msg *req,
 
 	if ((rc = msg_chunk_write_unpack(req->pm_payload, &w)) != 0)
 		return rc;
+	if (w.cw_arena.ps_len > 0)	/* repairs come from scrubd, whole */
+		return CAIRN_EPROTO;
 	if ((rc = chunk_store_repair(&env->ck_store, &w)) != 0)
 		return rc;
 	proto_pack_nil(reply);

@@ -28,11 +28,24 @@ chunkd_write(struct chunkd *env, const struct proto_msg *req,
     msgpack_packer *reply)
 {
 	struct msg_chunk_write w;
+	struct arena_map *m = NULL;
+	const void *data;
 	int rc;
 
 	if ((rc = msg_chunk_write_unpack(req->pm_payload, &w)) != 0)
 		return rc;
-	if ((rc = chunk_store_write(&env->ck_store, &w)) != 0)
+	if (w.cw_arena.ps_len > 0) {
+		if ((rc = arena_maps_get(&env->ck_arenas, w.cw_arena,
+		    w.cw_arena_off, w.cw_data.ps_len, &data, &m)) != 0)
+			return rc;
+		w.cw_data.ps_ptr = data;
+	}
+	rc = chunk_store_write(&env->ck_store, &w);
+	if (m != NULL) {
+		arena_maps_put(&env->ck_arenas, m);
+		atomic_fetch_add(&env->ck_shared_writes, 1);
+	}
+	if (rc != 0)
 		return rc;
 	proto_pack_nil(reply);
 	return 0;
@@ -122,6 +135,7 @@ status(void *arg, struct msg_status *st)
 	msg_status_add(st, "deletes", s.css_deletes);
 	msg_status_add(st, "checksum_errors", s.css_checksum_errors);
 	msg_status_add(st, "spares", s.css_spares);
+	msg_status_add(st, "shared_writes", atomic_load(&env->ck_shared_writes));
 }
 
 /*
@@ -164,6 +178,8 @@ chunkd_start(struct chunkd *env, const struct conf_drive *d)
 
 	if ((rc = util_mkdirs(c->c_run_dir, 0700)) != 0)
 		fatalx("%s: %s", c->c_run_dir, cairn_strerror(rc));
+	if ((rc = arena_maps_init(&env->ck_arenas)) != 0)
+		fatalx("%s", cairn_strerror(rc));
 	if ((rc = chunk_store_open(&env->ck_store, d->cd_path)) != 0)
 		fatalx("drive %s: cannot open %s: %s", d->cd_name, d->cd_path,
 		    cairn_strerror(rc));
@@ -234,6 +250,7 @@ main(int argc, char *argv[])
 	sdnotify_stopping();
 	rpc_server_stop(&env.ck_rpc);
 	chunk_store_close(&env.ck_store);
+	arena_maps_fini(&env.ck_arenas);
 	log_info("exiting");
 	return 0;
 }

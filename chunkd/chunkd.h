@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "conf.h"
 #include "proto.h"
 #include "rpc.h"
@@ -199,6 +200,8 @@ struct chunkd {
 	char			 ck_procname[CONF_NAMEMAX + 16];
 	struct chunk_store	 ck_store;
 	struct rpc_server	 ck_rpc;
+	struct arena_maps	 ck_arenas;	/* gateways' shared buffers */
+	atomic_ulong		 ck_shared_writes;	/* blocks read there */
 };
 
 #endif

@@ -13,12 +13,46 @@
 
 static void backend_trash_delete(void *, const struct trash_item *);
 
+/* put_buffer_bytes is the size of a PUT's stripe buffer: k data blocks
+ * then m parity blocks. */
+static size_t
+put_buffer_bytes(const struct backend *be)
+{
+	return (size_t)(be->be_k + be->be_m) *
+	    ((PROTO_STRIPE + be->be_k - 1) / be->be_k);
+}
+
+/*
+ * backend_arena_open sets up the shared stripe buffers, if configured,
+ * and marks the drives that cannot read them: those not on this host.
+ * Without the buffers uploads send copies, so a failure is only logged.
+ */
+static void
+backend_arena_open(struct backend *be, const struct conf *conf)
+{
+	uint64_t n = conf->c_gw_shared_memory / put_buffer_bytes(be);
+	int i;
+
+	for (i = 0; i < be->be_ndrives; i++)
+		atomic_store(&be->be_arena_copy[i],
+		    strncmp(conf->c_drives[i].cd_listen, "ipc://", 6) != 0);
+	if (n == 0)
+		return;
+	if (arena_create(&be->be_arena, put_buffer_bytes(be),
+	    n > UINT32_MAX ? UINT32_MAX : (uint32_t)n) != 0)
+		log_warnx("no shared stripe buffers: uploads send copies");
+	else
+		log_info("%u shared stripe buffers in %s",
+		    be->be_arena.ar_nslots, be->be_arena.ar_name);
+}
+
 int
 backend_open(struct backend *be, const struct conf *conf)
 {
 	int i, rc;
 
 	memset(be, 0, sizeof(*be));
+	be->be_arena.ar_fd = -1;	/* none, for backend_close */
 	be->be_conf = conf;
 	be->be_ndrives = conf->c_ndrives;
 	be->be_m = conf_parity(conf);
@@ -32,6 +66,7 @@ backend_open(struct backend *be, const struct conf *conf)
 		return rc;
 	if ((rc = md5mb_init(&be->be_md5mb)) != 0)
 		return rc;
+	backend_arena_open(be, conf);
 	rc = rpc_client_open(&be->be_metad, conf->c_metad_listen,
 	    conf->c_rpc_timeout_ms);
 	if (rc == 0)
@@ -77,6 +112,7 @@ backend_close(struct backend *be)
 		be->be_chunk[i] = NULL;
 	}
 	ec_free(&be->be_ec);
+	arena_destroy(&be->be_arena);
 	if (be->be_md5mb.mm_started)
 		md5mb_fini(&be->be_md5mb);
 	bcache_free(be->be_bcache);
@@ -406,6 +442,26 @@ backend_shards_delete(struct backend *be, const struct msg_objrec *rec)
 
 /* --- PUT ---------------------------------------------------------------------------- */
 
+/* put_buffer_new takes a stripe buffer from the shared ones if it can. */
+static unsigned char *
+put_buffer_new(struct backend *be)
+{
+	unsigned char *p;
+
+	if ((p = arena_take(&be->be_arena)) != NULL)
+		return p;
+	return malloc(put_buffer_bytes(be));
+}
+
+static void
+put_buffer_free(struct backend *be, unsigned char *p)
+{
+	if (arena_holds(&be->be_arena, p))
+		arena_give(&be->be_arena, p);
+	else
+		free(p);
+}
+
 int
 backend_put_begin(struct backend *be, struct backend_put *bp,
     struct proto_str bucket, struct proto_str key)
@@ -420,12 +476,11 @@ backend_put_begin(struct backend *be, struct backend_put *bp,
 		bp->bp_drive[i] = (rot + i) % n;
 	bp->bp_block_size = (PROTO_STRIPE + be->be_k - 1) / be->be_k;
 	/* The buffer, and the copies in a stripe's messages still out. */
-	if (memcap_take(&be->be_memcap, 2 * (uint64_t)n *
-	    bp->bp_block_size) != 0)
+	if (memcap_take(&be->be_memcap, 2 * (uint64_t)put_buffer_bytes(be))
+	    != 0)
 		return CAIRN_ENOMEM;
-	if ((bp->bp_buf = malloc((size_t)n * bp->bp_block_size)) == NULL) {
-		memcap_give(&be->be_memcap, 2 * (uint64_t)n *
-		    bp->bp_block_size);
+	if ((bp->bp_buf = put_buffer_new(be)) == NULL) {
+		memcap_give(&be->be_memcap, 2 * (uint64_t)put_buffer_bytes(be));
 		return CAIRN_ENOMEM;
 	}
 	return 0;
@@ -437,21 +492,15 @@ backend_put_buffer(struct backend_put *bp)
 	return bp->bp_buf;
 }
 
-static size_t
-put_buffer_size(const struct backend_put *bp)
-{
-	return (size_t)(bp->bp_be->be_k + bp->bp_be->be_m) * bp->bp_block_size;
-}
-
 int
 backend_put_double(struct backend_put *bp)
 {
 	struct backend *be = bp->bp_be;
 
-	if (memcap_try(&be->be_memcap, put_buffer_size(bp)) != 0)
+	if (memcap_try(&be->be_memcap, put_buffer_bytes(be)) != 0)
 		return CAIRN_ENOMEM;
-	if ((bp->bp_buf2 = malloc(put_buffer_size(bp))) == NULL) {
-		memcap_give(&be->be_memcap, put_buffer_size(bp));
+	if ((bp->bp_buf2 = put_buffer_new(be)) == NULL) {
+		memcap_give(&be->be_memcap, put_buffer_bytes(be));
 		return CAIRN_ENOMEM;
 	}
 	return 0;
@@ -482,27 +531,80 @@ encode(struct backend_put *bp, size_t len, size_t bs,
 		ec_encode(&be->be_ec, bs, blocks, blocks + k);
 }
 
+/*
+ * send_block sends block i of the stripe in flight, or in place: its
+ * drive then reads it from the shared buffer, which stays untouched until
+ * put_collect (see backend_put_stripe).
+ */
 static void
-send_block(struct backend_put *bp, struct rpc_call *c, int i,
-    unsigned char *block, size_t bs, bool last)
+send_block(struct backend_put *bp, struct rpc_call *c, int i, bool in_place)
 {
+	struct backend *be = bp->bp_be;
+	size_t bs = bp->bp_inflight_bs;
+	unsigned char *block = bp->bp_inflight_buf + (size_t)i * bs;
 	struct msg_chunk_write w;
 
+	memset(&w, 0, sizeof(w));
 	memcpy(w.cw_id, bp->bp_id, PROTO_IDLEN);
 	w.cw_shard_idx = (uint8_t)i;
 	w.cw_block_size = bp->bp_block_size;
 	w.cw_block_no = bp->bp_block_no;
 	w.cw_crc = crc_32c(block, bs);
-	w.cw_last = last;
+	w.cw_last = bp->bp_inflight_last;
 	w.cw_length = bp->bp_shard_len + bs;
 	w.cw_data.ps_ptr = (const char *)block;
 	w.cw_data.ps_len = bs;
-	if (rpc_call_init(c, bp->bp_be->be_chunk[bp->bp_drive[i]],
+	if (in_place) {
+		w.cw_arena = proto_str_c(be->be_arena.ar_name);
+		w.cw_arena_off = arena_offset(&be->be_arena, block);
+		atomic_fetch_add(&be->be_arena_blocks, 1);
+	}
+	if (rpc_call_init(c, be->be_chunk[bp->bp_drive[i]],
 	    MSG_CHUNK_WRITE) != 0)
 		return;
 	msg_chunk_write_pack(rpc_call_packer(c), &w);
 	rpc_call_send(c);
 	bp->bp_sent[i] = true;
+}
+
+/*
+ * in_place tells whether shard i's block of the stripe in flight goes in
+ * place: from a shared buffer, to a drive that can read it, when the
+ * caller fills the other buffer meanwhile or waits (the last stripe).
+ */
+static bool
+in_place(const struct backend_put *bp, int i)
+{
+	struct backend *be = bp->bp_be;
+
+	return arena_holds(&be->be_arena, bp->bp_inflight_buf) &&
+	    (bp->bp_buf2 != NULL || bp->bp_inflight_last) &&
+	    !atomic_load(&be->be_arena_copy[bp->bp_drive[i]]);
+}
+
+/*
+ * collect_one waits for the write of shard i.  A drive that cannot map
+ * the shared buffers gets the block again as a copy, and copies from
+ * then on.
+ */
+static int
+collect_one(struct backend_put *bp, int i)
+{
+	struct backend *be = bp->bp_be;
+	int rc;
+
+	rc = rpc_call_wait(&bp->bp_calls[i]);
+	rpc_call_fini(&bp->bp_calls[i]);
+	if (rc != CAIRN_ENOARENA)
+		return rc;
+	log_warnx("drive %s: cannot read the shared stripe buffers; "
+	    "sending it copies", be->be_conf->c_drives[bp->bp_drive[i]].cd_name);
+	atomic_store(&be->be_arena_copy[bp->bp_drive[i]], true);
+	atomic_fetch_add(&be->be_arena_refused, 1);
+	send_block(bp, &bp->bp_calls[i], i, false);
+	rc = rpc_call_wait(&bp->bp_calls[i]);
+	rpc_call_fini(&bp->bp_calls[i]);
+	return rc;
 }
 
 /* put_collect waits for the writes of the stripe still out, if any, and
@@ -519,26 +621,27 @@ put_collect(struct backend_put *bp)
 	for (i = 0; i < n; i++) {
 		if (bp->bp_failed[i])
 			continue;
-		if ((rc = rpc_call_wait(&bp->bp_calls[i])) != 0) {
+		if ((rc = collect_one(bp, i)) != 0) {
 			log_warnx("drive %s: shard write: %s",
 			    be->be_conf->c_drives[bp->bp_drive[i]].cd_name,
 			    cairn_strerror(rc));
 			bp->bp_failed[i] = true;
 		}
-		rpc_call_fini(&bp->bp_calls[i]);
 	}
 	bp->bp_block_no++;
 	bp->bp_shard_len += bp->bp_inflight_bs;
 }
 
 /*
- * backend_put_stripe encodes the stripe in the buffer and sends its blocks
- * (the messages hold copies, so the caller may refill the buffer at once;
- * with two buffers, the next stripe goes into the other).
+ * backend_put_stripe encodes the stripe in the buffer and sends its blocks.
  * It returns before the drives answer, except for the last stripe: the
  * caller reads the next stripe from the client while the drives write
  * this one.  The answers are collected before the next stripe is sent,
- * as a drive takes a shard's blocks in order.
+ * as a drive takes a shard's blocks in order.  With one buffer the
+ * messages hold copies, so the caller may refill it at once.  With two,
+ * the next stripe goes into the other, so this one stays as it is until
+ * its answers are in: a drive on this host reads it in place when it is
+ * a shared buffer.
  */
 int
 backend_put_stripe(struct backend_put *bp, size_t len, bool last)
@@ -555,12 +658,13 @@ backend_put_stripe(struct backend_put *bp, size_t len, bool last)
 		return CAIRN_EQUORUM;
 	encode(bp, len, bs, blocks);
 	memset(bp->bp_calls, 0, sizeof(bp->bp_calls));
+	bp->bp_inflight = true;
+	bp->bp_inflight_last = last;
+	bp->bp_inflight_bs = (uint32_t)bs;
+	bp->bp_inflight_buf = bp->bp_buf;
 	for (i = 0; i < n; i++)
 		if (!bp->bp_failed[i])
-			send_block(bp, &bp->bp_calls[i], i, blocks[i], bs,
-			    last);
-	bp->bp_inflight = true;
-	bp->bp_inflight_bs = (uint32_t)bs;
+			send_block(bp, &bp->bp_calls[i], i, in_place(bp, i));
 	if (bp->bp_buf2 != NULL) {
 		blocks[0] = bp->bp_buf;
 		bp->bp_buf = bp->bp_buf2;
@@ -605,11 +709,11 @@ backend_put_free(struct backend_put *bp)
 
 	put_collect(bp);
 	if (bp->bp_buf != NULL)
-		memcap_give(&be->be_memcap, 2 * (uint64_t)put_buffer_size(bp));
+		memcap_give(&be->be_memcap, 2 * (uint64_t)put_buffer_bytes(be));
 	if (bp->bp_buf2 != NULL)
-		memcap_give(&be->be_memcap, put_buffer_size(bp));
-	free(bp->bp_buf);
-	free(bp->bp_buf2);
+		memcap_give(&be->be_memcap, put_buffer_bytes(be));
+	put_buffer_free(be, bp->bp_buf);
+	put_buffer_free(be, bp->bp_buf2);
 	bp->bp_buf = bp->bp_buf2 = NULL;
 }
 

@@ -34,11 +34,12 @@ on_status(void *arg, struct msg_status *st)
 		"requests", "errors", "bytes_in", "bytes_out", "drives_up",
 		"mem_used", "mem_peak", "mem_refused", "trash_queued",
 		"metad_batches", "metad_batched", "loop_answered",
-		"loop_resumed", "md5_passes", "md5_lanes"
+		"loop_resumed", "md5_passes", "md5_lanes", "shared_blocks",
+		"shared_refused"
 	};
 	struct memcap *mc = &env->gw_backend.be_memcap;
 	struct md5mb *mm = &env->gw_backend.be_md5mb;
-	uint64_t values[15];
+	uint64_t values[17];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -61,7 +62,9 @@ on_status(void *arg, struct msg_status *st)
 	values[13] = mm->mm_passes;
 	values[14] = mm->mm_lanes_used;
 	pthread_mutex_unlock(&mm->mm_lock);
-	for (i = 0; i < 15; i++)
+	values[15] = atomic_load(&env->gw_backend.be_arena_blocks);
+	values[16] = atomic_load(&env->gw_backend.be_arena_refused);
+	for (i = 0; i < 17; i++)
 		msg_status_add(st, names[i], values[i]);
 }
 
@@ -144,6 +147,7 @@ main(int argc, char *argv[])
 	log_info("stopping: waiting for requests in flight");
 	http_stop(env);
 	rpc_server_stop(&env->gw_ctl);
+	arena_unlink(&env->gw_backend.be_arena);
 	conf_wipe(&env->gw_conf);
 	log_info("exiting");
 	/* Event loop and worker threads end with the process. */

@@ -14,6 +14,7 @@
 
 #include <openssl/types.h>
 
+#include "arena.h"
 #include "conf.h"
 #include "ec.h"
 #include "md5mb.h"
@@ -417,6 +418,12 @@ struct backend {
 	struct md5mb		 be_md5mb;	/* ETags of large uploads */
 	struct trash		 be_trash;	/* [gatewayd] delete_delay */
 	struct bcache		*be_bcache;	/* bucket records */
+	/* [gatewayd] shared_memory: stripe buffers the drives read in
+	 * place; be_arena_copy[i] once drive i cannot (or is not local) */
+	struct arena		 be_arena;
+	atomic_bool		 be_arena_copy[CONF_DRIVEMAX];
+	atomic_ulong		 be_arena_blocks;	/* sent in place */
+	atomic_ulong		 be_arena_refused;	/* then sent again */
 };
 
 /*
@@ -437,7 +444,9 @@ struct backend_put {
 	unsigned char	*bp_buf2;	/* the other, with backend_put_double */
 	/* a stripe's writes still out (see backend_put_stripe) */
 	bool		 bp_inflight;
+	bool		 bp_inflight_last;
 	uint32_t	 bp_inflight_bs;
+	unsigned char	*bp_inflight_buf;
 	struct rpc_call	 bp_calls[PROTO_SHARDMAX];
 };
 

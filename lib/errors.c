@@ -26,6 +26,7 @@ cairn_strerror(int err)
 	case CAIRN_EPRECONDITION:	return "precondition failed";
 	case CAIRN_ENOCONF:		return "no such bucket configuration";
 	case CAIRN_ENOWAIT:		return "a call would have to wait";
+	case CAIRN_ENOARENA:		return "shared stripe buffers out of reach";
 	case CAIRN_ENOUPLOAD:		return "no such upload";
 	case CAIRN_EBADPART:		return "invalid part";
 	case CAIRN_EPARTORDER:		return "parts not in ascending order";

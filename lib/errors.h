@@ -39,6 +39,7 @@ enum cairn_err {
 	CAIRN_EPRECONDITION = -1013,	/* a conditional write's condition failed */
 	CAIRN_ENOCONF = -1014,		/* no such bucket configuration */
 	CAIRN_ENOWAIT = -1015,		/* a call would wait, and may not */
+	CAIRN_ENOARENA = -1016,		/* the sender's shared memory is out of reach */
 
 	/* -1100..-1119: multipart uploads */
 	CAIRN_ENOUPLOAD = -1100,	/* no such multipart upload */

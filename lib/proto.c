@@ -833,7 +833,7 @@ msg_list_reply_free(struct msg_list_reply *lr)
 void
 msg_chunk_write_pack(msgpack_packer *pk, const struct msg_chunk_write *w)
 {
-	msgpack_pack_array(pk, 8);
+	msgpack_pack_array(pk, w->cw_arena.ps_len > 0 ? 10 : 8);
 	pack_bin(pk, w->cw_id, sizeof(w->cw_id));
 	msgpack_pack_uint8(pk, w->cw_shard_idx);
 	msgpack_pack_uint32(pk, w->cw_block_size);
@@ -841,7 +841,28 @@ msg_chunk_write_pack(msgpack_packer *pk, const struct msg_chunk_write *w)
 	msgpack_pack_uint32(pk, w->cw_crc);
 	pack_bool(pk, w->cw_last);
 	msgpack_pack_uint64(pk, w->cw_length);
-	pack_bin(pk, w->cw_data.ps_ptr, w->cw_data.ps_len);
+	if (w->cw_arena.ps_len == 0) {
+		pack_bin(pk, w->cw_data.ps_ptr, w->cw_data.ps_len);
+		return;
+	}
+	msgpack_pack_uint64(pk, w->cw_data.ps_len);
+	pack_str(pk, w->cw_arena);
+	msgpack_pack_uint64(pk, w->cw_arena_off);
+}
+
+/* chunk_write_arena unpacks the end of a write whose data is in an arena. */
+static int
+chunk_write_arena(const msgpack_object *it, struct msg_chunk_write *w)
+{
+	uint32_t len;
+
+	if (get_u32(&it[7], &len, PROTO_STRIPE) != 0 ||
+	    get_str(&it[8], &w->cw_arena, PROTO_ARENAMAX) != 0 ||
+	    w->cw_arena.ps_len == 0 || get_u64(&it[9], &w->cw_arena_off) != 0)
+		return CAIRN_EPROTO;
+	w->cw_data.ps_ptr = NULL;
+	w->cw_data.ps_len = len;
+	return 0;
 }
 
 int
@@ -849,16 +870,21 @@ msg_chunk_write_unpack(const msgpack_object *o, struct msg_chunk_write *w)
 {
 	const msgpack_object *it = arr(o, 8);
 
-	if (it == NULL || get_fixed(&it[0], w->cw_id, sizeof(w->cw_id)) != 0 ||
+	memset(&w->cw_arena, 0, sizeof(w->cw_arena));
+	w->cw_arena_off = 0;
+	if (it == NULL && (it = arr(o, 10)) == NULL)
+		return CAIRN_EPROTO;
+	if (get_fixed(&it[0], w->cw_id, sizeof(w->cw_id)) != 0 ||
 	    get_u8(&it[1], &w->cw_shard_idx, PROTO_SHARDMAX - 1) != 0 ||
 	    get_u32(&it[2], &w->cw_block_size, PROTO_STRIPE) != 0 ||
 	    get_u32(&it[3], &w->cw_block_no, UINT32_MAX) != 0 ||
 	    get_u32(&it[4], &w->cw_crc, UINT32_MAX) != 0 ||
 	    get_bool(&it[5], &w->cw_last) != 0 ||
-	    get_u64(&it[6], &w->cw_length) != 0 ||
-	    get_bin(&it[7], &w->cw_data, PROTO_STRIPE) != 0)
+	    get_u64(&it[6], &w->cw_length) != 0)
 		return CAIRN_EPROTO;
-	return 0;
+	if (o->via.array.size == 10)
+		return chunk_write_arena(it, w);
+	return get_bin(&it[7], &w->cw_data, PROTO_STRIPE);
 }
 
 void

@@ -18,7 +18,7 @@
  *
  * Bump PROTO_VERSION whenever anything below changes.
  */
-#define PROTO_VERSION	6
+#define PROTO_VERSION	7
 
 #define PROTO_MSGMAX	(4u << 20)	/* largest message accepted, bytes */
 #define PROTO_STRIPE	(1u << 20)	/* object data per erasure stripe */
@@ -27,12 +27,13 @@
 #define PROTO_IDLEN	16		/* data id of a stored object */
 #define PROTO_SHARDMAX	16		/* k + m */
 #define PROTO_NAMEMAX	32		/* drive name */
+#define PROTO_ARENAMAX	47		/* shared stripe buffers' name, bytes */
 #define PROTO_HDRMAX	64		/* stored response headers per object */
 #define PROTO_HDRLEN	8192		/* one stored header name or value */
 #define PROTO_LISTMAX	1000		/* keys in one list page */
 #define PROTO_CC_HDRMAX	4		/* header edits of one complete */
 #define PROTO_CKSUMLEN	64		/* base64 of a part's checksum */
-#define PROTO_STATMAX	16		/* counters in a status reply */
+#define PROTO_STATMAX	24		/* counters in a status reply */
 #define PROTO_BATCHMAX	32		/* requests in one MSG_RPC_BATCH */
 #define PROTO_PARTMAX	10000		/* parts of a multipart upload */
 #define PROTO_PARTMIN	(5u << 20)	/* smallest part but the last, bytes */
@@ -372,6 +373,14 @@ struct msg_list_reply {
  * file at a fixed offset, so a repeated write is harmless.  With last set,
  * chunkd records length (the shard's total bytes), syncs the file and
  * renames it into place: the shard then exists whole or not at all.
+ *
+ * A gateway on the same host may send, instead of the data, where it
+ * lies in its shared stripe buffers (lib/arena.h): cw_arena names them,
+ * and the block is the cw_data.ps_len bytes at cw_arena_off.  The
+ * gateway leaves them untouched until the answer.  A chunkd that cannot
+ * map them answers CAIRN_ENOARENA, and the gateway sends the data.
+ * Packed as an array of 8 with the data last, or of 10 with, in place of
+ * the data, its length, then the arena's name and the offset.
  */
 struct msg_chunk_write {
 	uint8_t			 cw_id[PROTO_IDLEN];
@@ -381,7 +390,9 @@ struct msg_chunk_write {
 	uint32_t		 cw_crc;	/* CRC32C of data */
 	bool			 cw_last;
 	uint64_t		 cw_length;	/* with cw_last */
-	struct proto_str	 cw_data;
+	struct proto_str	 cw_data;	/* with cw_arena: ps_ptr NULL */
+	struct proto_str	 cw_arena;	/* empty: the data is here */
+	uint64_t		 cw_arena_off;
 };
 
 /* MSG_CHUNK_READ request: one block of a committed shard. */

@@ -323,6 +323,8 @@ fill_chunk_write(union payload *p)
 	p->cw.cw_last = true;
 	p->cw.cw_length = (5ULL << 30) / 12;
 	p->cw.cw_data = bytes_str(small_data, sizeof(small_data));
+	p->cw.cw_arena = proto_str_c("");
+	p->cw.cw_arena_off = 0;
 }
 
 static void
@@ -738,7 +740,9 @@ equal_chunk_write(const union payload *a, const union payload *b)
 	    x->cw_block_size == y->cw_block_size &&
 	    x->cw_block_no == y->cw_block_no && x->cw_crc == y->cw_crc &&
 	    x->cw_last == y->cw_last && x->cw_length == y->cw_length &&
-	    str_same(x->cw_data, y->cw_data);
+	    str_same(x->cw_data, y->cw_data) &&
+	    str_same(x->cw_arena, y->cw_arena) &&
+	    x->cw_arena_off == y->cw_arena_off;
 }
 
 static bool
@@ -1702,6 +1706,51 @@ check_chunk_data_head(uint32_t crc, const char *data)
 	msgpack_unpacked_destroy(&u);
 }
 
+/* A write whose block lies in a gateway's shared stripe buffers says where. */
+static void
+check_chunk_arena(void)
+{
+	union payload in, out;
+	struct proto_msg m;
+	struct wire w;
+	int rc;
+
+	fill_chunk_write(&in);
+	in.cw.cw_arena = proto_str_c("/cairn-42-00ff");
+	in.cw.cw_arena_off = (3ULL << 32) + 5;
+	in.cw.cw_data.ps_len = PROTO_STRIPE;
+	wire_payload(&w, &codec_chunk_write, &in);
+	memset(&out, 0x5a, sizeof(out));
+	if ((rc = proto_open(&m, w.w_sb.data, w.w_sb.size)) == 0)
+		rc = payload_unpack(m.pm_payload, PL_CHUNK_WRITE, &out);
+	ok(rc == 0 && out.cw.cw_data.ps_ptr == NULL &&
+	    out.cw.cw_data.ps_len == PROTO_STRIPE &&
+	    str_same(out.cw.cw_arena, in.cw.cw_arena) &&
+	    out.cw.cw_arena_off == in.cw.cw_arena_off &&
+	    out.cw.cw_crc == in.cw.cw_crc && out.cw.cw_last &&
+	    out.cw.cw_length == in.cw.cw_length,
+	    "msg_chunk_write in shared buffers: name, offset and length "
+	    "round-trip, and no data");
+	wire_end(&w);
+	in.cw.cw_data.ps_len = PROTO_STRIPE + 1;
+	is_int(try_payload(&codec_chunk_write, &in), CAIRN_EPROTO,
+	    "msg_chunk_write in shared buffers: PROTO_STRIPE+1 bytes rejected");
+	in.cw.cw_data.ps_len = 1;
+	in.cw.cw_arena = big_str(PROTO_ARENAMAX + 1);
+	is_int(try_payload(&codec_chunk_write, &in), CAIRN_EPROTO,
+	    "msg_chunk_write: a name of shared buffers over PROTO_ARENAMAX "
+	    "is rejected");
+	fill_chunk_write(&in);
+	wire_payload(&w, &codec_chunk_write, &in);
+	memset(&out, 0x5a, sizeof(out));
+	if ((rc = proto_open(&m, w.w_sb.data, w.w_sb.size)) == 0)
+		rc = payload_unpack(m.pm_payload, PL_CHUNK_WRITE, &out);
+	ok(rc == 0 && out.cw.cw_arena.ps_len == 0 &&
+	    out.cw.cw_arena_off == 0,
+	    "msg_chunk_write with its data unpacks with no shared buffers");
+	wire_end(&w);
+}
+
 static void
 check_chunk_bounds(void)
 {
@@ -2363,7 +2412,7 @@ is_int(rpc_client_open(&cl, url, TIMEOUT_MS), 0, "the client opens");
 
 /* --- main ---------------------------------------------------------------- */
 
-#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1 + 2 * 6 + 2)
+#define NFIXED	(2 + 3 + 13 + 8 + 3 + 6 + 4 + 6 + 6 + 6 + 12 + 1 + 2 * 6 + 2 + 4)
 #define NRPC	(4 + 4 + 4 + 3 + 2 + 2 + 5 + 2)
 
 int
@@ -2383,6 +2432,7 @@ main(void)
 	check_string_bounds();
 	check_list_req_bounds();
 	check_chunk_bounds();
+	check_chunk_arena();
 	check_error_codes();
 	check_objrec_counts();
 	check_objrec_fields();
