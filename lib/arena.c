@@ -51,19 +51,22 @@ name_pid(const char *s, size_t len)
 static void
 sweep(void)
 {
-	char name[ARENA_NAMEMAX + 1];
+	char name[ARENA_NAMEMAX];
 	struct dirent *de;
+	size_t len;
 	DIR *d;
 	long pid;
 
 	if ((d = opendir(ARENA_SHMDIR)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		pid = name_pid(de->d_name, strlen(de->d_name));
+		len = strlen(de->d_name);
+		pid = name_pid(de->d_name, len);
 		if (pid <= 0 || pid == (long)getpid() ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		snprintf(name, sizeof(name), "/%s", de->d_name);
+		name[0] = '/';		/* name_pid bounds len */
+		memcpy(name + 1, de->d_name, len + 1);
 		if (shm_unlink(name) == 0)
 			log_info("removed %s, left by a gateway that died",
 			    name);

@@ -1713,7 +1713,7 @@ check_chunk_arena(void)
 	union payload in, out;
 	struct proto_msg m;
 	struct wire w;
-	int rc;
+	int rc, opened;
 
 	fill_chunk_write(&in);
 	in.cw.cw_arena = proto_str_c("/cairn-42-00ff");
@@ -1721,7 +1721,7 @@ check_chunk_arena(void)
 	in.cw.cw_data.ps_len = PROTO_STRIPE;
 	wire_payload(&w, &codec_chunk_write, &in);
 	memset(&out, 0x5a, sizeof(out));
-	if ((rc = proto_open(&m, w.w_sb.data, w.w_sb.size)) == 0)
+	if ((rc = opened = proto_open(&m, w.w_sb.data, w.w_sb.size)) == 0)
 		rc = payload_unpack(m.pm_payload, PL_CHUNK_WRITE, &out);
 	ok(rc == 0 && out.cw.cw_data.ps_ptr == NULL &&
 	    out.cw.cw_data.ps_len == PROTO_STRIPE &&
@@ -1731,6 +1731,8 @@ check_chunk_arena(void)
 	    out.cw.cw_length == in.cw.cw_length,
 	    "msg_chunk_write in shared buffers: name, offset and length "
 	    "round-trip, and no data");
+	if (opened == 0)
+		proto_close(&m);
 	wire_end(&w);
 	in.cw.cw_data.ps_len = PROTO_STRIPE + 1;
 	is_int(try_payload(&codec_chunk_write, &in), CAIRN_EPROTO,
@@ -1743,11 +1745,13 @@ check_chunk_arena(void)
 	fill_chunk_write(&in);
 	wire_payload(&w, &codec_chunk_write, &in);
 	memset(&out, 0x5a, sizeof(out));
-	if ((rc = proto_open(&m, w.w_sb.data, w.w_sb.size)) == 0)
+	if ((rc = opened = proto_open(&m, w.w_sb.data, w.w_sb.size)) == 0)
 		rc = payload_unpack(m.pm_payload, PL_CHUNK_WRITE, &out);
 	ok(rc == 0 && out.cw.cw_arena.ps_len == 0 &&
 	    out.cw.cw_arena_off == 0,
 	    "msg_chunk_write with its data unpacks with no shared buffers");
+	if (opened == 0)
+		proto_close(&m);
 	wire_end(&w);
 }
 
