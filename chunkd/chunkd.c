@@ -43,7 +43,8 @@ chunkd_write(struct chunkd *env, const struct proto_msg *req,
 	rc = chunk_store_write(&env->ck_store, &w);
 	if (m != NULL) {
 		arena_maps_put(&env->ck_arenas, m);
-		atomic_fetch_add(&env->ck_shared_writes, 1);
+		if (rc == 0)
+			atomic_fetch_add(&env->ck_shared_writes, 1);
 	}
 	if (rc != 0)
 		return rc;
