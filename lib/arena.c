@@ -100,8 +100,10 @@ arena_create(struct arena *a, size_t slot, uint32_t nslots)
 	a->ar_fd = -1;
 	if (nslots == 0 || slot == 0)
 		return CAIRN_EINVAL;
+	if ((rc = -pthread_mutex_init(&a->ar_lock, NULL)) != 0)
+		return rc;
 	a->ar_slot = (slot + page - 1) / page * page;
-	a->ar_nslots = nslots;
+	a->ar_nslots = nslots;		/* from now on, the lock is there */
 	size = a->ar_slot * nslots;
 	sweep();
 	util_random(&r, sizeof(r));
@@ -122,8 +124,7 @@ arena_create(struct arena *a, size_t slot, uint32_t nslots)
 		arena_destroy(a);
 		return rc;
 	}
-	if ((rc = slots_alloc(a)) != 0 ||
-	    (rc = -pthread_mutex_init(&a->ar_lock, NULL)) != 0) {
+	if ((rc = slots_alloc(a)) != 0) {
 		arena_destroy(a);
 		return rc;
 	}
@@ -133,10 +134,10 @@ arena_create(struct arena *a, size_t slot, uint32_t nslots)
 void
 arena_destroy(struct arena *a)
 {
-	if (a->ar_base != NULL) {
+	if (a->ar_base != NULL)
 		munmap(a->ar_base, a->ar_slot * a->ar_nslots);
+	if (a->ar_nslots != 0)
 		pthread_mutex_destroy(&a->ar_lock);
-	}
 	if (a->ar_fd != -1) {
 		close(a->ar_fd);
 		shm_unlink(a->ar_name);
