@@ -197,6 +197,20 @@ test_drop_behind(struct chunk_store *cs, void *buf)
 	ok(resident(cs, id) > 0, "drop_behind 0: every shard stays cached");
 }
 
+/* drop takes the pages of id's shard out of the page cache. */
+static void
+drop(struct chunk_store *cs, const uint8_t *id)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	file_path(path, sizeof(path), cs, id, 0);
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		close(fd);
+	}
+}
+
 /* test_nowait: a read that may not wait reads from the page cache only,
  * and says CAIRN_ENOWAIT for a shard out of it; once read with waits,
  * the shard is in it. */
@@ -206,6 +220,7 @@ test_nowait(struct chunk_store *cs, void *buf)
 	struct msg_chunk_data d;
 	uint8_t id[PROTO_IDLEN];
 	struct statfs sf;
+	int rc, try;
 
 	make_id(id, 0xe0);
 	atomic_store(&cs->cs_drop_behind, 0);
@@ -218,9 +233,17 @@ test_nowait(struct chunk_store *cs, void *buf)
 	if ((statfs(cs->cs_path, &sf) == 0 && sf.f_type == TMPFS_MAGIC_NUM) ||
 	    resident(cs, id) != 0)
 		ok(1, "# SKIP the shard is still in the page cache");
-	else
-		is_int(get_how(cs, id, 2, buf, &d, true), CAIRN_ENOWAIT,
-		    "nowait: its block would wait: CAIRN_ENOWAIT");
+	else {
+		/* RWF_NOWAIT starts the readahead of a page it does not
+		 * find, and reads the page if the disk was that quick. */
+		rc = get_how(cs, id, 2, buf, &d, true);
+		for (try = 1; try < 5 && rc == 0; try++) {
+			drop(cs, id);
+			rc = get_how(cs, id, 2, buf, &d, true);
+		}
+		is_int(rc, CAIRN_ENOWAIT, "nowait: its block would wait: "
+		    "CAIRN_ENOWAIT (try %d)", try);
+	}
 	ok(get(cs, id, 2, buf, &d) == 0 && got_block(&d, 2),
 	    "nowait: read with waits, it reads");
 	ok(get_how(cs, id, 2, buf, &d, true) == 0 && got_block(&d, 2),
