@@ -13,13 +13,18 @@
 
 static void backend_trash_delete(void *, const struct trash_item *);
 
+uint32_t
+backend_block_size(const struct backend *be)
+{
+	return (PROTO_STRIPE + (uint32_t)be->be_k - 1) / (uint32_t)be->be_k;
+}
+
 /* put_buffer_bytes is the size of a PUT's stripe buffer: k data blocks
  * then m parity blocks. */
 static size_t
 put_buffer_bytes(const struct backend *be)
 {
-	return (size_t)(be->be_k + be->be_m) *
-	    ((PROTO_STRIPE + be->be_k - 1) / be->be_k);
+	return (size_t)(be->be_k + be->be_m) * backend_block_size(be);
 }
 
 /*
@@ -474,7 +479,7 @@ backend_put_begin(struct backend *be, struct backend_put *bp,
 	rot = placement_rotation(bucket, key, n);
 	for (i = 0; i < n; i++)
 		bp->bp_drive[i] = (rot + i) % n;
-	bp->bp_block_size = (PROTO_STRIPE + be->be_k - 1) / be->be_k;
+	bp->bp_block_size = backend_block_size(be);
 	/* The buffer, and the copies in a stripe's messages still out. */
 	if (memcap_take(&be->be_memcap, 2 * (uint64_t)put_buffer_bytes(be))
 	    != 0)

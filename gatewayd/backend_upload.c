@@ -131,7 +131,7 @@ backend_upload_layout(struct backend *be, struct proto_str bucket,
 	rec->or_inline = false;
 	rec->or_k = (uint8_t)be->be_k;
 	rec->or_m = (uint8_t)be->be_m;
-	rec->or_block_size = (PROTO_STRIPE + be->be_k - 1) / be->be_k;
+	rec->or_block_size = backend_block_size(be);
 	for (i = 0; i < n; i++)
 		rec->or_drives[i] = proto_str_c(
 		    be->be_conf->c_drives[(rot + i) % n].cd_name);

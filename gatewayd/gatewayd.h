@@ -478,6 +478,9 @@ void backend_close(struct backend *be);
 /* backend_quorum returns how many shards a write needs: k, or k+1 if k=m. */
 int backend_quorum(const struct backend *be);
 
+/* backend_block_size is the block of a full stripe: PROTO_STRIPE over k. */
+uint32_t backend_block_size(const struct backend *be);
+
 /* Metadata calls.  Results that point into a reply live in the caller's
  * struct rpc_call, which the caller must rpc_call_fini. */
 /* backend_bucket_create: a new bucket as b describes it. */

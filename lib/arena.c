@@ -20,6 +20,7 @@
 
 #define ARENA_PREFIX	"cairn-"
 #define ARENA_SHMDIR	"/dev/shm"	/* where glibc's shm_open puts them */
+#define ARENA_RETRY_MS	10000	/* after /dev/shm was full */
 
 /*
  * name_pid parses an arena's name without its slash, "cairn-PID-HEX",
@@ -113,6 +114,7 @@ arena_create(struct arena *a, size_t slot, uint32_t nslots)
 	    O_CLOEXEC, 0600)) == -1) {
 		rc = cairn_errno(errno);
 		log_warn("shm_open %s", a->ar_name);
+		arena_destroy(a);
 		return rc;
 	}
 	if (ftruncate(a->ar_fd, (off_t)size) == -1 ||
@@ -155,19 +157,28 @@ arena_unlink(struct arena *a)
 		shm_unlink(a->ar_name);
 }
 
-/* back gives slot i its memory; false if /dev/shm has no room for it. */
+/*
+ * back gives slot i its memory; false if /dev/shm has no room for it.
+ * After a failure it does not try again for ARENA_RETRY_MS, so that a
+ * full /dev/shm costs uploads neither a system call nor a log line each.
+ */
 static bool
 back(struct arena *a, uint32_t i)
 {
+	uint64_t now;
 	int err;
 
 	if (a->ar_backed[i])
 		return true;
+	if ((now = util_mono_ms()) < a->ar_retry_ms)
+		return false;
 	err = posix_fallocate(a->ar_fd, (off_t)(a->ar_slot * i),
 	    (off_t)a->ar_slot);
 	if (err != 0) {
-		log_warnx("%s: no memory for a stripe buffer: %s", a->ar_name,
-		    strerror(err));
+		log_warnx("%s: no memory for a stripe buffer: %s; uploads "
+		    "send copies for %d s", a->ar_name, strerror(err),
+		    ARENA_RETRY_MS / 1000);
+		a->ar_retry_ms = now + ARENA_RETRY_MS;
 		return false;
 	}
 	a->ar_backed[i] = true;

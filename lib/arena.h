@@ -33,6 +33,7 @@ struct arena {
 	uint32_t	 ar_nfree;
 	uint32_t	*ar_free;	/* a stack: the slot given last goes first */
 	bool		*ar_backed;	/* the slot has its memory */
+	uint64_t	 ar_retry_ms;	/* no fallocate before (monotonic) */
 };
 
 /*
