@@ -64,7 +64,9 @@ backend_open(struct backend *be, const struct conf *conf)
 	be->be_k = be->be_ndrives - be->be_m;
 	if ((rc = ec_init(&be->be_ec, be->be_k, be->be_m)) != 0)
 		return rc;
-	if ((rc = bcache_init(&be->be_bcache)) != 0)
+	if ((rc = bcache_init(&be->be_bcache)) != 0 ||
+	    (rc = rcache_init(&be->be_rcache, conf->c_metad_listen,
+	    conf->c_gw_record_cache)) != 0)
 		return rc;
 	if ((rc = memcap_init(&be->be_memcap, conf->c_gw_max_memory,
 	    conf->c_gw_max_memory_wait_ms)) != 0)
@@ -122,6 +124,8 @@ backend_close(struct backend *be)
 		md5mb_fini(&be->be_md5mb);
 	bcache_free(be->be_bcache);
 	be->be_bcache = NULL;
+	rcache_free(be->be_rcache);
+	be->be_rcache = NULL;
 }
 
 int

@@ -60,7 +60,10 @@ backend_ver_get_send(struct backend *be, struct rpc_call *c,
 {
 	if (rpc_call_init(c, be->be_metad, MSG_META_VER_GET) == 0)
 		msg_ver_ref_pack(rpc_call_packer(c), ref);
-	rpc_call_send_cb(c, done, arg);
+	if (done != NULL)
+		rpc_call_send_cb(c, done, arg);
+	else
+		rpc_call_send(c);
 }
 
 int

@@ -35,11 +35,11 @@ on_status(void *arg, struct msg_status *st)
 		"mem_used", "mem_peak", "mem_refused", "trash_queued",
 		"metad_batches", "metad_batched", "loop_answered",
 		"loop_resumed", "md5_passes", "md5_lanes", "shared_blocks",
-		"shared_refused"
+		"shared_refused", "record_hits", "record_misses", "record_bytes"
 	};
 	struct memcap *mc = &env->gw_backend.be_memcap;
 	struct md5mb *mm = &env->gw_backend.be_md5mb;
-	uint64_t values[17];
+	uint64_t values[20];
 	int i, up = 0;
 
 	for (i = 0; i < env->gw_backend.be_ndrives; i++)
@@ -64,7 +64,9 @@ on_status(void *arg, struct msg_status *st)
 	pthread_mutex_unlock(&mm->mm_lock);
 	values[15] = atomic_load(&env->gw_backend.be_arena_blocks);
 	values[16] = atomic_load(&env->gw_backend.be_arena_refused);
-	for (i = 0; i < 17; i++)
+	rcache_counts(env->gw_backend.be_rcache, &values[17], &values[18],
+	    &values[19]);
+	for (i = 0; i < 20; i++)
 		msg_status_add(st, names[i], values[i]);
 }
 

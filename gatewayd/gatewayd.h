@@ -22,6 +22,7 @@
 #include "trash.h"
 #include "proto.h"
 #include "rpc.h"
+#include "stamp.h"
 #include "xml.h"
 
 /* s3_error.c */
@@ -395,6 +396,46 @@ void bcache_put(struct bcache *bc, const struct msg_bucket *b, uint64_t gen);
 /* bcache_forget drops name after this gateway changed or deleted it. */
 void bcache_forget(struct bcache *bc, struct proto_str name);
 
+/* rcache.c */
+
+#define RCACHE_ENTRYMAX	(16 * 1024)	/* the largest reply kept */
+
+/* What a record read from metad is kept with: the stamp read before. */
+struct rcache_stamp {
+	struct stamp	 rs_st;
+	uint64_t	 rs_gen;	/* of the table it was read from */
+	bool		 rs_ok;		/* false: not to be kept */
+};
+
+struct rcache;
+
+/*
+ * rcache_init makes a cache of about max bytes of records, or none
+ * (*rcp NULL) when max is 0 or metad is not on this host (metad_url not
+ * ipc://).  0 or an error.
+ */
+int rcache_init(struct rcache **rcp, const char *metad_url, size_t max);
+void rcache_free(struct rcache *rc);
+
+/*
+ * rcache_get gives a copy of metad's reply to a read of the latest
+ * record of bucket/key in *rep, if one is kept and still current; else
+ * false, with the stamp that a reply read now must be kept with in *st.
+ * Any thread, without waiting for metad.
+ */
+bool rcache_get(struct rcache *rc, struct proto_str bucket,
+    struct proto_str key, struct rcache_stamp *st, nng_msg **rep);
+
+/* rcache_put keeps reply, metad's reply of len bytes to a read sent
+ * after rcache_get gave st. */
+void rcache_put(struct rcache *rc, struct proto_str bucket,
+    struct proto_str key, const struct rcache_stamp *st, const void *reply,
+    size_t len);
+
+/* rcache_counts reads the hits, the misses and the bytes kept. */
+void rcache_counts(struct rcache *rc, uint64_t *hits, uint64_t *misses,
+    uint64_t *bytes);
+
 /* backend.c */
 
 #define BACKEND_TRASHMAX	65536	/* shard sets waiting for deletion */
@@ -418,6 +459,7 @@ struct backend {
 	struct md5mb		 be_md5mb;	/* ETags of large uploads */
 	struct trash		 be_trash;	/* [gatewayd] delete_delay */
 	struct bcache		*be_bcache;	/* bucket records */
+	struct rcache		*be_rcache;	/* object records, or NULL */
 	/* [gatewayd] shared_memory: stripe buffers the drives read in
 	 * place; be_arena_copy[i] once drive i cannot (or is not local) */
 	struct arena		 be_arena;
@@ -884,6 +926,7 @@ struct s3_req {
 	char			 sr_payload_hash[80];	/* as signed */
 	struct sigv4_chain	 sr_chain;	/* of a signed aws-chunked body */
 	char			 sr_owner_id[65];	/* canonical user id */
+	struct rcache_stamp	 sr_stamp;	/* of a record being read */
 	char			*sr_tagbuf;	/* x-amz-tagging as stored */
 	uint8_t			 sr_put_cond;	/* enum msg_put_cond */
 	uint8_t			 sr_put_cond_etag[16];

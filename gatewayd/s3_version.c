@@ -124,6 +124,46 @@ version_got(struct s3_req *r, int rc, const char *vid,
 	return true;
 }
 
+/*
+ * version_send starts the read of the record ref names, with done, or
+ * to be waited for when done is NULL.  The latest record (no version
+ * named) comes from those the gateway keeps (rcache.c) when one is
+ * current: c is then answered at once, and done runs now.  Otherwise
+ * r->sr_stamp is what version_recv keeps metad's reply with.
+ */
+static void
+version_send(struct s3_req *r, struct rpc_call *c,
+    const struct msg_ver_ref *ref, void (*done)(void *), void *arg)
+{
+	struct backend *be = &r->sr_env->gw_backend;
+	nng_msg *rep;
+
+	r->sr_stamp.rs_ok = false;
+	if (ref->vr_version_id.ps_len == 0 && rcache_get(be->be_rcache,
+	    ref->vr_bucket, ref->vr_key, &r->sr_stamp, &rep)) {
+		r->sr_stamp.rs_ok = false;	/* kept already */
+		rpc_call_answered(c, rep);
+		if (done != NULL)
+			done(arg);
+		return;
+	}
+	backend_ver_get_send(be, c, ref, done, arg);
+}
+
+/* version_recv unpacks the record read into rec, and keeps it. */
+static int
+version_recv(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
+{
+	int rc;
+
+	if ((rc = backend_ver_get_recv(c, rec)) == 0 && r->sr_stamp.rs_ok)
+		rcache_put(r->sr_env->gw_backend.be_rcache, r->sr_bucket,
+		    r->sr_key, &r->sr_stamp, nng_msg_body(c->rc_rep),
+		    nng_msg_len(c->rc_rep));
+	r->sr_stamp.rs_ok = false;
+	return rc;
+}
+
 bool
 s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
 {
@@ -136,8 +176,8 @@ s3_version_get(struct s3_req *r, struct rpc_call *c, struct msg_objrec *rec)
 		s3_fail(r, e, NULL);
 		return false;
 	}
-	return version_got(r, backend_ver_get(&r->sr_env->gw_backend, c, &ref,
-	    rec), vid, rec);
+	version_send(r, c, &ref, NULL, NULL);
+	return version_got(r, version_recv(r, c, rec), vid, rec);
 }
 
 bool
@@ -149,7 +189,7 @@ s3_version_get_send(struct s3_req *r, struct rpc_call *c, char *vid,
 	memset(c, 0, sizeof(*c));
 	if (version_ref(r, vid, &ref) != S3E_NONE)
 		return false;
-	backend_ver_get_send(&r->sr_env->gw_backend, c, &ref, done, arg);
+	version_send(r, c, &ref, done, arg);
 	return true;
 }
 
@@ -157,7 +197,7 @@ bool
 s3_version_get_recv(struct s3_req *r, struct rpc_call *c, const char *vid,
     struct msg_objrec *rec)
 {
-	return version_got(r, backend_ver_get_recv(c, rec), vid, rec);
+	return version_got(r, version_recv(r, c, rec), vid, rec);
 }
 
 int

@@ -72,6 +72,8 @@ static const struct conf_key conf_keys[] = {
 	    600000),
 	SIZE("gatewayd", "shared_memory", c_gw_shared_memory, 0,
 	    (int64_t)1 << 40),
+	SIZE("gatewayd", "record_cache", c_gw_record_cache, 0,
+	    (int64_t)1 << 34),
 	INT("gatewayd", "delete_delay", c_gw_delete_delay_s, 0, 86400),
 	STR("gatewayd", "tls_cert", c_gw_tls_cert),
 	STR("gatewayd", "tls_key", c_gw_tls_key),
@@ -130,6 +132,7 @@ conf_defaults(struct conf *c)
 	c->c_gw_max_memory = (uint64_t)512 << 20;
 	c->c_gw_max_memory_wait_ms = 2000;
 	c->c_gw_shared_memory = (uint64_t)64 << 20;
+	c->c_gw_record_cache = (uint64_t)64 << 20;
 	c->c_gw_delete_delay_s = 60;
 	c->c_scrub_workers = 4;
 	c->c_scrub_bytes_per_sec = 32u << 20;

@@ -60,6 +60,7 @@ struct conf {
 	uint64_t c_gw_max_memory;	/* stripe buffers in flight; 0: no cap */
 	int	c_gw_max_memory_wait_ms;	/* then 503 SlowDown */
 	uint64_t c_gw_shared_memory;	/* stripe buffers chunkd reads; 0: none */
+	uint64_t c_gw_record_cache;	/* object records kept; 0: none */
 	int	c_gw_delete_delay_s;	/* replaced shards wait this long */
 	char	c_gw_tls_cert[PATH_MAX];	/* PEM chain; "": plain HTTP */
 	char	c_gw_tls_key[PATH_MAX];		/* PEM private key */

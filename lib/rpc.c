@@ -758,6 +758,14 @@ rpc_call_init(struct rpc_call *c, struct rpc_client *cl, uint32_t type)
 }
 
 void
+rpc_call_answered(struct rpc_call *c, nng_msg *rep)
+{
+	memset(c, 0, sizeof(*c));
+	msgpack_unpacked_init(&c->rc_reply.pm_unpacked);
+	c->rc_rep = rep;
+}
+
+void
 rpc_call_alone(struct rpc_call *c)
 {
 	c->rc_alone = true;
@@ -865,6 +873,9 @@ rpc_call_wait(struct rpc_call *c)
 
 	if (c->rc_err != 0)
 		return c->rc_err;
+	if (p == NULL)		/* rpc_call_answered */
+		return c->rc_err = c->rc_rep != NULL ? open_reply(c) :
+		    CAIRN_EINVAL;
 	while (sem_wait(&p->p_done) != 0 && errno == EINTR)
 		;
 	if (atomic_load(&p->p_sent))

@@ -200,6 +200,13 @@ msgpack_packer *rpc_call_packer(struct rpc_call *c);
  */
 void rpc_call_alone(struct rpc_call *c);
 
+/*
+ * rpc_call_answered makes c, not started, a call already answered with
+ * rep (a reply kept from an earlier call), which c then owns: its
+ * rpc_call_wait opens rep, and rpc_call_fini frees it.
+ */
+void rpc_call_answered(struct rpc_call *c, nng_msg *rep);
+
 /* rpc_call_send starts sending; the result comes from rpc_call_wait. */
 void rpc_call_send(struct rpc_call *c);
 

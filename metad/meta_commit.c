@@ -63,7 +63,7 @@ commit_batch(struct meta_db *db, struct meta_wreq *list)
 			leveldb_writebatch_delete(mc->mc_batch, w->wr_key,
 			    w->wr_klen);
 	}
-	leveldb_write(db->md_db, db->md_wsync, mc->mc_batch, &err);
+	meta_db_lwrite(db, mc->mc_batch, &err);
 	if (err != NULL)
 		rc = meta_db_fail(db, "batch write", err);
 	atomic_fetch_add(&mc->mc_nbatches, 1);
@@ -132,7 +132,7 @@ meta_commit_now(struct meta_db *db, leveldb_writebatch_t *b, uint64_t n)
 	struct meta_commit *mc = &db->md_commit;
 	char *err = NULL;
 
-	leveldb_write(db->md_db, db->md_wsync, b, &err);
+	meta_db_lwrite(db, b, &err);
 	if (err != NULL)
 		return meta_db_fail(db, "batch write", err);
 	atomic_fetch_add(&mc->mc_nbatches, 1);

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "log.h"
 #include "metad.h"
+#include "stamp.h"
 #include "proto.h"
 #include "util.h"
 
@@ -61,6 +62,55 @@ meta_db_get(struct meta_db *db, const char *key, size_t klen, char **val,
 	return *val == NULL ? CAIRN_ENOENT : 0;
 }
 
+/*
+ * A failed write is stamped too: a record that a later open may replay
+ * must not look unchanged; a stamp changed in vain only costs a read.
+ */
+static void
+stamp_key(struct meta_db *db, const char *key, size_t klen)
+{
+	if (db->md_stamps != NULL && klen > 1 && key[0] == META_K_OBJECT)
+		stamp_bump(db->md_stamps, key + 1, klen - 1);
+}
+
+static void
+stamp_put(void *db, const char *key, size_t klen, const char *val,
+    size_t vlen)
+{
+	(void)val;
+	(void)vlen;
+	stamp_key(db, key, klen);
+}
+
+static void
+stamp_del(void *db, const char *key, size_t klen)
+{
+	stamp_key(db, key, klen);
+}
+
+void
+meta_db_lwrite(struct meta_db *db, leveldb_writebatch_t *b, char **err)
+{
+	leveldb_write(db->md_db, db->md_wsync, b, err);
+	if (db->md_stamps != NULL)
+		leveldb_writebatch_iterate(b, db, stamp_put, stamp_del);
+}
+
+void
+meta_db_lput(struct meta_db *db, const char *key, size_t klen,
+    const char *val, size_t vlen, char **err)
+{
+	leveldb_put(db->md_db, db->md_wsync, key, klen, val, vlen, err);
+	stamp_key(db, key, klen);
+}
+
+void
+meta_db_ldelete(struct meta_db *db, const char *key, size_t klen, char **err)
+{
+	leveldb_delete(db->md_db, db->md_wsync, key, klen, err);
+	stamp_key(db, key, klen);
+}
+
 int
 meta_db_write(struct meta_db *db, const char *key, size_t klen,
     const char *val, size_t vlen)
@@ -70,9 +120,9 @@ meta_db_write(struct meta_db *db, const char *key, size_t klen,
 	if (db->md_commit.mc_running)
 		return meta_commit_write(db, key, klen, val, vlen);
 	if (val != NULL)
-		leveldb_put(db->md_db, db->md_wsync, key, klen, val, vlen, &err);
+		meta_db_lput(db, key, klen, val, vlen, &err);
 	else
-		leveldb_delete(db->md_db, db->md_wsync, key, klen, &err);
+		meta_db_ldelete(db, key, klen, &err);
 	if (err != NULL)
 		return meta_db_fail(db, val != NULL ? "put" : "delete", err);
 	return 0;

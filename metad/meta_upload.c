@@ -108,7 +108,7 @@ write_batch(struct meta_db *db, leveldb_writebatch_t *b)
 {
 	char *err = NULL;
 
-	leveldb_write(db->md_db, db->md_wsync, b, &err);
+	meta_db_lwrite(db, b, &err);
 	leveldb_writebatch_destroy(b);
 	if (err != NULL)
 		return meta_db_fail(db, "write batch", err);
@@ -131,8 +131,7 @@ meta_upload_create(struct meta_db *db, const struct msg_upload_create *uc)
 	pthread_rwlock_rdlock(&db->md_bucket_lock);
 	rc = meta_db_bucket_exists(db, uc->uc_ref.u_bucket);
 	if (rc == 0) {
-		leveldb_put(db->md_db, db->md_wsync, key, klen, sb.data,
-		    sb.size, &err);
+		meta_db_lput(db, key, klen, sb.data, sb.size, &err);
 		if (err != NULL)
 			rc = meta_db_fail(db, "put", err);
 	}
@@ -176,8 +175,8 @@ part_swap(struct meta_db *db, const struct msg_part_put *pp,
 	if (rc == CAIRN_ENOENT)
 		rc = 0;
 	if (rc == 0) {
-		leveldb_put(db->md_db, db->md_wsync, pkey, sizeof(pkey),
-		    sb->data, sb->size, &err);
+		meta_db_lput(db, pkey, sizeof(pkey), sb->data, sb->size,
+		    &err);
 		if (err != NULL)
 			rc = meta_db_fail(db, "put", err);
 	}

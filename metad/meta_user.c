@@ -232,7 +232,7 @@ batch_write(struct meta_db *db, leveldb_writebatch_t *b)
 {
 	char *err = NULL;
 
-	leveldb_write(db->md_db, db->md_wsync, b, &err);
+	meta_db_lwrite(db, b, &err);
 	leveldb_writebatch_destroy(b);
 	return err != NULL ? meta_db_fail(db, "users", err) : 0;
 }

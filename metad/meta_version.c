@@ -320,8 +320,7 @@ meta_version_write(struct meta_vchange *mv)
 	}
 	if (mv->mv_db->md_commit.mc_running)
 		return meta_commit_batch(mv->mv_db, mv->mv_batch);
-	leveldb_write(mv->mv_db->md_db, mv->mv_db->md_wsync, mv->mv_batch,
-	    &err);
+	meta_db_lwrite(mv->mv_db, mv->mv_batch, &err);
 	if (err != NULL)
 		return meta_db_fail(mv->mv_db, "write batch", err);
 	return 0;

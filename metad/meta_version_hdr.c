@@ -59,8 +59,7 @@ hdr_rewrite(struct meta_db *db, const char *key, size_t klen, const char *val,
 		rc = hdr_set(rec, h->vh_name[i], h->vh_value[i]);
 	if (rc == 0) {
 		meta_db_pack_objrec(&sb, rec);
-		leveldb_put(db->md_db, db->md_wsync, key, klen, sb.data,
-		    sb.size, &err);
+		meta_db_lput(db, key, klen, sb.data, sb.size, &err);
 		msgpack_sbuffer_destroy(&sb);
 		if (err != NULL)
 			rc = meta_db_fail(db, "put", err);

@@ -17,6 +17,7 @@
 #include "rpc.h"
 #include "sdnotify.h"
 #include "sig.h"
+#include "stamp.h"
 #include "util.h"
 
 #define METAD_STATUS	"serving metadata"
@@ -340,6 +341,10 @@ metad_start(struct metad *env)
 	if ((rc = meta_db_open(&env->m_db, c->c_metad_path)) != 0)
 		fatalx("%s: cannot open the metadata database: %s",
 		    c->c_metad_path, cairn_strerror(rc));
+	/* Gateways on this host check the records they keep against these. */
+	if (strncmp(c->c_metad_listen, "ipc://", 6) == 0 &&
+	    stamp_create(&env->m_db.md_stamps, c->c_metad_listen) != 0)
+		log_warnx("no record stamps: gateways will keep no records");
 	if ((rc = meta_user_key_load(c->c_metad_path, env->m_user_key)) != 0)
 		fatalx("%s/users.key: %s", c->c_metad_path, cairn_strerror(rc));
 	rc = rpc_server_start(&env->m_rpc, "metad", c->c_metad_listen,
@@ -397,6 +402,8 @@ main(int argc, char *argv[])
 
 	sdnotify_stopping();
 	rpc_server_stop(&env.m_rpc);
+	stamp_close(env.m_db.md_stamps);
+	env.m_db.md_stamps = NULL;
 	meta_db_close(&env.m_db);
 	explicit_bzero(env.m_user_key, sizeof(env.m_user_key));
 	conf_wipe(&env.m_conf);

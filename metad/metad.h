@@ -89,6 +89,7 @@ struct meta_db {
 	pthread_rwlock_t	 md_bucket_lock;
 	pthread_mutex_t		 md_key_lock[META_NLOCKS];
 	struct meta_commit	 md_commit;
+	struct stamp_tab	*md_stamps;	/* NULL: gateways keep nothing */
 	char			 md_path[PATH_MAX];
 };
 
@@ -205,6 +206,18 @@ int meta_db_write(struct meta_db *db, const char *key, size_t klen,
  * md_bucket_lock exclusive. */
 int meta_db_bucket_store(struct meta_db *db, const char *key, size_t klen,
     const struct msg_bucket *b);
+
+/*
+ * Every write of the database goes through these three: after each, the
+ * record stamp (lib/stamp.h) of every "O" key it wrote changes, before
+ * the write is answered.  They take leveldb's arguments, and set *err as
+ * it does.
+ */
+void meta_db_lwrite(struct meta_db *db, leveldb_writebatch_t *b, char **err);
+void meta_db_lput(struct meta_db *db, const char *key, size_t klen,
+    const char *val, size_t vlen, char **err);
+void meta_db_ldelete(struct meta_db *db, const char *key, size_t klen,
+    char **err);
 
 /* meta_db_fail logs a leveldb error, frees it and returns CAIRN_EIO. */
 int meta_db_fail(struct meta_db *db, const char *what, char *err);
