@@ -14,13 +14,17 @@
 #include "util.h"
 
 /*
- * A direct-mapped table of metad's replies to reads of objects' latest
- * records (MSG_META_VER_GET without a version), each with the stamp
+ * A table of metad's replies to reads of objects' latest records
+ * (MSG_META_VER_GET without a version), two a hash, each with the stamp
  * (lib/stamp.h) read before the read was sent.  A reply is given again
  * only while its stamp is current: no write of that object was
  * answered since the read was sent, and metad has not restarted.  So a
  * request that comes after any write was acknowledged, by this gateway
  * or any other, never gets the record from before it.
+ *
+ * A reply found stale is dropped at once.  When the bytes kept reach
+ * the bound, a put first empties sets in turn (make_room): the records
+ * of keys no longer read would otherwise hold the room for good.
  *
  * The stamps are metad's shared memory table, which only a gateway on
  * metad's host can map; elsewhere nothing is kept.  When metad stops it
@@ -31,10 +35,11 @@
  * gateway keeps nothing more.
  */
 #define RCACHE_LOCKS	64
+#define RCACHE_SWEEP	64	/* sets a put may empty to make room */
 #define RCACHE_REMAP_MS	1000
 #define RCACHE_MAPMAX	8
-/* Slots for four times as many entries of 4 KiB as fit: in a table of
- * one entry a slot, fewer names then share one, and evict each other. */
+/* Slots for four times as many entries of 4 KiB as fit: the fewer
+ * names share a set, the fewer evict each other. */
 #define RCACHE_SLOTSIZE	1024
 
 struct rc_map {
@@ -56,6 +61,7 @@ struct rcache {
 	uint32_t		 rc_nent;	/* a power of two */
 	size_t			 rc_max;	/* bytes of entries, about */
 	atomic_size_t		 rc_used;
+	atomic_uint		 rc_hand;	/* the next set make_room empties */
 	pthread_mutex_t		 rc_map_lock;
 	struct rc_map *_Atomic	 rc_map;	/* NULL: none mapped */
 	struct rc_map		 rc_maps[RCACHE_MAPMAX];
@@ -199,6 +205,37 @@ set_unlock(struct rcache *rc, struct rc_ent *set)
 	pthread_mutex_unlock(&rc->rc_lock[(i >> 1) % RCACHE_LOCKS]);
 }
 
+/* drop frees what e holds; under its set's lock. */
+static void
+drop(struct rcache *rc, struct rc_ent *e)
+{
+	if (e->e_buf == NULL)
+		return;
+	atomic_fetch_sub(&rc->rc_used, e->e_nlen + e->e_len);
+	free(e->e_buf);
+	e->e_buf = NULL;
+}
+
+/*
+ * make_room empties sets in turn, up to RCACHE_SWEEP of them, until
+ * size more bytes fit: the records of keys no longer asked for, which
+ * nothing else would evict, make way for new ones.
+ */
+static void
+make_room(struct rcache *rc, size_t size)
+{
+	struct rc_ent *set;
+	int n;
+
+	for (n = 0; n < RCACHE_SWEEP &&
+	    atomic_load(&rc->rc_used) + size > rc->rc_max; n++) {
+		set = set_of(rc, atomic_fetch_add(&rc->rc_hand, 2));
+		drop(rc, &set[0]);
+		drop(rc, &set[1]);
+		set_unlock(rc, set);
+	}
+}
+
 bool
 rcache_get(struct rcache *rc, struct proto_str bucket, struct proto_str key,
     struct rcache_stamp *st, nng_msg **rep)
@@ -219,9 +256,11 @@ rcache_get(struct rcache *rc, struct proto_str bucket, struct proto_str key,
 	nlen = name_of(name, bucket, key);
 	set = set_of(rc, util_hash(name, nlen));
 	e = holds(&set[0], name, nlen) ? &set[0] : &set[1];
-	if (holds(e, name, nlen) && e->e_gen == st->rs_gen &&
-	    e->e_st.s_epoch == st->rs_st.s_epoch &&
-	    e->e_st.s_count == st->rs_st.s_count &&
+	if (holds(e, name, nlen) && (e->e_gen != st->rs_gen ||
+	    e->e_st.s_epoch != st->rs_st.s_epoch ||
+	    e->e_st.s_count != st->rs_st.s_count))
+		drop(rc, e);	/* stamps only grow: never current again */
+	else if (holds(e, name, nlen) &&
 	    nng_msg_alloc(rep, e->e_len) == 0) {
 		memcpy(nng_msg_body(*rep), e->e_buf + nlen, e->e_len);
 		hit = true;
@@ -244,10 +283,7 @@ slot_for(struct rcache *rc, struct rc_ent *set, const char *name,
 		return &set[0];
 	if (holds(&set[1], name, nlen))
 		return &set[1];
-	if (set[1].e_buf != NULL) {
-		free(set[1].e_buf);
-		atomic_fetch_sub(&rc->rc_used, set[1].e_nlen + set[1].e_len);
-	}
+	drop(rc, &set[1]);
 	set[1] = set[0];
 	set[0].e_buf = NULL;
 	return &set[0];
@@ -259,9 +295,9 @@ rcache_put(struct rcache *rc, struct proto_str bucket, struct proto_str key,
 {
 	char name[PROTO_BUCKETMAX + 1 + PROTO_KEYMAX];
 	struct rc_ent *set, *e;
-	char *buf, *old = NULL;
+	char *buf;
 	uint32_t nlen;
-	size_t size;
+	size_t size, old;
 
 	if (rc == NULL || !st->rs_ok || len > RCACHE_ENTRYMAX)
 		return;
@@ -271,23 +307,20 @@ rcache_put(struct rcache *rc, struct proto_str bucket, struct proto_str key,
 		return;
 	memcpy(buf, name, nlen);
 	memcpy(buf + nlen, reply, len);
+	make_room(rc, size);
 	set = set_of(rc, util_hash(name, nlen));
 	e = slot_for(rc, set, name, nlen);
 	/*
-	 * Over the bound, an entry may only replace one at least as big.
-	 * Threads putting under other locks at once may each pass the
+	 * Threads putting under other locks at once may each pass this
 	 * test: the bound is over by a few RCACHE_ENTRYMAX at most.
 	 */
-	if (atomic_load(&rc->rc_used) + size > rc->rc_max &&
-	    (e->e_buf == NULL || e->e_nlen + e->e_len < size)) {
+	old = e->e_buf != NULL ? e->e_nlen + e->e_len : 0;
+	if (atomic_load(&rc->rc_used) - old + size > rc->rc_max) {
 		set_unlock(rc, set);
 		free(buf);
 		return;
 	}
-	if (e->e_buf != NULL) {
-		old = e->e_buf;
-		atomic_fetch_sub(&rc->rc_used, e->e_nlen + e->e_len);
-	}
+	drop(rc, e);
 	e->e_buf = buf;
 	e->e_nlen = nlen;
 	e->e_len = (uint32_t)len;
@@ -295,7 +328,6 @@ rcache_put(struct rcache *rc, struct proto_str bucket, struct proto_str key,
 	e->e_st = st->rs_st;
 	atomic_fetch_add(&rc->rc_used, size);
 	set_unlock(rc, set);
-	free(old);
 }
 
 void

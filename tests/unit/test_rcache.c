@@ -112,6 +112,8 @@ test_cache(void)
 	ok(!got(rc, "k2", 'a', 100, &st2), "only for its own key");
 	stamp_bump(w, "b\0k", 3);
 	ok(!got(rc, "k", 'a', 100, &st), "a write of the object: a miss");
+	rcache_counts(rc, &hits, &misses, &bytes);
+	is_int((long long)bytes, 0, "and the record it replaced is dropped");
 	/* A read sent before a write, answered after it. */
 	stamp_bump(w, "b\0k", 3);
 	rcache_put(rc, s("b"), s("k"), &st, reply(buf, 'b', 100), 100);
@@ -167,6 +169,52 @@ test_bound(void)
 	stamp_close(w);
 }
 
+/* keep_many gets and puts n keys PREFIX0.. of 4 KiB; how many it then
+ * finds kept. */
+static int
+keep_many(struct rcache *rc, const char *prefix, int n)
+{
+	static char buf[4096];
+	struct rcache_stamp st;
+	nng_msg *m;
+	char key[32];
+	int i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		if (rcache_get(rc, s("b"), s(key), &st, &m))
+			nng_msg_free(m);
+		rcache_put(rc, s("b"), s(key), &st, reply(buf, 'x', 4096),
+		    4096);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		kept += got(rc, key, 'x', 4096, &st);
+	}
+	return kept;
+}
+
+static void
+test_room(void)
+{
+	struct stamp_tab *w;
+	struct rcache *rc;
+	uint64_t hits, misses, bytes;
+	int n;
+
+	ok(stamp_create(&w, url) == 0 &&
+	    rcache_init(&rc, url, 2 << 20) == 0, "a cache of 2 MiB");
+	n = keep_many(rc, "old", 480);
+	ok(n > 400, "it keeps most of 480 records of 4 KiB (%d)", n);
+	n = keep_many(rc, "new", 480);
+	rcache_counts(rc, &hits, &misses, &bytes);
+	ok(n > 240 && bytes <= (2 << 20) + 4 * RCACHE_ENTRYMAX,
+	    "records of keys no longer read make room for new ones (%d "
+	    "kept, %llu bytes)", n, (unsigned long long)bytes);
+	rcache_free(rc);
+	stamp_close(w);
+}
+
 /* set_index is the set of the name b NUL key in a table of 1024. */
 static uint32_t
 set_index(const char *key)
@@ -215,12 +263,13 @@ test_sets(void)
 int
 main(void)
 {
-	plan(38);
+	plan(42);
 	snprintf(url, sizeof(url), "ipc:///test-rcache-%ld.sock",
 	    (long)getpid());
 	test_stamps();
 	test_cache();
 	test_bound();
 	test_sets();
+	test_room();
 	return tap_done();
 }
