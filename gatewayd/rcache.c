@@ -67,6 +67,7 @@ struct rcache {
 	struct rc_map		 rc_maps[RCACHE_MAPMAX];
 	int			 rc_nmaps;
 	uint64_t		 rc_retry_ms;
+	bool			 rc_warned;	/* of a table it cannot map */
 	char			 rc_url[CONF_URLMAX];
 	atomic_ullong		 rc_hits;
 	atomic_ullong		 rc_misses;
@@ -129,15 +130,22 @@ remap(struct rcache *rc)
 	struct stamp_tab *t;
 	struct stamp st;
 	uint64_t now = util_mono_ms();
+	int rv;
 
 	if (pthread_mutex_trylock(&rc->rc_map_lock) != 0)
 		return;
 	if (now >= rc->rc_retry_ms && rc->rc_nmaps < RCACHE_MAPMAX) {
 		rc->rc_retry_ms = now + RCACHE_REMAP_MS;
 		/* Not one closed but not yet removed: it would stay so. */
-		if (stamp_open(&t, rc->rc_url) == 0 &&
+		if ((rv = stamp_open(&t, rc->rc_url)) == 0 &&
 		    !stamp_read(t, 0, &st)) {
 			stamp_unmap(t);
+		} else if (rv != 0 && rv != CAIRN_ENOENT && !rc->rc_warned) {
+			/* Another user's table, say: nothing will be kept. */
+			rc->rc_warned = true;
+			log_warnx("%s: cannot map metad's record stamps: %s; "
+			    "records are not kept", rc->rc_url,
+			    cairn_strerror(rv));
 		} else if (t != NULL) {
 			rc->rc_maps[rc->rc_nmaps].m_tab = t;
 			rc->rc_maps[rc->rc_nmaps].m_gen = (uint64_t)rc->rc_nmaps + 1;
@@ -242,7 +250,7 @@ rcache_get(struct rcache *rc, struct proto_str bucket, struct proto_str key,
 {
 	char name[PROTO_BUCKETMAX + 1 + PROTO_KEYMAX];
 	struct rc_ent *set, *e;
-	uint32_t nlen;
+	uint32_t nlen, h;
 	bool hit = false;
 
 	st->rs_ok = false;
@@ -250,11 +258,13 @@ rcache_get(struct rcache *rc, struct proto_str bucket, struct proto_str key,
 	if (rc == NULL || bucket.ps_len > PROTO_BUCKETMAX ||
 	    key.ps_len > PROTO_KEYMAX)
 		return false;
-	if (!stamp_now(rc, stamp_slot(bucket, key), st))
+	/* One hash of the name finds both its stamp and its set. */
+	nlen = name_of(name, bucket, key);
+	h = util_hash(name, nlen);
+	if (!stamp_now(rc, stamp_slot(h), st))
 		return false;
 	st->rs_ok = true;
-	nlen = name_of(name, bucket, key);
-	set = set_of(rc, util_hash(name, nlen));
+	set = set_of(rc, h);
 	e = holds(&set[0], name, nlen) ? &set[0] : &set[1];
 	if (holds(e, name, nlen) && (e->e_gen != st->rs_gen ||
 	    e->e_st.s_epoch != st->rs_st.s_epoch ||

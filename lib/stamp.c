@@ -141,8 +141,7 @@ stamp_close(struct stamp_tab *t)
 void
 stamp_bump(struct stamp_tab *t, const void *name, size_t len)
 {
-	atomic_fetch_add(&t->t_slot[util_hash(name, len) & (STAMP_SLOTS - 1)],
-	    1);
+	atomic_fetch_add(&t->t_slot[stamp_slot(util_hash(name, len))], 1);
 }
 
 int
@@ -156,7 +155,8 @@ stamp_open(struct stamp_tab **tp, const char *url)
 	*tp = NULL;
 	stamp_name(name, url);
 	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1)
-		return errno == ENOENT ? CAIRN_ENOENT : CAIRN_EIO;
+		return errno == ENOENT ? CAIRN_ENOENT :
+		    errno == EACCES ? CAIRN_EACCES : CAIRN_EIO;
 	/* Smaller while metad sizes it: a read past its end is SIGBUS. */
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size != STAMP_LEN) {
 		close(fd);
@@ -185,13 +185,8 @@ stamp_unmap(struct stamp_tab *t)
 }
 
 uint32_t
-stamp_slot(struct proto_str bucket, struct proto_str key)
+stamp_slot(uint32_t h)
 {
-	uint32_t h;
-
-	h = util_hash_add(UTIL_HASH_INIT, bucket.ps_ptr, bucket.ps_len);
-	h = util_hash_add(h, "", 1);
-	h = util_hash_add(h, key.ps_ptr, key.ps_len);
 	return h & (STAMP_SLOTS - 1);
 }
 

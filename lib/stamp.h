@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto.h"
-
 #define STAMP_SLOTS	(1u << 18)	/* counters; a power of two */
 #define STAMP_NAMEMAX	32		/* "/cairn-stamps-HASH", NUL */
 
@@ -52,15 +50,16 @@ void stamp_bump(struct stamp_tab *t, const void *name, size_t len);
 
 /*
  * The gateways' side.  stamp_open maps the table for url read-only;
- * 0, or CAIRN_ENOENT while metad has none there.  stamp_unmap unmaps
+ * 0, CAIRN_ENOENT while metad has none there, or another error (such
+ * as CAIRN_EACCES).  stamp_unmap unmaps
  * it.
  */
 int stamp_open(struct stamp_tab **tp, const char *url);
 void stamp_unmap(struct stamp_tab *t);
 
-/* stamp_slot is the counter of bucket and key; the same as metad's of
- * the name bucket, NUL, key. */
-uint32_t stamp_slot(struct proto_str bucket, struct proto_str key);
+/* stamp_slot is the counter of a name whose util_hash is h: the one
+ * stamp_bump counts the writes of that name in. */
+uint32_t stamp_slot(uint32_t h);
 
 /* stamp_read reads slot's stamp into s; false once metad closed t. */
 bool stamp_read(const struct stamp_tab *t, uint32_t slot, struct stamp *s);

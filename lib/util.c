@@ -110,20 +110,15 @@ util_random(void *buf, size_t len)
 }
 
 uint32_t
-util_hash_add(uint32_t h, const void *p, size_t len)
+util_hash(const void *p, size_t len)
 {
 	const unsigned char *c = p;
+	uint32_t h = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		h = (h ^ c[i]) * 16777619u;
 	return h;
-}
-
-uint32_t
-util_hash(const void *p, size_t len)
-{
-	return util_hash_add(UTIL_HASH_INIT, p, len);
 }
 
 bool

@@ -46,11 +46,6 @@ uint64_t util_now_ns(void);
 /* util_hash is the 32-bit FNV-1a hash of len bytes: for hash tables. */
 uint32_t util_hash(const void *p, size_t len);
 
-/* util_hash_add goes on hashing from h, which UTIL_HASH_INIT starts:
- * the hash of several pieces is that of their concatenation. */
-#define UTIL_HASH_INIT	2166136261u
-uint32_t util_hash_add(uint32_t h, const void *p, size_t len);
-
 /* util_mono_ms returns CLOCK_MONOTONIC in milliseconds. */
 uint64_t util_mono_ms(void);
 

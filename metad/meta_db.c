@@ -12,8 +12,8 @@
 #include "errors.h"
 #include "log.h"
 #include "metad.h"
-#include "stamp.h"
 #include "proto.h"
+#include "stamp.h"
 #include "util.h"
 
 #define META_CACHE	(64u << 20)	/* LRU block cache, bytes */

@@ -10,7 +10,7 @@
 B=rcache
 EXTRA=()		# daemons this test starts by hand, to stop at the end
 
-plan 37
+plan 40
 
 # stat_of CONF NAME prints gatewayd's counter NAME, asking with CONF.
 stat_of() {
@@ -50,6 +50,21 @@ stop_extra() {
 		wait_gone "$p" || kill -KILL "$p" 2>/dev/null
 	done
 	EXTRA=()
+}
+
+# start_gateway NAME HOST:PORT [VAR=VALUE...]: another gateway on the
+# cluster's daemons, listening at HOST:PORT, with $TESTDIR/NAME.conf and
+# the environment given; waits, bounded, until it accepts connections.
+start_gateway() {
+	local name=$1 addr=$2
+
+	shift 2
+	sed -e "s|^listen = $ADDR\$|listen = $addr\ncontrol = ipc://$TESTDIR/$name.sock|" \
+	    "$DATA/cairn.conf" >"$TESTDIR/$name.conf"
+	env "$@" "$top_builddir/cairn-gatewayd" -f "$TESTDIR/$name.conf" \
+	    >"$TESTDIR/$name.log" 2>&1 &
+	EXTRA+=("$!")
+	retry 100 0.1 answers "$addr"
 }
 
 # get_fails_nosuchkey ADDR KEY: get-object through ADDR says NoSuchKey.
@@ -95,11 +110,7 @@ check "get-object c gives the new object, not the old one's blocks" \
 # A second gateway keeps records of its own; writes through the first
 # must show in them.
 ADDR2=127.0.0.1:$(free_port)
-sed -e "s|^listen = $ADDR\$|listen = $ADDR2\\ncontrol = ipc://$TESTDIR/gw2.sock|" \
-    "$DATA/cairn.conf" >"$TESTDIR/gw2.conf"
-"$top_builddir/cairn-gatewayd" -f "$TESTDIR/gw2.conf" 2>"$TESTDIR/gw2.log" &
-EXTRA+=("$!")
-check "a second gateway starts" retry 100 0.1 answers "$ADDR2"
+check "a second gateway starts" start_gateway gw2 "$ADDR2"
 ADDR=$ADDR2 check "gateway 2: get-object k" s3_get_same "$B" k "$f2"
 ADDR=$ADDR2 s3_get_same "$B" k "$f2" >/dev/null
 h=$(stat_of "$TESTDIR/gw2.conf" record_hits)
@@ -156,6 +167,14 @@ check "get-object m" s3_get_same "$B" m "$f1"
 h1=$(stat_of "$DATA/cairn.conf" record_hits)
 (( h1 > h0 )) && ok "records are kept again with the new table" ||
     not_ok "records are kept again with the new table ($h0, $h1)"
+# record_cache = 0: a gateway that keeps nothing.
+ADDR3=127.0.0.1:$(free_port)
+check "a gateway with record_cache = 0 starts" start_gateway gw3 "$ADDR3" \
+    CAIRN_GATEWAYD_RECORD_CACHE=0
+ADDR=$ADDR3 s3_get_same "$B" m "$f1" >/dev/null
+ADDR=$ADDR3 check "it answers get-object m" s3_get_same "$B" m "$f1"
+is "$(stat_of "$TESTDIR/gw3.conf" record_hits)/$(stat_of \
+    "$TESTDIR/gw3.conf" record_bytes)" 0/0 "and keeps no record"
 stop_extra
 cluster_stop
 check "nothing is left in /dev/shm" test ! -e "$T"

@@ -33,7 +33,7 @@ test_stamps(void)
 	struct stamp_tab *w, *r;
 	struct stamp a, b;
 	struct stat st;
-	char path[64];
+	char path[64], name[16];
 	uint32_t slot;
 
 	is_int(stamp_open(&r, url), CAIRN_ENOENT, "no table before metad");
@@ -42,7 +42,7 @@ test_stamps(void)
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "readable by the daemons' user only");
 	ok(stamp_open(&r, url) == 0, "a gateway maps it");
-	slot = stamp_slot(s("b"), s("k"));
+	slot = stamp_slot(util_hash(name, name_of(name, s("b"), s("k"))));
 	is_int(slot, util_hash("b\0k", 3) & (STAMP_SLOTS - 1),
 	    "the gateway's slot is metad's of bucket NUL key");
 	ok(stamp_read(r, slot, &a) && (a.s_epoch & 1) == 0,
@@ -52,7 +52,8 @@ test_stamps(void)
 	ok(!stamp_same(r, &a), "a write of the object changes it");
 	stamp_read(r, slot, &a);
 	stamp_bump(w, "b\0other", 7);
-	ok(stamp_same(r, &a) || stamp_slot(s("b"), s("other")) == slot,
+	ok(stamp_same(r, &a) ||
+	    stamp_slot(util_hash("b\0other", 7)) == slot,
 	    "a write of another object leaves it");
 	stamp_unmap(w);
 	/* metad dies and a new one opens the table left behind. */
