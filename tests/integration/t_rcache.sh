@@ -33,12 +33,16 @@ print("/dev/shm/cairn-stamps-%08x" % h)' "ipc://$DATA/run/metad.sock"
 # answers HOST:PORT: something accepts connections there.
 answers() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 
-# start_metad starts a metad by hand, after the cluster's is gone.
+# start_metad starts a metad by hand, after the cluster's is gone, and
+# waits, bounded, until the gateway has connected to it again (nng
+# redials with a backoff): a listing always asks metad.
 start_metad() {
 	"$top_builddir/cairn-metad" -f "$DATA/cairn.conf" \
 	    2>>"$TESTDIR/metad.log" &
 	EXTRA+=("$!")
-	retry 100 0.1 cairn_cli status >/dev/null
+	retry 100 0.1 cairn_cli status >/dev/null &&
+	    retry 40 0.25 awscli s3api list-objects-v2 --bucket "$B" \
+	    --max-keys 1 >/dev/null 2>&1
 }
 
 # stop_extra stops the daemons this test started, by pid.
