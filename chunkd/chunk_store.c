@@ -26,11 +26,15 @@
 
 /* The file format is described in docs/shard-format.md. */
 #define SHARD_MAGIC	"CAIRNSH1"
-#define SHARD_VERSION	1
+#define SHARD_V1	1		/* blocks packed after the header */
+#define SHARD_V2	2		/* blocks on page boundaries */
 #define SHARD_HDRCRC	60		/* CRC of header bytes 0..59 */
+#define SHARD_PAGE	4096		/* a version 2 shard's alignment */
+#define SHARD_V2MIN	(64 * 1024)	/* smallest version 2 block */
 
 /* A shard header, decoded. */
 struct shard_hdr {
+	uint32_t	sh_version;
 	uint32_t	sh_shard_idx;
 	uint32_t	sh_block_size;
 	uint32_t	sh_block_count;
@@ -84,11 +88,30 @@ shard_paths(struct shard_paths *sp, const uint8_t id[PROTO_IDLEN])
 	    sp->sp_hex, sp->sp_hex);
 }
 
+/*
+ * shard_version picks a new shard's layout from its block size.  Blocks
+ * of whole pages, 64 KiB or more, start on page boundaries, each with its
+ * CRC in a page of its own after it: chunkd can then write them with
+ * O_DIRECT straight from the gateway's shared buffer, without copying
+ * them into the page cache.  The page costs at most 1/16 of the block.
+ * Smaller blocks stay packed.
+ */
+static uint32_t
+shard_version(uint32_t block_size)
+{
+	return block_size >= SHARD_V2MIN && block_size % SHARD_PAGE == 0 ?
+	    SHARD_V2 : SHARD_V1;
+}
+
 /* Block b starts here: blocks are laid out as if all were full. */
 static uint64_t
-block_offset(uint32_t block_size, uint64_t b)
+block_offset(const struct shard_hdr *h, uint64_t b)
 {
-	return CHUNK_HDRSIZE + b * ((uint64_t)block_size + CHUNK_CRCSIZE);
+	if (h->sh_version == SHARD_V2)
+		return SHARD_PAGE + b * ((uint64_t)h->sh_block_size +
+		    SHARD_PAGE);
+	return CHUNK_HDRSIZE + b * ((uint64_t)h->sh_block_size +
+	    CHUNK_CRCSIZE);
 }
 
 static uint64_t
@@ -112,8 +135,7 @@ shard_file_size(const struct shard_hdr *h)
 {
 	uint32_t last = h->sh_block_count - 1;
 
-	return block_offset(h->sh_block_size, last) + block_len(h, last) +
-	    CHUNK_CRCSIZE;
+	return block_offset(h, last) + block_len(h, last) + CHUNK_CRCSIZE;
 }
 
 /* layout_ok tells whether a length and block size make a valid shard. */
@@ -130,7 +152,7 @@ hdr_encode(unsigned char buf[CHUNK_HDRSIZE], const struct shard_hdr *h)
 {
 	memset(buf, 0, CHUNK_HDRSIZE);
 	memcpy(buf, SHARD_MAGIC, 8);
-	le32_put(buf + 8, SHARD_VERSION);
+	le32_put(buf + 8, h->sh_version);
 	le32_put(buf + 12, h->sh_shard_idx);
 	le32_put(buf + 16, h->sh_block_size);
 	le32_put(buf + 20, h->sh_block_count);
@@ -146,14 +168,17 @@ hdr_decode(const unsigned char buf[CHUNK_HDRSIZE], struct shard_hdr *h)
 		return "bad magic";
 	if (crc_32c(buf, SHARD_HDRCRC) != le32_get(buf + SHARD_HDRCRC))
 		return "header checksum mismatch";
-	if (le32_get(buf + 8) != SHARD_VERSION)
+	h->sh_version = le32_get(buf + 8);
+	if (h->sh_version != SHARD_V1 && h->sh_version != SHARD_V2)
 		return "unknown format version";
 	h->sh_shard_idx = le32_get(buf + 12);
 	h->sh_block_size = le32_get(buf + 16);
 	h->sh_block_count = le32_get(buf + 20);
 	h->sh_length = le64_get(buf + 24);
 	if (!layout_ok(h->sh_length, h->sh_block_size) ||
-	    block_count(h->sh_length, h->sh_block_size) != h->sh_block_count)
+	    block_count(h->sh_length, h->sh_block_size) != h->sh_block_count ||
+	    (h->sh_version == SHARD_V2 &&
+	    shard_version(h->sh_block_size) != SHARD_V2))
 		return "impossible layout in header";
 	return NULL;
 }
@@ -347,11 +372,10 @@ block_get(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	iov[0].iov_len = len;
 	iov[1].iov_base = crc;
 	iov[1].iov_len = sizeof(crc);
-	if (nowait && !cached_read(fd, iov, 2, block_offset(h->sh_block_size,
-	    b)))
+	if (nowait && !cached_read(fd, iov, 2, block_offset(h, b)))
 		return CAIRN_ENOWAIT;
 	n = nowait ? (ssize_t)(len + sizeof(crc)) :
-	    preadv(fd, iov, 2, (off_t)block_offset(h->sh_block_size, b));
+	    preadv(fd, iov, 2, (off_t)block_offset(h, b));
 	if (n == -1)
 		return store_err(cs, sp->sp_final, "read");
 	if ((size_t)n != len + sizeof(crc))
@@ -407,6 +431,22 @@ bad_write(const struct shard_paths *sp, const struct msg_chunk_write *w,
 	return CAIRN_EINVAL;
 }
 
+/*
+ * write_hdr fills h with the shard a write belongs to.  The block count
+ * and length mean something only for the last block, whose write carries
+ * the length, and only once write_check has passed it.
+ */
+static void
+write_hdr(const struct msg_chunk_write *w, struct shard_hdr *h)
+{
+	h->sh_version = shard_version(w->cw_block_size);
+	h->sh_shard_idx = w->cw_shard_idx;
+	h->sh_block_size = w->cw_block_size;
+	h->sh_length = w->cw_length;
+	h->sh_block_count = (uint32_t)block_count(w->cw_length,
+	    w->cw_block_size);
+}
+
 /* write_check validates a write request before anything touches disk. */
 static int
 write_check(const struct shard_paths *sp, const struct msg_chunk_write *w)
@@ -429,10 +469,7 @@ write_check(const struct shard_paths *sp, const struct msg_chunk_write *w)
 		return 0;
 	if (!layout_ok(w->cw_length, w->cw_block_size))
 		return bad_write(sp, w, "bad shard length");
-	h.sh_block_size = w->cw_block_size;
-	h.sh_block_count = (uint32_t)block_count(w->cw_length,
-	    w->cw_block_size);
-	h.sh_length = w->cw_length;
+	write_hdr(w, &h);
 	if (w->cw_block_no >= h.sh_block_count ||
 	    block_len(&h, w->cw_block_no) != len)
 		return bad_write(sp, w, "block does not fit the shard length");
@@ -452,7 +489,7 @@ same_block(int fd, const struct shard_hdr *h, const struct msg_chunk_write *w)
 	    b >= h->sh_block_count || block_len(h, b) != w->cw_data.ps_len ||
 	    (w->cw_last && h->sh_length != w->cw_length))
 		return 0;
-	off = block_offset(h->sh_block_size, b) + w->cw_data.ps_len;
+	off = block_offset(h, b) + w->cw_data.ps_len;
 	return pread_all(fd, crc, sizeof(crc), off) == (ssize_t)sizeof(crc) &&
 	    le32_get(crc) == w->cw_crc;
 }
@@ -490,7 +527,7 @@ block_present(struct chunk_store *cs, int fd, const struct shard_paths *sp,
     const struct shard_hdr *h, uint32_t b)
 {
 	unsigned char crc[CHUNK_CRCSIZE], *data;
-	uint64_t off = block_offset(h->sh_block_size, b);
+	uint64_t off = block_offset(h, b);
 	uint32_t len = block_len(h, b);
 	int present;
 
@@ -566,11 +603,7 @@ commit(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	struct shard_hdr h;
 	int rc;
 
-	h.sh_shard_idx = w->cw_shard_idx;
-	h.sh_block_size = w->cw_block_size;
-	h.sh_block_count = (uint32_t)block_count(w->cw_length,
-	    w->cw_block_size);
-	h.sh_length = w->cw_length;
+	write_hdr(w, &h);
 	if ((rc = commit_complete(cs, fd, sp, &h)) != 0)
 		return rc;
 	hdr_encode(buf, &h);
@@ -645,18 +678,88 @@ block_write(int fd, const void *data, size_t len, const unsigned char *crc,
 }
 
 /*
- * block_put writes a block and its CRC at the block's fixed offset.  A
- * block that is not the last starts its writeback at once, so the
- * fdatasync of the last block does not find the whole shard dirty.
+ * block_direct writes a whole block of a version 2 shard, and the page
+ * that holds its CRC, with O_DIRECT: from the gateway's shared buffer to
+ * the drive, with no copy into the page cache and no writeback left for
+ * the commit's fdatasync.  The CRC page's zeros after the CRC are the
+ * block's padding.  0, or -1 if the block must go through the page cache
+ * (errno EINVAL: the file system does not do direct I/O).
+ */
+static int
+block_direct(int fd, const void *data, size_t len, uint32_t crc,
+    uint64_t off)
+{
+	_Alignas(SHARD_PAGE) unsigned char page[SHARD_PAGE];
+	struct iovec iov[2] = { { (void *)data, len }, { page, SHARD_PAGE } };
+	ssize_t n;
+	int fl;
+
+	memset(page, 0, sizeof(page));
+	le32_put(page, crc);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_DIRECT) == -1)
+		return -1;
+	do
+		n = pwritev(fd, iov, 2, (off_t)off);
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)(len + SHARD_PAGE))
+		return 0;
+	/* A short write (the drive filling up) is redone, and reported, by
+	 * the buffered write. */
+	if (n != -1)
+		errno = EAGAIN;
+	(void)fcntl(fd, F_SETFL, fl);
+	return -1;
+}
+
+/*
+ * direct_ok tells whether block b of shard h can be written directly:
+ * a full block of a version 2 shard, from page-aligned memory (the
+ * gateway's shared buffers are; a copy in a message is not), and not the
+ * last, which the commit syncs anyway.
+ */
+static bool
+direct_ok(struct chunk_store *cs, const struct shard_hdr *h,
+    const struct msg_chunk_write *w)
+{
+	return h->sh_version == SHARD_V2 && !w->cw_last &&
+	    w->cw_data.ps_len == h->sh_block_size &&
+	    (uintptr_t)w->cw_data.ps_ptr % SHARD_PAGE == 0 &&
+	    atomic_load_explicit(&cs->cs_direct, memory_order_relaxed);
+}
+
+/* direct_refused turns direct writes off for a file system without them. */
+static void
+direct_refused(struct chunk_store *cs)
+{
+	if (errno == EINVAL && atomic_exchange(&cs->cs_direct, false))
+		log_warnx("%s: the file system refuses O_DIRECT; blocks are "
+		    "written through the page cache", cs->cs_path);
+}
+
+/*
+ * block_put writes a block and its CRC at the block's fixed offset,
+ * directly when it can.  A block written through the page cache that is
+ * not the last starts its writeback at once, so the fdatasync of the
+ * last block does not find the whole shard dirty.
  */
 static int
 block_put(struct chunk_store *cs, int fd, const struct shard_paths *sp,
     const struct msg_chunk_write *w)
 {
 	unsigned char crc[CHUNK_CRCSIZE];
-	uint64_t off = block_offset(w->cw_block_size, w->cw_block_no);
+	struct shard_hdr h;
+	uint64_t off;
 	size_t len = w->cw_data.ps_len;
 
+	write_hdr(w, &h);
+	off = block_offset(&h, w->cw_block_no);
+	if (direct_ok(cs, &h, w)) {
+		if (block_direct(fd, w->cw_data.ps_ptr, len, w->cw_crc,
+		    off) == 0)
+			return 0;
+		direct_refused(cs);
+	}
 	le32_put(crc, w->cw_crc);
 	if (block_write(fd, w->cw_data.ps_ptr, len, crc, off) == -1)
 		return store_err(cs, sp->sp_tmp, "write");

@@ -140,8 +140,8 @@ status(void *arg, struct msg_status *st)
 }
 
 /*
- * chunkd_apply takes what a reload may change: drop_behind and the log
- * level.  The drive's path and listen URL and the number of workers are
+ * chunkd_apply takes what a reload may change: drop_behind, direct_write
+ * and the log level.  The drive's path and listen URL and the number of workers are
  * fixed while running: say so if they changed, and keep the running
  * values.
  */
@@ -167,6 +167,7 @@ chunkd_apply(void *arg, const struct conf *nc)
 		    "workers change only on restart", env->ck_conffile,
 		    env->ck_drive);
 	atomic_store(&env->ck_store.cs_drop_behind, nc->c_chunkd_drop_behind);
+	atomic_store(&env->ck_store.cs_direct, nc->c_chunkd_direct_write != 0);
 	log_setverbose(env->ck_verbose);
 }
 
@@ -187,6 +188,7 @@ chunkd_start(struct chunkd *env, const struct conf_drive *d)
 	log_info("drive %s: %s, drive id %s", d->cd_name, d->cd_path,
 	    chunk_store_drive_id(&env->ck_store));
 	atomic_store(&env->ck_store.cs_drop_behind, c->c_chunkd_drop_behind);
+	atomic_store(&env->ck_store.cs_direct, c->c_chunkd_direct_write != 0);
 	rc = rpc_server_start(&env->ck_rpc, env->ck_name, d->cd_listen,
 	    c->c_chunkd_workers, dispatch, status, env);
 	if (rc != 0)

@@ -46,6 +46,7 @@ struct chunk_store {
 	atomic_uint_fast64_t	 cs_deletes;	/* shards deleted */
 	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
 	atomic_uint_fast64_t	 cs_drop_behind;	/* see chunk_store_write */
+	atomic_bool		 cs_direct;	/* see block_direct */
 	pthread_rwlock_t	*cs_locks;	/* CHUNK_LOCKS, see id_lock */
 	pthread_mutex_t		 cs_spare_mu;	/* guards the spare fields */
 	uint64_t		*cs_spare;	/* spare/ names, CHUNK_SPAREMAX */

@@ -52,6 +52,7 @@ static const struct conf_key conf_keys[] = {
 	INT("chunkd", "workers", c_chunkd_workers, 1, 256),
 	SIZE("chunkd", "drop_behind", c_chunkd_drop_behind, 0,
 	    (int64_t)1 << 40),
+	INT("chunkd", "direct_write", c_chunkd_direct_write, 0, 1),
 	STR("gatewayd", "listen", c_gw_listen),
 	STR("gatewayd", "control", c_gw_control),
 	STR("gatewayd", "domains", c_gw_domains),
@@ -120,6 +121,7 @@ conf_defaults(struct conf *c)
 	c->c_metad_workers = 64;
 	c->c_chunkd_workers = 8;
 	c->c_chunkd_drop_behind = 4 * 1024 * 1024;
+	c->c_chunkd_direct_write = 1;
 	strcpy(c->c_gw_listen, "127.0.0.1:9000");
 	c->c_gw_threads = 2;
 	c->c_gw_workers = 64;

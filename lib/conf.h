@@ -43,6 +43,7 @@ struct conf {
 	/* [chunkd] */
 	int	c_chunkd_workers;
 	uint64_t c_chunkd_drop_behind;	/* shards this large leave the cache */
+	int	c_chunkd_direct_write;	/* O_DIRECT for page-aligned blocks */
 
 	/* [gatewayd] */
 	char	c_gw_listen[128];	/* host:port */

@@ -13,10 +13,12 @@
                                          and block CRC32Cs; print the number
                                          of bad files; exit 1 if any
   flip FILE OFFSET                       invert one byte of FILE
-  flip-data DRIVE K OFFSET               invert one byte of every shard of
-                                         DRIVE (a directory) whose index is
-                                         below K (a data shard, which a GET
-                                         reads); print how many
+  flip-block FILE OFFSET                 invert byte OFFSET of the first
+                                         block's data of a shard FILE
+  flip-data DRIVE K OFFSET               flip-block every shard of DRIVE (a
+                                         directory) whose index is below K
+                                         (a data shard, which a GET reads);
+                                         print how many
 """
 import os
 import struct
@@ -146,6 +148,17 @@ def cmd_storm(endpoint, bucket, outdir, seconds):
     return 0
 
 
+def layout(hdr):
+    """Return where block 0 starts and the distance between blocks, for
+    a shard header's version and block size; None for an unknown one."""
+    ver, bs = struct.unpack_from("<I", hdr, 8)[0], struct.unpack_from("<I", hdr, 16)[0]
+    if ver == 1:
+        return 64, bs + 4
+    if ver == 2 and bs % 4096 == 0 and bs >= 65536:
+        return 4096, bs + 4096
+    return None
+
+
 def check_shard(path):
     """Return None if the shard file is whole, else why not."""
     with open(path, "rb") as f:
@@ -154,9 +167,12 @@ def check_shard(path):
         return "bad magic or short header"
     if crc32c(data[:60]) != struct.unpack_from("<I", data, 60)[0]:
         return "header CRC"
-    _ver, _idx, bs, count, length = struct.unpack_from("<IIIIQ", data, 8)
+    ver, _idx, bs, count, length = struct.unpack_from("<IIIIQ", data, 8)
+    if layout(data) is None:
+        return "version %d with blocks of %d bytes" % (ver, bs)
+    first, stride = layout(data)
     for b in range(count):
-        off = 64 + b * (bs + 4)
+        off = first + b * stride
         n = bs if b + 1 < count else length - b * bs
         block = data[off:off + n]
         crc = data[off + n:off + n + 4]
@@ -164,7 +180,7 @@ def check_shard(path):
             return "block %d truncated" % b
         if crc32c(block) != struct.unpack("<I", crc)[0]:
             return "block %d CRC" % b
-    if len(data) != 64 + (count - 1) * (bs + 4) + (length - (count - 1) * bs) + 4:
+    if len(data) != first + (count - 1) * stride + (length - (count - 1) * bs) + 4:
         return "file size"
     return None
 
@@ -195,6 +211,12 @@ def cmd_flip(path, offset):
     return 0
 
 
+def cmd_flip_block(path, offset):
+    with open(path, "rb") as f:
+        first, _stride = layout(f.read(64))
+    return cmd_flip(path, first + int(offset))
+
+
 def cmd_flip_data(drive, k, offset):
     top = os.path.join(drive, "shards")
     n = 0
@@ -204,7 +226,7 @@ def cmd_flip_data(drive, k, offset):
             with open(path, "rb") as f:
                 idx = struct.unpack_from("<I", f.read(16), 12)[0]
             if idx < int(k):
-                cmd_flip(path, offset)
+                cmd_flip_block(path, offset)
                 n += 1
     print(n)
     return 0
@@ -213,7 +235,7 @@ def cmd_flip_data(drive, k, offset):
 def main(argv):
     cmds = {"put": cmd_put, "get": cmd_get, "storm": cmd_storm,
             "shards": cmd_shards, "flip": cmd_flip,
-            "flip-data": cmd_flip_data}
+            "flip-block": cmd_flip_block, "flip-data": cmd_flip_data}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__)
         return 2

@@ -67,7 +67,7 @@ check "and reports $N objects checked, nothing rebuilt" \
 # --- flipped bits --------------------------------------------------------------
 # Every shard on d1 gets a flipped byte in its first block's data, every
 # shard on d2 one in its header: each object keeps exactly k whole shards.
-for f in $(shard_files d1); do tool flip "$f" 100; done
+for f in $(shard_files d1); do tool flip-block "$f" 36; done
 for f in $(shard_files d2); do tool flip "$f" 20; done
 check_fails "the shard checker sees the damage" "$((2 * N)) bad" \
     tool shards "$DATA"
@@ -86,7 +86,7 @@ check "a second pass finds nothing to heal" \
 
 # --- the scope of cairn heal ------------------------------------------------------
 f=$(shard_files d1 | head -n 1)
-tool flip "$f" 90
+tool flip-block "$f" 26
 heal_out "$B" nothing/
 check "cairn heal BUCKET PREFIX looks under that prefix only" \
     grep -q "^0 objects checked" "$TESTDIR/heal.out"
@@ -102,7 +102,7 @@ check "and says why" grep -q "no such bucket" "$TESTDIR/heal.out"
 # --- heal on read ----------------------------------------------------------------
 # A GET reads the k data shards only: damage those of d3.
 reqs=$(stat_of heal_requests)
-ndata=$(tool flip-data "$DATA/drives/d3" 2 70)
+ndata=$(tool flip-data "$DATA/drives/d3" 2 6)
 diag "$ndata of the $N shards on d3 are data shards"
 check "GETs with those damaged return the right bytes" \
     tool get "$ADDR" "$B" "$OBJ"

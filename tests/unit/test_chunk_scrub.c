@@ -76,6 +76,8 @@ poke(struct chunk_store *cs, const uint8_t *id, bool tmp, off_t off,
 static void
 test_verify(struct chunk_store *cs)
 {
+	const struct shard_hdr v1 = { .sh_version = SHARD_V1,
+	    .sh_block_size = BS };
 	struct msg_chunk_verify v;
 	uint8_t id[PROTO_IDLEN];
 
@@ -90,7 +92,7 @@ test_verify(struct chunk_store *cs)
 	    "whole, with its header's fields and bytes read");
 	ok(proto_str_eq(v.cv_drive_id, chunk_store_drive_id(cs)),
 	    "the reply names the drive");
-	poke(cs, id, false, (off_t)block_offset(BS, 2) + 10, 0);
+	poke(cs, id, false, (off_t)block_offset(&v1, 2) + 10, 0);
 	verify(cs, id, &v);
 	ok(v.cv_state == CHUNK_VERIFY_CORRUPT && v.cv_nbad == 1 &&
 	    v.cv_nbad_listed == 1 && v.cv_bad[0] == 2,

@@ -318,6 +318,12 @@ check_int_ranges(void)
 	    "[chunkd] drop_behind = 64K is 65536 bytes");
 	is_int(load_kv("chunkd", "drop_behind", "2T"), CAIRN_ECONF,
 	    "[chunkd] drop_behind = 2T is rejected (over 1T)");
+	is_int(conf.c_chunkd_direct_write, 1,
+	    "[chunkd] direct_write defaults to 1");
+	ok(load_kv("chunkd", "direct_write", "0") == 0 &&
+	    conf.c_chunkd_direct_write == 0, "[chunkd] direct_write = 0 is valid");
+	is_int(load_kv("chunkd", "direct_write", "2"), CAIRN_ECONF,
+	    "[chunkd] direct_write = 2 is rejected");
 	is_int(conf.c_gw_fast_path, 1, "[gatewayd] fast_path defaults to 1");
 	ok(conf.c_gw_rpc_batch == 32 && conf.c_gw_rpc_wbatch == 32 &&
 	    conf.c_gw_rpc_inflight == 1 && conf.c_gw_rpc_winflight == 2,
@@ -632,7 +638,7 @@ int
 main(void)
 {
 	unset_cairn_env();
-	plan(7 + 5 + 14 + 8 + 4 + 20 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
+	plan(7 + 5 + 14 + 8 + 4 + 23 + 8 + 11 + 4 + 6 + 7 + 9 + 1 + 3 + 3 + 8 + 3);
 	check_defaults();
 	check_derived();
 	check_every_key();
