@@ -89,18 +89,20 @@ shard_paths(struct shard_paths *sp, const uint8_t id[PROTO_IDLEN])
 }
 
 /*
- * shard_version picks a new shard's layout from its block size.  Blocks
- * of whole pages, 64 KiB or more, start on page boundaries, each with its
- * CRC in a page of its own after it: chunkd can then write them with
- * O_DIRECT straight from the gateway's shared buffer, without copying
- * them into the page cache.  The page costs at most 1/16 of the block.
- * Smaller blocks stay packed.
+ * shard_version picks a new shard's layout from its block size and
+ * count.  Blocks of whole pages, 64 KiB or more, start on page
+ * boundaries, each with its CRC in a page of its own after it: chunkd
+ * can then write them with O_DIRECT straight from the gateway's shared
+ * buffer, without copying them into the page cache.  The page costs at
+ * most 1/16 of the block.  Smaller blocks stay packed, and so does a
+ * shard of one block: its block is the last, which goes through the page
+ * cache anyway, and the page would be pure cost to a small object.
  */
 static uint32_t
-shard_version(uint32_t block_size)
+shard_version(uint32_t block_size, uint64_t nblocks)
 {
-	return block_size >= SHARD_V2MIN && block_size % SHARD_PAGE == 0 ?
-	    SHARD_V2 : SHARD_V1;
+	return nblocks >= 2 && block_size >= SHARD_V2MIN &&
+	    block_size % SHARD_PAGE == 0 ? SHARD_V2 : SHARD_V1;
 }
 
 /* Block b starts here: blocks are laid out as if all were full. */
@@ -178,7 +180,7 @@ hdr_decode(const unsigned char buf[CHUNK_HDRSIZE], struct shard_hdr *h)
 	if (!layout_ok(h->sh_length, h->sh_block_size) ||
 	    block_count(h->sh_length, h->sh_block_size) != h->sh_block_count ||
 	    (h->sh_version == SHARD_V2 &&
-	    shard_version(h->sh_block_size) != SHARD_V2))
+	    shard_version(h->sh_block_size, h->sh_block_count) != SHARD_V2))
 		return "impossible layout in header";
 	return NULL;
 }
@@ -434,17 +436,19 @@ bad_write(const struct shard_paths *sp, const struct msg_chunk_write *w,
 /*
  * write_hdr fills h with the shard a write belongs to.  The block count
  * and length mean something only for the last block, whose write carries
- * the length, and only once write_check has passed it.
+ * the length, and only once write_check has passed it; a block before the
+ * last says the shard has at least two.
  */
 static void
 write_hdr(const struct msg_chunk_write *w, struct shard_hdr *h)
 {
-	h->sh_version = shard_version(w->cw_block_size);
 	h->sh_shard_idx = w->cw_shard_idx;
 	h->sh_block_size = w->cw_block_size;
 	h->sh_length = w->cw_length;
 	h->sh_block_count = (uint32_t)block_count(w->cw_length,
 	    w->cw_block_size);
+	h->sh_version = shard_version(w->cw_block_size,
+	    w->cw_last ? h->sh_block_count : 2);
 }
 
 /* write_check validates a write request before anything touches disk. */

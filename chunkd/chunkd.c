@@ -141,9 +141,9 @@ status(void *arg, struct msg_status *st)
 
 /*
  * chunkd_apply takes what a reload may change: drop_behind, direct_write
- * and the log level.  The drive's path and listen URL and the number of workers are
- * fixed while running: say so if they changed, and keep the running
- * values.
+ * and the log level.  The drive's path and listen URL and the number of
+ * workers are fixed while running: say so if they changed, and keep the
+ * running values.
  */
 static void
 chunkd_apply(void *arg, const struct conf *nc)

@@ -150,11 +150,13 @@ def cmd_storm(endpoint, bucket, outdir, seconds):
 
 def layout(hdr):
     """Return where block 0 starts and the distance between blocks, for
-    a shard header's version and block size; None for an unknown one."""
-    ver, bs = struct.unpack_from("<I", hdr, 8)[0], struct.unpack_from("<I", hdr, 16)[0]
+    a shard header's version, block size and count; None for an unknown
+    one."""
+    ver, bs, count = (struct.unpack_from("<I", hdr, off)[0]
+                      for off in (8, 16, 20))
     if ver == 1:
         return 64, bs + 4
-    if ver == 2 and bs % 4096 == 0 and bs >= 65536:
+    if ver == 2 and bs % 4096 == 0 and bs >= 65536 and count >= 2:
         return 4096, bs + 4096
     return None
 
@@ -168,9 +170,10 @@ def check_shard(path):
     if crc32c(data[:60]) != struct.unpack_from("<I", data, 60)[0]:
         return "header CRC"
     ver, _idx, bs, count, length = struct.unpack_from("<IIIIQ", data, 8)
-    if layout(data) is None:
+    where = layout(data)
+    if where is None:
         return "version %d with blocks of %d bytes" % (ver, bs)
-    first, stride = layout(data)
+    first, stride = where
     for b in range(count):
         off = first + b * stride
         n = bs if b + 1 < count else length - b * bs

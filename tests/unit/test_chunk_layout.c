@@ -47,6 +47,23 @@ put(struct chunk_store *cs, const uint8_t *id, uint32_t b, const uint8_t *src)
 	return chunk_store_write(cs, &w);
 }
 
+/* put_one writes a shard of one 1000-byte block, of block size BS. */
+static int
+put_one(struct chunk_store *cs, const uint8_t *id)
+{
+	struct msg_chunk_write w;
+
+	memset(&w, 0, sizeof(w));
+	memcpy(w.cw_id, id, PROTO_IDLEN);
+	w.cw_block_size = BS;
+	w.cw_data.ps_ptr = (const char *)data;
+	w.cw_data.ps_len = 1000;
+	w.cw_crc = crc_32c(data, 1000);
+	w.cw_last = 1;
+	w.cw_length = 1000;
+	return chunk_store_write(cs, &w);
+}
+
 static void *
 room_in(void *buf, size_t len)
 {
@@ -182,10 +199,16 @@ test_layout(struct chunk_store *cs, void *buf)
 	is_int(file_u32(path, 2 * off1 - SHARD_PAGE + 1000),
 	    crc_32c(data + 2 * BS, 1000), "v2: and so does the last block");
 	ok(reads_back(cs, id, data, buf), "v2: every block reads back");
-	ok(shard_version(BS - SHARD_PAGE) == SHARD_V1 &&
-	    shard_version(BS + 1) == SHARD_V1 &&
-	    shard_version(PROTO_STRIPE) == SHARD_V2,
-	    "v2: only blocks of whole pages, 64 KiB or more");
+	ok(shard_version(BS - SHARD_PAGE, 3) == SHARD_V1 &&
+	    shard_version(BS + 1, 3) == SHARD_V1 &&
+	    shard_version(PROTO_STRIPE, 2) == SHARD_V2 &&
+	    shard_version(PROTO_STRIPE, 1) == SHARD_V1,
+	    "v2: only blocks of whole pages, 64 KiB or more, two or more");
+	make_id(id, 0x21);
+	path_of(path, sizeof(path), cs, id, false);
+	ok(put_one(cs, id) == 0 && file_u32(path, 8) == SHARD_V1 &&
+	    file_size(path) == CHUNK_HDRSIZE + 1000 + CHUNK_CRCSIZE,
+	    "v1: a shard of one block stays packed");
 }
 
 /* test_direct: full blocks from page-aligned memory go to the drive with
@@ -326,7 +349,7 @@ main(void)
 	void *buf;
 	size_t i;
 
-	plan(36);
+	plan(37);
 	log_init("test_chunk_layout", 0);
 	if (posix_memalign((void **)&data, SHARD_PAGE, LEN + 1) != 0 ||
 	    (buf = malloc(PROTO_STRIPE)) == NULL ||
