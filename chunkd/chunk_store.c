@@ -760,8 +760,11 @@ block_put(struct chunk_store *cs, int fd, const struct shard_paths *sp,
 	off = block_offset(&h, w->cw_block_no);
 	if (direct_ok(cs, &h, w)) {
 		if (block_direct(fd, w->cw_data.ps_ptr, len, w->cw_crc,
-		    off) == 0)
+		    off) == 0) {
+			atomic_fetch_add_explicit(&cs->cs_direct_writes, 1,
+			    memory_order_relaxed);
 			return 0;
+		}
 		direct_refused(cs);
 	}
 	le32_put(crc, w->cw_crc);
@@ -847,6 +850,8 @@ chunk_store_stats(struct chunk_store *cs, struct chunk_store_stats *st)
 	st->css_checksum_errors = atomic_load_explicit(&cs->cs_checksum_errors,
 	    memory_order_relaxed);
 	st->css_spares = chunk_spare_count(cs);
+	st->css_direct_writes = atomic_load_explicit(&cs->cs_direct_writes,
+	    memory_order_relaxed);
 }
 
 const char *

@@ -137,6 +137,7 @@ status(void *arg, struct msg_status *st)
 	msg_status_add(st, "checksum_errors", s.css_checksum_errors);
 	msg_status_add(st, "spares", s.css_spares);
 	msg_status_add(st, "shared_writes", atomic_load(&env->ck_shared_writes));
+	msg_status_add(st, "direct_writes", s.css_direct_writes);
 }
 
 /*

@@ -47,6 +47,7 @@ struct chunk_store {
 	atomic_uint_fast64_t	 cs_checksum_errors; /* damage found */
 	atomic_uint_fast64_t	 cs_drop_behind;	/* see chunk_store_write */
 	atomic_bool		 cs_direct;	/* see block_direct */
+	atomic_uint_fast64_t	 cs_direct_writes; /* blocks written so */
 	pthread_rwlock_t	*cs_locks;	/* CHUNK_LOCKS, see id_lock */
 	pthread_mutex_t		 cs_spare_mu;	/* guards the spare fields */
 	uint64_t		*cs_spare;	/* spare/ names, CHUNK_SPAREMAX */
@@ -65,6 +66,7 @@ struct chunk_store_stats {
 	uint64_t	css_deletes;
 	uint64_t	css_checksum_errors;
 	uint64_t	css_spares;		/* in spare/, see chunk_spare.c */
+	uint64_t	css_direct_writes;	/* with O_DIRECT */
 };
 
 /*

@@ -1,18 +1,19 @@
 #!/bin/bash
 # t_shared.sh - [gatewayd] shared_memory: the drives read uploads' blocks
 # in place from the gateway's shared stripe buffers, fall back to copies
-# when they cannot map them, and nothing stored differs either way
+# when they cannot map them, and nothing stored differs either way; and
+# [chunkd] direct_write: the blocks read in place go to disk with O_DIRECT
 #
 # Which way the blocks went is read from the counters of cairn status:
 # gatewayd's shared_blocks and shared_refused, each chunkd's
-# shared_writes.
+# shared_writes and direct_writes.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 MiB=$((1024 * 1024))
 B=shared
 
-plan 23
+plan 28
 
 # stat_of DAEMON NAME prints counter NAME of the status line of DAEMON
 # ("gatewayd", "chunkd d1").
@@ -39,15 +40,20 @@ put_get() {
 	fi
 }
 
-# every_drive_read_in_place: each chunkd wrote blocks from the buffers.
-every_drive_read_in_place() {
+# every_drive COUNTER OP VALUE: counter COUNTER of each chunkd compares
+# to VALUE by test(1)'s OP (-eq, -gt).
+every_drive() {
 	local d n
 
 	for d in d1 d2 d3 d4; do
-		n=$(stat_of "chunkd $d" shared_writes)
-		(( ${n:-0} > 0 )) || { diag "chunkd $d: shared_writes=$n"; return 1; }
+		n=$(stat_of "chunkd $d" "$1")
+		[ "${n:-x}" -eq "${n:-x}" ] 2>/dev/null && [ "$n" "$2" "$3" ] ||
+		    { diag "chunkd $d: $1=$n"; return 1; }
 	done
 }
+
+# every_drive_read_in_place: each chunkd wrote blocks from the buffers.
+every_drive_read_in_place() { every_drive shared_writes -gt 0; }
 
 # A gateway that died leaves its buffers behind; the next one removes them.
 testdir_init
@@ -64,7 +70,11 @@ check "the gateway's shared buffers exist" test -n "$a"
 is "$(stat -c %a "$a")" 600 "readable by the daemons' user only"
 check "create-bucket" awscli s3api create-bucket --bucket "$B"
 put_get one-stripe $MiB
+check "a shard of one block: nothing written with O_DIRECT" \
+    every_drive direct_writes -eq 0
 put_get stripes $((3 * MiB + 5))
+check "its first blocks went to every drive with O_DIRECT" \
+    every_drive direct_writes -gt 0
 n=$(stat_of gatewayd shared_blocks)
 (( n >= 8 )) && ok "gatewayd sent blocks in place ($n)" ||
     not_ok "gatewayd sent blocks in place ($n)"
@@ -95,6 +105,15 @@ is "$(stat_of gatewayd shared_blocks)/$(stat_of gatewayd shared_refused)" \
 check "what was stored before reads back the same" \
     s3_get_same "$B" stripes "$TESTDIR/files/stripes"
 cluster_stop
+
+# direct_write = 0: blocks still come in place, through the page cache.
+export CAIRN_CHUNKD_DIRECT_WRITE=0
+cluster_start
+put_get buffered $((3 * MiB + 5))
+check "direct_write = 0: blocks read in place" every_drive_read_in_place
+check "and none written with O_DIRECT" every_drive direct_writes -eq 0
+cluster_stop
+unset CAIRN_CHUNKD_DIRECT_WRITE
 
 export CAIRN_GATEWAYD_SHARED_MEMORY=0
 cluster_start
