@@ -8,6 +8,7 @@
 #define TMPFS_MAGIC_NUM	0x01021994	/* linux/magic.h */
 
 #include "scratch.h"
+#include "shard_file.h"
 #include "tap.h"
 
 #define BS	(64 * 1024)	/* the smallest block of a version 2 shard */
@@ -102,17 +103,6 @@ get(struct chunk_store *cs, const uint8_t *id, uint32_t b, void *buf)
 	return chunk_store_read(cs, &r, room_in, buf, &d, false);
 }
 
-static void
-path_of(char *out, size_t size, struct chunk_store *cs, const uint8_t *id,
-    bool tmp)
-{
-	struct shard_paths sp;
-
-	shard_paths(&sp, id);
-	snprintf(out, size, "%s/%s", cs->cs_path, tmp ? sp.sp_tmp :
-	    sp.sp_final);
-}
-
 /* cached counts the pages of [off, off + len) of a file in the page
  * cache, or -1. */
 static long
@@ -171,7 +161,7 @@ write_shard(struct chunk_store *cs, const uint8_t *id, const uint8_t *src,
 	char path[PATH_MAX + 64];
 	int rc;
 
-	path_of(path, sizeof(path), cs, id, true);
+	file_path(path, sizeof(path), cs, id, 1);
 	if ((rc = put(cs, id, 0, src)) != 0 || (rc = put(cs, id, 1, src)) != 0)
 		return rc;
 	*pages = cached(path, SHARD_PAGE, BS);
@@ -190,7 +180,7 @@ test_layout(struct chunk_store *cs, void *buf)
 
 	make_id(id, 0x20);
 	is_int(write_shard(cs, id, data, &pages), 0, "v2: shard committed");
-	path_of(path, sizeof(path), cs, id, false);
+	file_path(path, sizeof(path), cs, id, 0);
 	is_int(file_u32(path, 8), SHARD_V2, "v2: the header says version 2");
 	is_int(file_size(path), 2 * (SHARD_PAGE + BS) + SHARD_PAGE + 1000 + 4,
 	    "v2: the file ends right after the last block's CRC");
@@ -205,7 +195,7 @@ test_layout(struct chunk_store *cs, void *buf)
 	    shard_version(PROTO_STRIPE, 1) == SHARD_V1,
 	    "v2: only blocks of whole pages, 64 KiB or more, two or more");
 	make_id(id, 0x21);
-	path_of(path, sizeof(path), cs, id, false);
+	file_path(path, sizeof(path), cs, id, 0);
 	ok(put_one(cs, id) == 0 && file_u32(path, 8) == SHARD_V1 &&
 	    file_size(path) == CHUNK_HDRSIZE + 1000 + CHUNK_CRCSIZE,
 	    "v1: a shard of one block stays packed");
@@ -260,7 +250,7 @@ test_damage(struct chunk_store *cs, void *buf)
 
 	make_id(id, 0x40);
 	is_int(write_shard(cs, id, data, &pages), 0, "damage: committed");
-	path_of(path, sizeof(path), cs, id, false);
+	file_path(path, sizeof(path), cs, id, 0);
 	ok(scratch_flip(path, 2 * SHARD_PAGE + BS + 77) == 0, "damage: flip a "
 	    "byte of block 1");
 	is_int(get(cs, id, 1, buf), CAIRN_ECHECKSUM,
@@ -297,7 +287,7 @@ put_file(struct chunk_store *cs, const uint8_t *id, uint32_t version,
 	int fd, rc = 0;
 
 	h.sh_block_count = (uint32_t)block_count(LEN, bs);
-	path_of(path, sizeof(path), cs, id, false);
+	file_path(path, sizeof(path), cs, id, 0);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640)) == -1)
 		return -1;
 	hdr_encode(hdr, &h);

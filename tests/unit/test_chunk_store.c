@@ -8,6 +8,7 @@
 #define TMPFS_MAGIC_NUM	0x01021994	/* linux/magic.h */
 
 #include "scratch.h"
+#include "shard_file.h"
 #include "tap.h"
 
 #define BS	1000		/* block size of the test shards */
@@ -102,18 +103,6 @@ del(struct chunk_store *cs, const uint8_t *id)
 
 	memcpy(c.c_id, id, PROTO_IDLEN);
 	return chunk_store_delete(cs, &c);
-}
-
-/* file_path names a shard's committed (or, with tmp, temporary) file. */
-static void
-file_path(char *out, size_t size, struct chunk_store *cs, const uint8_t *id,
-    int tmp)
-{
-	struct shard_paths sp;
-
-	shard_paths(&sp, id);
-	snprintf(out, size, "%s/%s", cs->cs_path, tmp ? sp.sp_tmp :
-	    sp.sp_final);
 }
 
 static int
